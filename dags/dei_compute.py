@@ -1,0 +1,46 @@
+"""Compute and publish: the DuckDB engine scores the 12 盟市 from the curated lake, then the release is
+published and data_lake/published/latest switched to it in one atomic step.
+
+The release Asset event carries the release id, so a dashboard refresh can be scheduled on it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from airflow.sdk import Metadata, Param, dag, task
+
+from index.assets import CURATED, RELEASE
+
+
+@dag(
+    dag_id="dei_compute",
+    schedule=[CURATED],
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    tags=["dei"],
+    doc_md=__doc__,
+    params={
+        "weights": Param("sql/weights/expert.sql", type="string", description="weight scheme file"),
+        "method": Param("sql/method/dei.toml", type="string", description="method spec (TOML)"),
+    },
+)
+def dei_compute():
+    @task
+    def compute_index(params=None) -> str:
+        from index import pipeline
+
+        return pipeline.compute_step(weights=params["weights"], method=params["method"])
+
+    @task(outlets=[RELEASE])
+    def publish_release(staged: str, run_id=None):
+        from index import pipeline
+
+        release = pipeline.publish_step(staged, triggered_by=f"airflow:{run_id}")
+        yield Metadata(RELEASE, extra={"release_id": release["id"], "path": release["path"]})
+
+    publish_release(compute_index())
+
+
+dei_compute()

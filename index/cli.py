@@ -1,0 +1,165 @@
+"""The ``dei`` command. Each sub-command calls the same functions the Airflow tasks call.
+
+    dei samples                 regenerate the sample landing files (seeded)
+    dei ingest                  landing -> raw
+    dei validate                raw -> curated (Great Expectations), failures to quarantine
+    dei compute [--weights F] [--method F] [--publish]
+                                re-compute from the curated lake; without --publish, write a scenario
+                                and print how ranks moved against the current release
+    dei run                     ingest, validate, compute and publish in one go (no Airflow)
+    dei ranking [--node ID] [--year Y]
+    dei expectations build      rewrite expectations/ from the framework
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from index.config import settings
+from index.errors import ConfigError, SubmissionError
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+def cmd_samples(args) -> int:
+    from index import samples
+
+    out = Path(args.out) if args.out else settings().landing
+    written = samples.generate(out, seed=args.seed) if args.seed is not None else samples.generate(out)
+    print(f"wrote {len(written)} sample files to {out}")
+    return 0
+
+
+def cmd_ingest(args) -> int:
+    from index import pipeline
+
+    _print_json(pipeline.ingest_step())
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from index import pipeline
+
+    _print_json(pipeline.validate_step())
+    return 0
+
+
+def cmd_expectations(args) -> int:
+    from index import validate
+    from index.framework import load_framework
+    from index.leagues import league_codes
+
+    cfg = settings()
+    suite = validate.build_suite(load_framework(cfg.framework_file), league_codes())
+    path = cfg.expectations / "raw_observations.json"
+    validate.write_suite(suite, path)
+    print(f"wrote {path} ({len(suite['expectations'])} expectations)")
+    return 0
+
+
+def cmd_compute(args) -> int:
+    from index import compute as compute_mod
+    from index import pipeline, publish, ranking
+
+    cfg = settings()
+    if args.publish:
+        staged = pipeline.compute_step(args.weights, args.method, cfg=cfg)
+        release = pipeline.publish_step(staged, triggered_by="cli", cfg=cfg)
+        _show_release(Path(release["path"]), release)
+        return 0
+    name = Path(args.weights).stem if args.weights else "default"
+    out = Path(args.out) if args.out else cfg.lake / "scenarios" / name
+    if out.exists():
+        shutil.rmtree(out)
+    result = compute_mod.compute(weights=args.weights, method=args.method, cfg=cfg, out_dir=out)
+    print(f"scenario {result.release_id} written to {out}")
+    current = publish.current_release_dir(cfg)
+    if current is None:
+        print("no published release yet; the scenario's own ranking:")
+        print(ranking.format_ranking(ranking.ranking(out), "DEI"))
+    else:
+        moves = ranking.rank_moves(current, out)
+        print(ranking.format_moves(moves))
+    return 0
+
+
+def _show_release(path: Path, release: dict | None = None) -> None:
+    from index import ranking
+
+    table = ranking.ranking(path)
+    year = int(table["year"].iloc[0])
+    print(ranking.format_ranking(table, f"{year} 年内蒙古数字经济发展指数 (DEI) 盟市排名"))
+    note = "" if release is None else (" (new)" if release.get("created") else " (unchanged: same inputs)")
+    print(f"release {path.name}{note}: {path}")
+
+
+def cmd_run(args) -> int:
+    from index import pipeline
+
+    release = pipeline.run_all(weights=args.weights, method=args.method)
+    _show_release(Path(release["path"]), release)
+    return 0
+
+
+def cmd_ranking(args) -> int:
+    from index import publish, ranking
+
+    path = Path(args.release) if args.release else publish.current_release_dir(settings())
+    if path is None:
+        print("no published release yet: run `make run` or `dei run`", file=sys.stderr)
+        return 1
+    table = ranking.ranking(path, node_id=args.node, year=args.year)
+    print(ranking.format_ranking(table, f"{args.node} {int(table['year'].iloc[0])}"))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dei", description="内蒙古数字经济发展指数 pipeline")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("samples", help="regenerate the sample landing files")
+    p.add_argument("--out")
+    p.add_argument("--seed", type=int)
+    p.set_defaults(func=cmd_samples)
+
+    sub.add_parser("ingest", help="landing -> raw").set_defaults(func=cmd_ingest)
+    sub.add_parser("validate", help="raw -> curated, failures to quarantine").set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("expectations", help="Great Expectations suites")
+    p.add_argument("action", choices=["build"])
+    p.set_defaults(func=cmd_expectations)
+
+    for name, func, text in (("compute", cmd_compute, "re-compute from the curated lake"), ("run", cmd_run, "the whole chain")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--weights", help="weight scheme SQL file, e.g. sql/weights/equal.sql")
+        p.add_argument("--method", help="method spec TOML, default sql/method/dei.toml")
+        if name == "compute":
+            p.add_argument("--publish", action="store_true", help="publish the result as the new release")
+            p.add_argument("--out", help="scenario directory (default data_lake/scenarios/<scheme>)")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("ranking", help="show a ranking from the current release")
+    p.add_argument("--node", default="DEI")
+    p.add_argument("--year", type=int)
+    p.add_argument("--release", help="a release directory (default: latest)")
+    p.set_defaults(func=cmd_ranking)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ConfigError, SubmissionError) as exc:
+        print(f"dei {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

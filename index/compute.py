@@ -1,0 +1,183 @@
+"""Run the generic engine on the curated lake and shape its output into the DEI release tables.
+
+The engine knows units, periods and nodes; this module maps them to 盟市 (league_code), years and the
+framework, and writes a staged release directory that ``index.publish`` makes current.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from index import __version__
+from index.config import REPO_ROOT, Settings, settings as current_settings
+from index.errors import ConfigError
+
+STAGING_DIR = ".staging"
+# Files whose content defines what the engine computes; their hash is the code version in a release id.
+ENGINE_SOURCES = ("sql/engine/*.sql", "index/engine/*.py", "index/compute.py")
+
+
+@dataclass
+class ComputeResult:
+    staged: Path
+    release_id: str
+    manifest: dict
+    log: list = field(default_factory=list)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def code_version() -> str:
+    """Hash of the engine's own sources, so a release id changes when the method's code does."""
+    digest = hashlib.sha256(__version__.encode())
+    for pattern in ENGINE_SOURCES:
+        for path in sorted(REPO_ROOT.glob(pattern)):
+            digest.update(path.relative_to(REPO_ROOT).as_posix().encode())
+            digest.update(path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:12]}"
+
+
+def resolve(path: str | Path, cfg: Settings) -> Path:
+    """Scheme and method paths may be given relative to the repo (sql/weights/x.sql) or absolute."""
+    path = Path(path)
+    if path.is_absolute() or path.exists():
+        return path.resolve()
+    return (cfg.sql.parent / path).resolve()
+
+
+def curated_files(cfg: Settings) -> list[Path]:
+    return sorted(cfg.curated.glob("year=*/*.parquet"))
+
+
+def load_engine_inputs(con, cfg: Settings, weights_path: Path):
+    """Create the engine's input tables (framework, weights, units, observations) on ``con``."""
+    from index import framework as fw
+    from index import leagues
+
+    framework = fw.load_framework(cfg.framework_file)
+    weights = fw.load_weights(weights_path, framework)
+    fw.register(con, framework, weights)
+
+    import pandas as pd
+
+    units = pd.DataFrame(
+        [(str(code), name) for code, name in leagues.league_names().items()], columns=["unit_code", "unit_name"]
+    )
+    con.register("units_df", units)
+    con.execute("create or replace table units as select * from units_df")
+    con.unregister("units_df")
+
+    files = curated_files(cfg)
+    if not files:
+        raise ConfigError(f"the curated lake {cfg.curated} is empty: run ingest and validate first")
+    con.execute(
+        """
+        create or replace table curated as
+        select * from read_parquet($files, hive_partitioning = true, hive_types = {'year': INTEGER})
+        """,
+        {"files": [str(p) for p in files]},
+    )
+    con.execute(
+        """
+        create or replace table observations as
+        select cast(league_code as varchar) as unit_code, cast(year as integer) as period,
+               indicator_id as variable_id, cast(value as double) as value, ingested_at as loaded_at
+        from curated
+        """
+    )
+    return framework, weights
+
+
+def input_manifest(con) -> list[dict]:
+    rows = con.execute(
+        """
+        select source_file, sha256, any_value(department) as department, count(*) as n_values,
+               min(year) as first_year, max(year) as last_year
+        from curated group by source_file, sha256 order by source_file, sha256
+        """
+    ).fetchall()
+    return [
+        dict(file=f, sha256=s, department=d, values=int(n), years=[int(a), int(b)]) for f, s, d, n, a, b in rows
+    ]
+
+
+def release_id_for(inputs: list[dict], framework_sha: str, weights_sha: str, method_sha: str, code: str) -> str:
+    """Content hash: the same inputs, framework, scheme, method and code give the same id."""
+    payload = json.dumps(
+        dict(
+            inputs=sorted(i["sha256"] for i in inputs),
+            framework=framework_sha,
+            weights=weights_sha,
+            method=method_sha,
+            code=code,
+        ),
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def compute(
+    weights: str | Path | None = None,
+    method: str | Path | None = None,
+    cfg: Settings | None = None,
+    out_dir: Path | None = None,
+) -> ComputeResult:
+    """Compute the index from the curated lake and write the release tables to a staging directory."""
+    import duckdb
+
+    from index import engine
+
+    cfg = cfg or current_settings()
+    method_path = resolve(method or cfg.default_method, cfg)
+    method_spec = engine.load_method(method_path)
+    weights_path = resolve(weights or method_spec.get("weights", {}).get("scheme") or cfg.default_weights, cfg)
+
+    con = duckdb.connect()
+    load_engine_inputs(con, cfg, weights_path)
+    log = engine.run(con, method_spec)
+
+    inputs = input_manifest(con)
+    shas = dict(
+        framework=sha256_file(cfg.framework_file), weights=sha256_file(weights_path), method=sha256_file(method_path)
+    )
+    code = code_version()
+    rid = release_id_for(inputs, shas["framework"], shas["weights"], shas["method"], code)
+
+    staged = out_dir or (cfg.published / STAGING_DIR / f"{rid}-{uuid.uuid4().hex[:8]}")
+    staged.mkdir(parents=True, exist_ok=True)
+    con.execute("set variable release_id = $rid", {"rid": rid})
+    for table in ("index_scores", "indicator_values", "framework"):
+        sql = (cfg.sql / "release" / f"{table}.sql").read_text(encoding="utf-8").strip().rstrip(";")
+        con.execute(f"copy ({sql}) to '{staged / (table + '.parquet')}' (format parquet)")
+
+    manifest = dict(
+        id=rid,
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        inputs=inputs,
+        framework=dict(path=_rel(cfg.framework_file), sha256=shas["framework"]),
+        weight_scheme=dict(path=_rel(weights_path), sha256=shas["weights"]),
+        method=dict(path=_rel(method_path), sha256=shas["method"], spec=method_spec),
+        code_version=code,
+        engine_log=log,
+    )
+    (staged / "release.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    con.close()
+    return ComputeResult(staged=staged, release_id=rid, manifest=manifest, log=log)
+
+
+def _rel(path: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)

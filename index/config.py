@@ -1,0 +1,63 @@
+"""Where things live. Everything is relative to the repo unless the environment says otherwise.
+
+DEI_LAKE      root of the data lake (default: <repo>/data_lake)
+DEI_SQL       root of the SQL tree (default: <repo>/sql)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    lake: Path
+    sql: Path
+    expectations: Path
+    reference: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.lake / "landing"
+
+    @property
+    def raw(self) -> Path:
+        return self.lake / "raw"
+
+    @property
+    def curated(self) -> Path:
+        return self.lake / "curated"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.lake / "quarantine"
+
+    @property
+    def published(self) -> Path:
+        return self.lake / "published"
+
+    @property
+    def framework_file(self) -> Path:
+        return self.sql / "framework" / "dei_framework.sql"
+
+    @property
+    def default_weights(self) -> Path:
+        return self.sql / "weights" / "expert.sql"
+
+    @property
+    def default_method(self) -> Path:
+        return self.sql / "method" / "dei.toml"
+
+
+def settings() -> Settings:
+    """Read the environment each call, so tests can point the lake at a temporary directory."""
+    return Settings(
+        lake=Path(os.environ.get("DEI_LAKE", REPO_ROOT / "data_lake")).resolve(),
+        sql=Path(os.environ.get("DEI_SQL", REPO_ROOT / "sql")).resolve(),
+        expectations=Path(os.environ.get("DEI_EXPECTATIONS", REPO_ROOT / "expectations")).resolve(),
+        reference=REPO_ROOT / "reference",
+    )

@@ -1,0 +1,131 @@
+"""The indicator framework and weight schemes are data in SQL files; this module loads and checks them.
+
+An economist edits ``sql/framework/*.sql`` and ``sql/weights/*.sql``; nothing here names a DEI indicator.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from index.errors import ConfigError
+
+if TYPE_CHECKING:  # keep the import light for DAG parsing
+    import duckdb
+    import pandas as pd
+
+FRAMEWORK_COLUMNS = [
+    "node_id", "parent_id", "level", "node_type", "name_zh", "name_en", "unit", "raw_unit",
+    "polarity", "denominator", "denominator_scale", "department", "definition", "target_2025",
+    "target_note", "valid_min", "valid_max", "source_clause",
+]
+NODE_TYPES = {"Indicator", "Aggregate", "Denominator"}
+WEIGHT_TOLERANCE = 1e-9
+
+
+def read_sql_file(path: Path) -> str:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: file not found")
+    return path.read_text(encoding="utf-8").strip().rstrip(";")
+
+
+def _query(sql_path: Path, con: "duckdb.DuckDBPyConnection | None" = None) -> "pd.DataFrame":
+    import duckdb
+
+    con = con or duckdb.connect()
+    try:
+        return con.sql(read_sql_file(sql_path)).df()
+    except duckdb.Error as exc:
+        raise ConfigError(f"{sql_path}: the SQL does not run: {exc}") from exc
+
+
+def load_framework(path: Path) -> "pd.DataFrame":
+    """Run the framework SQL file and check its shape: columns, unique ids, one root, known parents."""
+    frame = _query(path)
+    missing = [c for c in FRAMEWORK_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ConfigError(f"{path}: framework lacks column(s) {missing}")
+    frame = frame[FRAMEWORK_COLUMNS].copy()
+    problems = []
+    dupes = frame.loc[frame["node_id"].duplicated(), "node_id"].tolist()
+    if dupes:
+        problems.append(f"duplicate node_id {dupes}")
+    bad_types = sorted(set(frame["node_type"]) - NODE_TYPES)
+    if bad_types:
+        problems.append(f"unknown node_type {bad_types}; use {sorted(NODE_TYPES)}")
+    tree = frame[frame["node_type"] != "Denominator"]
+    roots = tree.loc[tree["parent_id"].isna(), "node_id"].tolist()
+    if len(roots) != 1:
+        problems.append(f"needs exactly one root (a node without parent), found {roots}")
+    known = set(frame["node_id"])
+    orphans = tree.loc[tree["parent_id"].notna() & ~tree["parent_id"].isin(known), ["node_id", "parent_id"]]
+    for node_id, parent_id in orphans.itertuples(index=False):
+        problems.append(f"node {node_id} names unknown parent {parent_id}")
+    indicators = frame[frame["node_type"] == "Indicator"]
+    bad_pol = indicators.loc[~indicators["polarity"].isin([1, -1]), "node_id"].tolist()
+    if bad_pol:
+        problems.append(f"indicators without polarity +1/-1: {bad_pol}")
+    denominators = set(frame.loc[frame["node_type"] == "Denominator", "node_id"])
+    named = indicators.loc[indicators["denominator"].notna(), ["node_id", "denominator"]]
+    for node_id, denom in named.itertuples(index=False):
+        if denom not in denominators:
+            problems.append(f"indicator {node_id} names denominator {denom}, which is not a Denominator node")
+    if problems:
+        raise ConfigError(f"{path}: " + "; ".join(problems))
+    return frame
+
+
+def root_id(framework: "pd.DataFrame") -> str:
+    tree = framework[framework["node_type"] != "Denominator"]
+    return str(tree.loc[tree["parent_id"].isna(), "node_id"].iloc[0])
+
+
+def load_weights(path: Path, framework: "pd.DataFrame") -> "pd.DataFrame":
+    """Run a weight-scheme SQL file and check it against the framework before anything uses it."""
+    weights = _query(path)
+    if list(weights.columns[:2]) != ["node_id", "weight"]:
+        raise ConfigError(f"{path}: a weight scheme returns columns (node_id, weight), got {list(weights.columns)}")
+    weights = weights[["node_id", "weight"]].copy()
+    check_weights(weights, framework, source=str(path))
+    return weights
+
+
+def check_weights(weights: "pd.DataFrame", framework: "pd.DataFrame", source: str = "weights") -> None:
+    """Non-negative, summing to 1 under each parent, naming only known nodes, covering every node."""
+    problems = []
+    tree = framework[framework["node_type"] != "Denominator"]
+    known = set(tree["node_id"])
+    root = root_id(framework)
+    unknown = sorted(set(weights["node_id"]) - known)
+    if unknown:
+        problems.append(f"unknown node id(s) {unknown}")
+    dupes = sorted(set(weights.loc[weights["node_id"].duplicated(), "node_id"]))
+    if dupes:
+        problems.append(f"node id(s) weighted twice {dupes}")
+    nulls = weights.loc[weights["weight"].isna(), "node_id"].tolist()
+    if nulls:
+        problems.append(f"missing weight for {nulls}")
+    negative = weights.loc[weights["weight"] < 0, "node_id"].tolist()
+    if negative:
+        problems.append(f"negative weight for {negative}")
+    uncovered = sorted(known - {root} - set(weights["node_id"]))
+    if uncovered:
+        problems.append(f"no weight for {uncovered}")
+    merged = tree[["node_id", "parent_id"]].merge(weights, on="node_id", how="inner")
+    sums = merged.groupby("parent_id")["weight"].sum()
+    for parent, total in sums.items():
+        if abs(total - 1.0) > WEIGHT_TOLERANCE:
+            problems.append(f"weights under {parent} sum to {total:.12g}, not 1")
+    if problems:
+        raise ConfigError(f"weight scheme {source} is broken: " + "; ".join(problems))
+
+
+def register(con: "duckdb.DuckDBPyConnection", framework: "pd.DataFrame", weights: "pd.DataFrame") -> None:
+    """Expose the framework and the checked weights to the engine's SQL as tables."""
+    con.register("framework_df", framework)
+    con.register("weights_df", weights)
+    con.execute("create or replace table framework as select * from framework_df")
+    con.execute("create or replace table weights as select node_id, cast(weight as double) as weight from weights_df")
+    con.unregister("framework_df")
+    con.unregister("weights_df")

@@ -1,0 +1,595 @@
+"""Great Expectations validation of raw batches, promotion to curated, quarantine of bad submissions.
+
+The expectation suite is data derived from the framework (``build_suite``) and committed as
+``expectations/raw_observations.json``; ``check_suite_current`` stops a run when the committed suite no
+longer matches the framework. ``validate_pending`` runs the suite over every raw batch not yet in curated:
+a clean batch is copied unchanged to curated, a failing one is moved with its landing file to
+``quarantine/<sha256[:16]>/`` next to ``problems.json`` and ``problems.txt``.
+
+Great Expectations takes seconds to import, so it is imported inside functions only; the module's
+top-level imports are stdlib (DAG files import this module indirectly at parse time).
+
+Command line: ``python -m index.validate build-suite [--out PATH] [--leagues-csv PATH]``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from index.errors import ConfigError, SubmissionError, SubmissionProblem
+
+if TYPE_CHECKING:  # keep the import light for DAG parsing
+    import pandas as pd
+
+    from index.config import Settings
+
+SUITE_NAME = "raw_observations"
+SUITE_FILE = "raw_observations.json"
+STALE_MESSAGE = (
+    "expectations/raw_observations.json is out of date with the framework; run `dei expectations build`"
+)
+RAW_COLUMNS = [
+    "league_code", "year", "indicator_id", "value", "department", "source_file", "source_sheet",
+    "source_row", "source_column", "sha256", "ingested_at",
+]
+NOT_NULL_COLUMNS = ["league_code", "year", "indicator_id", "sha256", "source_file"]
+KEY_COLUMNS = ["league_code", "year", "indicator_id"]
+YEAR_MIN, YEAR_MAX = 2000, 2100
+MAX_ROWS_PER_RULE = 50
+SHOWN_PER_FILE = 5  # problems quoted per quarantined file in the ValidationFailed message
+_YEAR_DIR = re.compile(r"^year=(\d{4})$")
+
+
+# --------------------------------------------------------------------------------------------------
+# Great Expectations plumbing (imported lazily)
+# --------------------------------------------------------------------------------------------------
+
+def _gx():
+    """Import GX quietly: no usage statistics; callers switch progress bars off on the context."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+
+    return gx
+
+
+def _ephemeral_context():
+    gx = _gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return context
+
+
+class GxRunner:
+    """One ephemeral GX context with one pandas dataframe asset, reused for every batch of a run."""
+
+    def __init__(self) -> None:
+        self.gx = _gx()
+        self.context = _ephemeral_context()
+        source = self.context.data_sources.add_pandas(name="dei_raw")
+        asset = source.add_dataframe_asset(name="raw_batch")
+        self.batch_definition = asset.add_batch_definition_whole_dataframe("whole_batch")
+        self._suites: dict[str, Any] = {}
+
+    def suite(self, suite: dict):
+        key = json.dumps(suite, sort_keys=True, default=str)
+        if key not in self._suites:
+            self._suites[key] = _suite_object(suite)
+        return self._suites[key]
+
+    def run(self, df: "pd.DataFrame", suite: dict):
+        batch = self.batch_definition.get_batch(batch_parameters={"dataframe": df})
+        return batch.validate(self.suite(suite), result_format={"result_format": "COMPLETE"})
+
+
+def _suite_object(suite: dict):
+    """A GX ExpectationSuite from its JSON dict (ids dropped: they belong to a context's store)."""
+    gx = _gx()
+    body = json.loads(json.dumps(suite))
+    body.pop("id", None)
+    for expectation in body.get("expectations", []):
+        expectation.pop("id", None)
+        expectation.pop("rendered_content", None)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return gx.ExpectationSuite(**body)
+
+
+# --------------------------------------------------------------------------------------------------
+# The suite
+# --------------------------------------------------------------------------------------------------
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _fmt_num(value: float) -> str:
+    return f"{value:g}" if abs(value) < 1e15 else repr(value)
+
+
+def build_suite(framework: "pd.DataFrame", league_codes: Iterable, name: str = SUITE_NAME) -> dict:
+    """The GX suite (GX's own suite JSON, as a dict) for raw observations, derived from the framework.
+
+    Every expectation's ``meta`` holds ``rule`` (a short human rule name used in messages), ``expected``
+    (what the rule wants, in words) and ``report_column`` (``source_column`` when a failing row is best
+    located by the header cell it came from, otherwise the dataframe column to name).
+    """
+    gx = _gx()
+    from great_expectations.expectations.row_conditions import Column
+
+    E = gx.expectations
+    codes = sorted({int(c) for c in league_codes})
+    ids = framework.loc[framework["node_type"].isin(["Indicator", "Denominator"])]
+    indicator_ids = sorted(str(i) for i in ids["node_id"])
+
+    def meta(rule: str, expected: str, report_column: str) -> dict:
+        return {"rule": rule, "expected": expected, "report_column": report_column}
+
+    expectations = []
+    for column in RAW_COLUMNS:
+        expectations.append(E.ExpectColumnToExist(
+            column=column,
+            meta=meta(f"required column {column} present", f"a column named {column}", column),
+        ))
+    for column in NOT_NULL_COLUMNS:
+        expectations.append(E.ExpectColumnValuesToNotBeNull(
+            column=column,
+            meta=meta(f"{column} not empty", f"a {column} on every row", column),
+        ))
+    expectations.append(E.ExpectColumnValuesToBeInSet(
+        column="league_code", value_set=codes,
+        meta=meta(f"league_code is one of the {len(codes)} 盟市 codes",
+                  "one of " + ", ".join(str(c) for c in codes), "league_code"),
+    ))
+    expectations.append(E.ExpectColumnValuesToBeBetween(
+        column="year", min_value=YEAR_MIN, max_value=YEAR_MAX,
+        meta=meta(f"year between {YEAR_MIN} and {YEAR_MAX}",
+                  f"a year from {YEAR_MIN} to {YEAR_MAX}", "year"),
+    ))
+    expectations.append(E.ExpectColumnValuesToBeInSet(
+        column="indicator_id", value_set=indicator_ids,
+        meta=meta("indicator_id is a framework indicator or denominator",
+                  "the node_id of a framework Indicator or Denominator", "source_column"),
+    ))
+    expectations.append(E.ExpectCompoundColumnsToBeUnique(
+        column_list=KEY_COLUMNS,
+        meta=meta("one row per league_code, year and indicator_id",
+                  "each (league_code, year, indicator_id) once per submission", "source_column"),
+    ))
+    bounded = ids.sort_values("node_id")
+    for row in bounded.itertuples(index=False):
+        low, high = _num(row.valid_min), _num(row.valid_max)
+        if low is None and high is None:
+            continue
+        unit = f" {row.raw_unit}" if isinstance(row.raw_unit, str) and row.raw_unit else ""
+        if low is not None and high is not None:
+            span = f"{_fmt_num(low)}–{_fmt_num(high)}{unit}"
+            rule, expected = f"value within plausible range {span} for {row.node_id}", f"a value from {span}"
+        elif low is not None:
+            span = f"{_fmt_num(low)}{unit}"
+            rule, expected = f"value at least {span} for {row.node_id}", f"a value of at least {span}"
+        else:
+            span = f"{_fmt_num(high)}{unit}"
+            rule, expected = f"value at most {span} for {row.node_id}", f"a value of at most {span}"
+        expectations.append(E.ExpectColumnValuesToBeBetween(
+            column="value", min_value=low, max_value=high,
+            row_condition=Column("indicator_id") == str(row.node_id),
+            meta=meta(rule, expected + " (empty = not reported is allowed)", "source_column"),
+        ))
+
+    suite = gx.ExpectationSuite(
+        name=name,
+        expectations=expectations,
+        meta={"generated_by": "python -m index.validate build-suite (dei expectations build); do not edit"},
+    )
+    return json.loads(json.dumps(suite.to_json_dict()))
+
+
+def write_suite(suite: dict, path: Path) -> Path:
+    """Write the suite as stable, diff-friendly JSON (temp file + os.replace)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(suite, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def load_suite(path: Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: expectation suite not found; run `dei expectations build`")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: not valid JSON: {exc}") from exc
+
+
+def suite_path(settings: "Settings") -> Path:
+    return Path(settings.expectations) / SUITE_FILE
+
+
+def _comparable(suite: dict) -> dict:
+    """The parts of a suite that carry rules: name and expectations (no ids, no GX version stamp)."""
+    body = json.loads(json.dumps(suite))
+    expectations = []
+    for expectation in body.get("expectations", []):
+        expectation.pop("id", None)
+        expectation.pop("rendered_content", None)
+        expectations.append(expectation)
+    return {"name": body.get("name"), "expectations": expectations}
+
+
+def check_suite_current(suite: dict, framework: "pd.DataFrame", league_codes: Iterable) -> None:
+    """Raise ConfigError when the committed suite differs from what the framework yields now."""
+    if _comparable(suite) != _comparable(build_suite(framework, league_codes, name=suite.get("name") or SUITE_NAME)):
+        raise ConfigError(STALE_MESSAGE)
+
+
+# --------------------------------------------------------------------------------------------------
+# Validating one batch
+# --------------------------------------------------------------------------------------------------
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN / NaT
+    except (TypeError, ValueError):
+        return False
+    
+
+def _plain(value: Any) -> Any:
+    if _is_missing(value):
+        return None
+    if hasattr(value, "item"):
+        try:
+            return value.item()
+        except (AttributeError, ValueError):
+            pass
+    return value
+
+
+def _fmt_value(value: Any) -> str:
+    value = _plain(value)
+    if value is None:
+        return "empty"
+    if isinstance(value, float):
+        return _fmt_num(value)
+    if isinstance(value, str):
+        return f"'{value}'"
+    return str(value)
+
+
+def _cell(df: "pd.DataFrame", i: int, column: str) -> Any:
+    return _plain(df.at[i, column]) if column in df.columns else None
+
+
+def _batch_file(df: "pd.DataFrame", fallback: str | None) -> str:
+    if "source_file" in df.columns:
+        names = [str(v) for v in df["source_file"].dropna().unique()]
+        if names:
+            return ", ".join(sorted(names))
+    return fallback or "(unknown file)"
+
+
+def _expectation_columns(kwargs: dict) -> list[str]:
+    columns = []
+    if kwargs.get("column"):
+        columns.append(kwargs["column"])
+    columns.extend(kwargs.get("column_list") or [])
+    condition = kwargs.get("row_condition")
+    if isinstance(condition, dict) and isinstance(condition.get("column"), dict):
+        columns.append(condition["column"].get("name"))
+    elif getattr(getattr(condition, "column", None), "name", None):
+        columns.append(condition.column.name)
+    return [c for c in columns if c]
+
+
+def validate_frame(df: "pd.DataFrame", suite: dict, *, batch_name: str | None = None,
+                   runner: "GxRunner | None" = None) -> list[SubmissionProblem]:
+    """Run the GX suite over one raw batch; every failure becomes SubmissionProblems.
+
+    Row-level failures name the file (source_file), sheet (source_sheet), row (source_row) and the column
+    the rule reports (source_column, or the dataframe column for structural rules); at most
+    MAX_ROWS_PER_RULE rows per rule are listed, followed by one problem saying how many rows there were.
+    ``batch_name`` names the file when the batch has no usable source_file.
+    """
+    runner = runner or GxRunner()
+    frame = df.reset_index(drop=True)
+    result = runner.run(frame, suite)
+    fallback_file = _batch_file(frame, batch_name)
+    problems: list[SubmissionProblem] = []
+    for outcome in result.results:
+        if outcome.success:
+            continue
+        config = outcome.expectation_config
+        kwargs = dict(config.kwargs)
+        meta = dict(config.meta or {})
+        rule = meta.get("rule") or config.type
+        expected = meta.get("expected") or config.type
+        report_column = meta.get("report_column") or kwargs.get("column")
+        needed = _expectation_columns(kwargs)
+        if config.type == "expect_column_to_exist":
+            problems.append(SubmissionProblem(
+                fallback_file, None, None, kwargs["column"], rule,
+                f"the batch has no column {kwargs['column']} (columns seen: {', '.join(map(str, frame.columns))}); "
+                f"expected {expected}",
+            ))
+            continue
+        if any(c not in frame.columns for c in needed):
+            continue  # the missing column is reported by its own rule
+        info = outcome.exception_info or {}
+        raised = info.get("raised_exception") if isinstance(info, dict) else False
+        if raised or not isinstance(outcome.result, dict) or "unexpected_index_list" not in outcome.result:
+            detail = info.get("exception_message") if isinstance(info, dict) else None
+            problems.append(SubmissionProblem(
+                fallback_file, None, None, report_column, rule,
+                f"could not be checked ({detail or 'no row-level result'}); expected {expected}",
+            ))
+            continue
+        indexes = list(outcome.result.get("unexpected_index_list") or [])
+        count = int(outcome.result.get("unexpected_count") or len(indexes))
+        for i in indexes[:MAX_ROWS_PER_RULE]:
+            i = int(i)
+            if config.type == "expect_compound_columns_to_be_unique":
+                key = ", ".join(_fmt_value(_cell(frame, i, c)) for c in KEY_COLUMNS)
+                seen = f"({', '.join(KEY_COLUMNS)}) = ({key}) on more than one row"
+            else:
+                column = kwargs["column"]
+                seen = f"{column} {_fmt_value(_cell(frame, i, column))}"
+                if column == "value":
+                    seen += f" for {_cell(frame, i, 'indicator_id')}"
+            column_name = report_column
+            if report_column == "source_column":
+                column_name = _cell(frame, i, "source_column") or kwargs.get("column") or ", ".join(KEY_COLUMNS)
+            row = _cell(frame, i, "source_row")
+            problems.append(SubmissionProblem(
+                file=str(_cell(frame, i, "source_file") or fallback_file),
+                sheet=_cell(frame, i, "source_sheet"),
+                row=int(row) if row is not None else None,
+                column=str(column_name) if column_name is not None else None,
+                rule=rule,
+                message=f"found {seen}; expected {expected}",
+            ))
+        if count > MAX_ROWS_PER_RULE:
+            problems.append(SubmissionProblem(
+                fallback_file, None, None, None, rule,
+                f"{count} rows break this rule; only the first {MAX_ROWS_PER_RULE} are listed",
+            ))
+    return problems
+
+
+# --------------------------------------------------------------------------------------------------
+# Raw -> curated / quarantine
+# --------------------------------------------------------------------------------------------------
+
+@dataclass
+class BatchResult:
+    sha16: str
+    source_file: str
+    raw_files: list[Path]  # relative to the raw root, e.g. year=2023/<sha16>.parquet
+    problems: list[SubmissionProblem] = field(default_factory=list)
+    landing_file: Path | None = None  # quarantined batches: where the landing file was moved to
+    quarantine_dir: Path | None = None
+
+
+@dataclass
+class ValidationOutcome:
+    promoted: list[BatchResult] = field(default_factory=list)
+    quarantined: list[BatchResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.quarantined
+
+    def summary(self) -> dict:
+        return {
+            "promoted": [b.source_file for b in self.promoted],
+            "quarantined": {b.source_file: len(b.problems) for b in self.quarantined},
+        }
+
+
+class ValidationFailed(SubmissionError):
+    """One or more raw batches broke the expectation suite and were quarantined."""
+
+    def __init__(self, outcome: ValidationOutcome):
+        self.outcome = outcome
+        super().__init__([p for b in outcome.quarantined for p in b.problems])
+        lines = [f"validation quarantined {len(outcome.quarantined)} landing file(s); fix and submit again:"]
+        for batch in outcome.quarantined:
+            where = f"quarantine/{batch.sha16}/"
+            lines.append(f"  {batch.source_file} ({len(batch.problems)} problem(s), moved to {where}):")
+            for problem in batch.problems[:SHOWN_PER_FILE]:
+                lines.append(f"    - {problem}")
+            if len(batch.problems) > SHOWN_PER_FILE:
+                lines.append(f"    ... and {len(batch.problems) - SHOWN_PER_FILE} more in {where}problems.txt")
+        self.args = ("\n".join(lines),)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def raise_if_failed(outcome: ValidationOutcome) -> None:
+    if outcome.quarantined:
+        raise ValidationFailed(outcome)
+
+
+def _pending_batches(settings: "Settings") -> dict[str, list[Path]]:
+    """sha16 -> raw files (relative to raw) of batches with at least one file not yet in curated."""
+    batches: dict[str, list[Path]] = {}
+    raw = Path(settings.raw)
+    if not raw.is_dir():
+        return batches
+    for year_dir in sorted(raw.iterdir()):
+        if not (year_dir.is_dir() and _YEAR_DIR.match(year_dir.name)):
+            continue
+        for file in sorted(year_dir.glob("*.parquet")):
+            if file.name.startswith("."):
+                continue  # a temp file of a writer that has not finished
+            batches.setdefault(file.stem, []).append(file.relative_to(raw))
+    curated = Path(settings.curated)
+    return {sha16: files for sha16, files in batches.items()
+            if not all((curated / rel).is_file() for rel in files)}
+
+
+def read_raw_file(path: Path) -> "pd.DataFrame":
+    """One raw Parquet file as pandas, with ``year`` added from the hive partition when the file lacks it."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    frame = pq.read_table(path).to_pandas()
+    match = _YEAR_DIR.match(path.parent.name)
+    if "year" not in frame.columns and match:
+        frame["year"] = int(match.group(1))
+        frame["year"] = frame["year"].astype("int32")
+    return frame
+
+
+def _read_batch(settings: "Settings", files: list[Path]) -> "pd.DataFrame":
+    import pandas as pd
+
+    frames = [read_raw_file(Path(settings.raw) / rel) for rel in files]
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+
+
+def _copy_atomic(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}.tmp-{os.getpid()}")
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _find_landing(settings: "Settings", names: list[str], sha256: str | None, sha16: str) -> Path | None:
+    landing = Path(settings.landing)
+    if not landing.is_dir():
+        return None
+    candidates = [p for name in names for p in landing.rglob(name) if p.is_file()] if names else []
+    for path in candidates:
+        digest = _sha256(path)
+        if (sha256 and digest == sha256) or (not sha256 and digest.startswith(sha16)):
+            return path
+    return None
+
+
+def _quarantine(settings: "Settings", batch: BatchResult, frame: "pd.DataFrame") -> None:
+    target = Path(settings.quarantine) / batch.sha16
+    target.mkdir(parents=True, exist_ok=True)
+    # The report first: a crash after this leaves the raw files pending, and the next run redoes it.
+    _write_atomic(target / "problems.json",
+                  json.dumps([p.to_dict() for p in batch.problems], ensure_ascii=False, indent=2) + "\n")
+    _write_atomic(target / "problems.txt", "".join(f"{p}\n" for p in batch.problems))
+    names = sorted({str(v) for v in frame["source_file"].dropna().unique()}) if "source_file" in frame else []
+    shas = sorted({str(v) for v in frame["sha256"].dropna().unique()}) if "sha256" in frame else []
+    landing = _find_landing(settings, names, shas[0] if len(shas) == 1 else None, batch.sha16)
+    if landing is not None:
+        destination = target / landing.name
+        shutil.move(str(landing), str(destination))
+        batch.landing_file = destination
+    else:
+        already = [target / n for n in names if (target / n).is_file()]
+        batch.landing_file = already[0] if already else None
+    for rel in batch.raw_files:
+        destination = target / "raw" / rel
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(Path(settings.raw) / rel), str(destination))
+    batch.quarantine_dir = target
+
+
+def validate_pending(settings: "Settings", framework: "pd.DataFrame", league_codes: Iterable,
+                     suite: dict | None = None) -> ValidationOutcome:
+    """Validate every raw batch not yet in curated; promote clean ones, quarantine the others.
+
+    ``suite`` defaults to the committed suite in settings.expectations, which must match the framework.
+    One GX context serves all batches of the call.
+    """
+    if suite is None:
+        suite = load_suite(suite_path(settings))
+        check_suite_current(suite, framework, league_codes)
+    outcome = ValidationOutcome()
+    pending = _pending_batches(settings)
+    if not pending:
+        return outcome
+    runner = GxRunner()
+    for sha16, files in sorted(pending.items()):
+        frame = _read_batch(settings, files)
+        source_file = _batch_file(frame, f"{sha16} (raw batch)")
+        problems = validate_frame(frame, suite, batch_name=source_file, runner=runner)
+        batch = BatchResult(sha16=sha16, source_file=source_file, raw_files=files, problems=problems)
+        if problems:
+            _quarantine(settings, batch, frame)
+            outcome.quarantined.append(batch)
+        else:
+            for rel in files:
+                _copy_atomic(Path(settings.raw) / rel, Path(settings.curated) / rel)
+            outcome.promoted.append(batch)
+    return outcome
+
+
+# --------------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------------
+
+def read_league_codes(path: Path) -> list[int]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return [int(row["code"]) for row in csv.DictReader(fh)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from index.config import settings as current_settings
+    from index.framework import load_framework
+
+    parser = argparse.ArgumentParser(prog="python -m index.validate")
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build-suite", help="write expectations/raw_observations.json from the framework")
+    build.add_argument("--out", type=Path, default=None)
+    build.add_argument("--leagues-csv", type=Path, default=None)
+    args = parser.parse_args(argv)
+
+    cfg = current_settings()
+    if args.command == "build-suite":
+        framework = load_framework(cfg.framework_file)
+        codes = read_league_codes(args.leagues_csv or Path(cfg.reference) / "leagues.csv")
+        path = write_suite(build_suite(framework, codes), args.out or suite_path(cfg))
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
