@@ -1,0 +1,220 @@
+"""Content checks for the DEI framework (sql/framework/dei_framework.sql) and its weight schemes (sql/weights/).
+
+The SQL files are the economist-facing source of truth; these tests pin what the policy texts require of them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+FRAMEWORK_SQL = REPO / "sql" / "framework" / "dei_framework.sql"
+WEIGHT_SCHEMES = {
+    "expert": REPO / "sql" / "weights" / "expert.sql",
+    "equal": REPO / "sql" / "weights" / "equal.sql",
+}
+
+SCHEMA = [
+    ("node_id", "VARCHAR"), ("parent_id", "VARCHAR"), ("level", "INTEGER"), ("node_type", "VARCHAR"),
+    ("name_zh", "VARCHAR"), ("name_en", "VARCHAR"), ("unit", "VARCHAR"), ("raw_unit", "VARCHAR"),
+    ("polarity", "INTEGER"), ("denominator", "VARCHAR"), ("denominator_scale", "DOUBLE"),
+    ("department", "VARCHAR"), ("definition", "VARCHAR"), ("target_2025", "DOUBLE"), ("target_note", "VARCHAR"),
+    ("valid_min", "DOUBLE"), ("valid_max", "DOUBLE"), ("source_clause", "VARCHAR"),
+]
+
+DIMENSIONS = {
+    "digital_infrastructure": "数字基础设施",
+    "digital_industrialisation": "数字产业化",
+    "industrial_digitalisation": "产业数字化",
+    "digital_governance": "治理数字化",
+    "data_elements": "数据要素",
+    "environment_innovation": "发展环境与创新",
+}
+
+# name_zh -> (target_2025 in unit, unit): the targets the 工作方案 sets and the index must carry.
+REQUIRED_TARGETS = {
+    "5G用户普及率": (60.0, "%"),
+    "5G人口覆盖率": (50.0, "%"),
+    "移动网络IPv6流量占比": (50.0, "%"),
+    "集群数据中心上架率": (65.0, "%"),
+    "数据中心PUE": (1.2, "比值"),
+    "国产化算力占比": (50.0, "%"),
+    "数字经济核心产业增加值占GDP比重": (2.5, "%"),
+    "规上工业企业生产设备数字化率": (60.0, "%"),
+    "工业互联网平台普及率": (35.0, "%"),
+    "软件和信息技术服务业营业收入增速": (20.0, "%"),
+}
+
+SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+
+
+def _run(path: Path) -> duckdb.DuckDBPyRelation:
+    return duckdb.sql(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def framework() -> pd.DataFrame:
+    return _run(FRAMEWORK_SQL).df()
+
+
+@pytest.fixture(scope="module")
+def indicators(framework: pd.DataFrame) -> pd.DataFrame:
+    return framework[framework["node_type"] == "Indicator"]
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or pd.isna(value) or str(value).strip() == ""
+
+
+def test_columns_and_types_follow_the_contract():
+    rel = _run(FRAMEWORK_SQL)
+    assert list(zip(rel.columns, [str(t) for t in rel.types])) == SCHEMA
+
+
+def test_root_is_dei(framework):
+    tree = framework[framework["node_type"] != "Denominator"]
+    roots = tree[tree["parent_id"].isna()]
+    assert roots["node_id"].tolist() == ["DEI"]
+    root = roots.iloc[0]
+    assert root["level"] == 3 and root["node_type"] == "Aggregate"
+    assert root["name_zh"] == "内蒙古数字经济发展指数"
+
+
+def test_six_dimensions_with_five_to_seven_indicators(framework, indicators):
+    dims = framework[framework["level"] == 2]
+    assert dict(zip(dims["node_id"], dims["name_zh"])) == DIMENSIONS
+    assert set(dims["parent_id"]) == {"DEI"}
+    assert set(dims["node_type"]) == {"Aggregate"}
+    counts = indicators.groupby("parent_id").size().to_dict()
+    assert set(counts) == set(DIMENSIONS), "every indicator hangs under one of the six dimensions"
+    for dim, n in counts.items():
+        assert 5 <= n <= 7, f"{dim} has {n} indicators"
+
+
+def test_indicator_count(indicators):
+    assert 30 <= len(indicators) <= 40
+    assert set(indicators["level"]) == {1}
+
+
+def test_indicators_are_complete(indicators):
+    for column in ["name_zh", "name_en", "unit", "raw_unit", "department", "definition", "source_clause"]:
+        blanks = indicators.loc[indicators[column].map(_blank), "node_id"].tolist()
+        assert not blanks, f"{column} empty for {blanks}"
+    assert set(indicators["polarity"].astype(int)) <= {1, -1}
+    assert indicators["polarity"].notna().all()
+
+
+def test_node_ids_unique_snake_case(framework):
+    ids = framework["node_id"].tolist()
+    assert len(ids) == len(set(ids))
+    bad = [i for i in ids if i != "DEI" and not SNAKE.match(i)]
+    assert not bad, bad
+
+
+def test_source_clauses_cite_a_policy_text(framework):
+    non_root = framework[framework["node_id"] != "DEI"]
+    bad = non_root.loc[~non_root["source_clause"].fillna("").str.contains("工作方案|条例"), "node_id"].tolist()
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("name_zh", sorted(REQUIRED_TARGETS))
+def test_required_targets(indicators, name_zh):
+    rows = indicators[indicators["name_zh"] == name_zh]
+    assert len(rows) == 1, f"{name_zh} missing or duplicated"
+    row = rows.iloc[0]
+    target, unit = REQUIRED_TARGETS[name_zh]
+    assert row["target_2025"] == pytest.approx(target)
+    assert row["unit"] == unit
+    assert not _blank(row["target_note"])
+
+
+def test_pue_is_lower_is_better(indicators):
+    row = indicators[indicators["name_zh"] == "数据中心PUE"].iloc[0]
+    assert row["polarity"] == -1
+    assert "1.2" in row["target_note"]
+
+
+def test_software_growth_note(indicators):
+    row = indicators[indicators["name_zh"] == "软件和信息技术服务业营业收入增速"].iloc[0]
+    assert "年均增长20%" in row["target_note"]
+    assert row["raw_unit"] == "%" and pd.isna(row["denominator"])
+
+
+def test_denominators(framework, indicators):
+    denominators = framework[framework["node_type"] == "Denominator"].set_index("node_id")
+    assert {"population", "gdp"} <= set(denominators.index)
+    assert denominators.loc["population", "unit"] == "万人"
+    assert denominators.loc["gdp", "unit"] == "亿元"
+    assert denominators["parent_id"].isna().all()
+    assert denominators["polarity"].isna().all()
+    assert set(denominators["level"]) == {1}
+    named = indicators[indicators["denominator"].notna()]
+    assert 5 <= len(named) <= 8, "the brief asks for the denominator mechanism on about 5-8 indicators"
+    for row in named.itertuples():
+        assert row.denominator in denominators.index, f"{row.node_id} names unknown denominator {row.denominator}"
+        assert row.denominator_scale > 0
+        assert pd.isna(row.target_2025), f"{row.node_id}: a 自治区-level scale target does not apply per capita"
+        assert row.unit != row.raw_unit
+    plain = indicators[indicators["denominator"].isna()]
+    assert plain["denominator_scale"].isna().all()
+    assert (plain["unit"] == plain["raw_unit"]).all()
+
+
+def test_validation_bounds(indicators):
+    assert indicators["valid_min"].notna().all()
+    bounded = indicators[indicators["valid_max"].notna()]
+    assert (bounded["valid_min"] < bounded["valid_max"]).all()
+    shares = indicators[(indicators["raw_unit"] == "%") & ~indicators["name_zh"].str.endswith("增速")]
+    assert (shares["valid_min"] == 0).all() and (shares["valid_max"] == 100).all()
+
+
+def test_pku_digital_finance_indicators(indicators):
+    dfi = indicators[indicators["node_id"].str.startswith("dfi_")].set_index("node_id")
+    assert set(dfi.index) == {"dfi_coverage_breadth", "dfi_usage_depth", "dfi_digitization_level"}
+    assert set(dfi["department"]) == {"北京大学数字金融研究中心"}
+    assert set(dfi["unit"]) == {"指数"}
+    assert (dfi["valid_min"] == 0).all() and (dfi["valid_max"] == 1000).all()
+    assert dfi.loc["dfi_coverage_breadth", "name_zh"] == "数字普惠金融覆盖广度"
+    assert dfi.loc["dfi_usage_depth", "name_zh"] == "数字普惠金融使用深度"
+    assert dfi.loc["dfi_digitization_level", "name_zh"] == "数字普惠金融数字化程度"
+
+
+def test_department_count(indicators):
+    assert len(set(indicators["department"])) <= 8
+
+
+@pytest.mark.parametrize("scheme", sorted(WEIGHT_SCHEMES))
+def test_weight_scheme(framework, scheme):
+    rel = _run(WEIGHT_SCHEMES[scheme])
+    assert rel.columns[:2] == ["node_id", "weight"]
+    weights = rel.df()
+    tree = framework[framework["node_type"] != "Denominator"]
+    expected = set(tree.loc[tree["parent_id"].notna(), "node_id"])
+    assert not weights["node_id"].duplicated().any()
+    assert set(weights["node_id"]) - expected == set(), "weights name unknown (or root/denominator) nodes"
+    assert expected - set(weights["node_id"]) == set(), "weights miss nodes"
+    assert (weights["weight"] >= 0).all()
+    sums = tree.merge(weights, on="node_id").groupby("parent_id")["weight"].sum()
+    assert set(sums.index) == {"DEI", *DIMENSIONS}
+    for parent, total in sums.items():
+        assert abs(total - 1.0) <= 1e-9, f"{scheme}: weights under {parent} sum to {total!r}"
+
+
+def test_equal_scheme_is_equal(framework):
+    weights = _run(WEIGHT_SCHEMES["equal"]).df()
+    merged = framework.merge(weights, on="node_id")
+    for parent, group in merged.groupby("parent_id"):
+        assert group["weight"].to_numpy() == pytest.approx(1.0 / len(group)), parent
+
+
+def test_project_loader_accepts_the_files():
+    """The package's own loader (index/framework.py) must accept the framework and both schemes."""
+    framework_module = pytest.importorskip("index.framework")
+    frame = framework_module.load_framework(FRAMEWORK_SQL)
+    for path in WEIGHT_SCHEMES.values():
+        framework_module.load_weights(path, frame)
