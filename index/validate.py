@@ -123,7 +123,9 @@ def _num(value: Any) -> float | None:
 
 
 def _fmt_num(value: float) -> str:
-    return f"{value:g}" if abs(value) < 1e15 else repr(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.15g}"
 
 
 def build_suite(framework: "pd.DataFrame", league_codes: Iterable, name: str = SUITE_NAME) -> dict:
@@ -256,7 +258,7 @@ def _is_missing(value: Any) -> bool:
         return bool(value != value)  # NaN / NaT
     except (TypeError, ValueError):
         return False
-    
+
 
 def _plain(value: Any) -> Any:
     if _is_missing(value):
