@@ -50,7 +50,7 @@ candidates as (
                 and next_known_period > previous_known_period
                 then previous_known_value
                     + (next_known_value - previous_known_value)
-                    * cast(period - previous_known_period as double)
+                    * cast(panel_neighbours.period - previous_known_period as double)
                     / cast(next_known_period - previous_known_period as double)
             else coalesce(previous_known_value, next_known_value)
         end as panel_linear_value,

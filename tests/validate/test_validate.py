@@ -434,8 +434,6 @@ def test_raise_if_failed_lists_every_quarantined_file(tmp_path, framework, suite
     assert "quarantined 2 landing file(s)" in str(err.value)
 
 
-@pytest.mark.skipif(not (REPO_ROOT / "sql" / "framework" / "dei_framework.sql").is_file(),
-                    reason="framework SQL not written yet")
 def test_committed_suite_matches_the_real_framework():
     """The one test that reads the real framework: the committed suite must be rebuilt when it changes."""
     from index.config import settings
