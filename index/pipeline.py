@@ -36,7 +36,7 @@ def ingest_step(skip_if_nothing_new: bool = False, cfg: Settings | None = None) 
     if outcome.quarantined:
         problems = [p for q in outcome.quarantined for p in q.problems]
         raise SubmissionError(problems)
-    if skip_if_nothing_new and not outcome.new and not pending_raw_batches(cfg):
+    if skip_if_nothing_new and not outcome.new_batches and not pending_raw_batches(cfg):
         from airflow.sdk.exceptions import AirflowSkipException
 
         raise AirflowSkipException("no new landing file and no raw batch waiting for validation")
