@@ -32,14 +32,19 @@ known_observations as (
     semi join units on units.unit_code = observations.unit_code
 ),
 
--- a resubmission corrects an earlier one: the row loaded last wins (ties: the larger value, for determinism)
+-- a resubmission corrects an earlier one: the row loaded last wins. Ties on loaded_at (or no loaded_at at
+-- all) fall to the larger value, a reported NULL last, so the result never depends on row order.
 latest_observations as (
-    select unit_code, period, variable_id, value as raw_value
+    select
+        unit_code,
+        period,
+        variable_id,
+        arg_max_null(
+            value,
+            {'loaded_at': coalesce(loaded_at, '-infinity'::timestamp), 'value': coalesce(value, '-infinity'::double)}
+        ) as raw_value
     from known_observations
-    qualify row_number() over (
-        partition by unit_code, period, variable_id
-        order by loaded_at desc nulls last, value desc nulls last
-    ) = 1
+    group by unit_code, period, variable_id
 ),
 
 periods as (

@@ -8,7 +8,10 @@ stage as (
 ),
 
 framework as (
-    select node_id, denominator, denominator_scale from framework where node_type = 'Indicator'
+    -- casts: a framework where no indicator is denominated may arrive with all-NULL untyped columns
+    select node_id, cast(denominator as varchar) as denominator, cast(denominator_scale as double) as denominator_scale
+    from framework
+    where node_type = 'Indicator'
 ),
 
 indicator_values as (

@@ -1,0 +1,25 @@
+-- Output indicator_results: one row per unit × period × indicator, from the reported figure to its
+-- contribution to the root score (normalised × effective weight relative to the root).
+with
+
+weight as (
+    select * from weight
+),
+
+final as (
+    select
+        cast(unit_code as varchar) as unit_code,
+        cast(period as integer) as period,
+        cast(indicator_id as varchar) as indicator_id,
+        cast(raw_value as double) as raw_value,
+        cast(denominated_value as double) as denominated_value,
+        cast(imputed as boolean) as imputed,
+        cast(imputation as varchar) as imputation,
+        cast(normalised as double) as normalised,
+        cast(effective_weight as double) as effective_weight,
+        cast(contribution as double) as contribution
+    from weight
+)
+
+select * from final
+

@@ -1,0 +1,23 @@
+-- Output node_scores: one row per unit × period × node, for every Aggregate node and every Indicator
+-- (an indicator's score is its normalised value), with rank and the change against the previous period.
+with
+
+year_over_year as (
+    select * from year_over_year
+),
+
+final as (
+    select
+        cast(unit_code as varchar) as unit_code,
+        cast(period as integer) as period,
+        cast(node_id as varchar) as node_id,
+        cast(level as integer) as level,
+        cast(score as double) as score,
+        cast(rank as integer) as rank,
+        cast(score_change as double) as score_change,
+        cast(rank_change as integer) as rank_change
+    from year_over_year
+)
+
+select * from final
+

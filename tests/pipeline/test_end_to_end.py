@@ -1,0 +1,148 @@
+"""The whole chain in-process (landing -> raw -> curated -> release) on the committed sample submissions.
+
+The sample landing files are SYNTHETIC except the PKU digital financial inclusion figures (see
+data_lake/landing/README.md). The Airflow version of this run is in tests/dags/test_dag_runs.py.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import duckdb
+import pytest
+
+from index import pipeline, publish
+from index.config import settings
+from index.validate import ValidationFailed
+
+REQUIRED_DIMENSIONS = {
+    "digital_infrastructure", "digital_industrialisation", "industrial_digitalisation",
+    "digital_governance", "data_elements", "environment_innovation",
+}
+BAD_FILE = (
+    # SYNTHETIC correction file that breaks one validation rule: a 5G penetration rate of 130 %.
+    "2024年各盟市通信业补充数据\n"
+    "盟市,5G用户普及率（%）\n"
+    "呼和浩特市,55.0\n"
+    "包头市,130\n"
+)
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory, repo):
+    root = tmp_path_factory.mktemp("e2e") / "data_lake"
+    shutil.copytree(repo / "data_lake" / "landing", root / "landing")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DEI_LAKE", str(root))
+    cfg = settings()
+    release = pipeline.run_all(cfg=cfg)
+    yield cfg, release
+    mp.undo()
+
+
+def scores(release_dir):
+    return duckdb.sql(f"select * from read_parquet('{release_dir}/index_scores.parquet')").df()
+
+
+def test_release_holds_12_leagues_by_6_years_for_dei_and_every_dimension(published):
+    cfg, release = published
+    table = scores(cfg.published / "latest")
+    assert set(table["node_id"]) == REQUIRED_DIMENSIONS | {"DEI"}
+    counts = table.groupby("node_id").apply(lambda g: (g["league_code"].nunique(), g["year"].nunique(), len(g)))
+    assert all(c == (12, 6, 72) for c in counts)
+    assert sorted(table["year"].unique()) == list(range(2019, 2025))
+    ranks = table.groupby(["node_id", "year"])["rank"].apply(sorted)
+    assert all(r == list(range(1, 13)) for r in ranks)
+    assert table["release_id"].unique().tolist() == [release["id"]]
+
+
+def test_contributions_add_up_to_the_dei_score(published):
+    cfg, _ = published
+    latest = cfg.published / "latest"
+    diff = duckdb.sql(
+        f"""
+        with contributions as (
+            select league_code, year, sum(contribution) as total
+            from read_parquet('{latest}/indicator_values.parquet') group by all
+        ), dei as (
+            select league_code, year, score from read_parquet('{latest}/index_scores.parquet') where node_id = 'DEI'
+        )
+        select count(*) as n, max(abs(total - score)) as worst from contributions join dei using (league_code, year)
+        """
+    ).fetchone()
+    assert diff[0] == 72
+    assert diff[1] < 1e-9
+
+
+def test_pku_2024_values_are_imputed_not_invented(published):
+    cfg, _ = published
+    rows = duckdb.sql(
+        f"""select year, bool_and(imputed) as all_imputed, count(raw_value) as reported
+            from read_parquet('{cfg.published}/latest/indicator_values.parquet')
+            where indicator_id like 'dfi_%' group by year order by year"""
+    ).fetchall()
+    assert rows[-1] == (2024, True, 0)
+    assert all(reported == 36 for _, _, reported in rows[:-1])
+
+
+def test_release_manifest_lists_every_input_with_its_sha256(published, repo):
+    cfg, release = published
+    manifest = json.loads((cfg.published / "latest" / "release.json").read_text(encoding="utf-8"))
+    landing = sorted(p.name for p in (repo / "data_lake" / "landing").iterdir() if p.suffix in (".xlsx", ".csv"))
+    assert sorted(i["file"] for i in manifest["inputs"]) == landing
+    assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
+    assert manifest["id"] == release["id"]
+    assert manifest["weight_scheme"]["path"] == "sql/weights/expert.sql"
+    assert manifest["method"]["spec"]["normalise"]["method"] == "minmax"
+
+
+def test_rerun_on_the_same_inputs_gives_the_same_release(published):
+    cfg, release = published
+    again = pipeline.publish_step(pipeline.compute_step(cfg=cfg), cfg=cfg)
+    assert again["id"] == release["id"]
+    assert again["created"] is False
+
+
+def test_failed_validation_quarantines_the_file_and_leaves_latest_unchanged(published):
+    cfg, release = published
+    before = {p.name: p.read_bytes() for p in (cfg.published / "latest").iterdir()}
+    bad = cfg.landing / "2024_内蒙古通信管理局_补充数据.csv"
+    bad.write_text(BAD_FILE, encoding="utf-8")
+    pipeline.ingest_step(cfg=cfg)
+    with pytest.raises(ValidationFailed) as err:
+        pipeline.validate_step(cfg=cfg)
+    message = str(err.value)
+    assert bad.name in message and "row 4" in message and "5G用户普及率（%）" in message
+    assert publish.current_release_id(cfg) == release["id"]
+    assert {p.name: p.read_bytes() for p in (cfg.published / "latest").iterdir()} == before
+    quarantined = list(cfg.quarantine.glob(f"*/{bad.name}"))
+    assert len(quarantined) == 1 and not bad.exists()
+    problems = json.loads((quarantined[0].parent / "problems.json").read_text(encoding="utf-8"))
+    assert problems[0]["row"] == 4 and problems[0]["column"] == "5G用户普及率（%）"
+    assert "range" in problems[0]["rule"]
+
+
+def test_compute_with_another_scheme_prints_rank_moves_and_leaves_latest(published, capsys):
+    from index import cli
+
+    cfg, release = published
+    assert cli.main(["compute", "--weights", "sql/weights/equal.sql"]) == 0
+    out = capsys.readouterr().out
+    assert "排名变化" in out and "盟市 change rank" in out
+    scenario = cfg.lake / "scenarios" / "equal"
+    manifest = json.loads((scenario / "release.json").read_text(encoding="utf-8"))
+    assert manifest["weight_scheme"]["path"] == "sql/weights/equal.sql"
+    assert manifest["id"] != release["id"]
+    assert publish.current_release_id(cfg) == release["id"]
+
+
+def test_a_broken_weight_scheme_stops_the_run_with_a_clear_message(published, tmp_path, capsys):
+    from index import cli
+
+    broken = tmp_path / "broken.sql"
+    broken.write_text("select * from (values ('DEI_missing', 0.5), ('digital_infrastructure', -0.1)) as w(node_id, weight)")
+    assert cli.main(["compute", "--weights", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown node id(s) ['DEI_missing']" in err
+    assert "negative weight for ['digital_infrastructure']" in err
