@@ -173,7 +173,8 @@ def build_suite(framework: "pd.DataFrame", league_codes: Iterable, name: str = S
                   "the node_id of a framework Indicator or Denominator", "source_column"),
     ))
     expectations.append(E.ExpectCompoundColumnsToBeUnique(
-        column_list=KEY_COLUMNS,
+        # keyed by sha256 too, so several submissions can be checked in one run
+        column_list=["sha256", *KEY_COLUMNS],
         meta=meta("one row per league_code, year and indicator_id",
                   "each (league_code, year, indicator_id) once per submission", "source_column"),
     ))
@@ -309,6 +310,13 @@ def _expectation_columns(kwargs: dict) -> list[str]:
 
 def validate_frame(df: "pd.DataFrame", suite: dict, *, batch_name: str | None = None,
                    runner: "GxRunner | None" = None) -> list[SubmissionProblem]:
+    """Run the GX suite over one raw batch; see ``_validate_rows``."""
+    return [problem for _, problem in _validate_rows(df, suite, batch_name=batch_name, runner=runner)]
+
+
+def _validate_rows(df: "pd.DataFrame", suite: dict, *, batch_name: str | None = None,
+                   runner: "GxRunner | None" = None,
+                   max_rows: int | None = None) -> list[tuple[int | None, SubmissionProblem]]:
     """Run the GX suite over one raw batch; every failure becomes SubmissionProblems.
 
     Row-level failures name the file (source_file), sheet (source_sheet), row (source_row) and the column
@@ -320,7 +328,8 @@ def validate_frame(df: "pd.DataFrame", suite: dict, *, batch_name: str | None = 
     frame = df.reset_index(drop=True)
     result = runner.run(frame, suite)
     fallback_file = _batch_file(frame, batch_name)
-    problems: list[SubmissionProblem] = []
+    problems: list[tuple[int | None, SubmissionProblem]] = []
+    max_rows = max_rows or MAX_ROWS_PER_RULE
     for outcome in result.results:
         if outcome.success:
             continue
@@ -332,11 +341,11 @@ def validate_frame(df: "pd.DataFrame", suite: dict, *, batch_name: str | None = 
         report_column = meta.get("report_column") or kwargs.get("column")
         needed = _expectation_columns(kwargs)
         if config.type == "expect_column_to_exist":
-            problems.append(SubmissionProblem(
+            problems.append((None, SubmissionProblem(
                 fallback_file, None, None, kwargs["column"], rule,
                 f"the batch has no column {kwargs['column']} (columns seen: {', '.join(map(str, frame.columns))}); "
                 f"expected {expected}",
-            ))
+            )))
             continue
         if any(c not in frame.columns for c in needed):
             continue  # the missing column is reported by its own rule
@@ -344,14 +353,14 @@ def validate_frame(df: "pd.DataFrame", suite: dict, *, batch_name: str | None = 
         raised = info.get("raised_exception") if isinstance(info, dict) else False
         if raised or not isinstance(outcome.result, dict) or "unexpected_index_list" not in outcome.result:
             detail = info.get("exception_message") if isinstance(info, dict) else None
-            problems.append(SubmissionProblem(
+            problems.append((None, SubmissionProblem(
                 fallback_file, None, None, report_column, rule,
                 f"could not be checked ({detail or 'no row-level result'}); expected {expected}",
-            ))
+            )))
             continue
         indexes = list(outcome.result.get("unexpected_index_list") or [])
         count = int(outcome.result.get("unexpected_count") or len(indexes))
-        for i in indexes[:MAX_ROWS_PER_RULE]:
+        for i in indexes[:max_rows]:
             i = int(i)
             if config.type == "expect_compound_columns_to_be_unique":
                 key = ", ".join(_fmt_value(_cell(frame, i, c)) for c in KEY_COLUMNS)
@@ -365,19 +374,19 @@ def validate_frame(df: "pd.DataFrame", suite: dict, *, batch_name: str | None = 
             if report_column == "source_column":
                 column_name = _cell(frame, i, "source_column") or kwargs.get("column") or ", ".join(KEY_COLUMNS)
             row = _cell(frame, i, "source_row")
-            problems.append(SubmissionProblem(
+            problems.append((i, SubmissionProblem(
                 file=str(_cell(frame, i, "source_file") or fallback_file),
                 sheet=_cell(frame, i, "source_sheet"),
                 row=int(row) if row is not None else None,
                 column=str(column_name) if column_name is not None else None,
                 rule=rule,
                 message=f"found {seen}; expected {expected}",
-            ))
-        if count > MAX_ROWS_PER_RULE:
-            problems.append(SubmissionProblem(
+            )))
+        if count > max_rows:
+            problems.append((None, SubmissionProblem(
                 fallback_file, None, None, None, rule,
-                f"{count} rows break this rule; only the first {MAX_ROWS_PER_RULE} are listed",
-            ))
+                f"{count} rows break this rule; only the first {max_rows} are listed",
+            )))
     return problems
 
 
@@ -546,11 +555,25 @@ def validate_pending(settings: "Settings", framework: "pd.DataFrame", league_cod
     pending = _pending_batches(settings)
     if not pending:
         return outcome
-    runner = GxRunner()
+    import pandas as pd
+
+    # One GX run over all pending batches together: a run costs about a second whatever its size, so
+    # validating 50 submissions one by one would take a minute. Rows keep their batch in `_batch`, and
+    # uniqueness is keyed by sha256, so one submission's rows never clash with another's.
+    frames = {sha16: _read_batch(settings, files) for sha16, files in sorted(pending.items())}
+    combined = pd.concat([f.assign(_batch=sha16) for sha16, f in frames.items()], ignore_index=True)
+    found = _validate_rows(combined, suite, batch_name="pending raw batches", runner=GxRunner(),
+                           max_rows=MAX_ROWS_PER_RULE * len(frames))
+    by_batch: dict[str, list[SubmissionProblem]] = {sha16: [] for sha16 in frames}
+    for index, problem in found:
+        owners = [combined.at[index, "_batch"]] if index is not None else list(frames)
+        for sha16 in owners:
+            if len(by_batch[sha16]) < MAX_ROWS_PER_RULE * 20:
+                by_batch[sha16].append(problem)
     for sha16, files in sorted(pending.items()):
-        frame = _read_batch(settings, files)
+        frame = frames[sha16]
         source_file = _batch_file(frame, f"{sha16} (raw batch)")
-        problems = validate_frame(frame, suite, batch_name=source_file, runner=runner)
+        problems = by_batch[sha16]
         batch = BatchResult(sha16=sha16, source_file=source_file, raw_files=files, problems=problems)
         if problems:
             _quarantine(settings, batch, frame)
