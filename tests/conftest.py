@@ -21,7 +21,7 @@ os.environ["GX_ANALYTICS_ENABLED"] = "False"
 os.environ["DEI_LAKE"] = str(Path(tempfile.mkdtemp(prefix="dei-lake-default-")))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
 

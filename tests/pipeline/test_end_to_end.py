@@ -70,7 +70,7 @@ def test_contributions_add_up_to_the_dei_score(published):
         )
         select count(*) as n, max(abs(total - score)) as worst from contributions join dei using (league_code, year)
         """
-    ).fetchone()
+    ).fetchall()[0]
     assert diff[0] == 72
     assert diff[1] < 1e-9
 
