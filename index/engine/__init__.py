@@ -10,12 +10,14 @@ Steps (one SQL file each under sql/engine, one module per verb, each run as
     stage       01_stage.sql            dedupe, full grid units × periods × variables
     denominate  02_denominate.sql       value / denominator × denominator_scale
     impute      03_impute.sql           none | mean | median | panel_linear | panel_latest
-    normalise   04_normalise.sql        minmax [lo, hi] | zscore; scope panel | year; polarity applied
-    weight      05_weight.sql           effective weights relative to the root, re-weighted over present nodes
-    aggregate   06_aggregate*.sql       per level, amean (gmean / hmean to come)
-    rank        07_rank.sql             1 = best, ties share the min rank
-    year_over_year 08_year_over_year.sql score_change, rank_change
-    outputs     09_indicator_results.sql, 09_node_scores.sql
+    screen      04_screen.sql           (reserved) drop units with too little data
+    treat       05_treat.sql            (reserved) outlier treatment
+    normalise   06_normalise.sql        minmax [lo, hi] | zscore; scope panel | year; polarity applied
+    weight      07_weight*.sql          effective weights relative to the root, re-weighted over present nodes
+    aggregate   08_aggregate*.sql       per level, amean (gmean / hmean to come)
+    rank        09_rank.sql             1 = best, ties share the min rank
+    year_over_year 10_year_over_year.sql score_change, rank_change
+    outputs     11_indicator_results.sql, 11_node_scores.sql
 """
 
 from __future__ import annotations
@@ -147,7 +149,7 @@ def run(con, method: dict) -> list[dict]:
         rank.run_year_over_year(con, spec),
     ]
     for table in ("indicator_results", "node_scores"):
-        entry = run_step(con, table, f"09_{table}.sql")
+        entry = run_step(con, table, f"11_{table}.sql")
         entry["notes"] = "output table"
         log.append(entry)
     log.append(

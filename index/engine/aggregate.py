@@ -12,8 +12,8 @@ import time
 from index.engine.sqlsteps import count_rows, run_step
 from index.errors import ConfigError
 
-SEED_FILE = "06_aggregate_indicators.sql"
-FILE = "06_aggregate.sql"
+SEED_FILE = "08_aggregate_indicators.sql"
+FILE = "08_aggregate.sql"
 
 
 def aggregate_levels(con) -> list[int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from index.engine.sqlsteps import run_step
 
-FILE = "04_normalise.sql"
+FILE = "06_normalise.sql"
 
 
 def run(con, method: dict) -> dict:

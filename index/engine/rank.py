@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from index.engine.sqlsteps import run_step
 
-RANK_FILE = "07_rank.sql"
-YEAR_OVER_YEAR_FILE = "08_year_over_year.sql"
+RANK_FILE = "09_rank.sql"
+YEAR_OVER_YEAR_FILE = "10_year_over_year.sql"
 
 
 def run(con, method: dict) -> dict:

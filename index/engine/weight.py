@@ -1,7 +1,7 @@
 """Weight: effective weight of each indicator per unit and period, re-weighted over the present siblings.
 
-Two files: 05_weight_aggregates.sql (table ``weight_aggregates``: per present aggregate node, unit and period,
-the weight of its present children and its effective weight relative to the root), then 05_weight.sql
+Two files: 07_weight_aggregates.sql (table ``weight_aggregates``: per present aggregate node, unit and period,
+the weight of its present children and its effective weight relative to the root), then 07_weight.sql
 (table ``weight``: every indicator cell with its effective weight and contribution).
 """
 
@@ -11,8 +11,8 @@ import time
 
 from index.engine.sqlsteps import run_step
 
-AGGREGATES_FILE = "05_weight_aggregates.sql"
-FILE = "05_weight.sql"
+AGGREGATES_FILE = "07_weight_aggregates.sql"
+FILE = "07_weight.sql"
 
 
 def run(con, method: dict) -> dict:

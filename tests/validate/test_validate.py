@@ -9,7 +9,6 @@ import hashlib
 import json
 import subprocess
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -303,7 +302,8 @@ def test_problems_capped_per_rule_with_total(suite, runner):
     assert problems[-1].message == f"72 rows break this rule; only the first {MAX_ROWS_PER_RULE} are listed"
 
 
-def test_three_thousand_rows_validate_fast(suite, runner):
+def test_a_clean_batch_of_three_thousand_rows_passes(suite, runner):
+    # Speed is measured in `make bench`, not asserted here.
     base = synthetic_batch(leagues=LEAGUES)
     frames = []
     for year in range(2000, 2063):  # 63 years x 48 rows = 3024 rows
@@ -312,10 +312,7 @@ def test_three_thousand_rows_validate_fast(suite, runner):
         frames.append(part)
     df = pd.concat(frames, ignore_index=True)
     assert len(df) > 3000
-    run(df, suite, runner)  # warm-up
-    started = time.perf_counter()
     assert run(df, suite, runner) == []
-    assert time.perf_counter() - started < 5
 
 
 # ------------------------------------------------------------------------------------ lake operations

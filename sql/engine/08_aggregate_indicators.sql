@@ -1,5 +1,5 @@
 -- Step 06 aggregate, seed: the score table starts with the indicators, whose score is their normalised value.
--- 06_aggregate.sql then adds one level of aggregates at a time, lowest level first.
+-- 08_aggregate.sql then adds one level of aggregates at a time, lowest level first.
 with
 
 weight as (

@@ -5,12 +5,12 @@
 -- ones present, as COINr's weighted mean does. A node is present for a unit and period when it has a score:
 -- an indicator when its normalised value is not NULL, an aggregate when the weights of its present children
 -- sum to more than 0 (so an aggregate whose only present children weigh 0 has no score either; this matches
--- 06_aggregate.sql).
+-- 08_aggregate.sql).
 -- Missing indicators, and indicators below a zero weight, get effective weight 0. For every unit and period
 -- with a root score the effective weights sum to 1, and contribution = normalised × effective_weight adds up
 -- to the root score under amean.
 -- The aggregates' side (present child weights, effective weights of aggregates) comes from table
--- weight_aggregates (05_weight_aggregates.sql), so this pass over the indicator cells is one join.
+-- weight_aggregates (07_weight_aggregates.sql), so this pass over the indicator cells is one join.
 with
 
 normalise as (

@@ -1,6 +1,6 @@
 -- Step 05 weight, part 1 (table weight_aggregates): for every aggregate node, unit and period where the node
 -- is present, the sum of the weights of its present children and its effective weight relative to the root.
--- 05_weight.sql then gives each indicator its effective weight from its parent's row. See 05_weight.sql for the
+-- 07_weight.sql then gives each indicator its effective weight from its parent's row. See 07_weight.sql for the
 -- rules (re-weighting over present siblings, zero weights).
 -- Set-based for any depth: one pass over the indicator cells finds each parent's present indicator weight;
 -- the rest works on aggregate nodes only (units × periods × aggregates rows).
