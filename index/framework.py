@@ -121,11 +121,37 @@ def check_weights(weights: "pd.DataFrame", framework: "pd.DataFrame", source: st
         raise ConfigError(f"weight scheme {source} is broken: " + "; ".join(problems))
 
 
+# Optional engine columns (COINr names). A framework without them gets NULLs; the DEI's target_2025 is
+# its target, so distance-to-target and goalpost normalisation can use it.
+OPTIONAL_ENGINE_COLUMNS = {
+    "target": "double",
+    "goalpost_lower": "double",
+    "goalpost_upper": "double",
+    "goalpost_scale": "double",
+    "goalpost_trunc2posts": "boolean",
+}
+
+
+def with_engine_columns(framework: "pd.DataFrame") -> "pd.DataFrame":
+    frame = framework.copy()
+    if "target" not in frame.columns and "target_2025" in frame.columns:
+        frame["target"] = frame["target_2025"]
+    for column in OPTIONAL_ENGINE_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = None
+    return frame
+
+
 def register(con: "duckdb.DuckDBPyConnection", framework: "pd.DataFrame", weights: "pd.DataFrame") -> None:
     """Expose the framework and the checked weights to the engine's SQL as tables."""
+    framework = with_engine_columns(framework)
     con.register("framework_df", framework)
     con.register("weights_df", weights)
-    con.execute("create or replace table framework as select * from framework_df")
+    casts = ", ".join(f"cast({c} as {t}) as {c}" for c, t in OPTIONAL_ENGINE_COLUMNS.items())
+    con.execute(
+        f"create or replace table framework as select * exclude ({', '.join(OPTIONAL_ENGINE_COLUMNS)}), {casts} "
+        "from framework_df"
+    )
     con.execute("create or replace table weights as select node_id, cast(weight as double) as weight from weights_df")
     con.unregister("framework_df")
     con.unregister("weights_df")
