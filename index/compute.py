@@ -157,9 +157,10 @@ def compute(
     staged = out_dir or (cfg.published / STAGING_DIR / f"{rid}-{uuid.uuid4().hex[:8]}")
     staged.mkdir(parents=True, exist_ok=True)
     con.execute("set variable release_id = $rid", {"rid": rid})
-    for table in ("index_scores", "indicator_values", "framework"):
-        sql = (cfg.sql / "release" / f"{table}.sql").read_text(encoding="utf-8").strip().rstrip(";")
-        con.execute(f"copy ({sql}) to '{staged / (table + '.parquet')}' (format parquet)")
+    # Every file in sql/release/ is one published table, named after the file.
+    for sql_file in sorted((cfg.sql / "release").glob("*.sql")):
+        sql = sql_file.read_text(encoding="utf-8").strip().rstrip(";")
+        con.execute(f"copy ({sql}) to '{staged / (sql_file.stem + '.parquet')}' (format parquet)")
 
     manifest = dict(
         id=rid,
