@@ -88,12 +88,31 @@ def load_engine_inputs(con, cfg: Settings, weights_path: Path):
         """,
         {"files": [str(p) for p in files]},
     )
+    # Several departments repeat figures they do not own (every file carries 常住人口 and GDP). The
+    # department the framework names as the source wins; another department's copy is used only when the
+    # owner sent nothing for that league and year.
     con.execute(
         """
         create or replace table observations as
-        select cast(league_code as varchar) as unit_code, cast(year as integer) as period,
-               indicator_id as variable_id, cast(value as double) as value, ingested_at as loaded_at
-        from curated
+        with
+        curated as (select * from curated),
+        framework as (select node_id, department from framework),
+        sourced as (
+            select curated.*, coalesce(curated.department = framework.department, false) as from_owner
+            from curated left join framework on framework.node_id = curated.indicator_id
+        ),
+        owner_reported as (
+            select league_code, year, indicator_id, bool_or(from_owner) as owner_sent
+            from sourced group by league_code, year, indicator_id
+        ),
+        final as (
+            select cast(sourced.league_code as varchar) as unit_code, cast(sourced.year as integer) as period,
+                   sourced.indicator_id as variable_id, cast(sourced.value as double) as value,
+                   sourced.ingested_at as loaded_at
+            from sourced join owner_reported using (league_code, year, indicator_id)
+            where sourced.from_owner or not owner_reported.owner_sent
+        )
+        select * from final
         """
     )
     return framework, weights
