@@ -8,6 +8,7 @@
                                 and print how ranks moved against the current release
     dei run                     ingest, validate, compute and publish in one go (no Airflow)
     dei ranking [--node ID] [--year Y]
+    dei audit                   the statistical audit (published with every release as audit.parquet)
     dei expectations build      rewrite expectations/ from the framework
 """
 
@@ -119,6 +120,16 @@ def cmd_ranking(args) -> int:
     return 0
 
 
+def cmd_audit(args) -> int:
+    from index.compute import run_engine
+    from index.engine.audit import audit, format_audit
+
+    run = run_engine(args.weights, args.method, settings())
+    print(f"Statistical audit of the curated lake (weights: {run.scheme}, method: {run.method_path.name})")
+    print(format_audit(audit(run.con)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dei", description="内蒙古数字经济发展指数 pipeline")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -143,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--publish", action="store_true", help="publish the result as the new release")
             p.add_argument("--out", help="scenario directory (default data_lake/scenarios/<scheme>)")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("audit", help="statistical audit: indicator statistics, correlations, alpha, PCA")
+    p.add_argument("--weights", help="weight scheme SQL file")
+    p.add_argument("--method", help="method spec TOML")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("ranking", help="show a ranking from the current release")
     p.add_argument("--node", default="DEI")

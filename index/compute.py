@@ -146,13 +146,28 @@ def release_id_for(inputs: list[dict], framework_sha: str, weights_sha: str, met
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def compute(
-    weights: str | Path | None = None,
-    method: str | Path | None = None,
-    cfg: Settings | None = None,
-    out_dir: Path | None = None,
-) -> ComputeResult:
-    """Compute the index from the curated lake and write the release tables to a staging directory."""
+# Weight schemes the engine derives itself (``[weights] scheme = ...``) rather than reads from a SQL file.
+DERIVED_SCHEMES = ("metadata", "equal", "entropy", "critic", "pca", "balance")
+
+
+@dataclass
+class EngineRun:
+    con: object
+    method_spec: dict
+    method_path: Path
+    weights_path: Path
+    scheme: str
+    log: list
+
+
+def run_engine(
+    weights: str | Path | None = None, method: str | Path | None = None, cfg: Settings | None = None
+) -> EngineRun:
+    """Load the curated lake, framework, weights and method into an in-memory DuckDB and run the engine.
+
+    ``weights`` (a SQL file) overrides the method spec's ``[weights] scheme``. A derived scheme (entropy, ...)
+    starts from the default expert file, which the engine then replaces, and the release records the scheme.
+    """
     import duckdb
 
     from index import engine
@@ -160,15 +175,43 @@ def compute(
     cfg = cfg or current_settings()
     method_path = resolve(method or cfg.default_method, cfg)
     method_spec = engine.load_method(method_path)
-    weights_path = resolve(weights or method_spec.get("weights", {}).get("scheme") or cfg.default_weights, cfg)
+    spec_scheme = (method_spec.get("weights") or {}).get("scheme")
+    if weights is not None:
+        weights_path = resolve(weights, cfg)
+        method_spec.setdefault("weights", {})["scheme"] = "metadata"
+        scheme = _rel(weights_path)
+    elif spec_scheme in DERIVED_SCHEMES:
+        weights_path = cfg.default_weights
+        scheme = spec_scheme
+    else:
+        weights_path = resolve(spec_scheme or cfg.default_weights, cfg)
+        method_spec.setdefault("weights", {})["scheme"] = "metadata"
+        scheme = _rel(weights_path)
 
     con = duckdb.connect()
     load_engine_inputs(con, cfg, weights_path)
     log = engine.run(con, method_spec)
+    return EngineRun(con, method_spec, method_path, weights_path, scheme, log)
+
+
+def compute(
+    weights: str | Path | None = None,
+    method: str | Path | None = None,
+    cfg: Settings | None = None,
+    out_dir: Path | None = None,
+) -> ComputeResult:
+    """Compute the index from the curated lake and write the release tables to a staging directory."""
+    from index.engine.audit import audit, audit_table
+
+    cfg = cfg or current_settings()
+    run = run_engine(weights, method, cfg)
+    con = run.con
 
     inputs = input_manifest(con)
     shas = dict(
-        framework=sha256_file(cfg.framework_file), weights=sha256_file(weights_path), method=sha256_file(method_path)
+        framework=sha256_file(cfg.framework_file),
+        weights=sha256_file(run.weights_path) if run.scheme not in DERIVED_SCHEMES else run.scheme,
+        method=sha256_file(run.method_path),
     )
     code = code_version()
     rid = release_id_for(inputs, shas["framework"], shas["weights"], shas["method"], code)
@@ -180,20 +223,23 @@ def compute(
     for sql_file in sorted((cfg.sql / "release").glob("*.sql")):
         sql = sql_file.read_text(encoding="utf-8").strip().rstrip(";")
         con.execute(f"copy ({sql}) to '{staged / (sql_file.stem + '.parquet')}' (format parquet)")
+    # The statistical audit travels with every release.
+    con.register("audit_long", audit_table(audit(con)))
+    con.execute(f"copy (select * from audit_long) to '{staged / 'audit.parquet'}' (format parquet)")
 
     manifest = dict(
         id=rid,
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         inputs=inputs,
         framework=dict(path=_rel(cfg.framework_file), sha256=shas["framework"]),
-        weight_scheme=dict(path=_rel(weights_path), sha256=shas["weights"]),
-        method=dict(path=_rel(method_path), sha256=shas["method"], spec=method_spec),
+        weight_scheme=dict(path=run.scheme, sha256=shas["weights"]),
+        method=dict(path=_rel(run.method_path), sha256=shas["method"], spec=run.method_spec),
         code_version=code,
-        engine_log=log,
+        engine_log=run.log,
     )
     (staged / "release.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     con.close()
-    return ComputeResult(staged=staged, release_id=rid, manifest=manifest, log=log)
+    return ComputeResult(staged=staged, release_id=rid, manifest=manifest, log=run.log)
 
 
 def _rel(path: Path) -> str:

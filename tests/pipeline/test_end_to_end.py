@@ -146,3 +146,21 @@ def test_a_broken_weight_scheme_stops_the_run_with_a_clear_message(published, tm
     err = capsys.readouterr().err
     assert "unknown node id(s) ['DEI_missing']" in err
     assert "negative weight for ['digital_infrastructure']" in err
+
+
+def test_every_release_carries_the_statistical_audit(published):
+    cfg, _ = published
+    audit = duckdb.sql(f"select * from read_parquet('{cfg.published}/latest/audit.parquet')").df()
+    assert {"indicators", "correlations", "pairs", "aggregates"} <= set(audit["section"])
+    # the PKU index has no 2024 figure, so its availability flag must be raised for 2024
+    pku_2024 = audit[(audit["node_id"] == "dfi_usage_depth") & (audit["period"] == 2024)
+                     & (audit["statistic"] == "availability")]
+    assert pku_2024["value"].tolist() == [0.0] and pku_2024["flag"].tolist() == [True]
+
+
+def test_dei_audit_prints_flags_with_chinese_names(published, capsys):
+    from index import cli
+
+    assert cli.main(["audit"]) == 0
+    out = capsys.readouterr().out
+    assert "Flags" in out and "数字普惠金融使用深度" in out
