@@ -8,6 +8,8 @@
                                 and print how ranks moved against the current release
     dei run                     ingest, validate, compute and publish in one go (no Airflow)
     dei ranking [--node ID] [--year Y]
+    dei weights suggest --method entropy|critic|pca|balance
+                                write an editable SQL weight scheme to compare with the expert one
     dei audit                   the statistical audit (published with every release as audit.parquet)
     dei expectations build      rewrite expectations/ from the framework
 """
@@ -120,6 +122,25 @@ def cmd_ranking(args) -> int:
     return 0
 
 
+def cmd_weights(args) -> int:
+    from index.framework import load_framework, load_weights
+    from index.weights_suggest import compare, suggest
+
+    cfg = settings()
+    path = suggest(args.method, Path(args.out) if args.out else None, cfg=cfg)
+    framework = load_framework(cfg.framework_file)
+    table = compare(load_weights(path, framework), load_weights(cfg.default_weights, framework))
+    names = dict(zip(framework["node_id"], framework["name_zh"]))
+    print(f"wrote {path} — a suggestion to compare, not the default. Against sql/weights/expert.sql:")
+    print(f"{'node':<26}{'expert':>8}{'suggested':>11}{'diff':>9}")
+    for row in table.itertuples(index=False):
+        name = str(names.get(row.node_id, row.node_id))[:12]
+        name += "\u3000" * (13 - len(name))  # full-width padding keeps Chinese names aligned
+        print(f"{name}{row.expert:>8.4f}{row.suggested:>11.4f}{row.difference:>+9.4f}")
+    print(f"Try it: dei compute --weights {path}")
+    return 0
+
+
 def cmd_audit(args) -> int:
     from index.compute import run_engine
     from index.engine.audit import audit, format_audit
@@ -154,6 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--publish", action="store_true", help="publish the result as the new release")
             p.add_argument("--out", help="scenario directory (default data_lake/scenarios/<scheme>)")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("weights", help="objective weights to compare against the expert scheme")
+    wsub = p.add_subparsers(dest="action", required=True)
+    q = wsub.add_parser("suggest", help="write sql/weights/<method>.sql from the curated lake")
+    q.add_argument("--method", required=True, choices=["entropy", "critic", "pca", "balance"])
+    q.add_argument("--out", help="where to write the SQL file (default sql/weights/<method>.sql)")
+    q.set_defaults(func=cmd_weights)
 
     p = sub.add_parser("audit", help="statistical audit: indicator statistics, correlations, alpha, PCA")
     p.add_argument("--weights", help="weight scheme SQL file")
