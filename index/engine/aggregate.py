@@ -1,19 +1,100 @@
 """Aggregate: score every Aggregate node from its present children, one framework level at a time.
 
-The loop runs over LEVELS only (a handful); each pass is one set-based SQL statement over all units,
-periods and nodes of that level. The method is chosen per level (``method_for_level``) so gmean / hmean can
-be given to some levels later without touching the loop.
+The loop runs over LEVELS only (a handful); each pass is two set-based SQL statements over all units,
+periods and nodes of that level: 08_aggregate_children.sql (child rows: re-weighting, the mean, the
+non-positive check or shift, each child's share) and 08_aggregate.sql (the parents' scores). The method is
+chosen per level: ``[aggregate] levels = { "3" = "gmean" }`` overrides ``method`` for level 3.
+Methods: amean | gmean | hmean | genmean (key p) | copeland. ``nonpositive = "error" | "shift"`` decides what
+gmean, hmean and genmean do with a child they cannot take (see 08_aggregate_children.sql).
+After the last level, 08_aggregate_contributions.sql attributes the root score to the indicators (table
+aggregate_contribution, read by 11_indicator_results.sql); the attribution adds up to the root score exactly
+under every method.
 """
 
 from __future__ import annotations
 
+import copy
+import math
 import time
+from typing import Any
 
 from index.engine.sqlsteps import count_rows, run_step
 from index.errors import ConfigError
 
 SEED_FILE = "08_aggregate_indicators.sql"
 FILE = "08_aggregate.sql"
+CHILDREN_FILE = "08_aggregate_children.sql"
+CONTRIBUTIONS_FILE = "08_aggregate_contributions.sql"
+
+METHODS = ("amean", "gmean", "hmean", "genmean", "copeland")
+NONPOSITIVE = ("error", "shift")
+KEYS = ("method", "p", "levels", "nonpositive")
+DEFAULTS: dict[str, Any] = {"method": "amean"}
+# means that need positive children (genmean: for p <= 0; for p > 0 non-negative children suffice)
+POSITIVE_MEANS = ("gmean", "hmean", "genmean")
+
+
+def _methods_used(spec: dict) -> set[str]:
+    return {spec["method"], *spec.get("levels", {}).values()}
+
+
+def validate_section(body: dict, source: str = "method") -> dict:
+    """Check ``[aggregate]``; return a copy with defaults filled. ConfigError names the key and allowed values.
+
+    Defaults: method = "amean"; nonpositive = "error" is filled when a level uses gmean, hmean or genmean;
+    p (genmean's power) has no default and is required when genmean is used; levels maps a level number
+    (a string key such as "3") to a method and overrides ``method`` for that level.
+    """
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise ConfigError(f"{source}: [aggregate] must be a table, got {body!r}")
+    extra = sorted(set(body) - set(KEYS))
+    if extra:
+        raise ConfigError(
+            f"{source}: unknown key(s) {[f'aggregate.{k}' for k in extra]}; keys allowed in [aggregate]: {sorted(KEYS)}"
+        )
+    spec = copy.deepcopy(body)
+    for key, default in DEFAULTS.items():
+        spec.setdefault(key, default)
+    if not isinstance(spec["method"], str) or spec["method"] not in METHODS:
+        raise ConfigError(f"{source}: aggregate.method = {spec['method']!r} is not allowed; use one of {list(METHODS)}")
+    if "levels" in spec:
+        levels = spec["levels"]
+        if not isinstance(levels, dict):
+            raise ConfigError(f"{source}: aggregate.levels = {levels!r} must be a table such as {{ \"3\" = \"gmean\" }}")
+        checked = {}
+        for level, name in levels.items():
+            key = str(level)
+            if not key.isdigit():
+                raise ConfigError(f"{source}: aggregate.levels key {level!r} must be a framework level number, e.g. \"3\"")
+            if not isinstance(name, str) or name not in METHODS:
+                raise ConfigError(
+                    f"{source}: aggregate.levels.{key} = {name!r} is not allowed; use one of {list(METHODS)}"
+                )
+            checked[str(int(key))] = name
+        spec["levels"] = checked
+    used = _methods_used(spec)
+    if "genmean" in used:
+        if "p" not in spec:
+            raise ConfigError(f"{source}: aggregate.p (the power of genmean) is required when genmean is used")
+        p = spec["p"]
+        if not isinstance(p, (int, float)) or isinstance(p, bool) or not math.isfinite(p):
+            raise ConfigError(f"{source}: aggregate.p = {p!r} must be a finite number")
+    elif "p" in spec:
+        raise ConfigError(f"{source}: aggregate.p applies only when genmean is used")
+    if used & set(POSITIVE_MEANS):
+        spec.setdefault("nonpositive", "error")
+    if "nonpositive" in spec:
+        value = spec["nonpositive"]
+        if not isinstance(value, str) or value not in NONPOSITIVE:
+            raise ConfigError(f"{source}: aggregate.nonpositive = {value!r} is not allowed; use one of {list(NONPOSITIVE)}")
+    return spec
+
+
+def method_for_level(method: dict, level: int) -> str:
+    spec = method["aggregate"]
+    return spec.get("levels", {}).get(str(level), spec["method"])
 
 
 def aggregate_levels(con) -> list[int]:
@@ -38,20 +119,71 @@ def aggregate_levels(con) -> list[int]:
     ]
 
 
-def method_for_level(method: dict, level: int) -> str:
-    return method["aggregate"]["method"]
+
+
+def _nonpositive_problem(con, level: int, name: str, spec: dict) -> None:
+    """Stop with the first child a non-compensatory mean cannot take (nonpositive = "error")."""
+    rows = con.execute(
+        """
+        select parent_id, unit_code, period, child_id, child_score, count(*) over () as offending
+        from aggregate_children_level
+        where nonpositive
+        order by parent_id, period, unit_code, child_id
+        limit 1
+        """
+    ).fetchall()
+    if not rows:
+        return
+    node, unit, period, child, score, offending = rows[0]
+    need = "> 0" if name != "genmean" or spec["p"] <= 0 else ">= 0"
+    raise ConfigError(
+        f"aggregate: {name} at level {level} needs children {need}: node {node}, unit {unit}, period {period}, "
+        f"child {child} = {score!r} ({offending} such child value(s) at this level). Normalise onto a positive "
+        'range (e.g. minmax range = [1, 100]) or set [aggregate] nonpositive = "shift"'
+    )
 
 
 def run(con, method: dict) -> dict:
     started = time.perf_counter()
+    spec = method["aggregate"]
     levels = aggregate_levels(con)
+    unknown = sorted(set(spec.get("levels", {})) - {str(level) for level in levels})
+    if unknown:
+        raise ConfigError(
+            f"aggregate.levels names level(s) {unknown} holding no Aggregate node; aggregate levels: {levels}"
+        )
     run_step(con, "aggregate", SEED_FILE)
+    con.execute("drop table if exists aggregate_children")
     used = []
     for level in levels:
         name = method_for_level(method, level)
-        run_step(con, "aggregate_level", FILE, {"aggregate_level": level, "aggregate_method": name})
+        variables = {
+            "aggregate_level": level,
+            "aggregate_method": name,
+            "aggregate_p": float(spec.get("p", 1.0)),
+            "aggregate_nonpositive": spec.get("nonpositive", "error"),
+        }
+        run_step(con, "aggregate_children_level", CHILDREN_FILE, variables)
+        if spec.get("nonpositive", "error") == "error":
+            _nonpositive_problem(con, level, name, spec)
+        run_step(con, "aggregate_level", FILE)
         con.execute("insert into aggregate by name select * from aggregate_level")
-        used.append(f"level {level}: {name}")
+        if level == levels[0]:
+            con.execute("create table aggregate_children as select * from aggregate_children_level")
+        else:
+            con.execute("insert into aggregate_children by name select * from aggregate_children_level")
+        note = f"level {level}: {name}" + (f" (p = {spec['p']:g})" if name == "genmean" else "")
+        shifts = con.execute(
+            "select parent_id, any_value(shift) from aggregate_children_level where shift <> 0 group by parent_id"
+            " order by parent_id"
+        ).fetchall()
+        if shifts:
+            note += ", shifted " + ", ".join(f"{node} by {shift:g}" for node, shift in shifts)
+        used.append(note)
+    if levels:
+        run_step(con, "aggregate_contribution", CONTRIBUTIONS_FILE)
+    else:
+        con.execute("create or replace table aggregate_contribution as select * from weight")
     return {
         "step": "aggregate",
         "file": FILE,

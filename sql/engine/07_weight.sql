@@ -8,7 +8,8 @@
 -- 08_aggregate.sql).
 -- Missing indicators, and indicators below a zero weight, get effective weight 0. For every unit and period
 -- with a root score the effective weights sum to 1, and contribution = normalised × effective_weight adds up
--- to the root score under amean.
+-- to the root score under amean. (Under other means 08_aggregate_contributions.sql corrects it after the
+-- aggregation; indicator_results takes that one.)
 -- The aggregates' side (present child weights, effective weights of aggregates) comes from table
 -- weight_aggregates (07_weight_aggregates.sql), so this pass over the indicator cells is one join.
 with

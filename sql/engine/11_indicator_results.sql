@@ -1,9 +1,10 @@
 -- Output indicator_results: one row per unit × period × indicator, from the reported figure to its
--- contribution to the root score (normalised × effective weight relative to the root).
+-- contribution to the root score (normalised × effective weight relative to the root under amean; under other
+-- means the attribution of 08_aggregate_contributions.sql, which also adds up to the root score).
 with
 
 weight as (
-    select * from weight
+    select * from aggregate_contribution
 ),
 
 final as (
