@@ -10,6 +10,7 @@
     dei ranking [--node ID] [--year Y]
     dei weights suggest --method entropy|critic|pca|balance
                                 write an editable SQL weight scheme to compare with the expert one
+    dei releases list | diff A B | rollback ID | sync
     dei audit                   the statistical audit (published with every release as audit.parquet)
     dei expectations build      rewrite expectations/ from the framework
 """
@@ -141,6 +142,23 @@ def cmd_weights(args) -> int:
     return 0
 
 
+def cmd_releases(args) -> int:
+    from index import releases
+
+    cfg = settings()
+    if args.action == "list":
+        print(releases.format_list(releases.list_releases(cfg)))
+    elif args.action == "diff":
+        frame = releases.diff(args.a, args.b, cfg, node_id=args.node, year=args.year)
+        print(releases.format_diff(frame, args.a, args.b))
+    elif args.action == "rollback":
+        result = releases.rollback(args.id, triggered_by="cli", cfg=cfg)
+        _show_release(Path(result["path"]))
+    elif args.action == "sync":
+        _print_json(releases.sync_targets(cfg))
+    return 0
+
+
 def cmd_audit(args) -> int:
     from index.compute import run_engine
     from index.engine.audit import audit, format_audit
@@ -182,6 +200,20 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--method", required=True, choices=["entropy", "critic", "pca", "balance"])
     q.add_argument("--out", help="where to write the SQL file (default sql/weights/<method>.sql)")
     q.set_defaults(func=cmd_weights)
+
+    p = sub.add_parser("releases", help="list, compare and roll back published releases")
+    rsub = p.add_subparsers(dest="action", required=True)
+    rsub.add_parser("list", help="every release with its lineage and status").set_defaults(func=cmd_releases)
+    q = rsub.add_parser("diff", help="how scores and ranks moved between two releases")
+    q.add_argument("a")
+    q.add_argument("b")
+    q.add_argument("--node", help="a node id, e.g. DEI (default: all)")
+    q.add_argument("--year", type=int)
+    q.set_defaults(func=cmd_releases)
+    q = rsub.add_parser("rollback", help="make an earlier release current again, in every target")
+    q.add_argument("id")
+    q.set_defaults(func=cmd_releases)
+    rsub.add_parser("sync", help="bring the DuckDB catalog and PostgreSQL up to `latest`").set_defaults(func=cmd_releases)
 
     p = sub.add_parser("audit", help="statistical audit: indicator statistics, correlations, alpha, PCA")
     p.add_argument("--weights", help="weight scheme SQL file")

@@ -219,6 +219,8 @@ def compute(
     staged = out_dir or (cfg.published / STAGING_DIR / f"{rid}-{uuid.uuid4().hex[:8]}")
     staged.mkdir(parents=True, exist_ok=True)
     con.execute("set variable release_id = $rid", {"rid": rid})
+    scheme_name = run.scheme if run.scheme in DERIVED_SCHEMES else Path(run.scheme).stem
+    con.execute("set variable weight_scheme = $s", {"s": scheme_name})
     # Every file in sql/release/ is one published table, named after the file.
     for sql_file in sorted((cfg.sql / "release").glob("*.sql")):
         sql = sql_file.read_text(encoding="utf-8").strip().rstrip(";")

@@ -1,8 +1,13 @@
-"""Publish a staged release and switch ``data_lake/published/latest`` to it atomically.
+"""Publish a staged release to every target and switch ``data_lake/published/latest`` to it atomically.
 
-Readers open ``published/latest/<table>.parquet``. ``latest`` is a symlink that is replaced with
-``os.replace`` only after the release directory is complete, so a reader sees the old release or the new
-one, never half of one. A crash at any step leaves ``latest`` where it was.
+Readers open ``published/latest/<table>.parquet``, ``published/catalog.duckdb`` or PostgreSQL schema ``dei``.
+``latest`` is a symlink replaced with ``os.replace`` only after the release directory is complete; the catalog
+is a new file renamed over the old one; PostgreSQL switches in one transaction. So a reader of any target sees
+the old release or the new one, never half of one, and a crash at any step leaves each target on a complete
+release (``latest`` first; the next publish, rollback or ``releases.sync_targets`` brings the others level).
+
+Order: check the staged directory -> rename it to releases/<id> -> switch ``latest`` -> record the event ->
+releases.parquet, catalog.duckdb, PostgreSQL (when configured) -> prune beyond DEI_KEEP_RELEASES.
 """
 
 from __future__ import annotations
@@ -10,36 +15,30 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
+from index import releases, targets
 from index.config import Settings, settings as current_settings
 from index.errors import ConfigError
+from index.targets import parquet
 
 REQUIRED_FILES = ("index_scores.parquet", "indicator_values.parquet", "framework.parquet", "release.json")
 
-
-def releases_dir(cfg: Settings) -> Path:
-    return cfg.published / "releases"
-
-
-def latest_link(cfg: Settings) -> Path:
-    return cfg.published / "latest"
+# kept for callers of the earlier API
+releases_dir = parquet.releases_dir
+latest_link = parquet.latest_link
+switch_latest = parquet.switch_latest
 
 
 def current_release_id(cfg: Settings | None = None) -> str | None:
-    cfg = cfg or current_settings()
-    link = latest_link(cfg)
-    if not link.is_symlink():
-        return None
-    return Path(os.readlink(link)).name
+    return parquet.current_release_id(cfg or current_settings())
 
 
 def current_release_dir(cfg: Settings | None = None) -> Path | None:
     cfg = cfg or current_settings()
-    rid = current_release_id(cfg)
-    return releases_dir(cfg) / rid if rid else None
+    rid = parquet.current_release_id(cfg)
+    return parquet.releases_dir(cfg) / rid if rid else None
 
 
 def _check_complete(staged: Path) -> dict:
@@ -49,33 +48,23 @@ def _check_complete(staged: Path) -> dict:
     return json.loads((staged / "release.json").read_text(encoding="utf-8"))
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def switch_latest(cfg: Settings, release_id: str) -> None:
-    """Point ``latest`` at a release: write a new symlink beside it, then rename over the old one."""
-    target = releases_dir(cfg) / release_id
-    if not (target / "release.json").is_file():
-        raise ConfigError(f"release {release_id} does not exist under {releases_dir(cfg)}")
-    tmp = cfg.published / f".latest-{uuid.uuid4().hex[:8]}"
-    os.symlink(Path("releases") / release_id, tmp)
-    os.replace(tmp, latest_link(cfg))
-    _fsync_dir(cfg.published)
-
-
 def publish(staged: Path, triggered_by: str = "cli", cfg: Settings | None = None) -> dict:
-    """Make a staged release immutable under releases/<id> and current. Same id twice writes nothing new."""
+    """Make a staged release immutable under releases/<id> and current in every target.
+
+    The same id twice writes nothing new (only a history event). Returns id, path, created, previous and
+    targets (the release each target shows afterwards)."""
     cfg = cfg or current_settings()
     staged = Path(staged)
-    manifest = _check_complete(staged)
+    renamed = parquet.releases_dir(cfg) / staged.name.split("-")[0]
+    if not staged.exists() and (renamed / "release.json").is_file():
+        # A retried task whose first try crashed after the rename: the release is whole, finish the switch.
+        manifest = json.loads((renamed / "release.json").read_text(encoding="utf-8"))
+    else:
+        manifest = _check_complete(staged)
+    targets.checkpoint("staged")
     rid = manifest["id"]
-    target = releases_dir(cfg) / rid
-    releases_dir(cfg).mkdir(parents=True, exist_ok=True)
+    target = parquet.releases_dir(cfg) / rid
+    parquet.releases_dir(cfg).mkdir(parents=True, exist_ok=True)
     created = not target.exists()
     if created:
         manifest["triggered_by"] = triggered_by
@@ -83,17 +72,18 @@ def publish(staged: Path, triggered_by: str = "cli", cfg: Settings | None = None
         tmp_json = staged / "release.json.tmp"
         tmp_json.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
         os.replace(tmp_json, staged / "release.json")
+        targets.checkpoint("before_rename")
         os.rename(staged, target)  # same filesystem: atomic; the release appears whole or not at all
-        _fsync_dir(releases_dir(cfg))
-    else:
+        parquet.fsync_dir(parquet.releases_dir(cfg))
+        targets.checkpoint("after_rename")
+    elif staged.exists():
         shutil.rmtree(staged, ignore_errors=True)
-    previous = current_release_id(cfg)
-    switch_latest(cfg, rid)
-    _append_history(cfg, dict(id=rid, created=created, previous=previous, triggered_by=triggered_by))
-    return dict(id=rid, path=str(target), created=created, previous=previous)
-
-
-def _append_history(cfg: Settings, event: dict) -> None:
-    event = dict(at=datetime.now(timezone.utc).isoformat(timespec="seconds"), **event)
-    with open(cfg.published / "history.jsonl", "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(event, ensure_ascii=False) + "\n")
+    previous = parquet.current_release_id(cfg)
+    targets.checkpoint("before_latest")
+    parquet.switch_latest(cfg, rid)
+    releases.append_event(cfg, dict(event="publish", id=rid, created=created, previous=previous,
+                                    triggered_by=triggered_by))
+    shown = releases.sync_targets(cfg)
+    releases.prune(cfg)
+    return dict(id=rid, path=str(target), created=created, previous=previous,
+                targets={k: shown[k] for k in ("parquet", "catalog", "postgres")})

@@ -9,12 +9,15 @@ Steps (one SQL file each under sql/engine, one module per verb, each run as
 
     stage       01_stage.sql            dedupe, full grid units × periods × variables
     denominate  02_denominate.sql       value / denominator × denominator_scale
-    impute      03_impute.sql           none | mean | median | panel_linear | panel_latest
-    screen      04_screen.sql           (reserved) drop units with too little data
-    treat       05_treat.sql            (reserved) outlier treatment
-    normalise   06_normalise.sql        minmax [lo, hi] | zscore; scope panel | year; polarity applied
+    impute      03_impute.sql           none | mean | median | panel_linear | panel_latest | group_mean |
+                                        group_median | knn (scikit-learn, once per period)
+    screen      04_screen*.sql          drop unit-periods with too small a share of indicators (raw or imputed)
+    treat       05_treat*.sql           none | winsorise_then_log (COINr's default), per indicator and period
+    normalise   06_normalise.sql        methods and keys: normalise.py (validate_section); polarity applied
+    (weights)                           [weights] scheme entropy | critic | pca | balance (objective_weights.py)
+                                        or equal replace the weights table; metadata keeps it
     weight      07_weight*.sql          effective weights relative to the root, re-weighted over present nodes
-    aggregate   08_aggregate*.sql       per level, amean (gmean / hmean to come)
+    aggregate   08_aggregate*.sql       per level; methods and keys: aggregate.py (validate_section)
     rank        09_rank.sql             1 = best, ties share the min rank
     year_over_year 10_year_over_year.sql score_change, rank_change
     outputs     11_indicator_results.sql, 11_node_scores.sql
@@ -31,21 +34,27 @@ from typing import Any
 
 from index.errors import ConfigError
 
-IMPUTE_METHODS = ("none", "mean", "median", "panel_linear", "panel_latest")
-NORMALISE_METHODS = ("minmax", "zscore")
-NORMALISE_SCOPES = ("panel", "year")
-AGGREGATE_METHODS = ("amean",)
+IMPUTE_METHODS = ("none", "mean", "median", "panel_linear", "panel_latest", "group_mean", "group_median", "knn")
+GROUP_IMPUTE_METHODS = ("group_mean", "group_median")
+SCREEN_ON = ("raw", "imputed")
+TREAT_METHODS = ("none", "winsorise_then_log")
+# [weights] scheme: these names are computed here; any other string is a weight-scheme file read by the caller
+OBJECTIVE_WEIGHT_SCHEMES = ("entropy", "critic", "pca", "balance")
+NAMED_WEIGHT_SCHEMES = ("metadata", "equal", *OBJECTIVE_WEIGHT_SCHEMES)
 
 # section -> key -> default (None: optional without default)
 METHOD_KEYS: dict[str, dict[str, Any]] = {
     "denominate": {},
-    "impute": {"method": "none"},
-    "normalise": {"method": "minmax", "range": [0, 100], "scope": "panel"},
+    "impute": {"method": "none", "group": None, "k": None},
+    "screen": {"min_data": 0, "on": "imputed"},
+    "treat": {"method": "none", "winmax": 5, "skew": 2.0, "kurtosis": 3.5},
+    "normalise": {},  # keys and defaults: normalise.validate_section
     "weights": {"scheme": None},
-    "aggregate": {"method": "amean"},
+    "aggregate": {},  # keys and defaults: aggregate.validate_section
 }
 # sections filled with defaults when absent; [denominate] switches denomination on by being present
-DEFAULT_SECTIONS = ("impute", "normalise", "aggregate")
+DEFAULT_SECTIONS = ("impute", "screen", "treat", "normalise", "aggregate")
+KNN_DEFAULT_K = 5
 
 INPUT_TABLES = ("framework", "weights", "units", "observations")
 
@@ -56,6 +65,52 @@ def _choice(source: str, key: str, value: Any, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_impute(source: str, imp: dict) -> None:
+    method = _choice(source, "impute.method", imp["method"], IMPUTE_METHODS)
+    if method in GROUP_IMPUTE_METHODS:
+        group = imp.get("group")
+        if not isinstance(group, str) or not group:
+            raise ConfigError(
+                f"{source}: impute.group is required for impute.method = {method!r}: name a group column"
+                " of the units, e.g. group = \"EurAsia_group\""
+            )
+    elif "group" in imp:
+        raise ConfigError(f"{source}: impute.group applies only to impute.method in {list(GROUP_IMPUTE_METHODS)}")
+    if method == "knn":
+        imp.setdefault("k", KNN_DEFAULT_K)
+        k = imp["k"]
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+            raise ConfigError(f"{source}: impute.k = {k!r} must be a whole number >= 1 (neighbours for knn)")
+    elif "k" in imp:
+        raise ConfigError(f"{source}: impute.k applies only to impute.method = 'knn'")
+
+
+def _check_screen(source: str, screen: dict) -> None:
+    share = screen["min_data"]
+    if not _is_number(share) or not 0 <= share <= 1:
+        raise ConfigError(f"{source}: screen.min_data = {share!r} must be a share of indicators in [0, 1]")
+    screen["min_data"] = float(share)
+    _choice(source, "screen.on", screen["on"], SCREEN_ON)
+
+
+def _check_treat(source: str, treat: dict) -> None:
+    _choice(source, "treat.method", treat["method"], TREAT_METHODS)
+    winmax = treat["winmax"]
+    if not isinstance(winmax, int) or isinstance(winmax, bool) or winmax < 0:
+        raise ConfigError(f"{source}: treat.winmax = {winmax!r} must be a whole number >= 0 (points to winsorise)")
+    for key in ("skew", "kurtosis"):
+        value = treat[key]
+        if not _is_number(value):
+            raise ConfigError(f"{source}: treat.{key} = {value!r} must be a finite number (a threshold)")
+        treat[key] = float(value)
+    if treat["skew"] <= 0:
+        raise ConfigError(f"{source}: treat.skew = {treat['skew']!r} must be > 0 (a threshold on |skewness|)")
+
+
 def validate_method(method: dict, source: str = "method") -> dict:
     """Check a method spec and return a copy with defaults filled; ConfigError names the key and allowed values."""
     if not isinstance(method, dict):
@@ -64,6 +119,9 @@ def validate_method(method: dict, source: str = "method") -> dict:
     if unknown:
         raise ConfigError(f"{source}: unknown section(s) {unknown}; allowed sections are {sorted(METHOD_KEYS)}")
     spec = copy.deepcopy(method)
+    from index.engine import aggregate, normalise
+
+    delegated = {"normalise": normalise.validate_section, "aggregate": aggregate.validate_section}
     for section, keys in METHOD_KEYS.items():
         if section not in spec:
             if section in DEFAULT_SECTIONS:
@@ -73,6 +131,9 @@ def validate_method(method: dict, source: str = "method") -> dict:
         body = spec[section]
         if not isinstance(body, dict):
             raise ConfigError(f"{source}: [{section}] must be a table, got {body!r}")
+        if section in delegated:
+            spec[section] = delegated[section](body, source)
+            continue
         extra = sorted(set(body) - set(keys))
         if extra:
             allowed = sorted(keys) if keys else "none"
@@ -83,22 +144,14 @@ def validate_method(method: dict, source: str = "method") -> dict:
             if key not in body and default is not None:
                 body[key] = copy.deepcopy(default)
 
-    _choice(source, "impute.method", spec["impute"]["method"], IMPUTE_METHODS)
-    norm = spec["normalise"]
-    _choice(source, "normalise.method", norm["method"], NORMALISE_METHODS)
-    _choice(source, "normalise.scope", norm["scope"], NORMALISE_SCOPES)
-    rng = norm["range"]
-    if (
-        not isinstance(rng, (list, tuple))
-        or len(rng) != 2
-        or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in rng)
-        or not rng[0] < rng[1]
-    ):
-        raise ConfigError(f"{source}: normalise.range = {rng!r} must be two finite numbers [lo, hi] with lo < hi")
-    norm["range"] = [rng[0], rng[1]]
-    _choice(source, "aggregate.method", spec["aggregate"]["method"], AGGREGATE_METHODS)
+    _check_impute(source, spec["impute"])
+    _check_screen(source, spec["screen"])
+    _check_treat(source, spec["treat"])
     if "weights" in spec and "scheme" in spec["weights"] and not isinstance(spec["weights"]["scheme"], str):
-        raise ConfigError(f"{source}: weights.scheme = {spec['weights']['scheme']!r} must be a path (string)")
+        raise ConfigError(
+            f"{source}: weights.scheme = {spec['weights']['scheme']!r} must be a string: one of"
+            f" {list(NAMED_WEIGHT_SCHEMES)} or the path of a weight-scheme file"
+        )
     return spec
 
 
@@ -127,12 +180,43 @@ def _check_inputs(con) -> None:
         raise ConfigError(f"the engine needs input table(s) {missing} on the connection")
 
 
+def _weight_scheme(spec: dict) -> str | None:
+    return spec.get("weights", {}).get("scheme")
+
+
+def equal_weights(con) -> dict:
+    """Replace ``weights`` with equal shares of each parent's children (every non-root tree node)."""
+    started = time.perf_counter()
+    con.execute(
+        """
+        create or replace table weights as
+        with tree as (
+            select node_id, parent_id from framework
+            where node_type <> 'Denominator' and parent_id is not null
+        ),
+        final as (
+            select node_id, 1.0 / count(*) over (partition by parent_id) as weight from tree
+        )
+        select * from final
+        """
+    )
+    return {
+        "step": "weights_equal",
+        "file": None,
+        "rows": int(con.execute("select count(*) from weights").fetchone()[0]),
+        "seconds": round(time.perf_counter() - started, 4),
+        "notes": "scheme equal: every child gets 1 / (number of children) of its parent",
+    }
+
+
 def run(con, method: dict) -> list[dict]:
     """Run every step on ``con``; leave ``indicator_results`` and ``node_scores`` (and each step's table).
 
+    Order: stage, denominate, impute, screen, treat, normalise, [objective or equal weights], weight,
+    aggregate, rank, year_over_year, outputs. Units screened out are absent from treat on.
     Returns the log: one dict per step with keys step, file, rows, seconds, notes.
     """
-    from index.engine import aggregate, denominate, impute, normalise, rank, stage, weight
+    from index.engine import aggregate, denominate, impute, normalise, rank, screen, stage, treat, weight
     from index.engine.sqlsteps import run_step
 
     spec = validate_method(method)
@@ -142,7 +226,18 @@ def run(con, method: dict) -> list[dict]:
         stage.run(con, spec),
         denominate.run(con, spec),
         impute.run(con, spec),
+        screen.run(con, spec),
+        treat.run(con, spec),
         normalise.run(con, spec),
+    ]
+    scheme = _weight_scheme(spec)
+    if scheme in OBJECTIVE_WEIGHT_SCHEMES:
+        from index.engine import objective_weights
+
+        log.append(objective_weights.apply(con, scheme))
+    elif scheme == "equal":
+        log.append(equal_weights(con))
+    log += [
         weight.run(con, spec),
         aggregate.run(con, spec),
         rank.run(con, spec),

@@ -1,14 +1,86 @@
-"""Impute: fill missing denominated values (none, mean, median, panel_linear, panel_latest)."""
+"""Impute: fill missing denominated values.
+
+Methods: none, mean, median (cross-section), panel_linear, panel_latest (the unit's own history),
+group_mean, group_median (cross-section within the unit's group, e.g. COINr's ``use_group``) and knn
+(scikit-learn's KNNImputer, once per period over the units × indicators matrix).
+
+03_impute.sql always reads two helper tables this module builds first, empty unless the method needs them:
+``impute_groups(unit_code, group_value)`` and ``impute_knn(unit_code, period, indicator_id, knn_value)``.
+"""
 
 from __future__ import annotations
 
 from index.engine.sqlsteps import run_step
+from index.errors import ConfigError
 
 FILE = "03_impute.sql"
+GROUPS_FILE = "03_impute_groups.sql"
+
+
+def _table_exists(con, name: str) -> bool:
+    return bool(
+        con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchone()[0]
+    )
+
+
+def _build_groups(con, spec: dict) -> None:
+    if spec["method"] not in ("group_mean", "group_median"):
+        con.execute("create or replace table impute_groups (unit_code varchar, group_value varchar)")
+        return
+    group = spec["group"]
+    if not _table_exists(con, "unit_groups"):
+        raise ConfigError(f"impute.method = {spec['method']!r} needs a unit_groups table (unit groups were not loaded)")
+    known = [c for (c,) in con.execute("select distinct group_column from unit_groups order by 1").fetchall()]
+    if group not in known:
+        raise ConfigError(f"impute.group = {group!r} is not a group column of the units; known: {known}")
+    run_step(con, "impute_groups", GROUPS_FILE, {"impute_group": group})
+
+
+def _build_knn(con, spec: dict) -> None:
+    con.execute(
+        "create or replace table impute_knn"
+        " (unit_code varchar, period integer, indicator_id varchar, knn_value double)"
+    )
+    if spec["method"] != "knn":
+        return
+    import numpy as np
+    import pandas as pd
+    from sklearn.impute import KNNImputer
+
+    cells = con.execute(
+        "select unit_code, period, indicator_id, denominated_value from denominate"
+    ).df()
+    filled = []
+    # one KNNImputer fit per period (a bounded loop), never per unit or indicator
+    for period, block in cells.groupby("period", sort=True):
+        matrix = block.pivot(index="unit_code", columns="indicator_id", values="denominated_value")
+        # an indicator nobody reported has nothing to borrow from: it stays missing
+        matrix = matrix.loc[:, matrix.notna().any()]
+        if matrix.empty or not matrix.isna().to_numpy().any():
+            continue
+        # distances on standardised columns, so no indicator dominates through its units; the fill is the
+        # neighbours' mean, mapped back to the indicator's own units
+        centre = matrix.mean()
+        scale = matrix.std(ddof=0).replace(0.0, 1.0).fillna(1.0)
+        imputer = KNNImputer(n_neighbors=int(spec["k"]))
+        result = imputer.fit_transform(((matrix - centre) / scale).to_numpy())
+        result = pd.DataFrame(result, index=matrix.index, columns=matrix.columns) * scale + centre
+        gaps = result.where(matrix.isna()).stack().rename("knn_value").reset_index()
+        gaps["period"] = int(period)
+        filled.append(gaps)
+    if filled:
+        frame = pd.concat(filled, ignore_index=True)[["unit_code", "period", "indicator_id", "knn_value"]]
+        frame = frame[np.isfinite(frame["knn_value"])]
+        con.register("impute_knn_df", frame)
+        con.execute("insert into impute_knn select * from impute_knn_df")
+        con.unregister("impute_knn_df")
 
 
 def run(con, method: dict) -> dict:
-    impute_method = method["impute"]["method"]
+    spec = method["impute"]
+    impute_method = spec["method"]
+    _build_groups(con, spec)
+    _build_knn(con, spec)
     entry = run_step(con, "impute", FILE, {"impute_method": impute_method})
     by_method = con.execute(
         "select imputation, count(*) from impute where imputed group by imputation order by imputation"
@@ -19,8 +91,13 @@ def run(con, method: dict) -> dict:
     ).fetchone()
     imputed = sum(n for _, n in by_method)
     detail = ", ".join(f"{name} {n}" for name, n in by_method)
+    described = impute_method
+    if impute_method in ("group_mean", "group_median"):
+        described += f" by {spec['group']}"
+    elif impute_method == "knn":
+        described += f" (k = {spec['k']})"
     entry["notes"] = (
-        f"method {impute_method}: {imputed} of {missing} missing cells imputed"
+        f"method {described}: {imputed} of {missing} missing cells imputed"
         + (f" ({detail})" if detail else "")
         + f"; {still_missing} cells left missing"
     )

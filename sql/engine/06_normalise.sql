@@ -29,7 +29,7 @@ with
 
 -- the one place that names the step's input table
 input_values as (
-    select * from impute
+    select * from treat
 ),
 
 framework as (

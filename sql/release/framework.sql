@@ -7,6 +7,7 @@ weights as (select * from weights),
 
 final as (
     select
+        getvariable('release_id') as release_id,
         framework.node_id,
         framework.parent_id,
         cast(framework.level as integer) as level,

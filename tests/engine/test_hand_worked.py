@@ -141,8 +141,8 @@ def test_output_shapes(con, log):
     assert [c[0] for c in con.execute("describe node_scores").fetchall()] == [
         "unit_code", "period", "node_id", "level", "score", "rank", "score_change", "rank_change"]
     steps = [entry["step"] for entry in log]
-    assert steps[:8] == ["stage", "denominate", "impute", "normalise", "weight", "aggregate", "rank",
-                         "year_over_year"]
+    assert steps[:10] == ["stage", "denominate", "impute", "screen", "treat", "normalise", "weight", "aggregate",
+                          "rank", "year_over_year"]
 
 
 def test_raw_values_latest_load_wins(con):

@@ -46,16 +46,16 @@ def test_defaults_fill_missing_sections():
 @pytest.mark.parametrize(
     "section,key,value,named",
     [
-        ("impute", "method", "knn", "impute.method"),
+        ("impute", "method", "hotdeck", "impute.method"),
         ("impute", "method", 3, "impute.method"),
         ("impute", "methd", "mean", "impute.methd"),
-        ("normalise", "method", "rank", "normalise.method"),
+        ("normalise", "method", "softmax", "normalise.method"),
         ("normalise", "scope", "decade", "normalise.scope"),
         ("normalise", "range", [100, 0], "normalise.range"),
         ("normalise", "range", [0], "normalise.range"),
         ("normalise", "range", ["a", "b"], "normalise.range"),
         ("normalise", "goalposts", [0, 1], "normalise.goalposts"),
-        ("aggregate", "method", "gmean", "aggregate.method"),
+        ("aggregate", "method", "median", "aggregate.method"),
         ("denominate", "by", "population", "denominate.by"),
         ("weights", "scheme", 5, "weights.scheme"),
     ],
@@ -69,14 +69,14 @@ def test_bad_keys_and_values_name_the_key(section, key, value, named):
 
 def test_bad_value_lists_the_allowed_values():
     method = copy.deepcopy(GOOD)
-    method["impute"]["method"] = "knn"
+    method["impute"]["method"] = "hotdeck"
     with pytest.raises(ConfigError, match="panel_linear"):
         engine.validate_method(method)
 
 
 def test_unknown_section():
-    with pytest.raises(ConfigError, match="treat"):
-        engine.validate_method({**GOOD, "treat": {"method": "winsorise"}})
+    with pytest.raises(ConfigError, match="unknown section.*smooth"):
+        engine.validate_method({**GOOD, "smooth": {"method": "loess"}})
 
 
 def test_load_method_reports_the_file(tmp_path):

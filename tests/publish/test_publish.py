@@ -82,3 +82,16 @@ def test_crash_before_the_switch_leaves_latest_on_the_previous_release(lake, mon
         publish.publish(stage(lake, "bbbb", 70.0))
     assert publish.current_release_id(lake) == "aaaa"
     assert latest_score(lake) == 61.5
+
+
+def test_a_retry_after_the_rename_finishes_the_publish(lake):
+    staged = stage(lake, "cccc", 55.0)
+    name = staged.name
+    publish.publish(stage(lake, "aaaa", 61.5))
+    # first try crashed right after the rename: the release exists but latest was never switched
+    (lake.published / "releases").mkdir(exist_ok=True)
+    staged.rename(lake.published / "releases" / "cccc")
+    result = publish.publish(lake.published / ".staging" / name)
+    assert result["id"] == "cccc"
+    assert publish.current_release_id(lake) == "cccc"
+    assert latest_score(lake) == 55.0

@@ -1,0 +1,421 @@
+"""COINr's input layout as a door into the engine: ``imeta.csv`` + ``idata.csv`` in, COINr's data sets out.
+
+``load_coinr(con, directory)`` reads COINr's iMeta / iData (as CSV) into the engine's input tables:
+``framework``, ``weights``, ``units``, ``observations`` and ``unit_groups(unit_code, group_column,
+group_value)`` (the iData ``*_group`` columns, for group imputation). ``compute_coinr(directory,
+method_path, out_dir)`` runs the engine and writes COINr's data sets: imputed.csv, treated.csv,
+normalised.csv, aggregated.csv (one row per unit, and per Time for a panel) and log.json.
+
+iMeta columns: Level, iCode, iName, Direction, Weight, Parent, Type (Indicator | Aggregate | Group |
+Denominator); optional Unit, Denominator, Target, goalpost_lower, goalpost_upper, goalpost_scale,
+goalpost_trunc2posts. iData columns: uCode, uName, optional Time, the ``*_group`` columns, the denominators
+and the indicators (each named by its iCode).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from index.errors import ConfigError
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+IMETA = "imeta.csv"
+IDATA = "idata.csv"
+IMETA_REQUIRED = ("Level", "iCode", "iName", "Direction", "Weight", "Parent", "Type")
+IMETA_OPTIONAL = (
+    "Unit", "Denominator", "Target", "goalpost_lower", "goalpost_upper", "goalpost_scale", "goalpost_trunc2posts",
+)
+TYPES = ("Indicator", "Aggregate", "Group", "Denominator")
+GROUP_SUFFIX = "_group"
+UNIT_COLUMNS = ("uCode", "uName", "Time")
+
+
+def _where(path: Path, row: int | None = None, column: str | None = None) -> str:
+    """``file row N, column C`` with N as seen in a text editor (the header is row 1)."""
+    text = str(path)
+    if row is not None:
+        text += f" row {row}"
+    if column is not None:
+        text += f"{',' if row is not None else ''} column {column}"
+    return text
+
+
+def _read_csv(path: Path) -> "pd.DataFrame":
+    import pandas as pd
+
+    if not path.is_file():
+        raise ConfigError(f"{path}: file not found (a COINr framework directory holds {IMETA} and {IDATA})")
+    try:
+        # everything as text first, so a bad number can be reported with its row and column
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise ConfigError(f"{path}: not a readable CSV file: {exc}") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    dupes = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if dupes:
+        raise ConfigError(f"{path}: column(s) {dupes} appear more than once in the header")
+    return frame.apply(lambda col: col.str.strip())
+
+
+def _blank(value: str) -> bool:
+    return value == "" or value.upper() == "NA"
+
+
+def _number(path: Path, row: int, column: str, value: str, allow_blank: bool = True) -> float | None:
+    if _blank(value):
+        if allow_blank:
+            return None
+        raise ConfigError(f"{_where(path, row, column)}: a number is required, the cell is empty")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{_where(path, row, column)}: {value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise ConfigError(f"{_where(path, row, column)}: {value!r} is not a finite number")
+    return number
+
+
+def _boolean(path: Path, row: int, column: str, value: str) -> bool | None:
+    if _blank(value):
+        return None
+    if value.upper() in ("TRUE", "T", "1", "YES"):
+        return True
+    if value.upper() in ("FALSE", "F", "0", "NO"):
+        return False
+    raise ConfigError(f"{_where(path, row, column)}: {value!r} is not TRUE or FALSE")
+
+
+def read_imeta(path: Path) -> tuple["pd.DataFrame", "pd.DataFrame", list[str], list[str]]:
+    """iMeta -> (framework rows, weights normalised per parent, group columns, denominator codes)."""
+    import pandas as pd
+
+    from index.framework import FRAMEWORK_COLUMNS
+
+    meta = _read_csv(path)
+    missing = [c for c in IMETA_REQUIRED if c not in meta.columns]
+    if missing:
+        raise ConfigError(f"{path}: missing column(s) {missing}; iMeta needs {list(IMETA_REQUIRED)}")
+    for column in IMETA_OPTIONAL:
+        if column not in meta.columns:
+            meta[column] = ""
+
+    rows, weights, groups, denominators = [], [], [], []
+    seen: dict[str, int] = {}
+    for index, rec in enumerate(meta.to_dict("records")):
+        row = index + 2
+        code, node_type = rec["iCode"], rec["Type"]
+        if _blank(code):
+            raise ConfigError(f"{_where(path, row, 'iCode')}: every row needs an iCode")
+        if code in seen:
+            raise ConfigError(f"{_where(path, row, 'iCode')}: iCode {code!r} already used on row {seen[code]}")
+        seen[code] = row
+        if node_type not in TYPES:
+            raise ConfigError(f"{_where(path, row, 'Type')}: {node_type!r} is not one of {list(TYPES)}")
+        if node_type == "Group":
+            groups.append(code)  # a grouping column of iData, not a node
+            continue
+        name = None if _blank(rec["iName"]) else rec["iName"]
+        unit = None if _blank(rec["Unit"]) else rec["Unit"]
+        if node_type == "Denominator":
+            denominators.append(code)
+            rows.append(dict(node_id=code, parent_id=None, level=1, node_type=node_type, name_en=name, unit=unit,
+                             raw_unit=unit))
+            continue
+        level = _number(path, row, "Level", rec["Level"], allow_blank=False)
+        if level != int(level) or level < 1:
+            raise ConfigError(f"{_where(path, row, 'Level')}: {rec['Level']!r} is not a level number (1, 2, ...)")
+        parent = None if _blank(rec["Parent"]) else rec["Parent"]
+        weight = _number(path, row, "Weight", rec["Weight"], allow_blank=parent is None)
+        if weight is not None and weight < 0:
+            raise ConfigError(f"{_where(path, row, 'Weight')}: weight {weight:g} is negative")
+        polarity = None
+        denominator = None
+        if node_type == "Indicator":
+            polarity = _number(path, row, "Direction", rec["Direction"], allow_blank=False)
+            if polarity not in (1.0, -1.0):
+                raise ConfigError(f"{_where(path, row, 'Direction')}: {rec['Direction']!r} must be 1 or -1")
+            denominator = None if _blank(rec["Denominator"]) else rec["Denominator"]
+        rows.append(dict(
+            node_id=code,
+            parent_id=parent,
+            level=int(level),
+            node_type=node_type,
+            name_en=name,
+            unit=unit,
+            raw_unit=unit,
+            polarity=None if polarity is None else int(polarity),
+            denominator=denominator,
+            denominator_scale=1.0 if denominator is not None else None,
+            target=_number(path, row, "Target", rec["Target"]),
+            goalpost_lower=_number(path, row, "goalpost_lower", rec["goalpost_lower"]),
+            goalpost_upper=_number(path, row, "goalpost_upper", rec["goalpost_upper"]),
+            goalpost_scale=_number(path, row, "goalpost_scale", rec["goalpost_scale"]),
+            goalpost_trunc2posts=_boolean(path, row, "goalpost_trunc2posts", rec["goalpost_trunc2posts"]),
+            _row=row,
+        ))
+        if parent is not None:
+            weights.append(dict(node_id=code, parent_id=parent, weight=weight, _row=row))
+
+    by_id = {r["node_id"]: r for r in rows}
+    for r in rows:
+        if r["node_type"] == "Denominator":
+            continue
+        parent = r["parent_id"]
+        if parent is not None:
+            if parent not in by_id or by_id[parent]["node_type"] != "Aggregate":
+                raise ConfigError(
+                    f"{_where(path, r['_row'], 'Parent')}: parent {parent!r} of {r['node_id']} is not an Aggregate"
+                    " iCode of this file"
+                )
+            if by_id[parent]["level"] <= r["level"]:
+                raise ConfigError(
+                    f"{_where(path, r['_row'], 'Level')}: {r['node_id']} (level {r['level']}) sits under"
+                    f" {parent} (level {by_id[parent]['level']}); a parent's level must be higher"
+                )
+        if r["denominator"] is not None and r["denominator"] not in denominators:
+            raise ConfigError(
+                f"{_where(path, r['_row'], 'Denominator')}: {r['denominator']!r} is not a Denominator iCode of this file"
+            )
+    roots = [r["node_id"] for r in rows if r["node_type"] != "Denominator" and r["parent_id"] is None]
+    if len(roots) != 1:
+        raise ConfigError(f"{path}: the tree needs exactly one root (a row without Parent), found {roots}")
+    if not any(r["node_type"] == "Indicator" for r in rows):
+        raise ConfigError(f"{path}: no Indicator rows")
+    childless = sorted(set(r["node_id"] for r in rows if r["node_type"] == "Aggregate")
+                       - {r["parent_id"] for r in rows})
+    if childless:
+        raise ConfigError(f"{path}: Aggregate(s) {childless} have no children")
+
+    framework = pd.DataFrame([{k: v for k, v in r.items() if k != "_row"} for r in rows])
+    for column in FRAMEWORK_COLUMNS:
+        if column not in framework.columns:
+            framework[column] = None
+
+    # COINr's weights are relative: its means divide by the sum of the children's weights. The engine's
+    # contract is weights summing to 1 under each parent, so each weight is divided by its siblings' total
+    # (the same scores either way).
+    weight_frame = pd.DataFrame(weights)
+    totals = weight_frame.groupby("parent_id")["weight"].transform("sum")
+    zero = weight_frame.loc[totals <= 0, "parent_id"].unique().tolist()
+    if zero:
+        raise ConfigError(f"{path}: the children of {sorted(zero)} all have weight 0; at least one must be > 0")
+    weight_frame["weight"] = weight_frame["weight"] / totals
+    return framework, weight_frame[["node_id", "weight"]], groups, denominators
+
+
+def read_idata(path: Path, framework: "pd.DataFrame", groups: list[str]):
+    """iData -> (units, observations in long form, unit_groups, has_time)."""
+    import pandas as pd
+
+    data = _read_csv(path)
+    for column in ("uCode",):
+        if column not in data.columns:
+            raise ConfigError(f"{path}: missing column {column}")
+    variables = framework.loc[framework["node_type"].isin(["Indicator", "Denominator"]), "node_id"].tolist()
+    indicators = set(framework.loc[framework["node_type"] == "Indicator", "node_id"])
+    needed_denominators = set(framework["denominator"].dropna())
+    group_columns = [c for c in data.columns if c.endswith(GROUP_SUFFIX) or c in groups]
+    known = set(UNIT_COLUMNS) | set(variables) | set(group_columns)
+    unknown = [c for c in data.columns if c not in known]
+    if unknown:
+        raise ConfigError(
+            f"{path}: column(s) {unknown} are neither uCode, uName, Time, a *_group column nor an iCode of {IMETA}"
+        )
+    absent = sorted((indicators | needed_denominators) - set(data.columns))
+    if absent:
+        raise ConfigError(f"{path}: no column for {absent} (Indicators / Denominators of {IMETA})")
+
+    has_time = "Time" in data.columns
+    records = data.to_dict("records")
+    keys: dict[tuple, int] = {}
+    unit_rows, obs_rows, group_rows = [], [], {}
+    names: dict[str, str | None] = {}
+    value_columns = [c for c in data.columns if c in variables]
+    for index, rec in enumerate(records):
+        row = index + 2
+        code = rec["uCode"]
+        if _blank(code):
+            raise ConfigError(f"{_where(path, row, 'uCode')}: every row needs a uCode")
+        period = 1
+        if has_time:
+            time_value = _number(path, row, "Time", rec["Time"], allow_blank=False)
+            if time_value != int(time_value):
+                raise ConfigError(f"{_where(path, row, 'Time')}: {rec['Time']!r} is not a whole number")
+            period = int(time_value)
+        if (code, period) in keys:
+            where = f"uCode {code!r}" + (f" and Time {period}" if has_time else "")
+            raise ConfigError(f"{_where(path, row)}: {where} already on row {keys[(code, period)]}")
+        keys[(code, period)] = row
+        name = rec.get("uName") or None
+        if code not in names or names[code] is None:
+            names[code] = name
+        for column in group_columns:
+            value = None if _blank(rec[column]) else rec[column]
+            before = group_rows.get((code, column), value)
+            if before != value:
+                raise ConfigError(
+                    f"{_where(path, row, column)}: unit {code} is in group {value!r} here but {before!r} on an"
+                    " earlier row; a unit's groups must not change over Time"
+                )
+            group_rows[(code, column)] = value
+        for column in value_columns:
+            obs_rows.append((code, period, column, _number(path, row, column, rec[column])))
+
+    units = pd.DataFrame([(c, n) for c, n in names.items()], columns=["unit_code", "unit_name"])
+    observations = pd.DataFrame(obs_rows, columns=["unit_code", "period", "variable_id", "value"])
+    unit_groups = pd.DataFrame(
+        [(c, g, v) for (c, g), v in group_rows.items() if v is not None],
+        columns=["unit_code", "group_column", "group_value"],
+    )
+    return units, observations, unit_groups, has_time
+
+
+def load_coinr(con: "duckdb.DuckDBPyConnection", directory: str | Path) -> dict:
+    """Create framework, weights, units, observations and unit_groups on ``con`` from a COINr directory.
+
+    Returns a summary (counts, group columns, whether iData has a Time column).
+    """
+    from index.framework import check_weights, register
+
+    directory = Path(directory)
+    framework, weights, groups, _ = read_imeta(directory / IMETA)
+    check_weights(weights, framework, source=str(directory / IMETA))
+    units, observations, unit_groups, has_time = read_idata(directory / IDATA, framework, groups)
+
+    register(con, framework, weights)
+    for name, frame, select in (
+        ("units", units, "cast(unit_code as varchar) as unit_code, cast(unit_name as varchar) as unit_name"),
+        (
+            "observations",
+            observations,
+            "cast(unit_code as varchar) as unit_code, cast(period as integer) as period,"
+            " cast(variable_id as varchar) as variable_id, cast(value as double) as value,"
+            " cast(null as timestamp) as loaded_at",
+        ),
+        (
+            "unit_groups",
+            unit_groups,
+            "cast(unit_code as varchar) as unit_code, cast(group_column as varchar) as group_column,"
+            " cast(group_value as varchar) as group_value",
+        ),
+    ):
+        con.register(f"{name}_df", frame)
+        con.execute(f"create or replace table {name} as select {select} from {name}_df")
+        con.unregister(f"{name}_df")
+    return {
+        "units": len(units),
+        "indicators": int((framework["node_type"] == "Indicator").sum()),
+        "aggregates": int((framework["node_type"] == "Aggregate").sum()),
+        "denominators": int((framework["node_type"] == "Denominator").sum()),
+        "group_columns": sorted(unit_groups["group_column"].unique().tolist()),
+        "periods": sorted(int(p) for p in observations["period"].unique()),
+        "has_time": has_time,
+    }
+
+
+# data set -> (table, value column, which node types)
+DATA_SETS = {
+    "imputed": ("impute", "filled_value"),
+    "treated": ("treat", "filled_value"),
+    "normalised": ("normalise", "normalised"),
+}
+
+
+def _wide(con, sql: str, columns: list[str], with_time: bool) -> "pd.DataFrame":
+    """Long (unit_code, period, code, value) rows -> COINr's wide data set (uCode, [Time], codes...)."""
+    long = con.execute(sql).df()
+    wide = long.pivot(index=["unit_code", "period"], columns="code", values="value")
+    wide = wide.reindex(columns=[c for c in columns if c in wide.columns]).reset_index()
+    wide = wide.rename(columns={"unit_code": "uCode", "period": "Time"}).sort_values(["uCode", "Time"])
+    if not with_time:
+        wide = wide.drop(columns="Time")
+    wide.columns.name = None
+    return wide
+
+
+def _resolve_weights(con, spec: dict, method_path: Path, framework_dir: Path) -> str:
+    """A [weights] scheme that is a file replaces the iMeta weights; named schemes are handled by the engine."""
+    from index import engine
+    from index.framework import load_weights
+
+    scheme = spec.get("weights", {}).get("scheme")
+    if scheme is None or scheme in engine.NAMED_WEIGHT_SCHEMES:
+        return scheme or "metadata"
+    candidates = [Path(scheme), method_path.parent / scheme, framework_dir / scheme]
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        raise ConfigError(
+            f"{method_path}: weights.scheme = {scheme!r} is neither one of {list(engine.NAMED_WEIGHT_SCHEMES)}"
+            " nor an existing weight-scheme file"
+        )
+    framework = con.execute("select * from framework").df()
+    weights = load_weights(path, framework)
+    con.register("weights_df", weights)
+    con.execute("create or replace table weights as select node_id, cast(weight as double) as weight from weights_df")
+    con.unregister("weights_df")
+    return str(path)
+
+
+def compute_coinr(framework_dir: str | Path, method_path: str | Path, out_dir: str | Path) -> list[dict]:
+    """Run the engine on a COINr directory; write imputed / treated / normalised / aggregated CSVs and log.json.
+
+    Each CSV has one row per unit (per unit and Time when iData holds more than one Time), columns uCode,
+    [Time], then iCodes: indicators in iMeta order (imputed and treated in denominated units), and for
+    aggregated every normalised indicator followed by every aggregate, lowest level first. Units screened out
+    appear in imputed.csv only (imputation comes before screening, as in COINr).
+    """
+    import duckdb
+
+    from index import engine
+
+    framework_dir, method_path, out_dir = Path(framework_dir), Path(method_path), Path(out_dir)
+    spec = engine.load_method(method_path)
+    con = duckdb.connect()
+    try:
+        summary = load_coinr(con, framework_dir)
+        weights_used = _resolve_weights(con, spec, method_path, framework_dir)
+        log = engine.run(con, spec)
+
+        with_time = len(summary["periods"]) > 1
+        order = con.execute(
+            "select node_id, node_type from framework where node_type in ('Indicator', 'Aggregate')"
+            " order by case node_type when 'Indicator' then 0 else 1 end, level, rowid"
+        ).fetchall()
+        indicators = [n for n, t in order if t == "Indicator"]
+        nodes = [n for n, _ in order]
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, (table, column) in DATA_SETS.items():
+            frame = _wide(
+                con,
+                f"select unit_code, period, indicator_id as code, {column} as value from {table}",
+                indicators,
+                with_time,
+            )
+            frame.to_csv(out_dir / f"{name}.csv", index=False)
+        aggregated = _wide(con, "select unit_code, period, node_id as code, score as value from aggregate", nodes,
+                           with_time)
+        aggregated.to_csv(out_dir / "aggregated.csv", index=False)
+
+        record = {
+            "framework_dir": str(framework_dir),
+            "method_file": str(method_path),
+            "method": spec,
+            "weights": weights_used,
+            "inputs": summary,
+            "steps": log,
+        }
+        (out_dir / "log.json").write_text(
+            json.dumps(record, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
+    finally:
+        con.close()
+    return log
+
+
+__all__ = ["load_coinr", "compute_coinr", "read_imeta", "read_idata"]

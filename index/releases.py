@@ -1,0 +1,267 @@
+"""Releases: the registry of everything published, and list / diff / rollback / prune across all targets.
+
+Sources of truth: the immutable directories under data_lake/published/releases/<id>/ (lineage in release.json),
+the ``latest`` symlink (the current release) and the append-only event log published/history.jsonl (publish,
+rollback, prune). The ``releases`` table is derived from them on every change and written to each target
+(published/releases.parquet, the DuckDB catalog, PostgreSQL), so a crash between two steps never leaves the
+registry disagreeing with ``latest``: the next publish or :func:`sync_targets` rewrites it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from index.config import Settings, settings as current_settings
+from index.errors import ConfigError
+from index.targets import contract, duckdb_catalog, parquet, postgres
+
+KEEP_ENV = "DEI_KEEP_RELEASES"
+DEFAULT_KEEP = 10
+HISTORY = "history.jsonl"
+
+
+def keep_releases() -> int:
+    raw = os.environ.get(KEEP_ENV, str(DEFAULT_KEEP))
+    try:
+        keep = int(raw)
+    except ValueError:
+        raise ConfigError(f"{KEEP_ENV}={raw!r} must be a whole number >= 1") from None
+    if keep < 1:
+        raise ConfigError(f"{KEEP_ENV}={raw!r} must be a whole number >= 1 (the current release is always kept)")
+    return keep
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def append_event(cfg: Settings, event: dict) -> None:
+    event = dict(at=_now(), **event)
+    with open(cfg.published / HISTORY, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(event, ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def read_history(cfg: Settings) -> list[dict]:
+    path = cfg.published / HISTORY
+    if not path.is_file():
+        return []
+    events = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:  # a line cut short by a crash
+            continue
+        event.setdefault("event", "publish")
+        events.append(event)
+    return events
+
+
+def _manifest(cfg: Settings, release_id: str) -> dict | None:
+    path = parquet.releases_dir(cfg) / release_id / "release.json"
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def lineage(manifest: dict) -> dict:
+    """The columns of the releases table that come from release.json."""
+    def part(key):
+        value = manifest.get(key) or {}
+        return value if isinstance(value, dict) else {}
+
+    return dict(
+        created_at=manifest.get("created_at"),
+        code_version=manifest.get("code_version"),
+        framework_sha256=part("framework").get("sha256"),
+        weight_scheme=part("weight_scheme").get("path"),
+        weight_scheme_sha256=part("weight_scheme").get("sha256"),
+        method=part("method").get("path"),
+        method_sha256=part("method").get("sha256"),
+        input_sha256s=sorted(i["sha256"] for i in manifest.get("inputs") or []),
+        triggered_by=manifest.get("triggered_by"),
+        published_at=manifest.get("published_at"),
+    )
+
+
+def list_releases(cfg: Settings | None = None):
+    """The releases table (contract ``releases``), oldest first."""
+    import pandas as pd
+
+    cfg = cfg or current_settings()
+    events = read_history(cfg)
+    current = parquet.current_release_id(cfg)
+    on_disk = {p.name for p in parquet.releases_dir(cfg).glob("*") if (p / "release.json").is_file()}
+    order: list[str] = []
+    for event in events:
+        if event["event"] in ("publish", "rollback", "prune") and event["id"] not in order:
+            order.append(event["id"])
+    order += sorted(on_disk - set(order))
+
+    rows = []
+    for rid in order:
+        manifest = _manifest(cfg, rid) if rid in on_disk else None
+        own = [e for e in events if e["id"] == rid]
+        if manifest is None:
+            pruned = [e for e in own if e["event"] == "prune"]
+            if not pruned:
+                continue  # never completed: no directory and no record of pruning it
+            info = dict(pruned[-1].get("lineage") or {})
+        else:
+            info = lineage(manifest)
+        # re-publishing the current release switches nothing and does not count
+        made_current = [e["at"] for e in own if e["event"] in ("publish", "rollback") and e.get("previous") != rid]
+        first_publish = next((e for e in own if e["event"] == "publish"), None)
+        if rid == current:
+            status = "current"
+        elif manifest is None:
+            status = "pruned"
+        else:
+            moved_away = [e for e in events if e.get("previous") == rid and e["id"] != rid
+                          and e["event"] in ("publish", "rollback")]
+            status = "rolled_back" if moved_away and moved_away[-1]["event"] == "rollback" else "superseded"
+        info["triggered_by"] = info.get("triggered_by") or (first_publish or {}).get("triggered_by")
+        info["published_at"] = info.get("published_at") or (first_publish or {}).get("at")
+        rows.append(dict(
+            release_id=rid,
+            status=status,
+            is_current=rid == current,
+            last_current_at=max(made_current) if made_current else info["published_at"],
+            **info,
+        ))
+    names = [name for name, _ in contract.columns("releases")]
+    frame = pd.DataFrame(rows, columns=names).astype(object)
+    return frame.where(frame.notna(), None)
+
+
+def sync_targets(cfg: Settings | None = None) -> dict:
+    """Bring every reader-facing target to the current release (``latest``) and the current releases table."""
+    cfg = cfg or current_settings()
+    rid = parquet.current_release_id(cfg)
+    if rid is None:
+        raise ConfigError("no release has been published yet")
+    frame = list_releases(cfg)
+    release_dir = parquet.releases_dir(cfg) / rid
+    parquet.write_releases_table(cfg, frame)
+    duckdb_catalog.write_catalog(cfg, rid, release_dir, frame)
+    out = dict(parquet=rid, catalog=rid, postgres=None)
+    conninfo = postgres.dsn()
+    if conninfo:
+        out["postgres_result"] = postgres.publish(conninfo, rid, release_dir, frame)
+        out["postgres"] = rid
+    return out
+
+
+def target_release_ids(cfg: Settings | None = None) -> dict:
+    """Which release each target shows right now (postgres: None when PostgreSQL is off)."""
+    cfg = cfg or current_settings()
+    conninfo = postgres.dsn()
+    return dict(
+        parquet=parquet.current_release_id(cfg),
+        catalog=duckdb_catalog.catalog_release_id(cfg),
+        postgres=postgres.status(conninfo) if conninfo else None,
+    )
+
+
+def rollback(release_id: str, triggered_by: str = "cli", cfg: Settings | None = None) -> dict:
+    """Make an earlier (not pruned) release current again, through the same atomic switch in every target."""
+    cfg = cfg or current_settings()
+    if _manifest(cfg, release_id) is None:
+        raise ConfigError(f"release {release_id} is not on disk (unknown or pruned); see `dei releases list`")
+    previous = parquet.current_release_id(cfg)
+    parquet.switch_latest(cfg, release_id)
+    append_event(cfg, dict(event="rollback", id=release_id, previous=previous, triggered_by=triggered_by))
+    sync_targets(cfg)
+    return dict(id=release_id, path=str(parquet.releases_dir(cfg) / release_id), previous=previous)
+
+
+def prune(cfg: Settings | None = None, keep: int | None = None) -> list[str]:
+    """Delete all but the ``keep`` most recently current releases (DEI_KEEP_RELEASES); never the current one."""
+    cfg = cfg or current_settings()
+    keep = keep if keep is not None else keep_releases()
+    frame = list_releases(cfg)
+    # most recently made current first (event order, not clock time), the current release always first
+    recency = {e["id"]: i for i, e in enumerate(read_history(cfg)) if e["event"] in ("publish", "rollback")}
+    live = sorted(
+        frame.loc[frame["status"] != "pruned", "release_id"],
+        key=lambda rid: (rid == parquet.current_release_id(cfg), recency.get(rid, -1)),
+        reverse=True,
+    )
+    doomed = [rid for rid in live[keep:] if rid != parquet.current_release_id(cfg)]
+    for rid in doomed:
+        manifest = _manifest(cfg, rid) or {}
+        # record first, then delete: a crash in between leaves a listed release that the next prune removes
+        append_event(cfg, dict(event="prune", id=rid, lineage=lineage(manifest)))
+        trash = cfg.published / f".trash-{rid}-{uuid.uuid4().hex[:8]}"
+        os.rename(parquet.releases_dir(cfg) / rid, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+    if doomed:
+        conninfo = postgres.dsn()
+        if conninfo:
+            postgres.drop_releases(conninfo, doomed)
+    return doomed
+
+
+def diff(a: str, b: str, cfg: Settings | None = None, node_id: str | None = None, year: int | None = None):
+    """How scores and ranks moved from release ``a`` to release ``b``, per league, year and node."""
+    import duckdb
+
+    cfg = cfg or current_settings()
+    paths = {}
+    for rid in (a, b):
+        path = parquet.releases_dir(cfg) / rid / "index_scores.parquet"
+        if not path.is_file():
+            raise ConfigError(f"release {rid} is not on disk (unknown or pruned); see `dei releases list`")
+        paths[rid] = str(path)
+    return duckdb.connect().execute(
+        """
+        with
+        a as (select * from read_parquet($a)),
+        b as (select * from read_parquet($b)),
+        joined as (
+            select
+                coalesce(b.league_code, a.league_code) as league_code,
+                coalesce(b.league_name, a.league_name) as league_name,
+                coalesce(b.year, a.year) as year,
+                coalesce(b.node_id, a.node_id) as node_id,
+                a.score as score_a, b.score as score_b, b.score - a.score as score_delta,
+                a.rank as rank_a, b.rank as rank_b, a.rank - b.rank as rank_delta
+            from a full outer join b using (league_code, year, node_id)
+        )
+        select * from joined
+        where ($node is null or node_id = $node) and ($year is null or year = $year)
+        order by year, node_id, rank_b nulls last, league_code
+        """,
+        {"a": paths[a], "b": paths[b], "node": node_id, "year": year},
+    ).df()
+
+
+def format_list(frame) -> str:
+    lines = [f"{'release':<18}{'status':<13}{'published_at':<27}triggered_by"]
+    for row in frame.itertuples():
+        lines.append(f"{row.release_id:<18}{row.status:<13}{str(row.published_at or ''):<27}{row.triggered_by or ''}")
+    return "\n".join(lines)
+
+
+def format_diff(frame, a: str, b: str) -> str:
+    """The composite's movers in the latest year both releases share (rank_delta > 0: moved up)."""
+    if frame.empty:
+        return f"releases {a} and {b} share no scores"
+    years = frame.dropna(subset=["score_a", "score_b"])["year"]
+    year = int(years.max()) if len(years) else int(frame["year"].max())
+    node = "DEI" if "DEI" in set(frame["node_id"]) else frame["node_id"].iloc[0]
+    part = frame[(frame["year"] == year) & (frame["node_id"] == node)]
+    changed = frame.dropna(subset=["score_delta"])
+    lines = [f"{a} -> {b}: {len(changed[changed['score_delta'].abs() > 1e-12])} of {len(frame)} scores changed, "
+             f"{int((frame['rank_delta'].fillna(0) != 0).sum())} ranks moved; {node} {year}:"]
+    for row in part.itertuples():
+        move = "" if row.rank_delta != row.rank_delta or row.rank_delta == 0 else f" ({int(row.rank_delta):+d})"
+        lines.append(f"  {row.rank_b if row.rank_b == row.rank_b else '-':>3}  {row.league_name}  "
+                     f"{row.score_a:.2f} -> {row.score_b:.2f}{move}")
+    return "\n".join(lines)

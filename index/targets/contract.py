@@ -1,0 +1,223 @@
+"""The published-tables contract: every table a release publishes, its columns, types and meaning.
+
+One dict, used three ways: ``render()`` writes docs/published_tables.md, the tests compare every published
+table's actual schema with it, and the PostgreSQL target creates its tables from it.
+Run ``python -m index.targets.contract`` to rewrite the doc after changing this file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# DuckDB type name -> PostgreSQL type
+PG_TYPES = {
+    "VARCHAR": "text",
+    "INTEGER": "integer",
+    "BIGINT": "bigint",
+    "DOUBLE": "double precision",
+    "BOOLEAN": "boolean",
+    "VARCHAR[]": "text[]",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+}
+
+REGION_NOTE = (
+    "Rows with `level_kind = 'region'` are the 自治区 (league_code 150000, 内蒙古自治区), built from the 12 盟市 "
+    "where an indicator can be combined: a denominated indicator (framework.denominator set) as "
+    "sum(numerator) / sum(denominator) × denominator_scale over the leagues that reported both; a percentage "
+    "indicator (unit `%`, not denominated) as the mean weighted by population (the `population` Denominator's "
+    "values). Other indicators (indices, ratios such as PUE) have no region row. Region rows use reported "
+    "figures only, `leagues_covered` says how many leagues entered, and they carry no score "
+    "(treated, normalised, effective_weight, contribution are NULL)."
+)
+
+# table -> (description, [(column, duckdb type, meaning)])
+TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
+    "index_scores": (
+        "One row per 盟市, year and aggregate node (the composite `DEI` and each dimension).",
+        [
+            ("release_id", "VARCHAR", "release the row belongs to (content hash, see releases)"),
+            ("league_code", "INTEGER", "GB/T 2260 code of the 盟市, e.g. 150100"),
+            ("league_name", "VARCHAR", "name of the 盟市"),
+            ("year", "INTEGER", "reporting year"),
+            ("node_id", "VARCHAR", "framework node: `DEI` or a dimension id"),
+            ("node_name_zh", "VARCHAR", "Chinese name of the node"),
+            ("node_name_en", "VARCHAR", "English name of the node"),
+            ("level", "INTEGER", "3 = index, 2 = dimension"),
+            ("score", "DOUBLE", "score of the node (normalised scale, 0–100 with the default method)"),
+            ("rank", "INTEGER", "rank among the 盟市 in that year, 1 = best, ties share the lowest rank"),
+            ("score_change", "DOUBLE", "score minus the score in the previous year; NULL in the first year"),
+            ("rank_change", "INTEGER", "previous rank minus rank (positive = moved up); NULL in the first year"),
+        ],
+    ),
+    "indicator_values": (
+        "Every indicator for every 盟市 and year, from the submitted figure to its contribution to the composite; "
+        "for each league and year the contributions add up to the `DEI` score. " + REGION_NOTE,
+        [
+            ("release_id", "VARCHAR", "release the row belongs to"),
+            ("league_code", "INTEGER", "GB/T 2260 code; 150000 for the 自治区 row"),
+            ("league_name", "VARCHAR", "name of the 盟市, or 内蒙古自治区"),
+            ("level_kind", "VARCHAR", "`league` (a 盟市) or `region` (the 自治区 aggregate)"),
+            ("year", "INTEGER", "reporting year"),
+            ("indicator_id", "VARCHAR", "framework node_id of the indicator"),
+            ("raw_value", "DOUBLE", "figure as submitted, in raw_unit (region: summed numerator or weighted mean)"),
+            ("denominated_value", "DOUBLE", "value in the indicator's unit after dividing by its denominator"),
+            ("imputed", "BOOLEAN", "true when the engine filled a missing value"),
+            ("imputation", "VARCHAR", "imputation method used for a filled value, else NULL"),
+            ("treated", "DOUBLE", "value entering normalisation: the imputed value after outlier treatment "
+                                  "(equal to it when the method's treat step is `none`)"),
+            ("treatment", "VARCHAR", "what the treat step did to the value (e.g. winsorised, log), NULL = untouched"),
+            ("normalised", "DOUBLE", "normalised value, polarity applied (higher = better)"),
+            ("effective_weight", "DOUBLE", "weight of the indicator in the composite for this league and year"),
+            ("contribution", "DOUBLE", "normalised × effective_weight: points this indicator adds to the DEI score"),
+            ("leagues_covered", "INTEGER", "1 for a league row; number of leagues combined for a region row"),
+        ],
+    ),
+    "target_attainment": (
+        "For each 盟市 (and the 自治区 region row, built as in indicator_values), indicator with a 2025 target "
+        "and year: the share of the target reached, and whether the league is on track. On track: the target is "
+        "already reached, or the compound annual growth between the previous reported year and this year, "
+        "extrapolated to 2025, reaches it. Reported figures only.",
+        [
+            ("release_id", "VARCHAR", "release the row belongs to"),
+            ("league_code", "INTEGER", "GB/T 2260 code; 150000 for the 自治区 row"),
+            ("league_name", "VARCHAR", "name of the 盟市, or 内蒙古自治区"),
+            ("level_kind", "VARCHAR", "`league` or `region`"),
+            ("year", "INTEGER", "reporting year"),
+            ("indicator_id", "VARCHAR", "framework node_id of the indicator"),
+            ("unit", "VARCHAR", "unit of value and target"),
+            ("polarity", "INTEGER", "+1 higher is better, -1 lower is better"),
+            ("target_2025", "DOUBLE", "2025 target from the framework"),
+            ("value", "DOUBLE", "reported denominated value; NULL when not reported"),
+            ("attainment", "DOUBLE", "share of the target reached: value / target, or target / value for "
+                                     "polarity -1 (1 = reached)"),
+            ("target_reached", "BOOLEAN", "value meets the target (>= target, or <= for polarity -1)"),
+            ("growth_rate", "DOUBLE", "compound annual growth from the previous reported year to this year"),
+            ("projected_2025", "DOUBLE", "value extrapolated to 2025 at growth_rate (the value itself from 2025)"),
+            ("on_track", "BOOLEAN", "target reached, or projected_2025 meets it; NULL when it cannot be projected"),
+        ],
+    ),
+    "framework": (
+        "The indicator framework the release was computed with (docs/architecture.md), with the weight used.",
+        [
+            ("release_id", "VARCHAR", "release the row belongs to"),
+            ("node_id", "VARCHAR", "node id"),
+            ("parent_id", "VARCHAR", "parent node id; NULL for the root and denominators"),
+            ("level", "INTEGER", "1 indicator / denominator, 2 dimension, 3 index"),
+            ("node_type", "VARCHAR", "`Indicator`, `Aggregate` or `Denominator`"),
+            ("name_zh", "VARCHAR", "Chinese name"),
+            ("name_en", "VARCHAR", "English name"),
+            ("unit", "VARCHAR", "unit after denomination"),
+            ("raw_unit", "VARCHAR", "unit of the submitted figure"),
+            ("polarity", "INTEGER", "+1 / -1; NULL for aggregates and denominators"),
+            ("denominator", "VARCHAR", "node_id of the denominator, or NULL"),
+            ("denominator_scale", "DOUBLE", "multiplier applied after dividing"),
+            ("weight", "DOUBLE", "weight within the parent (1 for the root, NULL for denominators)"),
+            ("target_2025", "DOUBLE", "2025 target in unit, NULL where none"),
+            ("target_note", "VARCHAR", "how to read the target"),
+            ("department", "VARCHAR", "reporting department"),
+            ("definition", "VARCHAR", "one-line definition"),
+            ("source_clause", "VARCHAR", "policy clause behind the node"),
+        ],
+    ),
+    "weights": (
+        "The weight scheme used: every node under the root with its weight within its parent and its nominal "
+        "effective weight in the composite (product of weights up to the root; per league and year the engine "
+        "re-weights over present indicators, see indicator_values.effective_weight).",
+        [
+            ("release_id", "VARCHAR", "release the row belongs to"),
+            ("scheme", "VARCHAR", "weight scheme name (file stem or named scheme such as `entropy`); NULL if unset"),
+            ("node_id", "VARCHAR", "node id"),
+            ("parent_id", "VARCHAR", "parent node id"),
+            ("level", "INTEGER", "1 indicator, 2 dimension"),
+            ("node_type", "VARCHAR", "`Indicator` or `Aggregate`"),
+            ("weight", "DOUBLE", "weight within the parent"),
+            ("effective_weight", "DOUBLE", "weight in the composite; indicators' effective weights sum to 1"),
+        ],
+    ),
+    "audit": (
+        "The statistical audit of the computed index (index/engine/audit.py, COINr get_stats / get_corr).",
+        [
+            ("section", "VARCHAR", "`indicators`, `correlations`, `pairs` or `aggregates`"),
+            ("node_id", "VARCHAR", "node the statistic is about"),
+            ("other_node_id", "VARCHAR", "second node for correlations and pairs, else NULL"),
+            ("period", "INTEGER", "year; NULL = all years pooled"),
+            ("statistic", "VARCHAR", "statistic name, e.g. availability, pearson, cronbach_alpha"),
+            ("value", "DOUBLE", "value of the statistic"),
+            ("threshold", "DOUBLE", "threshold it is compared with, NULL when none"),
+            ("flag", "BOOLEAN", "true when the value crosses the threshold"),
+        ],
+    ),
+    "releases": (
+        "Every release ever published, with its lineage, what triggered it and its status. Not part of a "
+        "release directory: published/releases.parquet, the catalog's `releases` table and PostgreSQL's "
+        "`<schema>.releases` are rewritten on each publish, rollback and prune.",
+        [
+            ("release_id", "VARCHAR", "content hash of inputs, framework, weights, method and code version"),
+            ("status", "VARCHAR", "`current`, `superseded` (replaced by a newer publish), `rolled_back` "
+                                  "(replaced by a rollback) or `pruned` (files deleted, beyond the last N)"),
+            ("is_current", "BOOLEAN", "status = current"),
+            ("triggered_by", "VARCHAR", "`airflow:<run_id>` or `cli` of the first publish"),
+            ("published_at", "TIMESTAMP WITH TIME ZONE", "first publish"),
+            ("last_current_at", "TIMESTAMP WITH TIME ZONE", "last time the release was made current"),
+            ("created_at", "TIMESTAMP WITH TIME ZONE", "when compute wrote it"),
+            ("code_version", "VARCHAR", "package version + hash of the engine sources"),
+            ("framework_sha256", "VARCHAR", "sha256 of the framework file"),
+            ("weight_scheme", "VARCHAR", "weight scheme file (repo-relative path)"),
+            ("weight_scheme_sha256", "VARCHAR", "sha256 of the weight scheme file"),
+            ("method", "VARCHAR", "method spec file (repo-relative path)"),
+            ("method_sha256", "VARCHAR", "sha256 of the method spec file"),
+            ("input_sha256s", "VARCHAR[]", "sha256 of every curated input file, sorted"),
+        ],
+    ),
+}
+
+# tables every release directory must hold (releases lives beside them; audit is written by the lead's step)
+RELEASE_TABLES = ("index_scores", "indicator_values", "target_attainment", "framework", "weights")
+
+
+def columns(table: str) -> list[tuple[str, str]]:
+    return [(name, kind) for name, kind, _ in TABLES[table][1]]
+
+
+def render() -> str:
+    lines = [
+        "# Published tables",
+        "",
+        "<!-- generated by `python -m index.targets.contract` from index/targets/contract.py; edit that file -->",
+        "",
+        "Every release publishes the same tables to three targets:",
+        "",
+        "* Parquet: `data_lake/published/latest/<table>.parquet` (`latest` is a symlink to "
+        "`releases/<release_id>/`, switched atomically); `data_lake/published/releases.parquet`.",
+        "* DuckDB: `data_lake/published/catalog.duckdb`, one view per table over the current release's Parquet "
+        "files plus a `releases` table and a one-row `release_info(release_id, path)`; open it with "
+        "`read_only=True`.",
+        "* PostgreSQL (when `DEI_POSTGRES_DSN` is set): schema `dei` (`DEI_POSTGRES_SCHEMA`), one view per table "
+        "over the current release's schema `dei_<release_id>`, a one-row view `dei.release_info(release_id)` and the "
+        "table `dei.releases`; role `dei_reader` reads (grant it to dashboard logins).",
+        "",
+        "Types are DuckDB / Parquet types; PostgreSQL uses " + ", ".join(f"{k} → {v}" for k, v in PG_TYPES.items())
+        + ".",
+        "",
+    ]
+    for table, (description, cols) in TABLES.items():
+        lines += [f"## {table}", "", description, "", "| column | type | meaning |", "|---|---|---|"]
+        lines += [f"| {name} | {kind} | {meaning} |" for name, kind, meaning in cols]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_doc(path: Path | None = None) -> Path:
+    path = path or Path(__file__).resolve().parents[2] / "docs" / "published_tables.md"
+    path.write_text(render(), encoding="utf-8")
+    return path
+
+
+def cast_select(table: str, source: str) -> str:
+    """``select`` of ``source`` (a registered frame) with every column cast to its contract type."""
+    cols = ", ".join(f'cast("{name}" as {kind}) as "{name}"' for name, kind in columns(table))
+    return f"select {cols} from {source}"
+
+
+if __name__ == "__main__":
+    print(write_doc())

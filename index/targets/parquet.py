@@ -1,0 +1,82 @@
+"""Parquet target: immutable release directories and the atomically switched ``latest`` symlink."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+from index.config import Settings
+from index.errors import ConfigError
+from index.targets import contract
+
+RELEASES_TABLE = "releases.parquet"
+
+
+def releases_dir(cfg: Settings) -> Path:
+    return cfg.published / "releases"
+
+
+def latest_link(cfg: Settings) -> Path:
+    return cfg.published / "latest"
+
+
+def current_release_id(cfg: Settings) -> str | None:
+    link = latest_link(cfg)
+    if not link.is_symlink():
+        return None
+    return Path(os.readlink(link)).name
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def switch_latest(cfg: Settings, release_id: str) -> None:
+    """Point ``latest`` at a release: write a new symlink beside it, then rename over the old one."""
+    target = releases_dir(cfg) / release_id
+    if not (target / "release.json").is_file():
+        raise ConfigError(f"release {release_id} does not exist under {releases_dir(cfg)}")
+    tmp = cfg.published / f".latest-{uuid.uuid4().hex[:8]}"
+    os.symlink(Path("releases") / release_id, tmp)
+    try:
+        os.replace(tmp, latest_link(cfg))
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(cfg.published)
+
+
+def write_releases_table(cfg: Settings, frame) -> Path:
+    """published/releases.parquet, replaced whole; unchanged content leaves the file untouched."""
+    import duckdb
+
+    path = cfg.published / RELEASES_TABLE
+    tmp = cfg.published / f".releases-{uuid.uuid4().hex[:8]}.parquet"
+    con = duckdb.connect()
+    try:
+        con.register("releases_frame", frame)
+        con.execute(f"copy ({contract.cast_select('releases', 'releases_frame')}) to '{tmp}' (format parquet)")
+        if path.is_file() and same_table(con, path, tmp):
+            tmp.unlink()
+            return path
+    finally:
+        con.close()
+    os.replace(tmp, path)
+    return path
+
+
+def same_table(con, a: Path, b: Path) -> bool:
+    """Two Parquet files hold the same columns and rows (order aside)."""
+    schema = "select column_name, column_type from (describe select * from read_parquet('{}'))"
+    if con.execute(schema.format(a)).fetchall() != con.execute(schema.format(b)).fetchall():
+        return False
+    diff = f"""select count(*) from (
+        (select * from read_parquet('{a}') except all select * from read_parquet('{b}'))
+        union all
+        (select * from read_parquet('{b}') except all select * from read_parquet('{a}')))"""
+    return con.execute(diff).fetchall()[0][0] == 0

@@ -1,0 +1,61 @@
+-- Step 05 treat (table treat): the screened cells with outliers treated as treat_indicators decided, in the
+-- columns of table impute (filled_value now holds the treated value, so normalisation reads it unchanged),
+-- plus untreated_value (the imputed value) and treatment (winsorised_high / winsorised_low for a value set
+-- to a bound, log for every value of a log-transformed indicator, NULL where nothing changed).
+-- Each period is treated on its own (COINr treats a panel one time point at a time).
+with
+
+screen as (
+    select * from screen
+),
+
+treat_indicators as (
+    select * from treat_indicators
+),
+
+treated as (
+    select
+        screen.*,
+        case
+            when screen.filled_value is null then null
+            when treat_indicators.treatment = 'log'
+                then ln(screen.filled_value - treat_indicators.untreated_min
+                        + 0.01 * (treat_indicators.untreated_max - treat_indicators.untreated_min))
+            when treat_indicators.treatment = 'winsorised' and screen.filled_value > treat_indicators.clip_high
+                then treat_indicators.clip_high
+            when treat_indicators.treatment = 'winsorised' and screen.filled_value < treat_indicators.clip_low
+                then treat_indicators.clip_low
+            else screen.filled_value
+        end as treated_value,
+        case
+            when screen.filled_value is null then null
+            when treat_indicators.treatment = 'log' then 'log'
+            when treat_indicators.treatment = 'winsorised' and screen.filled_value > treat_indicators.clip_high
+                then 'winsorised_high'
+            when treat_indicators.treatment = 'winsorised' and screen.filled_value < treat_indicators.clip_low
+                then 'winsorised_low'
+        end as treatment
+    from screen
+    left join treat_indicators
+        on treat_indicators.indicator_id = screen.indicator_id
+        and treat_indicators.period = screen.period
+),
+
+final as (
+    select
+        unit_code,
+        period,
+        indicator_id,
+        raw_value,
+        denominator_id,
+        denominator_value,
+        denominated_value,
+        treated_value as filled_value,
+        imputed,
+        imputation,
+        filled_value as untreated_value,
+        treatment
+    from treated
+)
+
+select * from final

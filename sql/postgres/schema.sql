@@ -1,0 +1,10 @@
+-- The reader-facing schema (idempotent). {schema} is replaced by the quoted schema name (default dei).
+-- Readers query {schema}.<table>: views over the current release's schema {schema}_<release_id>, switched
+-- in one transaction by each publish, and the table {schema}.releases. Views read with their owner's
+-- rights, so dei_reader needs no access to the release schemas themselves.
+create schema if not exists {schema} authorization dei_publisher;
+
+revoke all on schema {schema} from public;
+grant usage on schema {schema} to dei_reader;
+grant select on all tables in schema {schema} to dei_reader;
+alter default privileges for role dei_publisher in schema {schema} grant select on tables to dei_reader;

@@ -1,0 +1,155 @@
+-- Published table target_attainment: for each 盟市 (and the 自治区 row, level_kind 'region', built exactly as in
+-- indicator_values.sql) and each indicator with a 2025 target, the share of the target reached in each year
+-- and whether the league is on track: the compound annual growth between its previous reported year and this
+-- year, extrapolated to the target year, reaches the target. Reported (denominated) figures only; polarity -1
+-- (lower is better) reads target / value.
+with
+
+denominate as (select * from denominate),
+
+stage as (select * from stage),
+
+units as (select * from units),
+
+framework as (
+    select node_id, cast(unit as varchar) as unit, cast(denominator as varchar) as denominator,
+           coalesce(cast(denominator_scale as double), 1.0) as denominator_scale,
+           cast(polarity as integer) as polarity, cast(target_2025 as double) as target_2025
+    from framework where node_type = 'Indicator'
+),
+
+target_year as (select 2025 as target_year),
+
+-- the population denominator that weights percentage indicators (same constant in indicator_values.sql)
+population_node as (select 'population' as node_id),
+
+region as (select 150000 as league_code, '内蒙古自治区' as league_name),
+
+population as (
+    select stage.unit_code, stage.period, stage.raw_value as population
+    from stage join population_node on population_node.node_id = stage.variable_id
+    where stage.variable_type = 'Denominator' and stage.raw_value > 0
+),
+
+league_values as (
+    select
+        cast(denominate.unit_code as integer) as league_code,
+        units.unit_name as league_name,
+        'league' as level_kind,
+        cast(denominate.period as integer) as year,
+        denominate.indicator_id,
+        denominate.denominated_value as value
+    from denominate
+    left join units on units.unit_code = denominate.unit_code
+),
+
+summed as (
+    select denominate.period, denominate.indicator_id,
+           sum(denominate.raw_value) / sum(denominate.denominator_value) * any_value(framework.denominator_scale)
+               as value
+    from denominate
+    join framework on framework.node_id = denominate.indicator_id
+    where framework.denominator is not null
+        and denominate.raw_value is not null and denominate.denominator_value > 0
+    group by denominate.period, denominate.indicator_id
+),
+
+population_weighted as (
+    select denominate.period, denominate.indicator_id,
+           sum(denominate.denominated_value * population.population) / sum(population.population) as value
+    from denominate
+    join framework on framework.node_id = denominate.indicator_id
+    join population on population.unit_code = denominate.unit_code and population.period = denominate.period
+    where framework.denominator is null and framework.unit = '%' and denominate.denominated_value is not null
+    group by denominate.period, denominate.indicator_id
+),
+
+region_values as (
+    select region.league_code, region.league_name, 'region' as level_kind, cast(combined.period as integer) as year,
+           combined.indicator_id, combined.value
+    from (select * from summed union all select * from population_weighted) as combined
+    cross join region
+),
+
+all_values as (
+    select * from league_values
+    union all
+    select * from region_values
+),
+
+with_targets as (
+    select all_values.*, framework.unit, framework.polarity, framework.target_2025
+    from all_values
+    join framework on framework.node_id = all_values.indicator_id
+    where framework.target_2025 is not null
+),
+
+with_previous as (
+    select
+        with_targets.*,
+        -- the league's previous reported year and value (skipping gaps)
+        lag(case when value is not null then year end ignore nulls) over by_league as previous_year,
+        lag(value ignore nulls) over by_league as previous_value
+    from with_targets
+    window by_league as (partition by league_code, indicator_id order by year)
+),
+
+growth as (
+    select
+        with_previous.*,
+        case
+            when value > 0 and previous_value > 0 and year > previous_year
+                then pow(value / previous_value, 1.0 / (year - previous_year)) - 1
+        end as growth_rate
+    from with_previous
+),
+
+projected as (
+    select
+        growth.*,
+        target_year.target_year,
+        case
+            when value is null then null
+            when year >= target_year.target_year then value
+            when growth_rate is not null then value * pow(1 + growth_rate, target_year.target_year - year)
+        end as projected_value
+    from growth cross join target_year
+),
+
+final as (
+    select
+        getvariable('release_id') as release_id,
+        league_code,
+        league_name,
+        level_kind,
+        year,
+        indicator_id,
+        unit,
+        polarity,
+        target_2025,
+        value,
+        case
+            when value is null or target_2025 = 0 then null
+            when polarity = -1 then case when value > 0 then target_2025 / value end
+            else value / target_2025
+        end as attainment,
+        case
+            when value is null then null
+            when polarity = -1 then value <= target_2025
+            else value >= target_2025
+        end as target_reached,
+        growth_rate,
+        projected_value as projected_2025,
+        case
+            when projected_value is null then null
+            when polarity = -1 then projected_value <= target_2025
+            else projected_value >= target_2025
+        end as on_track
+    from projected
+)
+
+select
+    release_id, league_code, league_name, level_kind, year, indicator_id, unit, polarity, target_2025, value,
+    attainment, target_reached, growth_rate, projected_2025, on_track or coalesce(target_reached, false) as on_track
+from final
+order by year, level_kind, league_code, indicator_id
