@@ -3,6 +3,8 @@
     dei samples                 regenerate the sample landing files (seeded)
     dei ingest                  landing -> raw
     dei validate                raw -> curated (Great Expectations), failures to quarantine
+    dei compute --framework DIR --method SPEC.toml --out OUTDIR
+                                any index in COINr's layout (imeta.csv, idata.csv) through the same engine
     dei compute [--weights F] [--method F] [--publish]
                                 re-compute from the curated lake; without --publish, write a scenario
                                 and print how ranks moved against the current release
@@ -72,6 +74,8 @@ def cmd_compute(args) -> int:
     from index import pipeline, publish, ranking
 
     cfg = settings()
+    if args.framework:
+        return _compute_coinr(args)
     if args.publish:
         staged = pipeline.compute_step(args.weights, args.method, cfg=cfg)
         release = pipeline.publish_step(staged, triggered_by="cli", cfg=cfg)
@@ -90,6 +94,21 @@ def cmd_compute(args) -> int:
     else:
         moves = ranking.rank_moves(current, out)
         print(ranking.format_moves(moves))
+    return 0
+
+
+def _compute_coinr(args) -> int:
+    """A framework in COINr's layout (imeta.csv, idata.csv): the second door into the same engine."""
+    from index.coinr import compute_coinr
+
+    if not args.method or not args.out:
+        print("dei compute --framework DIR needs --method SPEC.toml and --out OUTDIR", file=sys.stderr)
+        return 2
+    log = compute_coinr(Path(args.framework), Path(args.method), Path(args.out))
+    for entry in log:
+        notes = f"  {entry.get('notes')}" if entry.get("notes") else ""
+        print(f"{entry['step']:<20}{entry.get('seconds') or 0:>8.3f} s{notes}")
+    print(f"wrote {', '.join(sorted(p.name for p in Path(args.out).iterdir()))} to {args.out}")
     return 0
 
 
@@ -190,8 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--weights", help="weight scheme SQL file, e.g. sql/weights/equal.sql")
         p.add_argument("--method", help="method spec TOML, default sql/method/dei.toml")
         if name == "compute":
+            p.add_argument("--framework", help="a framework in COINr's layout: DIR/imeta.csv and DIR/idata.csv")
             p.add_argument("--publish", action="store_true", help="publish the result as the new release")
-            p.add_argument("--out", help="scenario directory (default data_lake/scenarios/<scheme>)")
+            p.add_argument("--out", help="output directory (default data_lake/scenarios/<scheme>)")
         p.set_defaults(func=func)
 
     p = sub.add_parser("weights", help="objective weights to compare against the expert scheme")
