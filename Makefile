@@ -16,13 +16,14 @@ export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export GX_ANALYTICS_ENABLED := False
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: env run test bench samples airflow-db clean help
+.PHONY: env run test bench samples report airflow-db clean help
 
 help:
 	@echo "make run    create the environment if needed and run the whole pipeline through Airflow"
 	@echo "make test   create the environment if needed and run the tests"
 	@echo "make bench  time the engine (writes bench/results.json)"
 	@echo "make samples regenerate the sample landing files (seeded, byte for byte)"
+	@echo "make report build the offline monitoring site of the current release into site/"
 
 env: $(STAMP)
 
@@ -41,7 +42,9 @@ airflow-db: $(STAMP)
 run: airflow-db
 	$(BIN)/python -m index.run_pipeline
 
+# The dashboard test opens the site in Debian's chromium; install-browser is a no-op once it is there.
 test: $(STAMP)
+	bash .ci/install-browser
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
@@ -49,6 +52,9 @@ bench: $(STAMP)
 
 samples: $(STAMP)
 	$(BIN)/python -m index.samples
+
+report: $(STAMP)
+	$(BIN)/dei report --out site
 
 clean:
 	rm -rf $(VENV) .airflow data_lake/raw data_lake/curated data_lake/quarantine data_lake/published data_lake/scenarios

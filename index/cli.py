@@ -13,6 +13,7 @@
     dei weights suggest --method entropy|critic|pca|balance
                                 write an editable SQL weight scheme to compare with the expert one
     dei releases list | diff A B | rollback ID | sync
+    dei report --out DIR        the offline monitoring site of the current release
     dei audit                   the statistical audit (published with every release as audit.parquet)
     dei expectations build      rewrite expectations/ from the framework
 """
@@ -178,6 +179,18 @@ def cmd_releases(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from index.report import build
+
+    cfg = settings()
+    release = Path(args.release) if args.release else cfg.published / "latest"
+    if not (release / "index_scores.parquet").is_file():
+        print(f"no release at {release}: run `make run` or `dei run` first", file=sys.stderr)
+        return 1
+    print(f"wrote {build(release, Path(args.out), args.lang)}")
+    return 0
+
+
 def cmd_audit(args) -> int:
     from index.compute import run_engine
     from index.engine.audit import audit, format_audit
@@ -234,6 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("id")
     q.set_defaults(func=cmd_releases)
     rsub.add_parser("sync", help="bring the DuckDB catalog and PostgreSQL up to `latest`").set_defaults(func=cmd_releases)
+
+    p = sub.add_parser("report", help="build the offline monitoring site (数字经济发展指数监测平台) of a release")
+    p.add_argument("--out", required=True, help="output directory; open DIR/index.html")
+    p.add_argument("--release", help="a release directory (default: data_lake/published/latest)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language shown first (both are included)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("audit", help="statistical audit: indicator statistics, correlations, alpha, PCA")
     p.add_argument("--weights", help="weight scheme SQL file")

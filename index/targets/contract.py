@@ -207,9 +207,27 @@ def render() -> str:
     return "\n".join(lines)
 
 
+README_START = "<!-- published-tables:start (generated from index/targets/contract.py) -->"
+README_END = "<!-- published-tables:end -->"
+
+
+def readme_block() -> str:
+    """The table part of the contract as the README shows it: one heading level lower, no title."""
+    body = render().split("\n", 4)[4]  # drop the title and the generated-by comment
+    demoted = "\n".join("##" + line if line.startswith("#") else line for line in body.splitlines())
+    return f"{README_START}\n{demoted}\n{README_END}"
+
+
 def write_doc(path: Path | None = None) -> Path:
-    path = path or Path(__file__).resolve().parents[2] / "docs" / "published_tables.md"
+    root = Path(__file__).resolve().parents[2]
+    path = path or root / "docs" / "published_tables.md"
     path.write_text(render(), encoding="utf-8")
+    readme = root / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    if README_START in text and README_END in text:
+        head, rest = text.split(README_START, 1)
+        tail = rest.split(README_END, 1)[1]
+        readme.write_text(head + readme_block() + tail, encoding="utf-8")
     return path
 
 

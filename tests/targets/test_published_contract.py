@@ -35,6 +35,10 @@ def test_the_doc_is_generated_from_the_contract(repo):
     assert (repo / "docs" / "published_tables.md").read_text(encoding="utf-8") == contract.render()
 
 
+def test_the_readme_shows_the_same_contract(repo):
+    assert contract.readme_block() in (repo / "README.md").read_text(encoding="utf-8")
+
+
 def test_every_published_table_has_the_contracted_columns_and_types(release):
     cfg, result = release
     con = duckdb.connect()

@@ -1,0 +1,389 @@
+/* The monitoring site's pages, drawn from window.DEI_DATA (assets/data.js) with ECharts.
+   Static text carries both languages (.l-zh / .l-en, hidden by CSS); charts and tables drawn here are
+   redrawn in the other language when the toggle is pressed. window.__charts exposes the charts to tests. */
+(function () {
+  'use strict';
+  var D = window.DEI_DATA;
+  var charts = (window.__charts = {});
+  var html = document.documentElement;
+  var page = document.body.getAttribute('data-page');
+  var ROOT = page === 'league' ? '../' : '';
+  var PALETTE = ['#0b4f8a', '#e07b39', '#2a9d8f', '#c0392b', '#8e6bbf', '#6a994e', '#d4a017', '#3d85c6',
+    '#b5517b', '#4f6d7a', '#a0522d', '#17becf', '#444444'];
+  var LANG = html.getAttribute('data-default-lang') || 'zh';
+  try {
+    var saved = window.localStorage.getItem('dei-lang');
+    if (saved === 'zh' || saved === 'en') { LANG = saved; }
+  } catch (e) { /* storage may be disabled; the build's default language stays */ }
+
+  // ------------------------------------------------------------ helpers
+  function lab(key) { var pair = D.labels[key]; return pair ? pair[LANG === 'en' ? 1 : 0] : key; }
+  var NODES = {};
+  D.nodes.forEach(function (n) { NODES[n.node_id] = n; });
+  var LEAGUES = {};
+  D.leagues.forEach(function (l) { LEAGUES[l.code] = l; });
+  function nodeName(id) { var n = NODES[id]; return n ? (LANG === 'en' ? n.name_en || n.name_zh : n.name_zh) : id; }
+  function leagueName(code) {
+    if (Number(code) === D.region_code) { return lab('region_row'); }
+    var l = LEAGUES[code]; return l ? (LANG === 'en' ? l.en : l.zh) : String(code);
+  }
+  function fmt(v, digits) {
+    if (v === null || v === undefined || isNaN(v)) { return '—'; }
+    var d = digits === undefined ? 2 : digits;
+    return Number(v).toFixed(d);
+  }
+  function signed(v, digits) {
+    if (v === null || v === undefined || isNaN(v)) { return '—'; }
+    return (v > 0 ? '+' : '') + fmt(v, digits);
+  }
+  function cls(v) { return v > 0 ? 'up' : (v < 0 ? 'down' : ''); }
+  function rankArrow(v) {
+    if (v === null || v === undefined || isNaN(v)) { return '—'; }
+    if (v > 0) { return '<span class="up">↑' + v + '</span>'; }
+    if (v < 0) { return '<span class="down">↓' + (-v) + '</span>'; }
+    return '=';
+  }
+  function esc(s) {
+    return String(s === null || s === undefined ? '' : s).replace(/[&<>"]/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c];
+    });
+  }
+  function score(node, code, year) {
+    var byLeague = D.scores[node] || {}; var byYear = byLeague[code] || {}; return byYear[year] || null;
+  }
+  function leagueCodes() { return D.leagues.map(function (l) { return l.code; }); }
+  function mean(list) {
+    var xs = list.filter(function (x) { return x !== null && x !== undefined && !isNaN(x); });
+    return xs.length ? xs.reduce(function (a, b) { return a + b; }, 0) / xs.length : null;
+  }
+  function chart(id) {
+    var el = document.getElementById(id);
+    if (!el) { return null; }
+    var existing = echarts.getInstanceByDom(el);
+    return existing || echarts.init(el);
+  }
+  function table(id, head, rows) {
+    var el = document.getElementById(id);
+    if (!el) { return; }
+    el.innerHTML = '<thead><tr>' + head.map(function (h) {
+      return '<th' + (h.num ? ' class="num"' : '') + '>' + h.label + '</th>';
+    }).join('') + '</tr></thead><tbody>' + rows.map(function (r) {
+      return '<tr>' + r.map(function (cell, i) {
+        return '<td' + (head[i] && head[i].num ? ' class="num"' : '') + '>' + cell + '</td>';
+      }).join('') + '</tr>';
+    }).join('') + '</tbody>';
+  }
+  function kpis(items) {
+    var el = document.getElementById('kpis');
+    if (!el) { return; }
+    el.innerHTML = items.map(function (k) {
+      return '<div class="kpi"><div class="k">' + k.k + '</div><div class="v">' + k.v + '</div><div class="d">' + (k.d || '') + '</div></div>';
+    }).join('');
+  }
+  function onTrackCount(code) {
+    var list = D.targets[code] || [];
+    var known = list.filter(function (t) { return t.on_track !== null && t.on_track !== undefined; });
+    return { on: known.filter(function (t) { return t.on_track; }).length, all: known.length };
+  }
+  function dimLabel(id) { return nodeName(id); }
+  // The root's full name is long; tables and legends use a short one.
+  function shortName(id) { return id === D.root ? (LANG === 'en' ? 'DEI' : '总指数') : nodeName(id); }
+
+  // ------------------------------------------------------------ overview
+  var overviewYear = D.latest;
+
+  function drawOverview() {
+    var select = document.getElementById('year-select');
+    if (select && !select.options.length) {
+      D.years.slice().reverse().forEach(function (y) {
+        var o = document.createElement('option'); o.value = y; o.textContent = y; select.appendChild(o);
+      });
+      select.value = String(overviewYear);
+      select.addEventListener('change', function () { overviewYear = Number(select.value); drawOverview(); });
+    }
+    var year = overviewYear;
+    var codes = leagueCodes();
+    var rows = codes.map(function (c) { var s = score(D.root, c, year); return { code: c, s: s }; })
+      .filter(function (r) { return r.s; })
+      .sort(function (a, b) { return a.s[1] - b.s[1]; });
+
+    // KPIs
+    var region = (D.region_trend[D.root] || {});
+    var prev = region[year - 1];
+    var top = rows[0];
+    var improved = rows.slice().filter(function (r) { return r.s[2] !== null; })
+      .sort(function (a, b) { return b.s[2] - a.s[2]; })[0];
+    kpis([
+      { k: lab('kpi_region') + ' · ' + year + ' <span class="muted">(' + lab(D.region_kind === 'row' ? 'region_row' : 'region_mean') + ')</span>',
+        v: fmt(region[year]), d: prev !== undefined ? '<span class="' + cls(region[year] - prev) + '">' + signed(region[year] - prev) + '</span> ' + lab('score_change') : '' },
+      { k: lab('kpi_top'), v: top ? esc(leagueName(top.code)) : '—', d: top ? fmt(top.s[0]) : '' },
+      { k: lab('kpi_most_improved'), v: improved ? esc(leagueName(improved.code)) : '—', d: improved ? '<span class="up">' + signed(improved.s[2]) + '</span>' : '' },
+      { k: lab('kpi_release'), v: '<code>' + esc(D.release.id) + '</code>', d: esc(D.release.published_at || D.release.created_at || '') }
+    ]);
+
+    // Map
+    var all = [];
+    codes.forEach(function (c) { D.years.forEach(function (y) { var s = score(D.root, c, y); if (s) { all.push(s[0]); } }); });
+    if (!echarts.getMap('nmg')) { echarts.registerMap('nmg', window.NMG_GEO); }
+    var map = charts.map = chart('map');
+    map.setOption({
+      tooltip: { trigger: 'item', formatter: function (p) {
+        var s = score(D.root, Number(p.name), year);
+        return esc(leagueName(p.name)) + '<br>' + lab('score') + ' ' + fmt(p.value) + (s ? '<br>' + lab('rank') + ' ' + s[1] : '');
+      } },
+      visualMap: { min: Math.floor(Math.min.apply(null, all)), max: Math.ceil(Math.max.apply(null, all)), left: 10, bottom: 10,
+        calculable: true, text: [lab('score'), ''], inRange: { color: ['#e8f1fa', '#6fa8dc', '#0b4f8a'] } },
+      series: [{
+        type: 'map', map: 'nmg', roam: true, name: nodeName(D.root), aspectScale: 0.85,
+        top: 10, bottom: 10, left: 90, right: 10,
+        label: { show: true, fontSize: 11, color: '#1d2733', formatter: function (p) { return leagueName(p.name); } },
+        emphasis: { label: { show: true } },
+        data: rows.map(function (r) { return { name: String(r.code), value: r.s[0] }; })
+      }]
+    }, true);
+    if (!map.__deiClick) {
+      map.on('click', function (p) { if (LEAGUES[p.name]) { window.location.href = ROOT + 'league/' + p.name + '.html'; } });
+      map.__deiClick = true;
+    }
+
+    // Ranking
+    var ry = document.getElementById('ranking-year'); if (ry) { ry.textContent = year; }
+    var head = [{ label: lab('rank'), num: true }, { label: lab('league') }, { label: shortName(D.root), num: true },
+      { label: lab('score_change'), num: true }, { label: lab('rank_change'), num: true }];
+    D.dims.forEach(function (d) { head.push({ label: esc(dimLabel(d)), num: true }); });
+    head.push({ label: lab('targets_on_track') + ' (' + D.latest + ')', num: true });
+    table('ranking', head, rows.map(function (r) {
+      var t = onTrackCount(r.code);
+      var cells = [r.s[1], '<a href="' + ROOT + 'league/' + r.code + '.html">' + esc(leagueName(r.code)) + '</a>', fmt(r.s[0]),
+        '<span class="' + cls(r.s[2]) + '">' + signed(r.s[2]) + '</span>', rankArrow(r.s[3])];
+      D.dims.forEach(function (d) { var s = score(d, r.code, year); cells.push(s ? fmt(s[0], 1) : '—'); });
+      cells.push(t.all ? t.on + '/' + t.all : '—');
+      return cells;
+    }));
+
+    // 自治区 trend
+    var kind = document.getElementById('region-kind');
+    if (kind) { kind.textContent = '(' + lab(D.region_kind === 'row' ? 'region_row' : 'region_mean') + ')'; }
+    var trend = charts.regionTrend = chart('region-trend');
+    var nodes = [D.root].concat(D.dims);
+    trend.setOption({
+      color: PALETTE, tooltip: { trigger: 'axis', valueFormatter: function (v) { return fmt(v); } },
+      legend: { top: 0, type: 'scroll' }, grid: { left: 48, right: 24, top: 60, bottom: 30 },
+      xAxis: { type: 'category', data: D.years.map(String) }, yAxis: { type: 'value', name: lab('score') },
+      series: nodes.map(function (n, i) {
+        var byYear = D.region_trend[n] || {};
+        return { name: shortName(n), type: 'line', smooth: false, symbolSize: i === 0 ? 8 : 5,
+          lineStyle: { width: i === 0 ? 4 : 2 }, data: D.years.map(function (y) { return byYear[y] === undefined ? null : byYear[y]; }) };
+      })
+    }, true);
+  }
+
+  // ------------------------------------------------------------ league page
+  function drawLeague() {
+    var code = Number(document.body.getAttribute('data-league'));
+    var year = D.latest;
+    var dei = score(D.root, code, year) || [null, null, null, null];
+    var t = onTrackCount(code);
+    kpis([
+      { k: nodeName(D.root) + ' · ' + year, v: fmt(dei[0]), d: '<span class="' + cls(dei[2]) + '">' + signed(dei[2]) + '</span> ' + lab('score_change') },
+      { k: lab('rank'), v: (dei[1] || '—') + ' / ' + D.leagues.length, d: lab('rank_change') + ' ' + rankArrow(dei[3]) },
+      { k: lab('targets_on_track'), v: t.all ? t.on + ' / ' + t.all : '—', d: lab('targets_title') },
+      { k: lab('kpi_release'), v: '<code>' + esc(D.release.id) + '</code>', d: '' }
+    ]);
+
+    var codes = leagueCodes();
+    var radar = charts.radar = chart('radar');
+    radar.setOption({
+      color: ['#0b4f8a', '#e07b39'], tooltip: {}, legend: { bottom: 0 },
+      radar: { radius: '62%', indicator: D.dims.map(function (d) { return { name: dimLabel(d), max: 100 }; }) },
+      series: [{ type: 'radar', data: [
+        { name: leagueName(code), value: D.dims.map(function (d) { var s = score(d, code, year); return s ? Number(fmt(s[0])) : 0; }), areaStyle: { opacity: 0.25 } },
+        { name: lab('league_mean'), value: D.dims.map(function (d) { return Number(fmt(mean(codes.map(function (c) { var s = score(d, c, year); return s ? s[0] : null; })))); }), lineStyle: { type: 'dashed' } }
+      ] }]
+    }, true);
+
+    var trend = charts.trend = chart('trend');
+    trend.setOption({
+      color: ['#0b4f8a', '#e07b39', '#888'], tooltip: { trigger: 'axis' }, legend: { top: 0 },
+      grid: { left: 48, right: 48, top: 40, bottom: 30 },
+      xAxis: { type: 'category', data: D.years.map(String) },
+      yAxis: [{ type: 'value', name: lab('score') }, { type: 'value', name: lab('rank'), inverse: true, min: 1, max: D.leagues.length, interval: 1, splitLine: { show: false } }],
+      series: [
+        { name: leagueName(code), type: 'line', lineStyle: { width: 3 }, data: D.years.map(function (y) { var s = score(D.root, code, y); return s ? s[0] : null; }) },
+        { name: lab('league_mean'), type: 'line', lineStyle: { type: 'dashed' }, data: D.years.map(function (y) { return mean(codes.map(function (c) { var s = score(D.root, c, y); return s ? s[0] : null; })); }) },
+        { name: lab('rank'), type: 'line', step: 'middle', yAxisIndex: 1, symbol: 'diamond', data: D.years.map(function (y) { var s = score(D.root, code, y); return s ? s[1] : null; }) }
+      ]
+    }, true);
+
+    table('dimensions', [{ label: lab('dimension') }, { label: lab('score'), num: true }, { label: lab('score_change'), num: true },
+      { label: lab('rank'), num: true }, { label: lab('rank_change'), num: true }, { label: lab('league_mean'), num: true }],
+    [D.root].concat(D.dims).map(function (d) {
+      var s = score(d, code, year) || [null, null, null, null];
+      return [esc(shortName(d)), fmt(s[0]), '<span class="' + cls(s[2]) + '">' + signed(s[2]) + '</span>', s[1] || '—', rankArrow(s[3]),
+        fmt(mean(codes.map(function (c) { var x = score(d, c, year); return x ? x[0] : null; })))];
+    }));
+
+    var sw = D.strengths[code] || { best: [], worst: [] };
+    var swHead = [{ label: lab('indicator') }, { label: lab('value'), num: true }, { label: lab('normalised'), num: true },
+      { label: lab('league_mean'), num: true }, { label: lab('gap'), num: true }, { label: lab('indicator_rank'), num: true }];
+    function swRows(list) {
+      return list.map(function (r) {
+        var n = NODES[r.indicator_id] || {};
+        var value = r.denominated_value === null ? (r.imputed ? '<span class="imputed">' + lab('imputed') + '</span>' : '—') : fmt(r.denominated_value) + ' ' + esc(n.unit || '');
+        return ['<a href="' + ROOT + 'indicators.html#' + r.indicator_id + '">' + esc(nodeName(r.indicator_id)) + '</a>', value,
+          fmt(r.normalised, 1), fmt(r.league_mean, 1), '<span class="' + cls(r.gap) + '">' + signed(r.gap, 1) + '</span>', r.indicator_rank + ' / ' + D.leagues.length];
+      });
+    }
+    table('strengths', swHead, swRows(sw.best));
+    table('weaknesses', swHead, swRows(sw.worst));
+
+    var targets = (D.targets[code] || []).slice().sort(function (a, b) { return (a.share || 0) - (b.share || 0); });
+    var tgt = charts.targets = chart('targets');
+    var note = document.getElementById('targets-note');
+    if (note) { note.textContent = lab(D.target_source === 'table' ? 'targets_source_table' : 'targets_source_computed'); }
+    if (!targets.length) {
+      tgt.setOption({ title: { text: lab('no_targets'), left: 'center', top: 'middle', textStyle: { fontSize: 13, color: '#6b7785' } } }, true);
+    } else {
+      document.getElementById('targets').style.height = Math.max(220, 40 + targets.length * 30) + 'px';
+      tgt.resize();
+      tgt.setOption({
+        tooltip: { trigger: 'item', formatter: function (p) { return esc(p.name) + '<br>' + lab('share_reached') + ' ' + fmt(p.value, 1) + '%'; } },
+        grid: { left: 8, right: 40, top: 24, bottom: 24, containLabel: true },
+        xAxis: { type: 'value', name: '%', max: function (v) { return Math.max(120, Math.ceil(v.max / 10) * 10); } },
+        yAxis: { type: 'category', data: targets.map(function (r) { return nodeName(r.indicator_id); }), axisLabel: { width: 220, overflow: 'truncate' } },
+        series: [{ type: 'bar', barMaxWidth: 18,
+          label: { show: true, position: 'right', formatter: function (p) { return fmt(p.value, 0) + '%'; } },
+          data: targets.map(function (r) {
+            return { value: r.share === null ? 0 : r.share * 100, itemStyle: { color: r.on_track === false ? '#c0392b' : (r.on_track ? '#1a8a4a' : '#6b7785') } };
+          }),
+          markLine: { silent: true, symbol: 'none', lineStyle: { color: '#333', type: 'dashed' }, data: [{ xAxis: 100 }], label: { formatter: '100%' } }
+        }]
+      }, true);
+    }
+    table('targets-table', [{ label: lab('indicator') }, { label: lab('year'), num: true }, { label: lab('value'), num: true },
+      { label: lab('target'), num: true }, { label: lab('share_reached'), num: true }, { label: lab('on_track') }, { label: lab('target_note') }],
+    targets.slice().reverse().map(function (r) {
+      var n = NODES[r.indicator_id] || {};
+      var badge = r.on_track === null || r.on_track === undefined ? '—'
+        : '<span class="badge ' + (r.on_track ? 'ok">' + lab('on_track') : 'no">' + lab('off_track')) + '</span>';
+      return ['<a href="' + ROOT + 'indicators.html#' + r.indicator_id + '">' + esc(nodeName(r.indicator_id)) + '</a>', r.year,
+        fmt(r.value) + ' ' + esc(n.unit || ''), fmt(r.target) + ' ' + esc(n.unit || ''), r.share === null ? '—' : fmt(r.share * 100, 1) + '%',
+        badge, esc(n.target_note || '')];
+    }));
+  }
+
+  // ------------------------------------------------------------ indicator explorer
+  function indicatorIds() {
+    return D.nodes.filter(function (n) { return n.node_type === 'Indicator' && D.values[n.node_id]; }).map(function (n) { return n.node_id; });
+  }
+
+  function drawIndicators() {
+    var select = document.getElementById('indicator-select');
+    var measureSel = document.getElementById('measure-select');
+    var wanted = select.value || decodeURIComponent((window.location.hash || '').slice(1)) || indicatorIds()[0];
+    select.innerHTML = '';
+    D.dims.forEach(function (d) {
+      var group = document.createElement('optgroup');
+      group.label = dimLabel(d);
+      D.nodes.forEach(function (n) {
+        if (n.parent_id === d && n.node_type === 'Indicator' && D.values[n.node_id]) {
+          var o = document.createElement('option'); o.value = n.node_id; o.textContent = nodeName(n.node_id); group.appendChild(o);
+        }
+      });
+      select.appendChild(group);
+    });
+    select.value = D.values[wanted] ? wanted : indicatorIds()[0];
+    Array.prototype.forEach.call(measureSel.options, function (o) { o.textContent = o.getAttribute('data-' + LANG); });
+    if (!select.__dei) {
+      select.addEventListener('change', function () {
+        if (window.history && window.history.replaceState) { window.history.replaceState(null, '', '#' + select.value); }
+        drawExplorer();
+      });
+      measureSel.addEventListener('change', drawExplorer);
+      window.addEventListener('hashchange', function () {
+        var id = decodeURIComponent(window.location.hash.slice(1));
+        if (D.values[id] && select.value !== id) { select.value = id; drawExplorer(); }
+      });
+      select.__dei = true;
+    }
+    drawExplorer();
+  }
+
+  function drawExplorer() {
+    var id = document.getElementById('indicator-select').value;
+    var measure = document.getElementById('measure-select').value;
+    var n = NODES[id] || {};
+    var pos = { raw: 0, value: 1, normalised: 2 }[measure];
+    var unit = measure === 'normalised' ? '0–100' : (measure === 'raw' ? (n.raw_unit || n.unit || '') : (n.unit || ''));
+    var info = [
+      [lab('indicator'), esc(n.name_zh) + ' · ' + esc(n.name_en) + ' <code>' + esc(id) + '</code>'],
+      [lab('dimension'), esc(nodeName(n.parent_id))],
+      [lab('unit'), esc(n.unit || '') + (n.raw_unit && n.raw_unit !== n.unit ? '（' + lab('raw_unit') + ' ' + esc(n.raw_unit) + '）' : '')],
+      [lab('polarity'), n.polarity > 0 ? '↑ ' + lab('polarity_pos') : (n.polarity < 0 ? '↓ ' + lab('polarity_neg') : '—')],
+      [lab('weight'), fmt(n.weight, 3) + ' · ' + lab('effective_weight') + ' ' + fmt(n.effective_weight, 4)],
+      [lab('target'), n.target_2025 === null || n.target_2025 === undefined ? '—' : fmt(n.target_2025) + ' ' + esc(n.unit || '') + (n.target_note ? '（' + esc(n.target_note) + '）' : '')],
+      [lab('department'), esc(n.department || '—')],
+      [lab('clause'), esc(n.source_clause || '—')],
+      [lab('definition'), esc(n.definition || '—')]
+    ];
+    document.getElementById('indicator-info').innerHTML = info.map(function (r) { return '<dt>' + r[0] + '</dt><dd>' + r[1] + '</dd>'; }).join('');
+
+    var byLeague = D.values[id] || {};
+    var codes = leagueCodes();
+    if (D.region_values && byLeague[D.region_code]) { codes = codes.concat([D.region_code]); }
+    var ex = charts.explorer = chart('explorer');
+    ex.setOption({
+      color: PALETTE,
+      tooltip: { trigger: 'axis', valueFormatter: function (v) { return fmt(v) + ' ' + unit; } },
+      legend: { type: 'scroll', top: 0 }, grid: { left: 56, right: 24, top: 48, bottom: 30 },
+      xAxis: { type: 'category', data: D.years.map(String) },
+      yAxis: { type: 'value', name: unit, scale: true },
+      series: codes.map(function (c) {
+        var cells = byLeague[c] || {};
+        return { name: leagueName(c), type: 'line', connectNulls: false,
+          lineStyle: Number(c) === D.region_code ? { width: 4, type: 'dashed' } : { width: 2 },
+          data: D.years.map(function (y) {
+            var cell = cells[y];
+            if (!cell) { return null; }
+            var v = cell[pos];
+            if (cell[3]) { return { value: v, symbol: 'emptyCircle', symbolSize: 11, itemStyle: { borderWidth: 2.5 }, imputed: true }; }
+            return v;
+          }) };
+      })
+    }, true);
+
+    var head = [{ label: lab('league') }].concat(D.years.map(function (y) { return { label: String(y), num: true }; }));
+    table('explorer-table', head, codes.map(function (c) {
+      var cells = byLeague[c] || {};
+      var link = LEAGUES[c] ? '<a href="league/' + c + '.html">' + esc(leagueName(c)) + '</a>' : esc(leagueName(c));
+      return [link].concat(D.years.map(function (y) {
+        var cell = cells[y];
+        if (!cell) { return '—'; }
+        var shown = cell[pos] === null ? '' : fmt(cell[pos]);
+        return cell[3] ? '<span class="imputed" title="' + lab('imputed') + ': ' + esc(cell[4] || '') + '">' + (shown || lab('imputed')) + '*</span>' : (shown || '—');
+      }));
+    }));
+  }
+
+  // ------------------------------------------------------------ language and start-up
+  function draw() {
+    if (page === 'overview') { drawOverview(); }
+    else if (page === 'league') { drawLeague(); }
+    else if (page === 'indicators') { drawIndicators(); }
+  }
+
+  function setLang(lang) {
+    LANG = lang;
+    html.className = html.className.replace(/\blang-(zh|en)\b/g, '').trim() + ' lang-' + lang;
+    html.setAttribute('lang', lang === 'en' ? 'en' : 'zh-CN');
+    document.title = document.title.replace(/· .*$/, '· ' + lab('site_title'));
+    try { window.localStorage.setItem('dei-lang', lang); } catch (e) { /* not persisted; still switched */ }
+    draw();
+  }
+
+  document.getElementById('lang-toggle').addEventListener('click', function () { setLang(LANG === 'en' ? 'zh' : 'en'); });
+  window.addEventListener('resize', function () {
+    Object.keys(charts).forEach(function (k) { if (charts[k]) { charts[k].resize(); } });
+  });
+  setLang(LANG);
+})();

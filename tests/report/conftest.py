@@ -1,0 +1,109 @@
+"""A SYNTHETIC release for the fast report tests: seeded random numbers in the published tables' shapes.
+
+Nothing here is engine output or real data. The league codes and names are the real 12 盟市 (the map needs
+them); the framework is a made-up two-dimension tree with four indicators.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from index.leagues import league_names
+
+YEARS = [2019, 2020, 2021, 2022]
+FRAMEWORK = [
+    # node_id, parent_id, level, node_type, name_zh, name_en, unit, raw_unit, polarity, weight, target, note
+    ("DEI", None, 3, "Aggregate", "合成指数", "Synthetic index", "指数", "指数", None, 1.0, None, None),
+    ("dim_a", "DEI", 2, "Aggregate", "维度甲", "Dimension A", "指数", "指数", None, 0.6, None, None),
+    ("dim_b", "DEI", 2, "Aggregate", "维度乙", "Dimension B", "指数", "指数", None, 0.4, None, None),
+    ("ind_up", "dim_a", 1, "Indicator", "正向指标", "Higher is better", "%", "%", 1.0, 0.5, 50.0, "达50%"),
+    ("ind_down", "dim_a", 1, "Indicator", "逆向指标", "Lower is better", "比值", "比值", -1.0, 0.5, 1.2, "不高于1.2"),
+    ("ind_c", "dim_b", 1, "Indicator", "指标丙", "Indicator C", "元/人", "万元", 1.0, 0.7, None, None),
+    ("ind_d", "dim_b", 1, "Indicator", "指标丁", "Indicator D", "%", "%", 1.0, 0.3, None, None),
+    ("population", None, 1, "Denominator", "常住人口", "Resident population", "万人", "万人", None, None, None, None),
+]
+
+
+def make_release(root, release_id="synthetic0001", region_row=False, extra_tables=()):
+    """Write a synthetic release directory; extra_tables picks optional tables ('audit', 'target_attainment', 'weights')."""
+    rng = np.random.default_rng(7)
+    names = league_names()
+    codes = sorted(names)
+    root.mkdir(parents=True, exist_ok=True)
+    fw = pd.DataFrame(FRAMEWORK, columns=["node_id", "parent_id", "level", "node_type", "name_zh", "name_en", "unit",
+                                          "raw_unit", "polarity", "weight", "target_2025", "target_note"])
+    fw["denominator"] = None
+    fw["denominator_scale"] = np.nan
+    fw["department"] = "合成部门"
+    fw["definition"] = "合成定义"
+    fw["source_clause"] = "合成条款"
+    fw.to_parquet(root / "framework.parquet")
+
+    indicators = [n for n, *_ in FRAMEWORK if n.startswith("ind_")]
+    units = codes + ([150000] if region_row else [])
+    rows = []
+    for code in units:
+        for year in YEARS:
+            for ind in indicators:
+                raw = float(rng.uniform(1, 100)) if ind != "ind_down" else float(rng.uniform(1.1, 1.6))
+                imputed = bool(code == codes[0] and year == 2020 and ind == "ind_c")
+                rows.append((code, year, ind, None if imputed else raw, None if imputed else raw,
+                             imputed, "panel_linear" if imputed else None, float(rng.uniform(0, 100)), 0.25, 1.0))
+    values = pd.DataFrame(rows, columns=["league_code", "year", "indicator_id", "raw_value", "denominated_value", "imputed",
+                                         "imputation", "normalised", "effective_weight", "contribution"])
+    values.to_parquet(root / "indicator_values.parquet")
+
+    srows = []
+    for node, level in (("DEI", 3), ("dim_a", 2), ("dim_b", 2)):
+        for year in YEARS:
+            scores = {code: float(rng.uniform(10, 90)) for code in units}
+            ranked = sorted(codes, key=lambda c: -scores[c])
+            for code in units:
+                rank = ranked.index(code) + 1 if code in ranked else 1
+                srows.append((release_id, code, names.get(code, "内蒙古自治区"), year, node, node, node, level,
+                              scores[code], rank, None if year == YEARS[0] else 1.0, None if year == YEARS[0] else 0.0))
+    pd.DataFrame(srows, columns=["release_id", "league_code", "league_name", "year", "node_id", "node_name_zh", "node_name_en",
+                                 "level", "score", "rank", "score_change", "rank_change"]).to_parquet(root / "index_scores.parquet")
+
+    if "audit" in extra_tables:
+        pd.DataFrame({
+            "section": ["correlation", "correlation", "indicator"],
+            "node_id": ["ind_up", "ind_c", "ind_d"], "other_node_id": ["dim_a", "dim_b", None], "period": [2022, 2022, 2022],
+            "statistic": ["pearson_corr", "pearson_corr", "skewness"], "value": [0.81, -0.12, 2.7], "threshold": [0.0, 0.0, 2.0],
+            "flag": [None, "negative correlation with parent", "skew above threshold"],
+        }).to_parquet(root / "audit.parquet")
+    if "target_attainment" in extra_tables:
+        pd.DataFrame({"league_code": codes, "indicator_id": "ind_up", "year": 2022, "share_of_target": 0.5,
+                      "on_track": [True] * 6 + [False] * 6}).to_parquet(root / "target_attainment.parquet")
+    if "weights" in extra_tables:
+        pd.DataFrame({"node_id": ["ind_c", "ind_d"], "weight": [0.9, 0.1]}).to_parquet(root / "weights.parquet")
+
+    (root / "release.json").write_text(json.dumps({
+        "id": release_id, "created_at": "2025-01-01T00:00:00+00:00", "published_at": "2025-01-01T00:00:01+00:00",
+        "inputs": [{"file": "合成文件.csv", "sha256": "ab" * 32, "department": "合成部门", "values": 48, "years": [2019, 2022]}],
+        "framework": {"path": "sql/framework/x.sql", "sha256": "cd" * 32},
+        "weight_scheme": {"path": "sql/weights/x.sql", "sha256": "ef" * 32},
+        "method": {"path": "sql/method/x.toml", "sha256": "01" * 32, "spec": {"normalise": {"method": "minmax", "range": [0, 100]}}},
+        "code_version": "0.0.0+synthetic", "triggered_by": "test",
+    }, ensure_ascii=False), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def synthetic_release(tmp_path):
+    return make_release(tmp_path / "release")
+
+
+@pytest.fixture
+def release_factory(tmp_path):
+    """make_release into a fresh folder under tmp_path each call."""
+    counter = iter(range(1000))
+
+    def factory(**kwargs):
+        return make_release(tmp_path / f"release{next(counter)}", **kwargs)
+
+    return factory
