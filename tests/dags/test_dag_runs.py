@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +49,12 @@ def test_the_dags_publish_a_release(airflow_env):
     manifest = json.loads((latest / "release.json").read_text(encoding="utf-8"))
     assert manifest["triggered_by"].startswith("airflow:")
     assert (latest / "index_scores.parquet").is_file()
+    # the publish task's Asset event carries the release id, for DAGs scheduled on dei_release
+    db = sqlite3.connect(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///"))
+    extras = [json.loads(extra) for (extra,) in db.execute(
+        "select asset_event.extra from asset_event join asset on asset.id = asset_event.asset_id "
+        "where asset.name = 'dei_release'")]
+    assert {"release_id": manifest["id"], "path": str(lake / "published" / "releases" / manifest["id"])} in extras
 
 
 def test_a_failing_batch_fails_dei_validate_and_latest_stays(airflow_env):
