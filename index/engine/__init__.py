@@ -5,15 +5,15 @@ docs/architecture.md and :func:`run`); the method is a dict read from a TOML spe
 Nothing here or in sql/engine names an indicator, dimension or unit of any particular index.
 
 Steps (one SQL file each under sql/engine, one module per verb, each run as
-``create or replace table <step> as <file>``)::
+``create or replace table <step> as <file>``, or as a view where the step would only copy cells)::
 
-    stage       01_stage.sql            dedupe, full grid units × periods × variables
-    denominate  02_denominate.sql       value / denominator × denominator_scale
-    impute      03_impute.sql           none | mean | median | panel_linear | panel_latest | group_mean |
-                                        group_median | knn (scikit-learn, once per period)
+    stage       01_stage.sql            dedupe, full grid units × periods × variables; keys become enums
+    denominate  02_denominate*.sql      value / denominator × denominator_scale (a view when nothing divides)
+    impute      03_impute*.sql          none | mean | median | panel_linear | panel_latest | group_mean |
+                                        group_median | knn (scikit-learn, once per period); only the chosen one
     screen      04_screen*.sql          drop unit-periods with too small a share of indicators (raw or imputed)
     treat       05_treat*.sql           none | winsorise_then_log (COINr's default), per indicator and period
-    normalise   06_normalise.sql        methods and keys: normalise.py (validate_section); polarity applied
+    normalise   06_normalise*.sql       methods and keys: normalise.py (validate_section); polarity applied
     (weights)                           [weights] scheme entropy | critic | pca | balance (objective_weights.py)
                                         or equal replace the weights table; metadata keeps it
     weight      07_weight*.sql          effective weights relative to the root, re-weighted over present nodes
@@ -21,12 +21,18 @@ Steps (one SQL file each under sql/engine, one module per verb, each run as
     rank        09_rank.sql             1 = best, ties share the min rank
     year_over_year 10_year_over_year.sql score_change, rank_change
     outputs     11_indicator_results.sql, 11_node_scores.sql
+
+Lean by design (bench: ``python -m index.bench``): inside a run, cells are keyed by the enum types engine_unit
+and engine_node (index/engine/stage.py), so joins, groups and sorts work on small integer codes; a step that
+would only copy its input is a view; each cell is stored once (see :func:`run`). At the end every step's name
+reads with text keys, as before.
 """
 
 from __future__ import annotations
 
 import copy
 import math
+import re
 import time
 import tomllib
 from pathlib import Path
@@ -209,44 +215,125 @@ def equal_weights(con) -> dict:
     }
 
 
-def run(con, method: dict) -> list[dict]:
-    """Run every step on ``con``; leave ``indicator_results`` and ``node_scores`` (and each step's table).
+# every table a run may create whose keys can be of the enum key types (index/engine/stage.py)
+STEP_TABLES = (
+    "stage", "denominate", "impute", "screen_units", "screen", "treat_state", "treat_moments", "treat_initial",
+    "treat_indicators", "treat", "normalise", "weight_aggregates", "weight", "aggregate_nodes", "aggregate_level",
+    "aggregate_children_level", "aggregate_children", "aggregate_contribution", "rank", "year_over_year",
+)
+
+
+# views a run may create over those tables
+STEP_VIEWS = STEP_TABLES + ("aggregate",)
+ENUM_TYPE_ID = 104  # DuckDB's LogicalTypeId::ENUM, as duckdb_columns().data_type_id reports it
+
+
+def _show_keys_as_text(con) -> None:
+    """Leave each step's table under its own name with text keys, as callers expect (pandas, Parquet, joins
+    with text): the table moves to engine_<step> and <step> becomes a view casting its enum keys to varchar.
+    Readers are few and small (release, audit, tests); the hot path never reads these views."""
+    from index.engine.sqlsteps import drop_relation, relation_kind
+
+    for table in STEP_TABLES:
+        if relation_kind(con, table) != "BASE TABLE":
+            continue
+        # by type id: an enum's data_type text lists every member (thousands of units)
+        columns = con.execute(
+            "select column_name, data_type_id = ? from duckdb_columns()"
+            " where table_name = ? and schema_name = current_schema() order by column_index",
+            [ENUM_TYPE_ID, table],
+        ).fetchall()
+        if not any(is_key for _, is_key in columns):
+            continue
+        internal = f"engine_{table}"
+        drop_relation(con, internal)
+        con.execute(f"alter table {table} rename to {internal}")
+        shown = ", ".join(
+            f'cast("{name}" as varchar) as "{name}"' if is_key else f'"{name}"' for name, is_key in columns
+        )
+        con.execute(f"create view {table} as select {shown} from {internal}")
+    # a view keeps the column types it was created with; rebind the step views so they show text keys too
+    for (name,) in con.execute(
+        "select view_name from duckdb_views() where not internal and schema_name = current_schema()"
+        " and view_name in (select unnest(?::varchar[]))",
+        [list(STEP_VIEWS)],
+    ).fetchall():
+        (sql,) = con.execute(
+            "select sql from duckdb_views() where view_name = ? and schema_name = current_schema()", [name]
+        ).fetchone()
+        con.execute(re.sub(r"^\s*create\s+view", "create or replace view", sql, count=1, flags=re.IGNORECASE))
+
+
+def _current_setting(con, name: str):
+    return con.execute("select current_setting(?)", [name]).fetchall()[0][0]
+
+
+def _fold_into_view(con, table: str, source: str, dropped: tuple[str, ...]) -> None:
+    """Replace step table ``table`` by a view of the later step's table ``source``, which holds every one of its
+    rows and columns plus ``dropped``: readers still find ``table``, and its cells are stored once."""
+    from index.engine.sqlsteps import drop_relation
+
+    drop_relation(con, table)
+    con.execute(f"create view {table} as select * exclude ({', '.join(dropped)}) from {source}")
+
+
+def run(con, method: dict, keep_steps: bool = False) -> list[dict]:
+    """Run every step on ``con``; leave ``indicator_results`` and ``node_scores`` and every step by name.
 
     Order: stage, denominate, impute, screen, treat, normalise, [objective or equal weights], weight,
     aggregate, rank, year_over_year, outputs. Units screened out are absent from treat on.
+    Every step's name stays readable on the connection, with the same columns (keys as text), but what would
+    only copy cells is a view: denominate without denominators, screen with min_data 0, treat none, the
+    attribution under amean, aggregate (the indicators' scores are table weight's); normalise becomes a view of
+    weight (which holds all its rows and columns), and rank and year_over_year are computed inside node_scores
+    and then views of it, so each cell is stored once. ``keep_steps=True`` keeps normalise, rank and
+    year_over_year as tables of their own (for debugging; like every step table, stored as engine_<step> and
+    read through the view <step>, which shows the keys as text).
     Returns the log: one dict per step with keys step, file, rows, seconds, notes.
     """
     from index.engine import aggregate, denominate, impute, normalise, rank, screen, stage, treat, weight
-    from index.engine.sqlsteps import run_step
+    from index.engine.sqlsteps import repoint_view, run_step
 
     spec = validate_method(method)
     _check_inputs(con)
     started = time.perf_counter()
-    log = [
-        stage.run(con, spec),
-        denominate.run(con, spec),
-        impute.run(con, spec),
-        screen.run(con, spec),
-        treat.run(con, spec),
-        normalise.run(con, spec),
-    ]
-    scheme = _weight_scheme(spec)
-    if scheme in OBJECTIVE_WEIGHT_SCHEMES:
-        from index.engine import objective_weights
+    # row order of intermediate tables carries no meaning here (outputs are keyed); not keeping it saves
+    # memory and time. The caller's setting is restored at the end.
+    insertion_order = _current_setting(con, "preserve_insertion_order")
+    con.execute("set preserve_insertion_order = false")
+    try:
+        log = [
+            stage.run(con, spec),
+            denominate.run(con, spec),
+            impute.run(con, spec),
+            screen.run(con, spec),
+            treat.run(con, spec),
+            normalise.run(con, spec, keep_steps),
+        ]
+        scheme = _weight_scheme(spec)
+        if scheme in OBJECTIVE_WEIGHT_SCHEMES:
+            from index.engine import objective_weights
 
-        log.append(objective_weights.apply(con, scheme))
-    elif scheme == "equal":
-        log.append(equal_weights(con))
-    log += [
-        weight.run(con, spec),
-        aggregate.run(con, spec),
-        rank.run(con, spec),
-        rank.run_year_over_year(con, spec),
-    ]
-    for table in ("indicator_results", "node_scores"):
-        entry = run_step(con, table, f"11_{table}.sql")
-        entry["notes"] = "output table"
-        log.append(entry)
+            log.append(objective_weights.apply(con, scheme))
+        elif scheme == "equal":
+            log.append(equal_weights(con))
+        log.append(weight.run(con, spec))
+        if not keep_steps:
+            _fold_into_view(con, "normalise", "weight", ("effective_weight", "contribution"))
+        log.append(aggregate.run(con, spec))
+        log.append(rank.run(con, spec, keep_steps))
+        log.append(rank.run_year_over_year(con, spec, keep_steps))
+        for table in ("indicator_results", "node_scores"):
+            entry = run_step(con, table, f"11_{table}.sql")
+            entry["notes"] = "output table"
+            log.append(entry)
+        if not keep_steps:
+            # the ranked rows live in node_scores only: year_over_year and rank become views of it
+            repoint_view(con, "year_over_year", "11_year_over_year_view.sql")
+            _fold_into_view(con, "rank", "year_over_year", ("score_change", "rank_change"))
+        _show_keys_as_text(con)
+    finally:
+        con.execute(f"set preserve_insertion_order = {'true' if insertion_order else 'false'}")
     log.append(
         {"step": "total", "file": None, "rows": None, "seconds": round(time.perf_counter() - started, 4), "notes": ""}
     )

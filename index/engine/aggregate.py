@@ -1,5 +1,7 @@
 """Aggregate: score every Aggregate node from its present children, one framework level at a time.
 
+Scores: view ``aggregate`` (08_aggregate_scores.sql) = the indicators' normalised values (table weight) and
+table ``aggregate_nodes``, to which each level appends its nodes' scores.
 The loop runs over LEVELS only (a handful); each pass is two set-based SQL statements over all units,
 periods and nodes of that level: 08_aggregate_children.sql (child rows: re-weighting, the mean, the
 non-positive check or shift, each child's share) and 08_aggregate.sql (the parents' scores). The method is
@@ -8,7 +10,9 @@ Methods: amean | gmean | hmean | genmean (key p) | copeland. ``nonpositive = "er
 gmean, hmean and genmean do with a child they cannot take (see 08_aggregate_children.sql).
 After the last level, 08_aggregate_contributions.sql attributes the root score to the indicators (table
 aggregate_contribution, read by 11_indicator_results.sql); the attribution adds up to the root score exactly
-under every method.
+under every method. When every level uses amean, no child rows are needed: each level is one statement
+(08_aggregate_amean.sql) and aggregate_contribution is a view of table weight, whose contribution
+(normalised × effective weight) is then exact.
 """
 
 from __future__ import annotations
@@ -18,13 +22,15 @@ import math
 import time
 from typing import Any
 
-from index.engine.sqlsteps import count_rows, run_step
+from index.engine.sqlsteps import count_rows, drop_relation, run_step, run_view
 from index.errors import ConfigError
 
-SEED_FILE = "08_aggregate_indicators.sql"
+SCORES_FILE = "08_aggregate_scores.sql"
 FILE = "08_aggregate.sql"
 CHILDREN_FILE = "08_aggregate_children.sql"
 CONTRIBUTIONS_FILE = "08_aggregate_contributions.sql"
+AMEAN_FILE = "08_aggregate_amean.sql"
+AMEAN_CONTRIBUTIONS_FILE = "08_aggregate_contributions_amean.sql"
 
 METHODS = ("amean", "gmean", "hmean", "genmean", "copeland")
 NONPOSITIVE = ("error", "shift")
@@ -152,8 +158,15 @@ def run(con, method: dict) -> dict:
         raise ConfigError(
             f"aggregate.levels names level(s) {unknown} holding no Aggregate node; aggregate levels: {levels}"
         )
-    run_step(con, "aggregate", SEED_FILE)
-    con.execute("drop table if exists aggregate_children")
+    # the aggregates' scores, appended level by level; view aggregate adds the indicators' from table weight
+    drop_relation(con, "aggregate_nodes")
+    con.execute(
+        "create table aggregate_nodes (unit_code engine_unit, period integer, node_id engine_node, level integer,"
+        " node_type varchar, score double)"
+    )
+    run_view(con, "aggregate", SCORES_FILE)
+    drop_relation(con, "aggregate_children")
+    all_amean = all(method_for_level(method, level) == "amean" for level in levels)
     used = []
     for level in levels:
         name = method_for_level(method, level)
@@ -163,16 +176,21 @@ def run(con, method: dict) -> dict:
             "aggregate_p": float(spec.get("p", 1.0)),
             "aggregate_nonpositive": spec.get("nonpositive", "error"),
         }
+        note = f"level {level}: {name}" + (f" (p = {spec['p']:g})" if name == "genmean" else "")
+        if all_amean:
+            run_step(con, "aggregate_level", AMEAN_FILE, variables)
+            con.execute("insert into aggregate_nodes by name select * from aggregate_level")
+            used.append(note)
+            continue
         run_step(con, "aggregate_children_level", CHILDREN_FILE, variables)
         if spec.get("nonpositive", "error") == "error":
             _nonpositive_problem(con, level, name, spec)
         run_step(con, "aggregate_level", FILE)
-        con.execute("insert into aggregate by name select * from aggregate_level")
+        con.execute("insert into aggregate_nodes by name select * from aggregate_level")
         if level == levels[0]:
             con.execute("create table aggregate_children as select * from aggregate_children_level")
         else:
             con.execute("insert into aggregate_children by name select * from aggregate_children_level")
-        note = f"level {level}: {name}" + (f" (p = {spec['p']:g})" if name == "genmean" else "")
         shifts = con.execute(
             "select parent_id, any_value(shift) from aggregate_children_level where shift <> 0 group by parent_id"
             " order by parent_id"
@@ -180,14 +198,15 @@ def run(con, method: dict) -> dict:
         if shifts:
             note += ", shifted " + ", ".join(f"{node} by {shift:g}" for node, shift in shifts)
         used.append(note)
-    if levels:
-        run_step(con, "aggregate_contribution", CONTRIBUTIONS_FILE)
+    if all_amean:
+        # also with no aggregate level at all: the weight table's contribution is the attribution
+        run_view(con, "aggregate_contribution", AMEAN_CONTRIBUTIONS_FILE)
     else:
-        con.execute("create or replace table aggregate_contribution as select * from weight")
+        run_step(con, "aggregate_contribution", CONTRIBUTIONS_FILE)
     return {
         "step": "aggregate",
         "file": FILE,
-        "rows": count_rows(con, "aggregate"),
+        "rows": con.execute("select count(*) from weight").fetchone()[0] + count_rows(con, "aggregate_nodes"),
         "seconds": round(time.perf_counter() - started, 4),
         "notes": "; ".join(used) or "no aggregate nodes",
     }

@@ -4,7 +4,8 @@ Methods: none, mean, median (cross-section), panel_linear, panel_latest (the uni
 group_mean, group_median (cross-section within the unit's group, e.g. COINr's ``use_group``) and knn
 (scikit-learn's KNNImputer, once per period over the units × indicators matrix).
 
-03_impute.sql always reads two helper tables this module builds first, empty unless the method needs them:
+Only the chosen method is computed: the panel methods run 03_impute_panel.sql (one window pass), the others
+03_impute.sql, which reads two helper tables this module builds first, empty unless the method needs them:
 ``impute_groups(unit_code, group_value)`` and ``impute_knn(unit_code, period, indicator_id, knn_value)``.
 """
 
@@ -14,6 +15,8 @@ from index.engine.sqlsteps import run_step
 from index.errors import ConfigError
 
 FILE = "03_impute.sql"
+PANEL_FILE = "03_impute_panel.sql"
+PANEL_METHODS = ("panel_linear", "panel_latest")
 GROUPS_FILE = "03_impute_groups.sql"
 
 
@@ -48,7 +51,8 @@ def _build_knn(con, spec: dict) -> None:
     from sklearn.impute import KNNImputer
 
     cells = con.execute(
-        "select unit_code, period, indicator_id, denominated_value from denominate"
+        "select cast(unit_code as varchar) as unit_code, period, cast(indicator_id as varchar) as indicator_id,"
+        " denominated_value from denominate"
     ).df()
     filled = []
     # one KNNImputer fit per period (a bounded loop), never per unit or indicator
@@ -79,16 +83,28 @@ def _build_knn(con, spec: dict) -> None:
 def run(con, method: dict) -> dict:
     spec = method["impute"]
     impute_method = spec["method"]
-    _build_groups(con, spec)
-    _build_knn(con, spec)
-    entry = run_step(con, "impute", FILE, {"impute_method": impute_method})
-    by_method = con.execute(
-        "select imputation, count(*) from impute where imputed group by imputation order by imputation"
+    if impute_method in PANEL_METHODS:
+        entry = run_step(con, "impute", PANEL_FILE, {"impute_method": impute_method})
+    else:
+        _build_groups(con, spec)
+        _build_knn(con, spec)
+        entry = run_step(con, "impute", FILE, {"impute_method": impute_method})
+    # one pass over the cells for the notes
+    counts = con.execute(
+        """
+        select
+            imputation,
+            count(*) filter (where imputed),
+            count(*) filter (where denominated_value is null),
+            count(*) filter (where filled_value is null)
+        from impute
+        group by imputation
+        order by imputation
+        """
     ).fetchall()
-    missing, still_missing = con.execute(
-        "select count(*) filter (where denominated_value is null), count(*) filter (where filled_value is null)"
-        " from impute"
-    ).fetchone()
+    by_method = [(name, n) for name, n, _, _ in counts if name is not None and n]
+    missing = sum(m for _, _, m, _ in counts)
+    still_missing = sum(s for _, _, _, s in counts)
     imputed = sum(n for _, n in by_method)
     detail = ", ".join(f"{name} {n}" for name, n in by_method)
     described = impute_method

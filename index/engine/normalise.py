@@ -21,10 +21,12 @@ import copy
 import math
 from typing import Any
 
-from index.engine.sqlsteps import run_step
+from index.engine.sqlsteps import run_step, run_view
 from index.errors import ConfigError
 
 FILE = "06_normalise.sql"
+# minmax and zscore read no ranks: a file without the sort
+SCALE_FILE = "06_normalise_scale.sql"
 
 METHODS = ("minmax", "zscore", "prank", "rank", "goalposts", "dist2targ", "base_year")
 SCOPES = ("panel", "year")
@@ -124,14 +126,17 @@ def _check_framework(con, spec: dict) -> None:
             )
 
 
-def run(con, method: dict) -> dict:
+def run(con, method: dict, keep_steps: bool = False) -> dict:
+    """Table normalise; for minmax and zscore (unless the steps are kept) a view: its two readers in the weight
+    step recompute a scan, a join and a group-by more cheaply than a table of every cell is written."""
     spec = method["normalise"]
     _check_framework(con, spec)
     lo, hi = (float(x) for x in spec["range"])
-    entry = run_step(
+    scale = spec["method"] in ("minmax", "zscore")
+    entry = (run_view if scale and not keep_steps else run_step)(
         con,
         "normalise",
-        FILE,
+        SCALE_FILE if scale else FILE,
         {
             "normalise_method": spec["method"],
             "normalise_lo": lo,
@@ -152,11 +157,14 @@ def run(con, method: dict) -> dict:
         "dist2targ": f"distance to the framework target, cap_max {spec.get('cap_max', False)}",
         "base_year": f"index, base period {spec.get('base_period')} = 100",
     }[spec["method"]]
+    if entry["rows"] is None:
+        (entry["rows"],) = con.execute("select count(*) from treat").fetchall()[0]
     if spec["method"] in ("minmax", "zscore", "prank"):
+        # from treat, normalise's input (same cells and values): no pass over the normalised cells
         (constant,) = con.execute(
             """
             select count(*) from (
-                select indicator_id from normalise
+                select indicator_id from treat
                 where filled_value is not null
                 group by indicator_id
                 having min(filled_value) = max(filled_value)

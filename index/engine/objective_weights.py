@@ -205,7 +205,11 @@ def compute(con: "duckdb.DuckDBPyConnection", scheme: str, **options) -> "pd.Dat
     tree = con.execute(
         "select node_id, parent_id, node_type from framework where node_type <> 'Denominator'"
     ).df()
-    long = con.execute("select unit_code, period, indicator_id, normalised from normalise").df()
+    # keys as text: during a run the engine's tables key cells by enum types (pandas would see categoricals)
+    long = con.execute(
+        "select cast(unit_code as varchar) as unit_code, period, cast(indicator_id as varchar) as indicator_id,"
+        " normalised from normalise"
+    ).df()
     scores = long.pivot(index=["unit_code", "period"], columns="indicator_id", values="normalised")
     indicators = tree.loc[tree["node_type"] == "Indicator", "node_id"]
     scores = scores.reindex(columns=list(indicators)).astype(float)

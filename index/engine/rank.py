@@ -1,20 +1,41 @@
-"""Rank within node and period (1 = best, ties share the min rank) and the change against the previous period."""
+"""Rank within node and period (1 = best, ties share the min rank) and the change against the previous period.
+
+Unless the steps are kept, ``rank`` (09_rank.sql) and ``year_over_year`` (10_year_over_year.sql) are views:
+the output node_scores reads them, so both windows run in one statement and every ranked row is stored once,
+in node_scores; afterwards index.engine.run points both views at node_scores (11_year_over_year_view.sql).
+"""
 
 from __future__ import annotations
 
-from index.engine.sqlsteps import run_step
+from index.engine.sqlsteps import run_step, run_view
 
 RANK_FILE = "09_rank.sql"
 YEAR_OVER_YEAR_FILE = "10_year_over_year.sql"
 
 
-def run(con, method: dict) -> dict:
-    entry = run_step(con, "rank", RANK_FILE)
-    entry["notes"] = "rank 1 = highest score; ties share the lowest rank"
+def run(con, method: dict, keep_steps: bool = False) -> dict:
+    if keep_steps:
+        entry = run_step(con, "rank", RANK_FILE)
+    else:
+        entry = run_view(con, "rank", RANK_FILE)
+        entry["rows"] = (
+            con.execute("select count(*) from weight").fetchone()[0]
+            + con.execute("select count(*) from aggregate_nodes").fetchone()[0]
+        )
+    entry["notes"] = "rank 1 = highest score; ties share the lowest rank" + ("" if keep_steps else " (view)")
     return entry
 
 
-def run_year_over_year(con, method: dict) -> dict:
-    entry = run_step(con, "year_over_year", YEAR_OVER_YEAR_FILE)
-    entry["notes"] = "score_change = score - previous; rank_change = previous rank - rank (positive = up)"
+def run_year_over_year(con, method: dict, keep_steps: bool = False) -> dict:
+    if keep_steps:
+        entry = run_step(con, "year_over_year", YEAR_OVER_YEAR_FILE)
+    else:
+        entry = run_view(con, "year_over_year", YEAR_OVER_YEAR_FILE)
+        entry["rows"] = (
+            con.execute("select count(*) from weight").fetchone()[0]
+            + con.execute("select count(*) from aggregate_nodes").fetchone()[0]
+        )
+    entry["notes"] = "score_change = score - previous; rank_change = previous rank - rank (positive = up)" + (
+        "" if keep_steps else " (view)"
+    )
     return entry

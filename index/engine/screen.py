@@ -1,28 +1,38 @@
 """Screen: drop unit-periods whose share of indicators with data is below ``[screen] min_data``.
 
 The share is counted on the reported values (``on = "raw"``) or on the imputed data (``on = "imputed"``,
-the default, as COINr's reference build screens its "Imputed" data set).
+the default, as COINr's reference build screens its "Imputed" data set). With ``min_data = 0`` nobody can
+be dropped: ``screen_units`` and ``screen`` are views (04_screen_all.sql), computed only if someone reads them.
 """
 
 from __future__ import annotations
 
 import time
 
-from index.engine.sqlsteps import count_rows, run_step
+from index.engine.sqlsteps import count_rows, run_step, run_view
 
 UNITS_FILE = "04_screen_units.sql"
 FILE = "04_screen.sql"
+ALL_FILE = "04_screen_all.sql"
 
 
 def run(con, method: dict) -> dict:
     spec = method["screen"]
     started = time.perf_counter()
     variables = {"screen_min_data": float(spec["min_data"]), "screen_on": spec["on"]}
-    run_step(con, "screen_units", UNITS_FILE, variables)
-    run_step(con, "screen", FILE)
-    dropped = con.execute(
-        "select unit_code, period, data_availability from screen_units where not kept order by unit_code, period"
-    ).fetchall()
+    if spec["min_data"] <= 0:
+        run_view(con, "screen_units", UNITS_FILE, variables)
+        run_view(con, "screen", ALL_FILE)
+        (rows,) = con.execute("select count(*) from impute").fetchone()
+        dropped = []
+    else:
+        run_step(con, "screen_units", UNITS_FILE, variables)
+        run_step(con, "screen", FILE)
+        rows = count_rows(con, "screen")
+        dropped = con.execute(
+            "select unit_code, period, data_availability from screen_units where not kept"
+            " order by unit_code, period"
+        ).fetchall()
     periods = {p for _, p, _ in dropped}
     shown = ", ".join(
         f"{u}{'' if len(periods) <= 1 else f' ({p})'}: {share:.1%}" for u, p, share in dropped
@@ -30,7 +40,7 @@ def run(con, method: dict) -> dict:
     return {
         "step": "screen",
         "file": FILE,
-        "rows": count_rows(con, "screen"),
+        "rows": rows,
         "seconds": round(time.perf_counter() - started, 4),
         "notes": (
             f"min_data {spec['min_data']:g} on {spec['on']} data: "

@@ -1,4 +1,5 @@
-"""Locate the engine's SQL (``sql/engine``) and run one step file as ``create or replace table <step> as <file>``.
+"""Locate the engine's SQL (``sql/engine``) and run one step file as ``create or replace table <step> as <file>``
+(or, for a step that would only copy its input, ``create view``).
 
 Parameters reach the SQL only as DuckDB variables (``set variable x = ?`` then ``getvariable('x')``), bound
 as prepared-statement parameters: no value is ever formatted into SQL text. The table name is one of the
@@ -46,6 +47,61 @@ def count_rows(con: "duckdb.DuckDBPyConnection", table: str) -> int:
     return int(con.execute(f"select count(*) from {table}").fetchone()[0])
 
 
+def relation_kind(con: "duckdb.DuckDBPyConnection", name: str) -> str | None:
+    """'BASE TABLE', 'VIEW' or None: a name on the connection and what it is."""
+    rows = con.execute(
+        "select table_type from information_schema.tables where table_name = ? and table_schema = current_schema()",
+        [name],
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def drop_relation(con: "duckdb.DuckDBPyConnection", name: str) -> None:
+    """Drop table or view ``name`` if present (DuckDB will not replace a view by a table or the reverse)."""
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"bad table name {name!r}")
+    kind = relation_kind(con, name)
+    if kind == "VIEW":
+        con.execute(f"drop view {name}")
+    elif kind is not None:
+        con.execute(f"drop table {name}")
+
+
+def run_view(
+    con: "duckdb.DuckDBPyConnection",
+    view: str,
+    file_name: str,
+    variables: dict[str, Any] | None = None,
+) -> dict:
+    """``create view <view> as <file>``: a step whose output is a cheap projection of its input is not copied.
+    The SQL is evaluated when read, so a view's file must not use variables that a later step changes."""
+    if not _IDENTIFIER.match(view):
+        raise ValueError(f"bad view name {view!r}")
+    sql = read_step(file_name)
+    started = time.perf_counter()
+    set_variables(con, variables)
+    drop_relation(con, view)
+    con.execute(f"create view {view} as\n{sql}")
+    # which file defines the view, as a table: also what the bench's meter (index/bench.py) watches for the
+    # start of a step, since it counts `create table` statements only
+    con.execute(
+        f"create or replace table {view}_definition as select ?::varchar as view_name, ?::varchar as file_name",
+        [view, file_name],
+    )
+    seconds = time.perf_counter() - started
+    return {"step": view, "file": file_name, "rows": None, "seconds": round(seconds, 4), "notes": "view"}
+
+
+def repoint_view(con: "duckdb.DuckDBPyConnection", view: str, file_name: str) -> None:
+    """Point step view ``view`` (made by :func:`run_view`) at another definition once its data lives elsewhere;
+    no new step starts, so nothing for the bench's meter."""
+    if not _IDENTIFIER.match(view):
+        raise ValueError(f"bad view name {view!r}")
+    drop_relation(con, view)
+    con.execute(f"create view {view} as\n{read_step(file_name)}")
+    con.execute(f"update {view}_definition set file_name = ?", [file_name])
+
+
 def run_step(
     con: "duckdb.DuckDBPyConnection",
     table: str,
@@ -58,6 +114,8 @@ def run_step(
     sql = read_step(file_name)
     started = time.perf_counter()
     set_variables(con, variables)
+    if relation_kind(con, table) == "VIEW":
+        con.execute(f"drop view {table}")
     con.execute(f"create or replace table {table} as\n{sql}")
     seconds = time.perf_counter() - started
     return {"step": table, "file": file_name, "rows": count_rows(con, table), "seconds": round(seconds, 4), "notes": ""}

@@ -7,18 +7,36 @@ from index.engine.sqlsteps import run_step
 FILE = "01_stage.sql"
 
 
+# enum key types of the engine's tables: small integer codes, shown as text
+KEY_TYPES = ("engine_unit", "engine_node")
+
+
+def create_key_types(con) -> None:
+    """engine_unit: every unit of ``units``; engine_node: every node of ``framework``. Sorted, so an enum orders
+    as its text does. Replacing a type leaves tables of an earlier run with their own copy of it."""
+    con.execute(
+        "create or replace type engine_unit as enum ("
+        "select distinct cast(unit_code as varchar) from units where unit_code is not null order by 1)"
+    )
+    con.execute(
+        "create or replace type engine_node as enum ("
+        "select distinct cast(node_id as varchar) from framework where node_id is not null order by 1)"
+    )
+
+
 def run(con, method: dict) -> dict:
+    create_key_types(con)
     entry = run_step(con, "stage", FILE)
+    # one pass over the staged cells; `reports` counts the observation rows behind each cell
     units, periods, variables, reported, superseded = con.execute(
         """
         select
-            (select count(distinct unit_code) from stage),
-            (select count(distinct period) from stage),
-            (select count(distinct variable_id) from stage),
-            (select count(raw_value) from stage),
-            (select count(*) from observations) - (
-                select count(*) from (select distinct unit_code, period, variable_id from observations)
-            )
+            count(distinct unit_code),
+            count(distinct period),
+            count(distinct variable_id),
+            count(raw_value),
+            coalesce(sum(greatest(reports - 1, 0)), 0)
+        from stage
         """
     ).fetchone()
     entry["notes"] = (

@@ -5,19 +5,22 @@ winsorise_then_log is COINr's default Treat(): an indicator fails when |skewness
 to, until it passes or ``winmax`` points are winsorised; if it still fails, its untreated values are
 log-transformed instead. All indicators and periods move together: each pass is one set-based statement,
 and there are at most ``winmax`` passes. A panel is treated per period (COINr: one coin per time point).
+Method none computes nothing: ``treat`` and its helper tables are views (05_treat_none.sql), evaluated only
+if someone reads them (``treat_indicators`` then still shows each indicator's skewness and kurtosis).
 """
 
 from __future__ import annotations
 
 import time
 
-from index.engine.sqlsteps import count_rows, run_step
+from index.engine.sqlsteps import count_rows, drop_relation, run_step, run_view
 
 START_FILE = "05_treat_start.sql"
 MOMENTS_FILE = "05_treat_moments.sql"
 WINSORISE_FILE = "05_treat_winsorise.sql"
 DECIDE_FILE = "05_treat_indicators.sql"
 FILE = "05_treat.sql"
+NONE_FILE = "05_treat_none.sql"
 
 
 def _still_failing(con, winmax: int) -> int:
@@ -37,9 +40,26 @@ def run(con, method: dict) -> dict:
         "treat_skew": float(spec["skew"]),
         "treat_kurtosis": float(spec["kurtosis"]),
     }
+    if spec["method"] == "none":
+        run_view(con, "treat_state", START_FILE, variables)
+        run_view(con, "treat_moments", MOMENTS_FILE)
+        run_view(con, "treat_initial", MOMENTS_FILE)
+        run_view(con, "treat_indicators", DECIDE_FILE)
+        run_view(con, "treat", NONE_FILE)
+        (rows,) = con.execute("select count(*) from screen").fetchone()
+        return {
+            "step": "treat",
+            "file": NONE_FILE,
+            "rows": rows,
+            "seconds": round(time.perf_counter() - started, 4),
+            "notes": "method none: values enter normalisation as imputed",
+            "winsorised": [],
+            "log_transformed": [],
+        }
     run_step(con, "treat_state", START_FILE, variables)
     run_step(con, "treat_moments", MOMENTS_FILE)
-    con.execute("create or replace table treat_initial as select * from treat_moments")
+    drop_relation(con, "treat_initial")
+    con.execute("create table treat_initial as select * from treat_moments")
     passes = 0
     if spec["method"] == "winsorise_then_log":
         # bounded loop: every pass winsorises at least one more point of each indicator it touches
@@ -56,22 +76,19 @@ def run(con, method: dict) -> dict:
             "select treatment, list(distinct indicator_id) from treat_indicators group by treatment"
         ).fetchall()
     }
-    if spec["method"] == "none":
-        notes = "method none: values enter normalisation as imputed"
-    else:
-        winsorised = ", ".join(
-            f"{i} ({n} point{'s' if n != 1 else ''})"
-            for i, n in con.execute(
-                "select indicator_id, sum(winsorised_points) from treat_indicators"
-                " where treatment = 'winsorised' group by indicator_id order by indicator_id"
-            ).fetchall()
-        )
-        notes = (
-            f"winsorise_then_log (winmax {spec['winmax']}, |skew| >= {spec['skew']:g} and kurtosis >= "
-            f"{spec['kurtosis']:g} fails): {len(outcome.get('none', []))} indicator(s) untouched; "
-            f"winsorised: {winsorised or 'none'}; log-transformed: {', '.join(outcome.get('log', [])) or 'none'}; "
-            f"{passes} winsorisation pass(es)"
-        )
+    winsorised = ", ".join(
+        f"{i} ({n} point{'s' if n != 1 else ''})"
+        for i, n in con.execute(
+            "select indicator_id, sum(winsorised_points) from treat_indicators"
+            " where treatment = 'winsorised' group by indicator_id order by indicator_id"
+        ).fetchall()
+    )
+    notes = (
+        f"winsorise_then_log (winmax {spec['winmax']}, |skew| >= {spec['skew']:g} and kurtosis >= "
+        f"{spec['kurtosis']:g} fails): {len(outcome.get('none', []))} indicator(s) untouched; "
+        f"winsorised: {winsorised or 'none'}; log-transformed: {', '.join(outcome.get('log', [])) or 'none'}; "
+        f"{passes} winsorisation pass(es)"
+    )
     return {
         "step": "treat",
         "file": FILE,

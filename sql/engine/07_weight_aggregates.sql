@@ -10,8 +10,13 @@ normalise as (
     select * from normalise
 ),
 
+-- node ids as the engine's enum key type (index/engine/stage.py), like the cells' keys
 tree as (
-    select framework.node_id, framework.parent_id, framework.node_type, weights.weight
+    select
+        cast(framework.node_id as engine_node) as node_id,
+        cast(framework.parent_id as engine_node) as parent_id,
+        framework.node_type,
+        weights.weight
     from framework
     left join weights on weights.node_id = framework.node_id
     where framework.node_type <> 'Denominator'
