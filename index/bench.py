@@ -246,21 +246,23 @@ class Meter:
         }
 
 
-_CREATE_TABLE = re.compile(r"^\s*create\s+(?:or\s+replace\s+)?table\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
+_CREATE_TABLE = re.compile(r"^\s*create\s+(?:or\s+replace\s+)?(?:table|view)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
 
 
 class _StepMarkingConnection:
-    """A DuckDB connection that tells the meter when the engine starts a step (the table it creates).
+    """A DuckDB connection that tells the meter when the engine starts a step (the table or view it creates).
 
     The engine's log gives each step's seconds only after the run; the memory of a step needs its boundaries
-    while it runs. An auxiliary table (impute_groups, weight_aggregates, aggregate_level ...) belongs to the
-    step whose name prefixes it.
+    while it runs. An auxiliary table (impute_fills, weight_aggregates, aggregate_level ...) belongs to the
+    step whose name prefixes it. Steps only move forward (the order of ``steps``): the views the engine
+    re-creates at the end, to show keys as text, stay with the last step.
     """
 
     def __init__(self, con, meter: Meter, steps: tuple[str, ...]) -> None:
         self._con = con
         self._meter = meter
         self._steps = steps
+        self._reached = -1
 
     def _step_of(self, table: str) -> str | None:
         if table in self._steps:
@@ -272,7 +274,8 @@ class _StepMarkingConnection:
         match = _CREATE_TABLE.match(query) if isinstance(query, str) else None
         if match:
             step = self._step_of(match.group(1).lower())
-            if step is not None and step != self._meter.label:
+            if step is not None and self._steps.index(step) > self._reached:
+                self._reached = self._steps.index(step)
                 self._meter.mark(step)
         return self._con.execute(query, *args, **kwargs)
 

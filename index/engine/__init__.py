@@ -217,9 +217,10 @@ def equal_weights(con) -> dict:
 
 # every table a run may create whose keys can be of the enum key types (index/engine/stage.py)
 STEP_TABLES = (
-    "stage", "denominate", "impute", "screen_units", "screen", "treat_state", "treat_moments", "treat_initial",
+    "stage", "denominate", "impute_fills", "impute", "screen_units", "screen", "treat_state", "treat_moments", "treat_initial",
     "treat_indicators", "treat", "normalise", "weight_aggregates", "weight", "aggregate_nodes", "aggregate_level",
     "aggregate_children_level", "aggregate_children", "aggregate_contribution", "rank", "year_over_year",
+    "indicator_results", "node_scores",
 )
 
 
@@ -292,7 +293,7 @@ def run(con, method: dict, keep_steps: bool = False) -> list[dict]:
     Returns the log: one dict per step with keys step, file, rows, seconds, notes.
     """
     from index.engine import aggregate, denominate, impute, normalise, rank, screen, stage, treat, weight
-    from index.engine.sqlsteps import repoint_view, run_step
+    from index.engine.sqlsteps import count_rows, repoint_view, run_step, run_view
 
     spec = validate_method(method)
     _check_inputs(con)
@@ -317,16 +318,20 @@ def run(con, method: dict, keep_steps: bool = False) -> list[dict]:
             log.append(objective_weights.apply(con, scheme))
         elif scheme == "equal":
             log.append(equal_weights(con))
-        log.append(weight.run(con, spec))
-        if not keep_steps:
-            _fold_into_view(con, "normalise", "weight", ("effective_weight", "contribution"))
+        log.append(weight.run(con, spec, keep_steps))
         log.append(aggregate.run(con, spec))
         log.append(rank.run(con, spec, keep_steps))
         log.append(rank.run_year_over_year(con, spec, keep_steps))
-        for table in ("indicator_results", "node_scores"):
-            entry = run_step(con, table, f"11_{table}.sql")
-            entry["notes"] = "output table"
-            log.append(entry)
+        # indicator_results is a view (one hash probe per cell into weight_aggregates, through weight) unless the
+        # steps are kept; node_scores holds the ranks and changes, computed once
+        results = (run_step if keep_steps else run_view)(con, "indicator_results", "11_indicator_results.sql")
+        if results["rows"] is None:
+            results["rows"] = count_rows(con, "normalise")
+        results["notes"] = "output" + ("" if keep_steps else " (view)")
+        log.append(results)
+        entry = run_step(con, "node_scores", "11_node_scores.sql")
+        entry["notes"] = "output table"
+        log.append(entry)
         if not keep_steps:
             # the ranked rows live in node_scores only: year_over_year and rank become views of it
             repoint_view(con, "year_over_year", "11_year_over_year_view.sql")

@@ -206,7 +206,7 @@ def run(con, method: dict) -> dict:
     return {
         "step": "aggregate",
         "file": FILE,
-        "rows": con.execute("select count(*) from weight").fetchone()[0] + count_rows(con, "aggregate_nodes"),
+        "rows": count_rows(con, "normalise") + count_rows(con, "aggregate_nodes"),
         "seconds": round(time.perf_counter() - started, 4),
         "notes": "; ".join(used) or "no aggregate nodes",
     }

@@ -4,18 +4,20 @@ Methods: none, mean, median (cross-section), panel_linear, panel_latest (the uni
 group_mean, group_median (cross-section within the unit's group, e.g. COINr's ``use_group``) and knn
 (scikit-learn's KNNImputer, once per period over the units × indicators matrix).
 
-Only the chosen method is computed: the panel methods run 03_impute_panel.sql (one window pass), the others
-03_impute.sql, which reads two helper tables this module builds first, empty unless the method needs them:
+Only the chosen method is computed: the panel methods run 03_impute_panel_fills.sql (table impute_fills, the
+missing cells only) and make ``impute`` a view laying them over the known cells (03_impute_panel.sql); the others
+run 03_impute.sql, which reads two helper tables this module builds first, empty unless the method needs them:
 ``impute_groups(unit_code, group_value)`` and ``impute_knn(unit_code, period, indicator_id, knn_value)``.
 """
 
 from __future__ import annotations
 
-from index.engine.sqlsteps import run_step
+from index.engine.sqlsteps import run_step, run_view
 from index.errors import ConfigError
 
 FILE = "03_impute.sql"
 PANEL_FILE = "03_impute_panel.sql"
+PANEL_FILLS_FILE = "03_impute_panel_fills.sql"
 PANEL_METHODS = ("panel_linear", "panel_latest")
 GROUPS_FILE = "03_impute_groups.sql"
 
@@ -84,24 +86,29 @@ def run(con, method: dict) -> dict:
     spec = method["impute"]
     impute_method = spec["method"]
     if impute_method in PANEL_METHODS:
-        entry = run_step(con, "impute", PANEL_FILE, {"impute_method": impute_method})
+        fills = run_step(con, "impute_fills", PANEL_FILLS_FILE, {"impute_method": impute_method})
+        entry = run_view(con, "impute", PANEL_FILE)
+        entry.update(file=f"{PANEL_FILLS_FILE}, {PANEL_FILE}", seconds=fills["seconds"] + entry["seconds"])
     else:
         _build_groups(con, spec)
         _build_knn(con, spec)
         entry = run_step(con, "impute", FILE, {"impute_method": impute_method})
-    # one pass over the cells for the notes
+    # the notes look at the missing cells only (every imputed or still missing cell is one)
     counts = con.execute(
         """
         select
             imputation,
             count(*) filter (where imputed),
-            count(*) filter (where denominated_value is null),
+            count(*),
             count(*) filter (where filled_value is null)
         from impute
+        where denominated_value is null
         group by imputation
         order by imputation
         """
     ).fetchall()
+    if entry["rows"] is None:
+        (entry["rows"],) = con.execute("select count(*) from impute").fetchone()
     by_method = [(name, n) for name, n, _, _ in counts if name is not None and n]
     missing = sum(m for _, _, m, _ in counts)
     still_missing = sum(s for _, _, _, s in counts)

@@ -127,13 +127,13 @@ def _check_framework(con, spec: dict) -> None:
 
 
 def run(con, method: dict, keep_steps: bool = False) -> dict:
-    """Table normalise; for minmax and zscore (unless the steps are kept) a view: its two readers in the weight
-    step recompute a scan, a join and a group-by more cheaply than a table of every cell is written."""
+    """Table normalise: every indicator cell of treat with its normalised value. A table, whatever the method:
+    its readers (weight, aggregate, the outputs) would otherwise each repeat the chain of views behind it."""
     spec = method["normalise"]
     _check_framework(con, spec)
     lo, hi = (float(x) for x in spec["range"])
     scale = spec["method"] in ("minmax", "zscore")
-    entry = (run_view if scale and not keep_steps else run_step)(
+    entry = run_step(
         con,
         "normalise",
         SCALE_FILE if scale else FILE,

@@ -19,7 +19,7 @@ def run(con, method: dict, keep_steps: bool = False) -> dict:
     else:
         entry = run_view(con, "rank", RANK_FILE)
         entry["rows"] = (
-            con.execute("select count(*) from weight").fetchone()[0]
+            con.execute("select count(*) from normalise").fetchone()[0]
             + con.execute("select count(*) from aggregate_nodes").fetchone()[0]
         )
     entry["notes"] = "rank 1 = highest score; ties share the lowest rank" + ("" if keep_steps else " (view)")
@@ -32,7 +32,7 @@ def run_year_over_year(con, method: dict, keep_steps: bool = False) -> dict:
     else:
         entry = run_view(con, "year_over_year", YEAR_OVER_YEAR_FILE)
         entry["rows"] = (
-            con.execute("select count(*) from weight").fetchone()[0]
+            con.execute("select count(*) from normalise").fetchone()[0]
             + con.execute("select count(*) from aggregate_nodes").fetchone()[0]
         )
     entry["notes"] = "score_change = score - previous; rank_change = previous rank - rank (positive = up)" + (

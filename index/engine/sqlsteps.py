@@ -82,12 +82,6 @@ def run_view(
     set_variables(con, variables)
     drop_relation(con, view)
     con.execute(f"create view {view} as\n{sql}")
-    # which file defines the view, as a table: also what the bench's meter (index/bench.py) watches for the
-    # start of a step, since it counts `create table` statements only
-    con.execute(
-        f"create or replace table {view}_definition as select ?::varchar as view_name, ?::varchar as file_name",
-        [view, file_name],
-    )
     seconds = time.perf_counter() - started
     return {"step": view, "file": file_name, "rows": None, "seconds": round(seconds, 4), "notes": "view"}
 
@@ -99,7 +93,6 @@ def repoint_view(con: "duckdb.DuckDBPyConnection", view: str, file_name: str) ->
         raise ValueError(f"bad view name {view!r}")
     drop_relation(con, view)
     con.execute(f"create view {view} as\n{read_step(file_name)}")
-    con.execute(f"update {view}_definition set file_name = ?", [file_name])
 
 
 def run_step(

@@ -5,116 +5,175 @@
 -- Keys: unit_code is of enum type engine_unit (the units), variable_id of engine_node (the framework's nodes),
 -- both created by index/engine/stage.py. Every later step inherits them: joins, groups and sorts on small
 -- integer codes instead of text. The engine's public tables show them as text (index/engine/__init__.py).
+-- Lean by design: a cell-level group-by (one hash entry per cell) is the costliest thing here, so the cells
+-- are summarised per series block instead (unit × variable × block of 64 periods; bit i of reported_periods
+-- = period i of the block was reported). Only blocks where a period was reported twice are de-duplicated
+-- cell by cell, and the unreported cells are read off the bits, never found by joining the full grid.
 with
 
 units as (
-    select distinct unit_code from units
-),
-
-framework as (
-    select node_id, node_type from framework
-),
-
-observations as not materialized (
-    select unit_code, cast(period as integer) as period, variable_id, cast(value as double) as value, loaded_at
-    from observations
+    select distinct cast(cast(unit_code as varchar) as engine_unit) as unit_code
+    from units
+    where unit_code is not null
 ),
 
 framework_variables as (
     select
-        node_id as variable_id,
+        cast(node_id as engine_node) as variable_id,
         node_type as variable_type
     from framework
     where node_type in ('Indicator', 'Denominator')
 ),
 
--- not materialized: its second reader (resubmitted_cells) stops at once when no cell is reported twice
-known_observations as not materialized (
+-- read several times: the text keys become enum codes once. A unit or variable outside the enum (not in
+-- `units`, not a framework node) casts to NULL and is dropped; so are aggregates, by the semi join.
+known_observations as materialized (
     select
-        cast(cast(observations.unit_code as varchar) as engine_unit) as unit_code,
-        observations.period,
-        cast(cast(observations.variable_id as varchar) as engine_node) as variable_id,
-        observations.value,
+        try_cast(cast(observations.unit_code as varchar) as engine_unit) as unit_code,
+        cast(observations.period as integer) as period,
+        try_cast(cast(observations.variable_id as varchar) as engine_node) as variable_id,
+        cast(observations.value as double) as value,
         observations.loaded_at
     from observations
-    semi join framework_variables on framework_variables.variable_id = observations.variable_id
-    semi join units on units.unit_code = observations.unit_code
+    semi join framework_variables
+        on framework_variables.variable_id = try_cast(cast(observations.variable_id as varchar) as engine_node)
+    where observations.period is not null
+        and try_cast(cast(observations.unit_code as varchar) as engine_unit) is not null
 ),
 
--- a resubmission corrects an earlier one: the row loaded last wins. Ties on loaded_at (or no loaded_at at
--- all) fall to the larger value, a reported NULL last, so the result never depends on row order.
-reported_cells as (
-    select unit_code, period, variable_id, count(*) as reports, any_value(value) as only_value
-    from known_observations
-    group by unit_code, period, variable_id
+first_period as (
+    select min(period) as first_period from known_observations
 ),
 
--- the tie-break (a struct key, slow) only for the few cells reported more than once
-resubmitted_cells as (
+-- period p sits in block (p - first period) // 64 at bit (p - first period) % 64
+located_observations as not materialized (
     select
-        known_observations.unit_code,
-        known_observations.period,
-        known_observations.variable_id,
-        arg_max_null(
-            known_observations.value,
-            {
-                'loaded_at': coalesce(known_observations.loaded_at, '-infinity'::timestamp),
-                'value': coalesce(known_observations.value, '-infinity'::double)
-            }
-        ) as latest_value
+        known_observations.*,
+        (known_observations.period - first_period.first_period) // 64 as period_block,
+        cast((known_observations.period - first_period.first_period) % 64 as ubigint) as period_bit
     from known_observations
-    semi join reported_cells
-        on reported_cells.unit_code = known_observations.unit_code
-        and reported_cells.period = known_observations.period
-        and reported_cells.variable_id = known_observations.variable_id
-        and reported_cells.reports > 1
-    group by known_observations.unit_code, known_observations.period, known_observations.variable_id
-),
-
-latest_observations as (
-    select
-        reported_cells.unit_code,
-        reported_cells.period,
-        reported_cells.variable_id,
-        reported_cells.reports,
-        case when reported_cells.reports = 1 then reported_cells.only_value else resubmitted_cells.latest_value end
-            as raw_value
-    from reported_cells
-    left join resubmitted_cells
-        on resubmitted_cells.unit_code = reported_cells.unit_code
-        and resubmitted_cells.period = reported_cells.period
-        and resubmitted_cells.variable_id = reported_cells.variable_id
+    cross join first_period
 ),
 
 periods as (
-    select distinct period from reported_cells
+    select
+        period,
+        (period - first_period.first_period) // 64 as period_block,
+        cast((period - first_period.first_period) % 64 as ubigint) as period_bit
+    from (select distinct period from known_observations)
+    cross join first_period
 ),
 
-grid as (
+series_blocks as (
     select
-        cast(cast(units.unit_code as varchar) as engine_unit) as unit_code,
-        periods.period,
-        cast(framework_variables.variable_id as engine_node) as variable_id,
-        framework_variables.variable_type
+        unit_code,
+        variable_id,
+        period_block,
+        count(*) as reports,
+        bit_or(cast(1 as ubigint) << period_bit) as reported_periods
+    from located_observations
+    group by unit_code, variable_id, period_block
+),
+
+-- a resubmission corrects an earlier one: only blocks with a period reported twice need the cell-level work
+resubmitted_blocks as (
+    select unit_code, variable_id, period_block
+    from series_blocks
+    where bit_count(reported_periods) < reports
+),
+
+reported_once_cells as (
+    select
+        located_observations.unit_code,
+        located_observations.period,
+        located_observations.variable_id,
+        located_observations.value as raw_value,
+        1 as reports
+    from located_observations
+    anti join resubmitted_blocks
+        on resubmitted_blocks.unit_code = located_observations.unit_code
+        and resubmitted_blocks.variable_id = located_observations.variable_id
+        and resubmitted_blocks.period_block = located_observations.period_block
+),
+
+-- the row loaded last wins. Ties on loaded_at (or no loaded_at at all) fall to the larger value, a reported
+-- NULL last, so the result never depends on row order.
+resubmitted_cells as (
+    select
+        located_observations.unit_code,
+        located_observations.period,
+        located_observations.variable_id,
+        arg_max_null(
+            located_observations.value,
+            {
+                'loaded_at': coalesce(located_observations.loaded_at, '-infinity'::timestamp),
+                'value': coalesce(located_observations.value, '-infinity'::double)
+            }
+        ) as raw_value,
+        count(*) as reports
+    from located_observations
+    semi join resubmitted_blocks
+        on resubmitted_blocks.unit_code = located_observations.unit_code
+        and resubmitted_blocks.variable_id = located_observations.variable_id
+        and resubmitted_blocks.period_block = located_observations.period_block
+    group by located_observations.unit_code, located_observations.period, located_observations.variable_id
+),
+
+blocks as (
+    select distinct period_block from periods
+),
+
+-- the periods of a block some of whose periods were reported, read off its bits
+unreported_in_reported_blocks as (
+    select series_blocks.unit_code, periods.period, series_blocks.variable_id
+    from series_blocks
+    join periods on periods.period_block = series_blocks.period_block
+    where (series_blocks.reported_periods >> periods.period_bit) & 1 = 0
+),
+
+-- every period of a block nobody reported anything in
+unreported_blocks as (
+    select units.unit_code, framework_variables.variable_id, blocks.period_block
     from units
-    cross join periods
     cross join framework_variables
+    cross join blocks
+    anti join series_blocks
+        on series_blocks.unit_code = units.unit_code
+        and series_blocks.variable_id = framework_variables.variable_id
+        and series_blocks.period_block = blocks.period_block
+),
+
+unreported_cells as (
+    select unit_code, period, variable_id, cast(null as double) as raw_value, 0 as reports
+    from unreported_in_reported_blocks
+
+    union all
+
+    select unreported_blocks.unit_code, periods.period, unreported_blocks.variable_id, null, 0
+    from unreported_blocks
+    join periods on periods.period_block = unreported_blocks.period_block
+),
+
+cells as (
+    select * from reported_once_cells
+    union all
+    select * from resubmitted_cells
+    union all
+    select * from unreported_cells
 ),
 
 final as (
     select
-        grid.unit_code,
-        grid.period,
-        grid.variable_id,
-        grid.variable_type,
-        latest_observations.raw_value,
+        cells.unit_code,
+        cells.period,
+        cells.variable_id,
+        -- an enum: a text column would cost a string per cell
+        cast(framework_variables.variable_type as enum ('Indicator', 'Denominator')) as variable_type,
+        cells.raw_value,
         -- observation rows behind the cell (0: never reported); more than 1: resubmitted
-        coalesce(latest_observations.reports, 0) as reports
-    from grid
-    left join latest_observations
-        on latest_observations.unit_code = grid.unit_code
-        and latest_observations.period = grid.period
-        and latest_observations.variable_id = grid.variable_id
+        cast(cells.reports as integer) as reports
+    from cells
+    join framework_variables on framework_variables.variable_id = cells.variable_id
 )
 
 select * from final

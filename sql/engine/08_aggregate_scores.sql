@@ -1,11 +1,11 @@
 -- Step aggregate, the scores (view aggregate): every node's score for each unit and period, the indicators'
--- (their normalised value, from table weight) followed by the Aggregate nodes' (table aggregate_nodes, which
+-- (their normalised value, from normalise) followed by the Aggregate nodes' (table aggregate_nodes, which
 -- index/engine/aggregate.py fills one level at a time, lowest first, from this view). A view, so the
 -- indicators' cells are not copied.
 with
 
-weight as (
-    select unit_code, period, indicator_id, normalised from weight
+normalise as (
+    select unit_code, period, indicator_id, normalised from normalise
 ),
 
 -- node ids as the engine's enum key type (index/engine/stage.py), like the cells' keys
@@ -21,14 +21,14 @@ aggregate_nodes as (
 
 indicator_scores as (
     select
-        weight.unit_code,
-        weight.period,
-        weight.indicator_id as node_id,
+        normalise.unit_code,
+        normalise.period,
+        normalise.indicator_id as node_id,
         framework.level,
         'Indicator' as node_type,
-        weight.normalised as score
-    from weight
-    join framework on framework.node_id = weight.indicator_id
+        normalise.normalised as score
+    from normalise
+    join framework on framework.node_id = normalise.indicator_id
 ),
 
 final as (

@@ -9,9 +9,9 @@ weight as (
 
 final as (
     select
-        cast(unit_code as varchar) as unit_code,
+        unit_code,
         cast(period as integer) as period,
-        cast(indicator_id as varchar) as indicator_id,
+        indicator_id,
         cast(raw_value as double) as raw_value,
         cast(denominated_value as double) as denominated_value,
         cast(imputed as boolean) as imputed,

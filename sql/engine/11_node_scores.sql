@@ -8,9 +8,9 @@ year_over_year as (
 
 final as (
     select
-        cast(unit_code as varchar) as unit_code,
+        unit_code,
         cast(period as integer) as period,
-        cast(node_id as varchar) as node_id,
+        node_id,
         cast(level as integer) as level,
         cast(score as double) as score,
         cast(rank as integer) as rank,
