@@ -303,18 +303,13 @@ def _engine_worker(data_dir: Path, out_dir: Path) -> dict:
     framework = pd.read_pickle(data_dir / "framework.pkl")
     weights = pq.read_table(data_dir / "weights.parquet").to_pandas()
     register(con, framework, weights)
-    units_arrow = pq.read_table(data_dir / "units.parquet")
-    observations_arrow = pq.read_table(data_dir / "observations.parquet")
-    con.register("units_arrow", units_arrow)
-    con.register("observations_arrow", observations_arrow)
-    con.execute("create table units as select * from units_arrow")
+    # DuckDB's own Parquet reader, as compute.load_engine_inputs reads the curated lake
+    con.execute("create table units as select * from read_parquet(?)", [str(data_dir / "units.parquet")])
     con.execute(
         "create table observations as select unit_code, cast(period as integer) as period, variable_id,"
-        " cast(value as double) as value, loaded_at from observations_arrow"
+        " cast(value as double) as value, loaded_at from read_parquet(?)",
+        [str(data_dir / "observations.parquet")],
     )
-    con.unregister("units_arrow")
-    con.unregister("observations_arrow")
-    del units_arrow, observations_arrow
     meter.mark("stage")
     log = engine.run(_StepMarkingConnection(con, meter, ENGINE_STEPS), METHOD)
     measured = meter.stop()

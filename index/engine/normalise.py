@@ -174,7 +174,8 @@ def run(con, method: dict, keep_steps: bool = False) -> dict:
         notes += f"; {constant} indicator(s) constant over the whole panel scored at the middle of the scale"
     if spec["method"] == "base_year":
         (lost,) = con.execute(
-            "select count(*) from normalise where filled_value is not null and normalised is null"
+            "select count(*) from normalise join treat using (unit_code, period, indicator_id)"
+            " where treat.filled_value is not null and normalise.normalised is null"
         ).fetchall()[0]
         notes += f"; {lost} cell(s) without a positive divisor left NULL"
     entry["notes"] = f"{notes}, scope {spec['scope']}"

@@ -25,20 +25,25 @@ framework_variables as (
     where node_type in ('Indicator', 'Denominator')
 ),
 
--- read several times: the text keys become enum codes once. A unit or variable outside the enum (not in
--- `units`, not a framework node) casts to NULL and is dropped; so are aggregates, by the semi join.
-known_observations as materialized (
+-- the text keys become enum codes once (each cast is costly: a string lookup per row). A unit or variable
+-- outside the enum (not in `units`, not a framework node) casts to NULL.
+coded_observations as (
     select
-        try_cast(cast(observations.unit_code as varchar) as engine_unit) as unit_code,
-        cast(observations.period as integer) as period,
-        try_cast(cast(observations.variable_id as varchar) as engine_node) as variable_id,
-        cast(observations.value as double) as value,
-        observations.loaded_at
+        try_cast(cast(unit_code as varchar) as engine_unit) as unit_code,
+        cast(period as integer) as period,
+        try_cast(cast(variable_id as varchar) as engine_node) as variable_id,
+        cast(value as double) as value,
+        loaded_at
     from observations
-    semi join framework_variables
-        on framework_variables.variable_id = try_cast(cast(observations.variable_id as varchar) as engine_node)
-    where observations.period is not null
-        and try_cast(cast(observations.unit_code as varchar) as engine_unit) is not null
+    where period is not null
+),
+
+-- read several times. Units and variables outside the enums are dropped; so are aggregates, by the semi join.
+known_observations as materialized (
+    select coded_observations.*
+    from coded_observations
+    semi join framework_variables on framework_variables.variable_id = coded_observations.variable_id
+    where coded_observations.unit_code is not null
 ),
 
 first_period as (

@@ -164,13 +164,16 @@ normalised as (
     from goalpost_shares
 ),
 
+-- only what later steps and indicator_results read: the treated and filled values stay in treat
 final as (
     select
-        * exclude (
-            directed_value, scope_period, lowest_rank, tied_values, scope_count, scope_min, scope_max,
-            scope_mean, scope_sd, scope_constant, directed_target, goalpost_lower, goalpost_upper,
-            goalpost_scale, goalpost_trunc2posts, base_value, goalpost_share, target_share, normalised
-        ),
+        unit_code,
+        period,
+        indicator_id,
+        raw_value,
+        denominated_value,
+        imputed,
+        imputation,
         cast(normalised as double) as normalised
     from normalised
 )

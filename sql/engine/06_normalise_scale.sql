@@ -68,9 +68,17 @@ normalised as (
         and scope_statistics.scope_period is not distinct from scoped.scope_period
 ),
 
+-- only what later steps and indicator_results read: the treated and filled values stay in treat (a narrow
+-- table is written in about half the time of every column of treat)
 final as (
     select
-        * exclude (directed_value, scope_period, normalised),
+        unit_code,
+        period,
+        indicator_id,
+        raw_value,
+        denominated_value,
+        imputed,
+        imputation,
         cast(normalised as double) as normalised
     from normalised
 )
