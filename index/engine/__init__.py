@@ -233,17 +233,20 @@ def _show_keys_as_text(con) -> None:
     """Leave each step's table under its own name with text keys, as callers expect (pandas, Parquet, joins
     with text): the table moves to engine_<step> and <step> becomes a view casting its enum keys to varchar.
     Readers are few and small (release, audit, tests); the hot path never reads these views."""
-    from index.engine.sqlsteps import drop_relation, relation_kind
+    from index.engine.sqlsteps import drop_relation
 
+    # one catalog query for every step table (by type id: an enum's data_type text lists every member)
+    columns_of: dict[str, list[tuple[str, bool]]] = {}
+    for table, name, is_key in con.execute(
+        "select table_name, column_name, data_type_id = ? from duckdb_columns()"
+        " where schema_name = current_schema() and table_name in (select unnest(?::varchar[]))"
+        " and table_name in (select table_name from duckdb_tables() where schema_name = current_schema())"
+        " order by table_name, column_index",
+        [ENUM_TYPE_ID, list(STEP_TABLES)],
+    ).fetchall():
+        columns_of.setdefault(table, []).append((name, is_key))
     for table in STEP_TABLES:
-        if relation_kind(con, table) != "BASE TABLE":
-            continue
-        # by type id: an enum's data_type text lists every member (thousands of units)
-        columns = con.execute(
-            "select column_name, data_type_id = ? from duckdb_columns()"
-            " where table_name = ? and schema_name = current_schema() order by column_index",
-            [ENUM_TYPE_ID, table],
-        ).fetchall()
+        columns = columns_of.get(table, [])
         if not any(is_key for _, is_key in columns):
             continue
         internal = f"engine_{table}"
@@ -254,14 +257,11 @@ def _show_keys_as_text(con) -> None:
         )
         con.execute(f"create view {table} as select {shown} from {internal}")
     # a view keeps the column types it was created with; rebind the step views so they show text keys too
-    for (name,) in con.execute(
-        "select view_name from duckdb_views() where not internal and schema_name = current_schema()"
+    for (sql,) in con.execute(
+        "select sql from duckdb_views() where not internal and schema_name = current_schema()"
         " and view_name in (select unnest(?::varchar[]))",
         [list(STEP_VIEWS)],
     ).fetchall():
-        (sql,) = con.execute(
-            "select sql from duckdb_views() where view_name = ? and schema_name = current_schema()", [name]
-        ).fetchone()
         con.execute(re.sub(r"^\s*create\s+view", "create or replace view", sql, count=1, flags=re.IGNORECASE))
 
 
