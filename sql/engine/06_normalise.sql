@@ -164,16 +164,14 @@ normalised as (
     from goalpost_shares
 ),
 
--- only what later steps and indicator_results read: the treated and filled values stay in treat
+-- the keys and the normalised value only: a table of every cell is written once more for each column it
+-- carries. The treated and filled values stay in treat; indicator_results takes the reported figures from
+-- impute.
 final as (
     select
         unit_code,
         period,
         indicator_id,
-        raw_value,
-        denominated_value,
-        imputed,
-        imputation,
         cast(normalised as double) as normalised
     from normalised
 )

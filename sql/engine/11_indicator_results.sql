@@ -7,20 +7,28 @@ weight as (
     select * from aggregate_contribution
 ),
 
+-- the reported, denominated and imputed figures of each cell (table normalise carries only its keys)
+impute as (
+    select unit_code, period, indicator_id, raw_value, denominated_value, imputed, imputation from impute
+),
+
 final as (
     select
-        unit_code,
-        cast(period as integer) as period,
-        indicator_id,
-        cast(raw_value as double) as raw_value,
-        cast(denominated_value as double) as denominated_value,
-        cast(imputed as boolean) as imputed,
-        cast(imputation as varchar) as imputation,
-        cast(normalised as double) as normalised,
-        cast(effective_weight as double) as effective_weight,
-        cast(contribution as double) as contribution
+        weight.unit_code,
+        cast(weight.period as integer) as period,
+        weight.indicator_id,
+        cast(impute.raw_value as double) as raw_value,
+        cast(impute.denominated_value as double) as denominated_value,
+        cast(impute.imputed as boolean) as imputed,
+        cast(impute.imputation as varchar) as imputation,
+        cast(weight.normalised as double) as normalised,
+        cast(weight.effective_weight as double) as effective_weight,
+        cast(weight.contribution as double) as contribution
     from weight
+    join impute
+        on impute.unit_code = weight.unit_code
+        and impute.period = weight.period
+        and impute.indicator_id = weight.indicator_id
 )
 
 select * from final
-
