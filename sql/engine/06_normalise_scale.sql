@@ -68,8 +68,8 @@ normalised as (
         and scope_statistics.scope_period is not distinct from scoped.scope_period
 ),
 
--- the keys and the normalised value only: a table of every cell is written once more for each column it
--- carries. The treated and filled values stay in treat; indicator_results takes the reported figures from
+-- the keys and the normalised value only: writing a table of every cell costs more with each column it
+-- carries. The filled and treated values stay in treat; indicator_results takes the reported figures from
 -- impute.
 final as (
     select

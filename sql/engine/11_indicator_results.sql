@@ -7,7 +7,8 @@ weight as (
     select * from aggregate_contribution
 ),
 
--- the reported, denominated and imputed figures of each cell (table normalise carries only its keys)
+-- the reported, denominated and imputed figures of each cell (table normalise holds only the keys and the
+-- normalised value)
 impute as (
     select unit_code, period, indicator_id, raw_value, denominated_value, imputed, imputation from impute
 ),
