@@ -119,6 +119,9 @@ def _show_release(path: Path, release: dict | None = None) -> None:
     table = ranking.ranking(path)
     year = int(table["year"].iloc[0])
     print(ranking.format_ranking(table, f"{year} 年内蒙古数字经济发展指数 (DEI) 盟市排名"))
+    synthetic = ranking.synthetic_note(path)
+    if synthetic:
+        print(synthetic)
     note = "" if release is None else (" (new)" if release.get("created") else " (unchanged: same inputs)")
     print(f"release {path.name}{note}: {path}")
 
@@ -140,6 +143,9 @@ def cmd_ranking(args) -> int:
         return 1
     table = ranking.ranking(path, node_id=args.node, year=args.year)
     print(ranking.format_ranking(table, f"{args.node} {int(table['year'].iloc[0])}"))
+    synthetic = ranking.synthetic_note(path)
+    if synthetic:
+        print(synthetic)
     return 0
 
 

@@ -84,7 +84,8 @@ def load_engine_inputs(con, cfg: Settings, weights_path: Path):
     con.execute(
         """
         create or replace table curated as
-        select * from read_parquet($files, hive_partitioning = true, hive_types = {'year': INTEGER})
+        select * from read_parquet($files, hive_partitioning = true, hive_types = {'year': INTEGER},
+                                   union_by_name = true)
         """,
         {"files": [str(p) for p in files]},
     )
@@ -119,15 +120,19 @@ def load_engine_inputs(con, cfg: Settings, weights_path: Path):
 
 
 def input_manifest(con) -> list[dict]:
+    # batches ingested before the synthetic flag existed have no such column: they count as not flagged
+    columns = {name for (name,) in con.execute("select column_name from (describe curated)").fetchall()}
+    synthetic = "coalesce(bool_or(synthetic), false)" if "synthetic" in columns else "false"
     rows = con.execute(
-        """
+        f"""
         select source_file, sha256, any_value(department) as department, count(*) as n_values,
-               min(year) as first_year, max(year) as last_year
+               min(year) as first_year, max(year) as last_year, {synthetic} as synthetic
         from curated group by source_file, sha256 order by source_file, sha256
         """
     ).fetchall()
     return [
-        dict(file=f, sha256=s, department=d, values=int(n), years=[int(a), int(b)]) for f, s, d, n, a, b in rows
+        dict(file=f, sha256=s, department=d, values=int(n), years=[int(a), int(b)], synthetic=bool(flag))
+        for f, s, d, n, a, b, flag in rows
     ]
 
 

@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # keep the import light for DAG parsing
 
 PARSED_COLUMNS = [
     "league_code", "year", "indicator_id", "value", "department", "source_file", "source_sheet",
-    "source_row", "source_column",
+    "source_row", "source_column", "synthetic",
 ]
 RAW_FILE_COLUMNS = [c for c in PARSED_COLUMNS if c != "year"] + ["sha256", "ingested_at"]
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -57,6 +57,18 @@ HEADER_SCAN_ROWS = 30
 # ---------------------------------------------------------------------------------------------------
 
 _WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+# A sheet whose title or footnotes say its figures are made up (示例数据（合成）, "synthetic data") is flagged row by row, so
+# that every release built from it can say so. Only the phrases for made-up data count: a product such as
+# 合成橡胶 (synthetic rubber) in a title does not.
+_SYNTHETIC_MARK = re.compile(
+    r"(?:示例|模拟|(?<!非)合成)数据|[（(]\s*合成\s*[）)]|synthetic\s+(?:data|figures|values)|[（(]\s*synthetic\s*[）)]",
+    re.IGNORECASE,
+)
+
+
+def declares_synthetic(text: str) -> bool:
+    """True when a submission's title or footnotes declare its figures synthetic (示例数据（合成）, SYNTHETIC)."""
+    return bool(_SYNTHETIC_MARK.search(unicodedata.normalize("NFKC", text or "")))
 
 
 def fold(text: Any) -> str:
@@ -500,6 +512,7 @@ def _parse_grid(grid: _Grid, file: str, fw: _Framework, file_year: int | None,
     out: list[dict] = []
     seen_keys: dict[tuple[int, int], int] = {}
     in_footer = False
+    footnotes: list[str] = []
     for r in range(bottom + 1, len(grid.rows)):
         row = grid.rows[r]
         row_number = grid.row_numbers[r]
@@ -510,8 +523,10 @@ def _parse_grid(grid: _Grid, file: str, fw: _Framework, file_year: int | None,
         only_text = all(isinstance(v, str) and not _NUMBER.match(fold(v).replace(",", "")) for _, v in filled)
         if first_text.startswith(FOOTNOTE_PREFIXES) and (only_text or len(filled) == 1):
             in_footer = True
+            footnotes.extend(_as_text(v) for _, v in filled)
             continue
         if in_footer and only_text:
+            footnotes.extend(_as_text(v) for _, v in filled)
             continue
         league_raw = grid.cell(r, league_col)
         if _is_blank(league_raw):
@@ -554,6 +569,10 @@ def _parse_grid(grid: _Grid, file: str, fw: _Framework, file_year: int | None,
             })
     if not out and not problems:
         problem(None, None, "no_data", "the sheet has a header but no 盟市 rows")
+    # the title or a footnote may say the figures are made up
+    synthetic = declares_synthetic(" ".join([title, *footnotes]))
+    for parsed in out:
+        parsed["synthetic"] = synthetic
     return out
 
 
@@ -620,6 +639,7 @@ def parse_file(path: Path, framework: "pd.DataFrame") -> "pd.DataFrame":
     frame["year"] = frame["year"].astype("int32")
     frame["value"] = frame["value"].astype("float64")
     frame["source_row"] = frame["source_row"].astype("int32")
+    frame["synthetic"] = frame["synthetic"].astype("bool")
     for col in ("indicator_id", "department", "source_file", "source_sheet", "source_column"):
         frame[col] = frame[col].astype("object")
     return frame
@@ -745,8 +765,8 @@ def _raw_schema():
     return pa.schema([
         ("league_code", pa.int32()), ("indicator_id", pa.string()), ("value", pa.float64()),
         ("department", pa.string()), ("source_file", pa.string()), ("source_sheet", pa.string()),
-        ("source_row", pa.int32()), ("source_column", pa.string()), ("sha256", pa.string()),
-        ("ingested_at", pa.timestamp("us", tz="UTC")),
+        ("source_row", pa.int32()), ("source_column", pa.string()), ("synthetic", pa.bool_()),
+        ("sha256", pa.string()), ("ingested_at", pa.timestamp("us", tz="UTC")),
     ])
 
 

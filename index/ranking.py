@@ -22,6 +22,23 @@ def ranking(release_dir: Path, node_id: str = "DEI", year: int | None = None):
     ).df()
 
 
+def synthetic_note(release_dir: Path) -> str | None:
+    """A warning line when some input of the release declares its figures synthetic (release.json inputs)."""
+    import json
+
+    manifest_path = Path(release_dir) / "release.json"
+    if not manifest_path.is_file():
+        return None
+    inputs = json.loads(manifest_path.read_text(encoding="utf-8")).get("inputs") or []
+    flagged = [i for i in inputs if i.get("synthetic")]
+    if not flagged:
+        return None
+    return (
+        f"注：{len(flagged)}/{len(inputs)} 个输入文件为示例数据（合成），非官方统计，结果仅供演示。"
+        f"\nNOTE: {len(flagged)} of {len(inputs)} input files declare SYNTHETIC figures; not official statistics."
+    )
+
+
 def _arrow(change) -> str:
     if change is None or change != change:  # None or NaN: no previous year
         return "  –"

@@ -85,6 +85,7 @@ def lineage(manifest: dict) -> dict:
         method=part("method").get("path"),
         method_sha256=part("method").get("sha256"),
         input_sha256s=sorted(i["sha256"] for i in manifest.get("inputs") or []),
+        synthetic_inputs=sum(1 for i in manifest.get("inputs") or [] if i.get("synthetic")),
         triggered_by=manifest.get("triggered_by"),
         published_at=manifest.get("published_at"),
     )

@@ -99,6 +99,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "triggered_by": ("触发方式", "Triggered by"),
     "inputs": ("输入文件", "Input files"),
     "file": ("文件", "File"),
+    "synthetic": ("合成数据", "Synthetic"),
+    "synthetic_yes": ("是（示例数据）", "yes (sample)"),
     "values": ("数据点", "Values"),
     "years": ("年份", "Years"),
     "node": ("节点", "Node"),

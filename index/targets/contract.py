@@ -167,6 +167,8 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("method", "VARCHAR", "method spec file (repo-relative path)"),
             ("method_sha256", "VARCHAR", "sha256 of the method spec file"),
             ("input_sha256s", "VARCHAR[]", "sha256 of every curated input file, sorted"),
+            ("synthetic_inputs", "INTEGER", "input files whose title or footnotes declare their figures synthetic "
+                                            "(示例数据（合成）); 0 when every input is real"),
         ],
     ),
 }

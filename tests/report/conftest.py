@@ -28,7 +28,11 @@ FRAMEWORK = [
 ]
 
 
-def make_release(root, release_id="synthetic0001", region_row=False, extra_tables=()):
+SYNTHETIC_INPUT = {"file": "合成文件.csv", "sha256": "ab" * 32, "department": "合成部门", "values": 48,
+                   "years": [2019, 2022], "synthetic": True}
+
+
+def make_release(root, release_id="synthetic0001", region_row=False, extra_tables=(), inputs=None):
     """Write a synthetic release directory; extra_tables picks optional tables ('audit', 'target_attainment', 'weights')."""
     rng = np.random.default_rng(7)
     names = league_names()
@@ -84,7 +88,7 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
 
     (root / "release.json").write_text(json.dumps({
         "id": release_id, "created_at": "2025-01-01T00:00:00+00:00", "published_at": "2025-01-01T00:00:01+00:00",
-        "inputs": [{"file": "合成文件.csv", "sha256": "ab" * 32, "department": "合成部门", "values": 48, "years": [2019, 2022]}],
+        "inputs": [SYNTHETIC_INPUT] if inputs is None else inputs,
         "framework": {"path": "sql/framework/x.sql", "sha256": "cd" * 32},
         "weight_scheme": {"path": "sql/weights/x.sql", "sha256": "ef" * 32},
         "method": {"path": "sql/method/x.toml", "sha256": "01" * 32, "spec": {"normalise": {"method": "minmax", "range": [0, 100]}}},

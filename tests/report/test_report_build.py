@@ -166,3 +166,20 @@ def test_strengths_are_the_largest_gaps_above_the_league_mean():
     assert [r["indicator_id"] for r in sw["best"]] == ["a", "b"]      # gaps +40, +10
     assert [r["indicator_id"] for r in sw["worst"]] == ["c", "d"]     # gaps -30, -1
     assert sw["best"][0]["gap"] == pytest.approx(40.0) and sw["best"][0]["indicator_rank"] == 1
+
+
+def test_a_release_with_synthetic_inputs_carries_the_banner_on_every_page(release_factory, tmp_path):
+    out = tmp_path / "site"
+    build(release_factory(), out)  # the conftest release: one input, declared synthetic
+    for page in out.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert 'id="synthetic-banner"' in html, page
+        assert "1/1 个输入文件为合成数据" in html and "1 of 1 input files declare synthetic figures" in html, page
+
+
+def test_a_release_of_real_inputs_has_no_banner(release_factory, tmp_path):
+    real = {"file": "official.csv", "sha256": "cd" * 32, "department": "统计局", "values": 48, "years": [2019, 2022],
+            "synthetic": False}
+    out = tmp_path / "site"
+    build(release_factory(inputs=[real]), out)
+    assert not any('id="synthetic-banner"' in p.read_text(encoding="utf-8") for p in out.rglob("*.html"))

@@ -110,3 +110,19 @@ def test_indicator_weights_multiply_to_effective_weights_that_sum_to_one(release
     parents = w.set_index("node_id")
     for row in w[w["node_type"] == "Indicator"].itertuples():
         assert row.effective_weight == pytest.approx(row.weight * parents.loc[row.parent_id, "weight"])
+
+
+def test_the_release_says_which_inputs_are_synthetic(release):
+    import json
+    from pathlib import Path
+
+    from index.releases import list_releases
+
+    cfg, result = release
+    manifest = json.loads((Path(result["path"]) / "release.json").read_text(encoding="utf-8"))
+    flags = {i["file"]: i["synthetic"] for i in manifest["inputs"]}
+    real = {f for f in flags if "北京大学数字金融研究中心" in f}  # the real PKU index, titled 真实数据
+    assert real and not any(flags[f] for f in real)
+    assert all(flags[f] for f in set(flags) - real)
+    row = list_releases(cfg).set_index("release_id").loc[result["id"]]
+    assert row["synthetic_inputs"] == len(flags) - len(real)
