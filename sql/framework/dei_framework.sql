@@ -57,9 +57,11 @@ with nodes as (
 
         -- ---------------------------------------------------------------- 数字基础设施 (digital infrastructure)
         -- 5G用户普及率 sits in 专栏1 发展电信业, but measures network take-up, so it belongs to infrastructure.
+        -- users per resident can pass 100 % (several SIMs per person, visitors and commuters counted where they
+        -- register): the plausibility bound is 200 %, not 100 %, so a real figure above 100 is not quarantined
         ('fiveg_user_penetration', 'digital_infrastructure', 1, 'Indicator', '5G用户普及率', '5G user penetration rate',
          '%', '%', 1, NULL, NULL, '内蒙古通信管理局',
-         '5G移动电话用户数占常住人口的比例', 60, '达60%', 0, 100,
+         '5G移动电话用户数占常住人口的比例', 60, '达60%', 0, 200,
          '工作方案 三（三）1 专栏1（发展电信业）'),
         ('fiveg_population_coverage', 'digital_infrastructure', 1, 'Indicator', '5G人口覆盖率', '5G population coverage rate',
          '%', '%', 1, NULL, NULL, '内蒙古通信管理局',

@@ -62,8 +62,8 @@ def test_a_failing_batch_fails_dei_validate_and_latest_stays(airflow_env):
     latest = lake / "published" / "latest"
     before = os.readlink(latest)
     bad = lake / "landing" / "2024_内蒙古通信管理局_补充数据.csv"
-    # SYNTHETIC: a 5G penetration of 130 % breaks the plausible-range rule.
-    bad.write_text("2024年各盟市通信业补充数据\n盟市,5G用户普及率（%）\n包头市,130\n", encoding="utf-8")
+    # SYNTHETIC: a 5G penetration of 250 % breaks the plausible-range rule (0–200 %).
+    bad.write_text("2024年各盟市通信业补充数据\n盟市,5G用户普及率（%）\n包头市,250\n", encoding="utf-8")
     code, log = dags_test(env, "dei_ingest")
     assert code == 0, log[-3000:]
     code, log = dags_test(env, "dei_validate")

@@ -170,7 +170,11 @@ def test_validation_bounds(indicators):
     bounded = indicators[indicators["valid_max"].notna()]
     assert (bounded["valid_min"] < bounded["valid_max"]).all()
     shares = indicators[(indicators["raw_unit"] == "%") & ~indicators["name_zh"].str.endswith("增速")]
-    assert (shares["valid_min"] == 0).all() and (shares["valid_max"] == 100).all()
+    # users per resident can pass 100 % (several SIMs per person): 5G用户普及率 is bounded at 200 %
+    per_resident = shares["node_id"] == "fiveg_user_penetration"
+    assert (shares["valid_min"] == 0).all()
+    assert (shares.loc[~per_resident, "valid_max"] == 100).all()
+    assert (shares.loc[per_resident, "valid_max"] == 200).all() and per_resident.sum() == 1
 
 
 def test_pku_digital_finance_indicators(indicators):

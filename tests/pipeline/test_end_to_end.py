@@ -21,11 +21,11 @@ REQUIRED_DIMENSIONS = {
     "digital_governance", "data_elements", "environment_innovation",
 }
 BAD_FILE = (
-    # SYNTHETIC correction file that breaks one validation rule: a 5G penetration rate of 130 %.
+    # SYNTHETIC correction file that breaks one validation rule: a 5G penetration rate of 250 % (the bound is 200 %).
     "2024年各盟市通信业补充数据\n"
     "盟市,5G用户普及率（%）\n"
     "呼和浩特市,55.0\n"
-    "包头市,130\n"
+    "包头市,250\n"
 )
 
 
