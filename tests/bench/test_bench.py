@@ -83,3 +83,18 @@ def test_synthetic_generator_is_seeded():
     framework, weights = bench.synthetic_framework("tiny")
     sums = weights.merge(framework[["node_id", "parent_id"]], on="node_id").groupby("parent_id")["weight"].sum()
     assert ((sums - 1.0).abs() < 1e-9).all()
+
+
+def test_repeated_runs_report_the_median_run_and_keep_every_total(tmp_path):
+    results = bench.run_bench("tiny", tmp_path / "results.json", repeat=3)
+    assert results["repeat"] == 3
+    for variant in ("engine", "pandas"):
+        measured = results["cases"]["national"][variant]
+        runs = measured["runs"]
+        assert runs["count"] == 3 and len(runs["total_seconds"]) == 3 and len(runs["peak_rss_mb"]) == 3
+        assert measured["total_seconds"] == sorted(runs["total_seconds"])[1]  # the median of three
+
+
+def test_repeat_must_be_at_least_one(tmp_path):
+    with pytest.raises(ValueError, match="at least one run"):
+        bench.run_bench("tiny", tmp_path / "results.json", repeat=0)
