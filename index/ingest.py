@@ -57,9 +57,9 @@ HEADER_SCAN_ROWS = 30
 # ---------------------------------------------------------------------------------------------------
 
 _WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
-# A sheet whose title or footnotes say its figures are made up (示例数据（合成）, "synthetic data") is flagged row by row, so
-# that every release built from it can say so. Only the phrases for made-up data count: a product such as
-# 合成橡胶 (synthetic rubber) in a title does not.
+# A sheet whose title or footnotes say its figures are made up (示例数据（合成）, "synthetic data") is flagged
+# row by row, so that every release built from it can say so. Only the phrases for made-up data count: a
+# product such as 合成橡胶 (synthetic rubber) in a title does not.
 _SYNTHETIC_MARK = re.compile(
     r"(?:示例|模拟|(?<!非)合成)数据|[（(]\s*合成\s*[）)]|synthetic\s+(?:data|figures|values)|[（(]\s*synthetic\s*[）)]",
     re.IGNORECASE,
