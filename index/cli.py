@@ -113,15 +113,22 @@ def _compute_coinr(args) -> int:
     return 0
 
 
+def _print_ranking(path: Path, table, title: str) -> None:
+    """The ranking table, then the note that the release is built from synthetic inputs, when it is."""
+    from index import ranking
+
+    print(ranking.format_ranking(table, title))
+    synthetic = ranking.synthetic_note(path)
+    if synthetic:
+        print(synthetic)
+
+
 def _show_release(path: Path, release: dict | None = None) -> None:
     from index import ranking
 
     table = ranking.ranking(path)
     year = int(table["year"].iloc[0])
-    print(ranking.format_ranking(table, f"{year} 年内蒙古数字经济发展指数 (DEI) 盟市排名"))
-    synthetic = ranking.synthetic_note(path)
-    if synthetic:
-        print(synthetic)
+    _print_ranking(path, table, f"{year} 年内蒙古数字经济发展指数 (DEI) 盟市排名")
     note = "" if release is None else (" (new)" if release.get("created") else " (unchanged: same inputs)")
     print(f"release {path.name}{note}: {path}")
 
@@ -142,10 +149,7 @@ def cmd_ranking(args) -> int:
         print("no published release yet: run `make run` or `dei run`", file=sys.stderr)
         return 1
     table = ranking.ranking(path, node_id=args.node, year=args.year)
-    print(ranking.format_ranking(table, f"{args.node} {int(table['year'].iloc[0])}"))
-    synthetic = ranking.synthetic_note(path)
-    if synthetic:
-        print(synthetic)
+    _print_ranking(path, table, f"{args.node} {int(table['year'].iloc[0])}")
     return 0
 
 
