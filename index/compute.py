@@ -18,8 +18,11 @@ from index.config import REPO_ROOT, Settings, settings as current_settings
 from index.errors import ConfigError
 
 STAGING_DIR = ".staging"
-# Files whose content defines what the engine computes; their hash is the code version in a release id.
-ENGINE_SOURCES = ("sql/engine/*.sql", "index/engine/*.py", "index/compute.py")
+# Everything that can shape a published table, so that editing any of it gives a new release id: the SQL
+# tree in use (DEI_SQL), the package's own files, the reference data, the expectations and the lock file.
+# Directories are hashed whole (every file, by relative path); caches are not sources.
+RELEASE_SOURCES = ("index", "reference", "requirements.lock", "pyproject.toml")
+_NOT_SOURCES = {"__pycache__", ".pytest_cache"}
 
 
 @dataclass
@@ -38,14 +41,40 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def code_version() -> str:
-    """Hash of the engine's own sources, so a release id changes when the method's code does."""
-    digest = hashlib.sha256(__version__.encode())
-    for pattern in ENGINE_SOURCES:
-        for path in sorted(REPO_ROOT.glob(pattern)):
-            digest.update(path.relative_to(REPO_ROOT).as_posix().encode())
-            digest.update(path.read_bytes())
-    return f"{__version__}+{digest.hexdigest()[:12]}"
+def _source_files(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    if not root.is_dir():
+        return []
+    return sorted(
+        p for p in root.rglob("*")
+        if p.is_file() and not _NOT_SOURCES.intersection(p.relative_to(root).parts) and p.suffix != ".pyc"
+    )
+
+
+def source_fingerprint(roots: list[tuple[str, Path]]) -> str:
+    """sha256 over every file under each (label, path): relative path and bytes, in a fixed order."""
+    digest = hashlib.sha256()
+    for label, root in roots:
+        root = Path(root)
+        for path in _source_files(root):
+            rel = path.relative_to(root).as_posix() if root.is_dir() else root.name
+            digest.update(f"{label}/{rel}\0".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def release_sources(cfg: Settings) -> list[tuple[str, Path]]:
+    """(label, path) of every file tree that shapes a published table, for ``cfg``."""
+    roots = [("sql", cfg.sql), ("expectations", cfg.expectations)]
+    roots += [(name, REPO_ROOT / name) for name in RELEASE_SOURCES]
+    return roots
+
+
+def code_version(cfg: Settings | None = None) -> str:
+    """Package version + hash of every release source, so a release id changes when any of them does."""
+    cfg = cfg or current_settings()
+    return f"{__version__}+{source_fingerprint(release_sources(cfg))[:12]}"
 
 
 def resolve(path: str | Path, cfg: Settings) -> Path:
@@ -89,29 +118,42 @@ def load_engine_inputs(con, cfg: Settings, weights_path: Path):
         """,
         {"files": [str(p) for p in files]},
     )
-    # Several departments repeat figures they do not own (every file carries 常住人口 and GDP). The
-    # department the framework names as the source wins; another department's copy is used only when the
-    # owner sent nothing for that league and year.
+    # Several departments repeat figures they do not own (every file carries 常住人口 and GDP). Precedence, per
+    # league, year and indicator: a copy sent by the department the framework names as the source beats any
+    # other department's copy, whenever it arrived; among copies of the same standing the one ingested last
+    # wins (a corrected resubmission); a tie goes to the larger value, as in the engine's stage step.
+    # Every copy is kept in figure_copies with its place, so the release log can say which one won.
+    con.execute(
+        """
+        create or replace table figure_copies as
+        with
+        curated as (select * from curated),
+        framework as (select node_id, department as owner_department from framework),
+        sourced as (
+            select curated.*, framework.owner_department,
+                   coalesce(curated.department = framework.owner_department, false) as from_owner
+            from curated left join framework on framework.node_id = curated.indicator_id
+        ),
+        final as (
+            select *, row_number() over (
+                       partition by league_code, year, indicator_id
+                       order by from_owner desc, ingested_at desc nulls last, value desc nulls last, source_file
+                   ) as copy_rank
+            from sourced
+        )
+        select * from final
+        """
+    )
     con.execute(
         """
         create or replace table observations as
         with
-        curated as (select * from curated),
-        framework as (select node_id, department from framework),
-        sourced as (
-            select curated.*, coalesce(curated.department = framework.department, false) as from_owner
-            from curated left join framework on framework.node_id = curated.indicator_id
-        ),
-        owner_reported as (
-            select league_code, year, indicator_id, bool_or(from_owner) as owner_sent
-            from sourced group by league_code, year, indicator_id
-        ),
+        figure_copies as (select * from figure_copies),
         final as (
-            select cast(sourced.league_code as varchar) as unit_code, cast(sourced.year as integer) as period,
-                   sourced.indicator_id as variable_id, cast(sourced.value as double) as value,
-                   sourced.ingested_at as loaded_at
-            from sourced join owner_reported using (league_code, year, indicator_id)
-            where sourced.from_owner or not owner_reported.owner_sent
+            select cast(league_code as varchar) as unit_code, cast(year as integer) as period,
+                   indicator_id as variable_id, cast(value as double) as value, ingested_at as loaded_at
+            from figure_copies
+            where copy_rank = 1
         )
         select * from final
         """
@@ -134,6 +176,39 @@ def input_manifest(con) -> list[dict]:
         dict(file=f, sha256=s, department=d, values=int(n), years=[int(a), int(b)], synthetic=bool(flag))
         for f, s, d, n, a, b, flag in rows
     ]
+
+
+def precedence_log(con) -> list[dict]:
+    """Which copy won where several files sent the same figure: one entry per indicator, winning file and
+    overridden file, with how many figures it concerned and how many of them differed."""
+    rows = con.execute(
+        """
+        with
+        figure_copies as (select * from figure_copies),
+        winners as (select * from figure_copies where copy_rank = 1),
+        overridden as (
+            select figure_copies.indicator_id, winners.source_file as winning_file,
+                   winners.department as winning_department, winners.from_owner as winner_is_owner,
+                   figure_copies.source_file as overridden_file, figure_copies.department as overridden_department,
+                   figure_copies.value is distinct from winners.value as differs
+            from figure_copies
+            join winners using (league_code, year, indicator_id)
+            where figure_copies.copy_rank > 1
+        ),
+        final as (
+            select indicator_id, winning_file, winning_department, winner_is_owner,
+                   overridden_file, overridden_department,
+                   count(*) as figures, count(*) filter (where differs) as differing
+            from overridden
+            group by all
+            order by indicator_id, winning_file, overridden_file
+        )
+        select * from final
+        """
+    ).fetchall()
+    keys = ("indicator_id", "winning_file", "winning_department", "winner_is_owner", "overridden_file",
+            "overridden_department", "figures", "differing")
+    return [dict(zip(keys, row)) for row in rows]
 
 
 def release_id_for(inputs: list[dict], framework_sha: str, weights_sha: str, method_sha: str, code: str) -> str:
@@ -218,7 +293,7 @@ def compute(
         weights=sha256_file(run.weights_path) if run.scheme not in DERIVED_SCHEMES else run.scheme,
         method=sha256_file(run.method_path),
     )
-    code = code_version()
+    code = code_version(cfg)
     rid = release_id_for(inputs, shas["framework"], shas["weights"], shas["method"], code)
 
     staged = out_dir or (cfg.published / STAGING_DIR / f"{rid}-{uuid.uuid4().hex[:8]}")
@@ -243,6 +318,7 @@ def compute(
         method=dict(path=_rel(run.method_path), sha256=shas["method"], spec=run.method_spec),
         code_version=code,
         engine_log=run.log,
+        precedence=precedence_log(con),
     )
     (staged / "release.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     con.close()
