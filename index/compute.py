@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -77,12 +79,34 @@ def code_version(cfg: Settings | None = None) -> str:
     return f"{__version__}+{source_fingerprint(release_sources(cfg))[:12]}"
 
 
-def resolve(path: str | Path, cfg: Settings) -> Path:
-    """Scheme and method paths may be given relative to the repo (sql/weights/x.sql) or absolute."""
-    path = Path(path)
-    if path.is_absolute() or path.exists():
-        return path.resolve()
-    return (cfg.sql.parent / path).resolve()
+# Directories besides the SQL tree (cfg.sql) that a method TOML may name files in, os.pathsep-separated.
+ALLOW_ENV = "DEI_SQL_ALLOW"
+
+
+def allowed_roots(cfg: Settings) -> list[Path]:
+    roots = [cfg.sql.resolve()]
+    for entry in os.environ.get(ALLOW_ENV, "").split(os.pathsep):
+        if entry.strip():
+            roots.append(Path(entry.strip()).expanduser().resolve())
+    return roots
+
+
+def resolve(path: str | Path, cfg: Settings, confined: bool = True) -> Path:
+    """Scheme and method paths may be given relative to the SQL tree's parent (sql/weights/x.sql) or absolute.
+
+    ``confined`` (a path named inside a method TOML, which may come from someone else): after following
+    symlinks it must lie inside the SQL tree or a DEI_SQL_ALLOW directory; otherwise it is refused unread.
+    A path typed on the command line is the user's own choice (``confined=False``); it still runs sandboxed.
+    """
+    given = Path(path)
+    in_tree = cfg.sql.parent / given  # "sql/weights/x.sql" means the SQL tree in use (DEI_SQL), then the cwd
+    real = (given if given.is_absolute() or not in_tree.exists() and given.exists() else in_tree).resolve()
+    if confined and not any(real.is_relative_to(root) for root in allowed_roots(cfg)):
+        raise ConfigError(
+            f"{given}: refused: a method file may name only files inside the SQL tree {cfg.sql} or a"
+            f" {ALLOW_ENV} directory; this path is outside them and was not read"
+        )
+    return real
 
 
 def curated_files(cfg: Settings) -> list[Path]:
@@ -250,14 +274,15 @@ def run_engine(
     """
     import duckdb
 
-    from index import engine
+    from index import engine, sandbox
 
     cfg = cfg or current_settings()
-    method_path = resolve(method or cfg.default_method, cfg)
+    # --method and --weights are the caller's own choice; a file the method names is confined (see resolve)
+    method_path = resolve(method or cfg.default_method, cfg, confined=method is None)
     method_spec = engine.load_method(method_path)
     spec_scheme = (method_spec.get("weights") or {}).get("scheme")
     if weights is not None:
-        weights_path = resolve(weights, cfg)
+        weights_path = resolve(weights, cfg, confined=False)
         method_spec.setdefault("weights", {})["scheme"] = "metadata"
         scheme = _rel(weights_path)
     elif spec_scheme in DERIVED_SCHEMES:
@@ -269,9 +294,52 @@ def run_engine(
         scheme = _rel(weights_path)
 
     con = duckdb.connect()
-    load_engine_inputs(con, cfg, weights_path)
-    log = engine.run(con, method_spec)
+    try:
+        load_engine_inputs(con, cfg, weights_path)
+        # the inputs are in memory now; engine steps (a DEI_SQL tree is user SQL) reach no file from here on
+        sandbox.close_engine_connection(con)
+        # what engine.run would set for itself, set here so the configuration is locked before any step runs
+        con.execute("set preserve_insertion_order = false")
+        sandbox.lock_configuration(con)
+        with _engine_limits(con, "the engine steps"):
+            log = engine.run(con, method_spec)
+    except BaseException:
+        con.close()
+        raise
     return EngineRun(con, method_spec, method_path, weights_path, scheme, log)
+
+
+@contextmanager
+def _engine_limits(con, source: str):
+    """The engine connection's time limit; DuckDB's memory and access refusals become ConfigErrors."""
+    import duckdb
+
+    from index import sandbox
+
+    try:
+        with sandbox.time_limit(con, sandbox.engine_timeout_seconds(), source, sandbox.ENGINE_TIMEOUT_ENV):
+            yield
+    except (duckdb.OutOfMemoryException, duckdb.PermissionException) as exc:
+        raise sandbox.engine_failure(exc, source) from None
+
+
+def write_release_table(con, sql_file: Path, out: Path) -> None:
+    """One published table: the file's single SELECT, fetched as Arrow and written with pyarrow (no COPY, so
+    no SQL ever names a path to write)."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from index import sandbox
+
+    query = sandbox.check_sql(sandbox.read_user_sql(sql_file, "release table"), sql_file, "release table")
+    with _engine_limits(con, str(sql_file)):
+        try:
+            table = con.sql(query).to_arrow_table()
+        except (duckdb.OutOfMemoryException, duckdb.PermissionException, duckdb.InterruptException):
+            raise
+        except duckdb.Error as exc:
+            raise sandbox.engine_failure(exc, str(sql_file)) from None
+    pq.write_table(table, out)
 
 
 def compute(
@@ -281,6 +349,8 @@ def compute(
     out_dir: Path | None = None,
 ) -> ComputeResult:
     """Compute the index from the curated lake and write the release tables to a staging directory."""
+    import pyarrow.parquet as pq
+
     from index.engine.audit import audit, audit_table
 
     cfg = cfg or current_settings()
@@ -303,11 +373,11 @@ def compute(
     con.execute("set variable weight_scheme = $s", {"s": scheme_name})
     # Every file in sql/release/ is one published table, named after the file.
     for sql_file in sorted((cfg.sql / "release").glob("*.sql")):
-        sql = sql_file.read_text(encoding="utf-8").strip().rstrip(";")
-        con.execute(f"copy ({sql}) to '{staged / (sql_file.stem + '.parquet')}' (format parquet)")
+        write_release_table(con, sql_file, staged / (sql_file.stem + ".parquet"))
     # The statistical audit travels with every release.
-    con.register("audit_long", audit_table(audit(con)))
-    con.execute(f"copy (select * from audit_long) to '{staged / 'audit.parquet'}' (format parquet)")
+    with _engine_limits(con, "the statistical audit"):
+        con.register("audit_long", audit_table(audit(con)))
+        pq.write_table(con.sql("select * from audit_long").to_arrow_table(), staged / "audit.parquet")
 
     manifest = dict(
         id=rid,

@@ -2,6 +2,9 @@
 
 DEI_LAKE      root of the data lake (default: <repo>/data_lake)
 DEI_SQL       root of the SQL tree (default: <repo>/sql)
+DEI_SQL_ALLOW more directories a method TOML may name files in (os.pathsep-separated; index.compute.resolve)
+DEI_SQL_TIMEOUT_SECONDS, DEI_SQL_MEMORY_LIMIT        limits of a framework/weights/periods file (index.sandbox)
+DEI_ENGINE_TIMEOUT_SECONDS, DEI_ENGINE_MEMORY_LIMIT  limits of the engine connection in compute (index.sandbox)
 """
 
 from __future__ import annotations
@@ -43,6 +46,11 @@ class Settings:
     @property
     def framework_file(self) -> Path:
         return self.sql / "framework" / "dei_framework.sql"
+
+    @property
+    def periods_file(self) -> Path:
+        """The framework's reporting range (first_year, last_year); load_framework reads it into attrs."""
+        return self.sql / "framework" / "periods.sql"
 
     @property
     def default_weights(self) -> Path:

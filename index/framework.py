@@ -23,26 +23,49 @@ NODE_TYPES = {"Indicator", "Aggregate", "Denominator"}
 WEIGHT_TOLERANCE = 1e-9
 
 
-def read_sql_file(path: Path) -> str:
-    path = Path(path)
+def _query(sql_path: Path, kind: str = "framework", tables: "dict[str, pd.DataFrame] | None" = None) -> "pd.DataFrame":
+    """User SQL runs only in the sandbox: one SELECT, on a closed connection holding just ``tables``."""
+    from index import sandbox
+
+    return sandbox.run_query(Path(sql_path), kind, tables)
+
+
+PERIODS_FILE = "periods.sql"
+# No periods file (e.g. the COINr door): the reporting range the DEI framework declares in periods.sql.
+DEFAULT_FIRST_YEAR = 2015
+
+
+def default_periods() -> tuple[int, int]:
+    from datetime import date
+
+    return DEFAULT_FIRST_YEAR, date.today().year + 1
+
+
+def load_periods(framework_path: Path) -> tuple[int, int]:
+    """(first_year, last_year) from periods.sql next to the framework file, else :func:`default_periods`."""
+    path = Path(framework_path).parent / PERIODS_FILE
     if not path.is_file():
-        raise ConfigError(f"{path}: file not found")
-    return path.read_text(encoding="utf-8").strip().rstrip(";")
-
-
-def _query(sql_path: Path, con: "duckdb.DuckDBPyConnection | None" = None) -> "pd.DataFrame":
-    import duckdb
-
-    con = con or duckdb.connect()
+        return default_periods()
+    frame = _query(path, kind="periods")
+    if list(frame.columns) != ["first_year", "last_year"] or len(frame) != 1:
+        raise ConfigError(f"{path}: a periods file returns one row with columns (first_year, last_year)")
+    first, last = frame.iloc[0]
     try:
-        return con.sql(read_sql_file(sql_path)).df()
-    except duckdb.Error as exc:
-        raise ConfigError(f"{sql_path}: the SQL does not run: {exc}") from exc
+        if float(first) != int(first) or float(last) != int(last):
+            raise ValueError
+        first, last = int(first), int(last)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{path}: first_year and last_year must be whole years") from None
+    if first > last:
+        raise ConfigError(f"{path}: first_year {first} is after last_year {last}")
+    return first, last
 
 
 def load_framework(path: Path) -> "pd.DataFrame":
-    """Run the framework SQL file and check its shape: columns, unique ids, one root, known parents."""
-    frame = _query(path)
+    """Run the framework SQL file and check its shape: columns, unique ids, one root, known parents.
+
+    ``attrs["periods"]`` is the reporting range (first_year, last_year) from periods.sql beside it."""
+    frame = _query(path, kind="framework")
     missing = [c for c in FRAMEWORK_COLUMNS if c not in frame.columns]
     if missing:
         raise ConfigError(f"{path}: framework lacks column(s) {missing}")
@@ -73,6 +96,7 @@ def load_framework(path: Path) -> "pd.DataFrame":
             problems.append(f"indicator {node_id} names denominator {denom}, which is not a Denominator node")
     if problems:
         raise ConfigError(f"{path}: " + "; ".join(problems))
+    frame.attrs["periods"] = load_periods(path)
     return frame
 
 
@@ -82,8 +106,10 @@ def root_id(framework: "pd.DataFrame") -> str:
 
 
 def load_weights(path: Path, framework: "pd.DataFrame") -> "pd.DataFrame":
-    """Run a weight-scheme SQL file and check it against the framework before anything uses it."""
-    weights = _query(path)
+    """Run a weight-scheme SQL file and check it against the framework before anything uses it.
+
+    The scheme sees one table, ``framework`` (the checked framework's columns), and nothing else."""
+    weights = _query(path, kind="weight-scheme", tables={"framework": framework})
     if list(weights.columns[:2]) != ["node_id", "weight"]:
         raise ConfigError(f"{path}: a weight scheme returns columns (node_id, weight), got {list(weights.columns)}")
     weights = weights[["node_id", "weight"]].copy()

@@ -127,7 +127,7 @@ def suggest(method: str, out: Path | None = None, cfg: Settings | None = None) -
     """Compute ``method`` weights from the curated lake and write them as sql/weights/<method>.sql (or ``out``)."""
     import duckdb
 
-    from index import engine
+    from index import engine, sandbox
     from index.compute import curated_files, load_engine_inputs
     from index.engine import objective_weights
     from index.errors import ConfigError
@@ -140,6 +140,7 @@ def suggest(method: str, out: Path | None = None, cfg: Settings | None = None) -
     con = duckdb.connect()
     try:
         framework, expert = load_engine_inputs(con, cfg, expert_path)
+        sandbox.close_engine_connection(con)  # engine steps are user SQL too (DEI_SQL): no file access
         engine.run(con, spec)
         weights = objective_weights.compute(con, method)
         n_rows, first, last = con.execute("select count(*), min(period), max(period) from normalise").fetchall()[0]

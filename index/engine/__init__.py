@@ -300,8 +300,10 @@ def run(con, method: dict, keep_steps: bool = False) -> list[dict]:
     started = time.perf_counter()
     # row order of intermediate tables carries no meaning here (outputs are keyed); not keeping it saves
     # memory and time. The caller's setting is restored at the end.
+    # A caller that locked the configuration (compute) sets it beforehand; SET is then neither needed nor allowed.
     insertion_order = _current_setting(con, "preserve_insertion_order")
-    con.execute("set preserve_insertion_order = false")
+    if insertion_order:
+        con.execute("set preserve_insertion_order = false")
     try:
         log = [
             stage.run(con, spec),
@@ -338,7 +340,8 @@ def run(con, method: dict, keep_steps: bool = False) -> list[dict]:
             _fold_into_view(con, "rank", "year_over_year", ("score_change", "rank_change"))
         _show_keys_as_text(con)
     finally:
-        con.execute(f"set preserve_insertion_order = {'true' if insertion_order else 'false'}")
+        if insertion_order:
+            con.execute("set preserve_insertion_order = true")
     log.append(
         {"step": "total", "file": None, "rows": None, "seconds": round(time.perf_counter() - started, 4), "notes": ""}
     )

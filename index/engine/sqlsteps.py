@@ -28,10 +28,13 @@ def sql_dir() -> Path:
 
 
 def read_step(file_name: str) -> str:
+    """The step's one SELECT; a DEI_SQL tree is user SQL, so a step file gets the sandbox's check too."""
+    from index import sandbox
+
     path = sql_dir() / file_name
     if not path.is_file():
         raise ConfigError(f"engine step file {path} not found")
-    return path.read_text(encoding="utf-8").strip().rstrip(";")
+    return sandbox.check_sql(sandbox.read_user_sql(path, "engine step"), path, "engine step")
 
 
 def set_variables(con: "duckdb.DuckDBPyConnection", variables: dict[str, Any] | None) -> None:
