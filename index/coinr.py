@@ -347,8 +347,20 @@ def _resolve_weights(con, spec: dict, method_path: Path, framework_dir: Path) ->
     scheme = spec.get("weights", {}).get("scheme")
     if scheme is None or scheme in engine.NAMED_WEIGHT_SCHEMES:
         return scheme or "metadata"
+    # A method file may come from someone else: the scheme it names must sit beside it, in the framework
+    # folder, in the SQL tree or in a DEI_SQL_ALLOW folder (symlinks followed), or it is refused unread.
+    from index.compute import allowed_roots
+    from index.config import settings
+
+    roots = [method_path.parent.resolve(), framework_dir.resolve(), *allowed_roots(settings())]
     candidates = [Path(scheme), method_path.parent / scheme, framework_dir / scheme]
-    path = next((p for p in candidates if p.is_file()), None)
+    inside = [p for p in candidates if any(p.resolve().is_relative_to(root) for root in roots)]
+    if candidates[0].is_absolute() and not inside:
+        raise ConfigError(
+            f"{method_path}: weights.scheme: refused: a method file may name only a weight-scheme file beside it,"
+            " in the framework folder, in the SQL tree or in a DEI_SQL_ALLOW folder; the path was not read"
+        )
+    path = next((p for p in inside if p.is_file()), None)
     if path is None:
         raise ConfigError(
             f"{method_path}: weights.scheme = {scheme!r} is neither one of {list(engine.NAMED_WEIGHT_SCHEMES)}"

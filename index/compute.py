@@ -99,7 +99,9 @@ def resolve(path: str | Path, cfg: Settings, confined: bool = True) -> Path:
     A path typed on the command line is the user's own choice (``confined=False``); it still runs sandboxed.
     """
     given = Path(path)
-    in_tree = cfg.sql.parent / given  # "sql/weights/x.sql" means the SQL tree in use (DEI_SQL), then the cwd
+    # "sql/weights/x.sql" means that file of the SQL tree in use (DEI_SQL, whatever its folder is called)
+    parts = given.parts
+    in_tree = cfg.sql.joinpath(*parts[1:]) if parts and parts[0] == "sql" else cfg.sql.parent / given
     real = (given if given.is_absolute() or not in_tree.exists() and given.exists() else in_tree).resolve()
     if confined and not any(real.is_relative_to(root) for root in allowed_roots(cfg)):
         raise ConfigError(

@@ -216,7 +216,7 @@ def test_dei_compute_with_a_method_that_is_etc_passwd_does_not_echo_it(lake, cap
     assert "root" not in err and "Traceback" not in err
 
 
-def test_a_coinr_method_naming_etc_passwd_as_its_scheme_is_not_echoed(repo, tmp_path):
+def test_a_coinr_method_naming_etc_passwd_as_its_scheme_is_refused_unread(repo, tmp_path):
     from index.coinr import compute_coinr
 
     method = tmp_path / "method.toml"
@@ -224,8 +224,8 @@ def test_a_coinr_method_naming_etc_passwd_as_its_scheme_is_not_echoed(repo, tmp_
     with pytest.raises(ConfigError) as err:
         compute_coinr(repo / "tests" / "fixtures" / "asem", method, tmp_path / "out")
     message = str(err.value)
-    assert message.startswith(f"{PASSWD}: not valid SQL: DuckDB cannot parse it")
-    assert "root" not in message
+    assert message.startswith(f"{method}: weights.scheme: refused: a method file may name only")
+    assert "root:" not in message and not (tmp_path / "out").exists()
 
 
 def test_a_method_may_name_a_file_in_a_dei_sql_allow_directory(lake, sql_copy, tmp_path, monkeypatch, repo):
