@@ -1,6 +1,9 @@
 """Ingest: department submissions in data_lake/landing become the raw layer (long-form Parquet).
 
-Polls the landing zone; a run that finds nothing new is skipped and emits no event.
+Polls the landing zone. Good files land even when others of the same drop are rejected:
+``ingest_landing`` promotes what it can, ``announce_raw`` emits dei_raw only when something new landed (it is
+skipped otherwise), and ``report_rejections`` fails the run when files were quarantined, with the problems
+in its log.
 """
 
 from __future__ import annotations
@@ -22,13 +25,27 @@ from index.assets import RAW
     doc_md=__doc__,
 )
 def dei_ingest():
-    @task(outlets=[RAW])
+    @task
     def ingest_landing() -> dict:
         from index import pipeline
 
-        return pipeline.ingest_step(skip_if_nothing_new=True)
+        return pipeline.ingest_step()
 
-    ingest_landing()
+    @task(outlets=[RAW])
+    def announce_raw(summary: dict) -> list:
+        from index import pipeline
+
+        return pipeline.announce_raw(summary)
+
+    @task
+    def report_rejections(summary: dict) -> dict:
+        from index import pipeline
+
+        return pipeline.report_step("ingest", summary)
+
+    summary = ingest_landing()
+    announce_raw(summary)
+    report_rejections(summary)
 
 
 dei_ingest()

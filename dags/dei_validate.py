@@ -1,7 +1,8 @@
 """Validate: the Great Expectations suite in expectations/ checks every new raw batch.
 
-Clean batches are promoted to the curated layer. A failing batch goes to quarantine with a report that
-names file, row, column and rule, and the task fails, so nothing downstream runs on it.
+Clean batches are promoted to the curated layer even when others fail: ``announce_curated`` emits
+dei_curated when something was promoted (skipped otherwise). A failing batch goes to quarantine with a
+report that names file, row, column and rule, and ``report_rejections`` fails the run with those problems.
 """
 
 from __future__ import annotations
@@ -23,13 +24,27 @@ from index.assets import CURATED, RAW
     doc_md=__doc__,
 )
 def dei_validate():
-    @task(outlets=[CURATED])
+    @task
     def validate_batches() -> dict:
         from index import pipeline
 
         return pipeline.validate_step()
 
-    validate_batches()
+    @task(outlets=[CURATED])
+    def announce_curated(summary: dict) -> list:
+        from index import pipeline
+
+        return pipeline.announce_curated(summary)
+
+    @task
+    def report_rejections(summary: dict) -> dict:
+        from index import pipeline
+
+        return pipeline.report_step("validation", summary)
+
+    summary = validate_batches()
+    announce_curated(summary)
+    report_rejections(summary)
 
 
 dei_validate()

@@ -16,14 +16,23 @@
     dei report --out DIR        the offline monitoring site of the current release
     dei audit                   the statistical audit (published with every release as audit.parquet)
     dei expectations build      rewrite expectations/ from the framework
+
+Exit codes: 0 done; 1 done, but files were rejected (quarantined); 2 a clear error (framework, weights,
+method, submission, disk); 3 an unexpected error (one line; the traceback goes to a log file, or is shown
+with DEI_DEBUG=1); 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import shutil
 import sys
+import tempfile
+import traceback
+from datetime import datetime, timezone
 from pathlib import Path
 
 from index.config import settings
@@ -43,18 +52,30 @@ def cmd_samples(args) -> int:
     return 0
 
 
+def _stage_exit(stage: str, summary: dict) -> int:
+    """Exit 1 (with the problems on stderr) when the step rejected files; the good ones went through."""
+    from index import pipeline
+
+    if not summary.get("rejected"):
+        return 0
+    print("\n".join(pipeline.stage_lines(stage, summary)), file=sys.stderr)
+    return 1
+
+
 def cmd_ingest(args) -> int:
     from index import pipeline
 
-    _print_json(pipeline.ingest_step())
-    return 0
+    summary = pipeline.ingest_step()
+    _print_json(summary)
+    return _stage_exit("ingest", summary)
 
 
 def cmd_validate(args) -> int:
     from index import pipeline
 
-    _print_json(pipeline.validate_step())
-    return 0
+    summary = pipeline.validate_step()
+    _print_json(summary)
+    return _stage_exit("validation", summary)
 
 
 def cmd_expectations(args) -> int:
@@ -134,11 +155,18 @@ def _show_release(path: Path, release: dict | None = None) -> None:
 
 
 def cmd_run(args) -> int:
+    """The whole chain; files rejected on the way do not stop it, but make the exit code 1."""
     from index import pipeline
 
-    release = pipeline.run_all(weights=args.weights, method=args.method)
+    report = pipeline.RunReport()
+    try:
+        release = pipeline.run_all(weights=args.weights, method=args.method, report=report)
+    except BaseException:
+        print("\n".join(report.lines()))  # what happened before the failure; main() explains the failure
+        raise
     _show_release(Path(release["path"]), release)
-    return 0
+    print("\n".join(report.lines()))
+    return 1 if report.rejected else 0
 
 
 def cmd_ranking(args) -> int:
@@ -277,13 +305,68 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _release_id() -> str | None:
+    try:
+        from index.publish import current_release_id
+
+        return current_release_id(settings())
+    except Exception:  # only used to word an error message
+        return None
+
+
+def _published_note(before: str | None) -> str:
+    after = _release_id()
+    if after != before:
+        return f"release {after} was published before the error"
+    return f"nothing was published (latest is still {before})" if before else "nothing was published"
+
+
+def _os_error_message(exc: OSError) -> str:
+    where = f" {exc.filename}" if exc.filename else ""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return f"the disk is full: cannot write{where}: {reason}"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"not allowed to write or read{where}: {reason}"
+    return f"cannot read or write{where}: {reason}"
+
+
+def _save_traceback(command: str) -> Path | None:
+    """The full traceback in a file of its own, so the user sees one line and support sees everything."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = Path(tempfile.gettempdir()) / f"dei-{command}-{stamp}-{os.getpid()}.log"
+    try:
+        path.write_text(traceback.format_exc(), encoding="utf-8")
+    except OSError:
+        return None
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Exit codes: 0 done, 1 done but files were rejected, 2 a clear error (config, submission, disk),
+    3 an unexpected error (one line here; the traceback in a log file, or shown with DEI_DEBUG=1), 130 Ctrl-C."""
     args = build_parser().parse_args(argv)
+    before = _release_id()
     try:
         return args.func(args)
     except (ConfigError, SubmissionError) as exc:
         print(f"dei {args.command}: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"dei {args.command}: {_os_error_message(exc)}; {_published_note(before)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"dei {args.command}: interrupted; {_published_note(before)}", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("DEI_DEBUG") == "1":
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        saved = _save_traceback(args.command)
+        where = f"full traceback in {saved}" if saved else "rerun with DEI_DEBUG=1 to see the traceback"
+        print(f"dei {args.command}: unexpected error: {type(exc).__name__}: {first}; {_published_note(before)}; "
+              f"{where}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -38,5 +38,14 @@ class SubmissionError(Exception):
         super().__init__(f"{len(self.problems)} problem(s):\n{shown}{more}")
 
 
+class FilesRejected(Exception):
+    """Files of a run were quarantined. Raised by the reporting task only, after the good files were promoted,
+    so the run is visibly failed while the accepted figures still flow on. ``summary`` is the step's summary."""
+
+    def __init__(self, message: str, summary: dict | None = None):
+        self.summary = summary or {}
+        super().__init__(message)
+
+
 class ConfigError(Exception):
     """A framework, weight scheme or method spec is unusable; the run stops before computing."""

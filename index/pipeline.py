@@ -1,10 +1,25 @@
-"""The four pipeline steps as plain functions. The Airflow tasks and the ``dei`` CLI both call these."""
+"""The pipeline steps as plain functions. The Airflow tasks and the ``dei`` CLI both call these.
+
+A drop with bad files still moves on: ingest and validation promote the good files and return a summary
+(never raising for a rejected file); ``announce_*`` succeed only when something new is there (so the task's
+outlet emits its Asset event), and ``report_step`` fails when files were rejected, so the run shows up
+failed with the problems in its log while the accepted figures flow on to a release.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from index.config import Settings, settings as current_settings
+
+log = logging.getLogger("index.pipeline")
+
+# When set (index.run_pipeline sets it for `make run`), report_step also writes <dir>/<stage>.json.
+RUN_REPORT_ENV = "DEI_RUN_REPORT_DIR"
 
 
 class NothingNew(Exception):
@@ -17,6 +32,12 @@ def _framework(cfg: Settings):
     return load_framework(cfg.framework_file)
 
 
+def _skip(message: str):
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    raise AirflowSkipException(message)
+
+
 def pending_raw_batches(cfg: Settings) -> list[str]:
     """Raw batches (by sha256 prefix) neither promoted to curated nor quarantined yet."""
     raw = {p.stem for p in cfg.raw.glob("year=*/*.parquet")}
@@ -26,32 +47,69 @@ def pending_raw_batches(cfg: Settings) -> list[str]:
 
 
 def ingest_step(skip_if_nothing_new: bool = False, cfg: Settings | None = None) -> dict:
-    """Landing -> raw. Bad files are quarantined and reported; good files in the same run still land."""
+    """Landing -> raw. Good files land, bad ones are quarantined, unfinished ones wait; see the summary's
+    ``rejected``. With ``skip_if_nothing_new``, a run with nothing new and nothing rejected is skipped."""
     from index import ingest
-    from index.errors import SubmissionError
 
     cfg = cfg or current_settings()
-    outcome = ingest.ingest_landing(cfg, _framework(cfg))
-    summary = outcome.summary()
-    if outcome.quarantined:
-        problems = [p for q in outcome.quarantined for p in q.problems]
-        raise SubmissionError(problems)
-    if skip_if_nothing_new and not outcome.new_batches and not pending_raw_batches(cfg):
-        from airflow.sdk.exceptions import AirflowSkipException
-
-        raise AirflowSkipException("no new landing file and no raw batch waiting for validation")
+    summary = ingest.ingest_landing(cfg, _framework(cfg)).summary()
+    for line in stage_lines("ingest", summary):
+        log.info("%s", line)
+    if skip_if_nothing_new and not summary["new"] and not summary["rejected"] and not pending_raw_batches(cfg):
+        _skip("no new landing file and no raw batch waiting for validation")
     return summary
 
 
+def announce_raw(summary: dict, cfg: Settings | None = None) -> list[str]:
+    """Succeed (the task's outlet then emits dei_raw) only when a raw batch waits for validation."""
+    cfg = cfg or current_settings()
+    if summary.get("new") or pending_raw_batches(cfg):
+        return list(summary.get("new") or [])
+    _skip("nothing new landed: no dei_raw event")
+
+
 def validate_step(cfg: Settings | None = None) -> dict:
-    """Raw -> curated through the Great Expectations suite; failures go to quarantine and fail the step."""
+    """Raw -> curated through the Great Expectations suite; failing batches go to quarantine (see
+    the summary's ``rejected``), clean ones are promoted all the same."""
     from index import validate
     from index.leagues import league_codes
 
     cfg = cfg or current_settings()
-    outcome = validate.validate_pending(cfg, _framework(cfg), league_codes())
-    validate.raise_if_failed(outcome)
-    return outcome.summary()
+    summary = validate.validate_pending(cfg, _framework(cfg), league_codes()).summary()
+    for line in stage_lines("validation", summary):
+        log.info("%s", line)
+    return summary
+
+
+def announce_curated(summary: dict) -> list[str]:
+    """Succeed (the task's outlet then emits dei_curated) only when a batch was promoted."""
+    if summary.get("promoted"):
+        return list(summary["promoted"])
+    _skip("nothing was promoted to curated: no dei_curated event")
+
+
+def report_step(stage: str, summary: dict) -> dict:
+    """Log the stage's summary; raise FilesRejected when it rejected any file (the reporting task fails)."""
+    from index.errors import FilesRejected
+
+    lines = stage_lines(stage, summary)
+    for line in lines:
+        log.info("%s", line)
+    _save_run_report(stage, summary)
+    if summary.get("rejected"):
+        raise FilesRejected("\n".join(lines), summary)
+    return summary
+
+
+def _save_run_report(stage: str, summary: dict) -> None:
+    folder = os.environ.get(RUN_REPORT_ENV)
+    if not folder:
+        return
+    path = Path(folder) / f"{stage}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def compute_step(weights: str | None = None, method: str | None = None, cfg: Settings | None = None) -> str:
@@ -68,9 +126,115 @@ def publish_step(staged: str, triggered_by: str = "cli", cfg: Settings | None = 
     return publish(Path(staged), triggered_by=triggered_by, cfg=cfg or current_settings())
 
 
-def run_all(cfg: Settings | None = None, weights: str | None = None, method: str | None = None) -> dict:
-    """The whole chain in-process, without Airflow (the DAGs run the same steps)."""
+@dataclass
+class RunReport:
+    """What one whole run did, filled step by step (so it is there even when a later step fails)."""
+
+    ingest: dict | None = None
+    validation: dict | None = None
+    release: dict | None = None
+
+    @property
+    def rejected(self) -> int:
+        return sum(int((s or {}).get("rejected") or 0) for s in (self.ingest, self.validation))
+
+    def lines(self) -> list[str]:
+        return run_summary_lines(self.ingest, self.validation, self.release)
+
+
+def run_all(cfg: Settings | None = None, weights: str | None = None, method: str | None = None,
+            report: RunReport | None = None) -> dict:
+    """The whole chain in-process, without Airflow (the DAGs run the same steps). Returns the release.
+
+    Rejected files do not stop it: the release is computed from what was accepted; ``report`` (when given)
+    holds each step's summary, and ``report.rejected`` says whether anything was rejected."""
     cfg = cfg or current_settings()
-    ingest_step(cfg=cfg)
-    validate_step(cfg=cfg)
-    return publish_step(compute_step(weights, method, cfg=cfg), triggered_by="cli", cfg=cfg)
+    report = report if report is not None else RunReport()
+    report.ingest = ingest_step(cfg=cfg)
+    report.validation = validate_step(cfg=cfg)
+    report.release = publish_step(compute_step(weights, method, cfg=cfg), triggered_by="cli", cfg=cfg)
+    return report.release
+
+
+# --------------------------------------------------------------------------------------------------
+# Summaries for people (task logs, `dei run`, `make run`)
+# --------------------------------------------------------------------------------------------------
+
+def _quarantine_lines(entry: dict) -> list[str]:
+    folder = entry.get("folder")
+    where = f"{folder}/ (problems.txt, problems.json)" if folder else "nowhere: it could not be moved"
+    lines = [f"    {entry['file']}: {entry['problems']} problem(s) found by {entry.get('stage', '?')}; "
+             f"landing file {entry.get('landing_file', '?')}; report in {where}"]
+    lines += [f"      - {p}" for p in entry.get("first", [])]
+    more = int(entry["problems"]) - len(entry.get("first", []))
+    if more > 0:
+        lines.append(f"      ... and {more} more in problems.txt")
+    return lines
+
+
+def stage_lines(stage: str, summary: dict) -> list[str]:
+    """A stage's summary as lines: what was accepted, rejected (with where and why), waiting, noted."""
+    accepted = summary.get("new") if stage == "ingest" else summary.get("promoted")
+    verb = "ingested into raw" if stage == "ingest" else "promoted to curated"
+    lines = [f"{stage}: {len(accepted or [])} file(s) {verb}" + (f": {', '.join(accepted)}" if accepted else "")]
+    if summary.get("skipped"):
+        lines.append(f"{stage}: {len(summary['skipped'])} file(s) already seen earlier, skipped")
+    for note in summary.get("notes") or []:
+        lines.append(f"{stage}: note: {note['note']}")
+    rejected = summary.get("quarantined") or []
+    if rejected:
+        lines.append(f"{stage}: {len(rejected)} file(s) REJECTED and quarantined; fix them and drop them into "
+                     "landing/ again:")
+        for entry in rejected:
+            lines += _quarantine_lines(entry)
+    waiting = summary.get("waiting") or []
+    if waiting:
+        lines.append(f"{stage}: {len(waiting)} file(s) waiting, left in landing/ for the next run:")
+        lines += [f"    {w['file']}: {w['reason']}" for w in waiting]
+    return lines
+
+
+def _names(names: list[str], shown: int = 5) -> str:
+    if not names:
+        return "nothing new"
+    more = f", ... and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
+def run_summary_lines(ingest: dict | None, validation: dict | None, release: dict | None) -> list[str]:
+    """The end-of-run summary of `dei run` and `make run`: ingested, quarantined, waiting, release."""
+    lines = ["", "Summary of this run:"]
+    if ingest is None:
+        lines.append("  ingest did not run")
+    else:
+        new = ingest.get("new") or []
+        lines.append(f"  ingested ({len(new)}): {_names(new)}")
+        if ingest.get("skipped"):
+            lines.append(f"  already ingested earlier, skipped: {len(ingest['skipped'])} file(s)")
+        for note in ingest.get("notes") or []:
+            lines.append(f"  note: {note['note']}")
+    if validation is None:
+        lines.append("  validation did not run")
+    else:
+        promoted = validation.get("promoted") or []
+        lines.append(f"  validated and promoted ({len(promoted)}): {_names(promoted)}")
+    rejected = [*((ingest or {}).get("quarantined") or []), *((validation or {}).get("quarantined") or [])]
+    if rejected:
+        lines.append(f"  QUARANTINED ({len(rejected)}), fix and drop into landing/ again:")
+        lines += [line for entry in rejected for line in _quarantine_lines(entry)]
+    else:
+        lines.append("  quarantined: none")
+    waiting = (ingest or {}).get("waiting") or []
+    if waiting:
+        lines.append(f"  waiting in landing/ for the next run ({len(waiting)}):")
+        lines += [f"    {w['file']}: {w['reason']}" for w in waiting]
+    if release:
+        state = "new" if release.get("created") else "unchanged: same inputs"
+        lines.append(f"  release {release['id']} ({state}): {release['path']}")
+    else:
+        lines.append("  no release was published; the last release is unchanged")
+    if rejected:
+        lines.append(f"{len(rejected)} file(s) were rejected: the run counts as failed (exit code 1) until they "
+                     "are fixed and submitted again.")
+    return lines
+

@@ -400,8 +400,17 @@ class BatchResult:
     source_file: str
     raw_files: list[Path]  # relative to the raw root, e.g. year=2023/<sha16>.parquet
     problems: list[SubmissionProblem] = field(default_factory=list)
-    landing_file: Path | None = None  # quarantined batches: where the landing file was moved to
+    landing_file: Path | None = None  # quarantined batches: where the landing file is now (in quarantine)
     quarantine_dir: Path | None = None
+    landing_status: str | None = None  # 'moved' | 'already in quarantine' | 'not found in landing'
+
+    def summary(self) -> dict:
+        status = {"moved": "moved to quarantine", "already in quarantine": "already in quarantine",
+                  "not found in landing": "not found in landing (moved or deleted earlier); only its raw batch "
+                                          "was quarantined"}.get(self.landing_status or "", self.landing_status)
+        return {"file": self.source_file, "stage": "validation",
+                "folder": str(self.quarantine_dir) if self.quarantine_dir else None, "landing_file": status,
+                "problems": len(self.problems), "first": [str(p) for p in self.problems[:SHOWN_PER_FILE]]}
 
 
 @dataclass
@@ -414,9 +423,11 @@ class ValidationOutcome:
         return not self.quarantined
 
     def summary(self) -> dict:
+        """JSON-ready: promoted files, and each quarantined one with its folder and first problems."""
         return {
             "promoted": [b.source_file for b in self.promoted],
-            "quarantined": {b.source_file: len(b.problems) for b in self.quarantined},
+            "quarantined": [b.summary() for b in self.quarantined],
+            "rejected": len(self.quarantined),
         }
 
 
@@ -429,7 +440,13 @@ class ValidationFailed(SubmissionError):
         lines = [f"validation quarantined {len(outcome.quarantined)} landing file(s); fix and submit again:"]
         for batch in outcome.quarantined:
             where = f"quarantine/{batch.sha16}/"
-            lines.append(f"  {batch.source_file} ({len(batch.problems)} problem(s), moved to {where}):")
+            if batch.landing_status == "moved":
+                state = f"moved to {where}"
+            elif batch.landing_status == "already in quarantine":
+                state = f"already in {where}"
+            else:  # never claim a move that did not happen
+                state = f"landing file not found in landing/, report in {where}"
+            lines.append(f"  {batch.source_file} ({len(batch.problems)} problem(s), {state}):")
             for problem in batch.problems[:SHOWN_PER_FILE]:
                 lines.append(f"    - {problem}")
             if len(batch.problems) > SHOWN_PER_FILE:
@@ -506,34 +523,29 @@ def _sha256(path: Path) -> str:
 
 
 def _find_landing(settings: "Settings", names: list[str], sha256: str | None, sha16: str) -> Path | None:
-    landing = Path(settings.landing)
-    if not landing.is_dir():
-        return None
-    candidates = [p for name in names for p in landing.rglob(name) if p.is_file()] if names else []
-    for path in candidates:
-        digest = _sha256(path)
-        if (sha256 and digest == sha256) or (not sha256 and digest.startswith(sha16)):
-            return path
-    return None
+    """The landing file of a batch: by exact name, then by sha256; never a glob pattern, never a link."""
+    from index.landing import find_file
+
+    return find_file(Path(settings.landing), names, sha256, sha16)
 
 
 def _quarantine(settings: "Settings", batch: BatchResult, frame: "pd.DataFrame") -> None:
+    from index.landing import write_problem_report
+
     target = Path(settings.quarantine) / batch.sha16
-    target.mkdir(parents=True, exist_ok=True)
-    # The report first: a crash after this leaves the raw files pending, and the next run redoes it.
-    _write_atomic(target / "problems.json",
-                  json.dumps([p.to_dict() for p in batch.problems], ensure_ascii=False, indent=2) + "\n")
-    _write_atomic(target / "problems.txt", "".join(f"{p}\n" for p in batch.problems))
     names = sorted({str(v) for v in frame["source_file"].dropna().unique()}) if "source_file" in frame else []
+    # The report first: a crash after this leaves the raw files pending, and the next run redoes it.
+    write_problem_report(target, batch.problems, file=batch.source_file, stage="validation")
     shas = sorted({str(v) for v in frame["sha256"].dropna().unique()}) if "sha256" in frame else []
     landing = _find_landing(settings, names, shas[0] if len(shas) == 1 else None, batch.sha16)
     if landing is not None:
         destination = target / landing.name
         shutil.move(str(landing), str(destination))
-        batch.landing_file = destination
+        batch.landing_file, batch.landing_status = destination, "moved"
     else:
         already = [target / n for n in names if (target / n).is_file()]
         batch.landing_file = already[0] if already else None
+        batch.landing_status = "already in quarantine" if already else "not found in landing"
     for rel in batch.raw_files:
         destination = target / "raw" / rel
         destination.parent.mkdir(parents=True, exist_ok=True)
@@ -565,11 +577,10 @@ def validate_pending(settings: "Settings", framework: "pd.DataFrame", league_cod
     found = _validate_rows(combined, suite, batch_name="pending raw batches", runner=GxRunner(),
                            max_rows=MAX_ROWS_PER_RULE * len(frames))
     by_batch: dict[str, list[SubmissionProblem]] = {sha16: [] for sha16 in frames}
-    for index, problem in found:
+    for index, problem in found:  # already bounded per rule; the report bounds what is written
         owners = [combined.at[index, "_batch"]] if index is not None else list(frames)
         for sha16 in owners:
-            if len(by_batch[sha16]) < MAX_ROWS_PER_RULE * 20:
-                by_batch[sha16].append(problem)
+            by_batch[sha16].append(problem)
     for sha16, files in sorted(pending.items()):
         frame = frames[sha16]
         source_file = _batch_file(frame, f"{sha16} (raw batch)")

@@ -49,8 +49,9 @@ def test_merged_header_xlsx_with_title_and_footnotes(framework):
     assert set(first["source_row"]) == {4}
     assert first.loc["mobile_users", "source_column"] == "移动电话用户（万户）"
     assert first.loc["gdp", "source_column"] == "地区生产总值（亿元）"
-    # the department is the one of the file's indicators, also on the denominator rows it carries
-    assert set(df["department"]) == {"测试通信管理局"}
+    # neither the file name nor the title names a department: nobody's copy, and a note says so
+    assert df["department"].isna().all()
+    assert [(n.rule, n.sheet) for n in df.attrs["notes"]] == [("department_unknown", None)]
     assert str(df["league_code"].dtype) == "int32" and str(df["source_row"].dtype) == "int32"
 
 
@@ -82,8 +83,8 @@ def test_utf8_bom_csv_year_from_file_name(framework):
         (150900, "fiveg_rate"): 22.25, (150900, "compute"): 1500.5,
     }
     assert set(df["source_column"]) == {"5G用户普及率(%)", "智能算力(PFlop/s)"}  # no BOM in the header
-    # two departments' indicators in one file: each row keeps its own department
-    assert dict(zip(df["indicator_id"], df["department"])) == {"fiveg_rate": "测试通信管理局", "compute": "测试数据局"}
+    # two departments' indicators and no sender named: no row claims an owner's department
+    assert df["department"].isna().all()
 
 
 def test_aliases_short_names_and_codes(framework):
@@ -181,15 +182,25 @@ def test_no_year(tmp_path, framework):
     assert [(p.file, p.row, p.column, p.rule) for p in problems] == [("submission.csv", None, None, "no_year")]
 
 
-def test_year_column_wins(tmp_path, framework):
-    path = _write(tmp_path, "2023_years.csv", "年份,盟市,5G用户普及率（%）\n2021,呼和浩特市,40\n2022年,呼和浩特市,45\n")
+def test_year_column_gives_each_row_its_year(tmp_path, framework):
+    path = _write(tmp_path, "years.csv", "年份,盟市,5G用户普及率（%）\n2021,呼和浩特市,40\n2022年,呼和浩特市,45\n")
     df = parse_file(path, framework)
     assert dict(zip(df["year"], df["value"])) == {2021: 40.0, 2022: 45.0}
 
 
-def test_title_year_before_file_name(tmp_path, framework):
+def test_year_column_must_agree_with_file_name(tmp_path, framework):
+    path = _write(tmp_path, "2023_years.csv", "年份,盟市,5G用户普及率（%）\n2021,呼和浩特市,40\n2023年,包头市,45\n")
+    problems = problems_of(path, framework)
+    assert [(p.row, p.column, p.rule) for p in problems] == [(2, "年份", "year_conflict")]
+    assert "2021" in problems[0].message and "the file name says 2023" in problems[0].message
+
+
+def test_title_year_must_agree_with_file_name(tmp_path, framework):
     path = _write(tmp_path, "2024_x.csv", "2023年报表,\n盟市,5G用户普及率（%）\n包头,50\n")
-    assert set(parse_file(path, framework)["year"]) == {2023}
+    problems = problems_of(path, framework)
+    assert [(p.row, p.column, p.rule) for p in problems] == [(None, None, "year_conflict")]
+    assert problems[0].message == ("the reporting year differs: the file name says 2024; the title (row 1) says "
+                                   "2023; make them agree")
 
 
 def test_no_header(tmp_path, framework):

@@ -14,7 +14,6 @@ import pytest
 
 from index import pipeline, publish
 from index.config import settings
-from index.validate import ValidationFailed
 
 REQUIRED_DIMENSIONS = {
     "digital_infrastructure", "digital_industrialisation", "industrial_digitalisation",
@@ -104,23 +103,33 @@ def test_rerun_on_the_same_inputs_gives_the_same_release(published):
     assert again["created"] is False
 
 
-def test_failed_validation_quarantines_the_file_and_leaves_latest_unchanged(published):
+def test_failed_validation_quarantines_the_file_and_leaves_latest_unchanged(published, monkeypatch):
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from index.errors import FilesRejected
+
+    monkeypatch.setenv("DEI_LANDING_SETTLE_SECONDS", "0")
     cfg, release = published
     before = {p.name: p.read_bytes() for p in (cfg.published / "latest").iterdir()}
     bad = cfg.landing / "2024_内蒙古通信管理局_补充数据.csv"
     bad.write_text(BAD_FILE, encoding="utf-8")
-    pipeline.ingest_step(cfg=cfg)
-    with pytest.raises(ValidationFailed) as err:
-        pipeline.validate_step(cfg=cfg)
+    assert pipeline.ingest_step(cfg=cfg)["new"] == [bad.name]
+    summary = pipeline.validate_step(cfg=cfg)  # does not raise: good batches would be promoted
+    assert summary["promoted"] == [] and summary["rejected"] == 1
+    with pytest.raises(AirflowSkipException):  # nothing promoted: no dei_curated event
+        pipeline.announce_curated(summary)
+    with pytest.raises(FilesRejected) as err:  # the reporting task fails, with the problems
+        pipeline.report_step("validation", summary)
     message = str(err.value)
     assert bad.name in message and "row 4" in message and "5G用户普及率（%）" in message
     assert publish.current_release_id(cfg) == release["id"]
     assert {p.name: p.read_bytes() for p in (cfg.published / "latest").iterdir()} == before
     quarantined = list(cfg.quarantine.glob(f"*/{bad.name}"))
     assert len(quarantined) == 1 and not bad.exists()
-    problems = json.loads((quarantined[0].parent / "problems.json").read_text(encoding="utf-8"))
-    assert problems[0]["row"] == 4 and problems[0]["column"] == "5G用户普及率（%）"
-    assert "range" in problems[0]["rule"]
+    assert summary["quarantined"][0]["folder"] == str(quarantined[0].parent)
+    report = json.loads((quarantined[0].parent / "problems.json").read_text(encoding="utf-8"))
+    assert report["problems"][0]["row"] == 4 and report["problems"][0]["column"] == "5G用户普及率（%）"
+    assert "range" in report["problems"][0]["rule"]
 
 
 def test_compute_with_another_scheme_prints_rank_moves_and_leaves_latest(published, capsys):
@@ -164,3 +173,43 @@ def test_dei_audit_prints_flags_with_chinese_names(published, capsys):
     assert cli.main(["audit"]) == 0
     out = capsys.readouterr().out
     assert "Flags" in out and "数字普惠金融使用深度" in out
+
+
+# SYNTHETIC drop of three files: a good correction, one rejected by validation, one rejected by ingest.
+GOOD_FILE = "2024年各盟市通信业更正数据（示例数据（合成））\n盟市,5G用户普及率（%）\n呼和浩特市,77.7\n"
+INGEST_BAD_FILE = "2024年电子商务补充数据（示例数据（合成））\n盟市,5G用户普及率（%）\n北京市,50\n"
+
+
+def fiveg_hohhot_2024(release_dir) -> list:
+    return duckdb.sql(
+        f"""select raw_value from read_parquet('{release_dir}/indicator_values.parquet')
+            where league_code = 150100 and year = 2024 and indicator_id = 'fiveg_user_penetration'"""
+    ).fetchall()
+
+
+def test_dei_run_publishes_the_good_files_of_a_drop_and_fails_for_the_bad_ones(published, monkeypatch, capsys):
+    from index import cli
+
+    monkeypatch.setenv("DEI_LANDING_SETTLE_SECONDS", "0")
+    cfg, release = published
+    (cfg.landing / "2024_内蒙古通信管理局_更正数据.csv").write_text(GOOD_FILE, encoding="utf-8")
+    # not the bytes of BAD_FILE: those are known as quarantined already and would be skipped
+    (cfg.landing / "2024_内蒙古通信管理局_补充数据2.csv").write_text(BAD_FILE.replace("250", "260"), encoding="utf-8")
+    (cfg.landing / "2024_自治区商务厅_补充数据.csv").write_text(INGEST_BAD_FILE, encoding="utf-8")
+    (cfg.landing / "2024_自治区统计局_补充.csv.part").write_text("盟市,", encoding="utf-8")
+    assert cli.main(["run"]) == 1  # rejected files keep the run failed ...
+    out = capsys.readouterr().out
+    latest = publish.current_release_dir(cfg)
+    assert latest.name != release["id"]  # ... but the good file reached a new release
+    assert fiveg_hohhot_2024(latest) == [(77.7,)]
+    for name in ("2024_内蒙古通信管理局_补充数据2.csv", "2024_自治区商务厅_补充数据.csv"):
+        assert len(list(cfg.quarantine.glob(f"*/{name}"))) == 1 and not (cfg.landing / name).exists()
+        assert name in out
+    assert (cfg.landing / "2024_自治区统计局_补充.csv.part").exists()
+    summary = out[out.index("Summary of this run:"):]
+    assert "ingested (2): " in summary and "validated and promoted (1): 2024_内蒙古通信管理局_更正数据.csv" in summary
+    assert "QUARANTINED (2)" in summary and "row 4, column 5G用户普及率（%）" in summary
+    assert "unknown_league" in summary and "problems.txt" in summary
+    assert "2024_自治区统计局_补充.csv.part: a temporary or partial file (.part)" in summary
+    assert f"release {latest.name} (new)" in summary
+    assert "2 file(s) were rejected" in summary

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -16,7 +17,7 @@ import pandas as pd
 import pytest
 
 from index.config import REPO_ROOT, Settings
-from index.errors import ConfigError, SubmissionError
+from index.errors import ConfigError, SubmissionError, SubmissionProblem
 from index.validate import (
     MAX_ROWS_PER_RULE,
     RAW_COLUMNS,
@@ -374,12 +375,23 @@ def test_validate_pending_promotes_clean_and_quarantines_bad(tmp_path, framework
     assert (s.landing / good_name).exists() and (s.landing / "synthetic_other.csv").exists()
     assert not any(p.exists() for p in bad_paths)
     assert (qdir / "raw" / "year=2023" / f"{bad_sha[:16]}.parquet").is_file()
-    problems = json.loads((qdir / "problems.json").read_text(encoding="utf-8"))
+    report = json.loads((qdir / "problems.json").read_text(encoding="utf-8"))
+    problems = report["problems"]
     assert problems == [{"file": bad_name, "sheet": SHEET, "row": 7, "column": FIVE_G, "rule": RANGE_RULE,
                          "message": problems[0]["message"]}]
-    assert (qdir / "problems.txt").read_text(encoding="utf-8").startswith(f"{bad_name} sheet {SHEET} row 7")
+    assert (report["file"], report["stage"], report["total"], report["truncated"]) == (
+        bad_name, "validation", 1, False)
+    assert report["by_rule"] == [{"rule": RANGE_RULE, "column": FIVE_G, "count": 1}]
+    text = (qdir / "problems.txt").read_text(encoding="utf-8")
+    assert text.startswith(f"{bad_name}: rejected by validation, 1 problem(s).")
+    assert f"\n{bad_name} sheet {SHEET} row 7" in text
     assert outcome.quarantined[0].problems[0].row == 7
     assert outcome.quarantined[0].landing_file == qdir / bad_name
+    assert outcome.summary() == {
+        "promoted": [good_name], "rejected": 1,
+        "quarantined": [{"file": bad_name, "stage": "validation", "folder": str(qdir),
+                         "landing_file": "moved to quarantine", "problems": 1, "first": [str(outcome.quarantined[0].problems[0])]}],
+    }
 
     with pytest.raises(ValidationFailed) as err:
         raise_if_failed(outcome)
@@ -387,6 +399,7 @@ def test_validate_pending_promotes_clean_and_quarantines_bad(tmp_path, framework
     message = str(err.value)
     assert bad_name in message and "row 7" in message and FIVE_G in message and RANGE_RULE in message
     assert good_name not in message
+    assert f"moved to quarantine/{bad_sha[:16]}/" in message
 
     # A second run finds nothing new: the good batch is curated, the bad one gone from raw.
     again = validate_pending(s, framework, LEAGUES)
@@ -440,3 +453,82 @@ def test_committed_suite_matches_the_real_framework():
     cfg = settings()
     check_suite_current(load_suite(suite_path(cfg)), load_framework(cfg.framework_file),
                         read_league_codes(cfg.reference / "leagues.csv"))
+
+
+def bad_batch(s: Settings, name: str, content: bytes) -> str:
+    """Land a SYNTHETIC file and write its raw batch with one league code outside Inner Mongolia."""
+    sha = land(s, name, content)
+    df = synthetic_batch(file=name, sha256=sha)
+    df.loc[0, "league_code"] = 110000
+    write_raw(s, df, sha)
+    return sha
+
+
+def test_a_landing_file_with_glob_characters_in_its_name_is_found_and_moved(tmp_path, framework, suite):
+    s = make_settings(tmp_path)
+    name = "2024_bad[1].csv"  # as a glob pattern, [1] matches only "2024_bad1.csv"
+    sha = bad_batch(s, name, b"synthetic bad submission [1]")
+    land(s, "2024_bad1.csv", b"another synthetic file")
+    outcome = validate_pending(s, framework, LEAGUES, suite=suite)
+    [batch] = outcome.quarantined
+    assert batch.landing_status == "moved"
+    assert not (s.landing / name).exists()
+    assert (s.quarantine / sha[:16] / name).read_bytes() == b"synthetic bad submission [1]"
+    assert (s.landing / "2024_bad1.csv").read_bytes() == b"another synthetic file"
+    assert f"moved to quarantine/{sha[:16]}/" in str(ValidationFailed(outcome))
+
+
+def test_a_renamed_landing_file_is_found_by_its_sha256(tmp_path, framework, suite):
+    s = make_settings(tmp_path)
+    sha = bad_batch(s, "synthetic_bad.csv", b"synthetic bad, renamed later")
+    os.replace(s.landing / "synthetic_bad.csv", s.landing / "synthetic_bad_renamed.csv")
+    [batch] = validate_pending(s, framework, LEAGUES, suite=suite).quarantined
+    assert batch.landing_status == "moved"
+    assert (s.quarantine / sha[:16] / "synthetic_bad_renamed.csv").is_file()
+
+
+def test_a_missing_landing_file_is_never_claimed_moved(tmp_path, framework, suite):
+    s = make_settings(tmp_path)
+    sha = bad_batch(s, "synthetic_gone.csv", b"synthetic bad, deleted from landing")
+    (s.landing / "synthetic_gone.csv").unlink()
+    (s.landing / "synthetic_gone.csv").write_bytes(b"a different, newer file with the same name")
+    outcome = validate_pending(s, framework, LEAGUES, suite=suite)
+    [batch] = outcome.quarantined
+    assert batch.landing_status == "not found in landing" and batch.landing_file is None
+    assert (s.landing / "synthetic_gone.csv").read_bytes() == b"a different, newer file with the same name"
+    message = str(ValidationFailed(outcome))
+    assert "moved" not in message
+    assert f"landing file not found in landing/, report in quarantine/{sha[:16]}/" in message
+    assert batch.summary()["landing_file"].startswith("not found in landing")
+
+
+def test_a_symlink_in_landing_is_never_taken_for_the_landing_file(tmp_path, framework, suite):
+    s = make_settings(tmp_path)
+    outside = tmp_path / "outside.csv"
+    outside.write_bytes(b"synthetic bad, outside the lake")
+    sha = bad_batch(s, "synthetic_link.csv", outside.read_bytes())
+    (s.landing / "synthetic_link.csv").unlink()
+    (s.landing / "synthetic_link.csv").symlink_to(outside)
+    [batch] = validate_pending(s, framework, LEAGUES, suite=suite).quarantined
+    assert batch.landing_status == "not found in landing"
+    assert outside.read_bytes() == b"synthetic bad, outside the lake"
+
+
+def test_validation_quarantine_writes_the_same_bounded_report(tmp_path):
+    from index.validate import BatchResult, _quarantine
+
+    s = make_settings(tmp_path)
+    sha = land(s, "synthetic_many.csv", b"synthetic file with many problems")
+    problems = [SubmissionProblem("synthetic_many.csv", SHEET, 3 + i, FIVE_G, RANGE_RULE, f"found {i}")
+                for i in range(5000)]
+    batch = BatchResult(sha16=sha[:16], source_file="synthetic_many.csv", raw_files=[], problems=problems)
+    _quarantine(s, batch, pd.DataFrame({"source_file": ["synthetic_many.csv"], "sha256": [sha]}))
+    qdir = s.quarantine / sha[:16]
+    report = json.loads((qdir / "problems.json").read_text(encoding="utf-8"))
+    assert (report["total"], report["shown"], report["truncated"]) == (5000, 200, True)
+    assert report["by_rule"] == [{"rule": RANGE_RULE, "column": FIVE_G, "count": 5000}]
+    assert [p["message"] for p in report["problems"]] == [f"found {i}" for i in range(200)]
+    text = (qdir / "problems.txt").read_text(encoding="utf-8").splitlines()
+    assert text[-1] == "... and 4,800 more, not listed (counted above)."
+    assert len(text) == 200 + 8
+    assert (qdir / "synthetic_many.csv").read_bytes() == b"synthetic file with many problems"
