@@ -1432,6 +1432,13 @@ def _refuse(entry: Refused, quarantine_root: Path) -> Quarantined:
     return Quarantined(entry.source_file, sha, directory, (problem,))
 
 
+def _delivery_order(path: Path) -> tuple:
+    try:
+        return (path.lstat().st_mtime_ns, path.name)
+    except OSError:  # gone meanwhile: its turn does not matter
+        return (0, path.name)
+
+
 def ingest_landing(settings: "Settings", framework: "pd.DataFrame", now: datetime | None = None,
                    settle: float | None = None) -> IngestOutcome:
     """Ingest every landing file ready to read whose sha256 is not yet in raw, curated or quarantine.
@@ -1448,7 +1455,10 @@ def ingest_landing(settings: "Settings", framework: "pd.DataFrame", now: datetim
         outcome.quarantined.append(_refuse(entry, settings.quarantine))
     seen = seen_sha16(settings)
     landing_root = Path(settings.landing)
-    for path in found.ready:
+    # Oldest delivery first, and each file its own, later ingested_at: when two files of one drop send the
+    # same figure, the one delivered last wins (as a resubmission in a later drop would), never the larger value.
+    ready = sorted(found.ready, key=_delivery_order)
+    for position, path in enumerate(ready):
         rel = path.relative_to(landing_root).as_posix()
         try:
             before = read_state(path)
@@ -1468,7 +1478,8 @@ def ingest_landing(settings: "Settings", framework: "pd.DataFrame", now: datetim
             outcome.skipped.append(Skipped(path.name, sha, seen[sha[:16]]))
             continue
         try:
-            batch = ingest_file(path, framework, settings.raw, sha256=sha, now=now, before=before)
+            batch = ingest_file(path, framework, settings.raw, sha256=sha, now=now + timedelta(microseconds=position),
+                                before=before)
         except StillBeingWritten as exc:
             outcome.waiting.append(Waiting(rel, f"still being written: {exc}; it is read on the next run"))
             continue
