@@ -176,8 +176,11 @@ def cmd_ranking(args) -> int:
     if path is None:
         print("no published release yet: run `make run` or `dei run`", file=sys.stderr)
         return 1
+    if not (path / "index_scores.parquet").is_file():
+        print(f"dei ranking: {path} is not a release directory (no index_scores.parquet)", file=sys.stderr)
+        return 2
     table = ranking.ranking(path, node_id=args.node, year=args.year)
-    _print_ranking(path, table, f"{args.node} {int(table['year'].iloc[0])}")
+    _print_ranking(path, table, f"{table['node_id'].iloc[0]} {int(table['year'].iloc[0])}")
     return 0
 
 

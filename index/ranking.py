@@ -6,20 +6,58 @@ from pathlib import Path
 
 
 def ranking(release_dir: Path, node_id: str = "DEI", year: int | None = None):
-    """One year's ranking of the 盟市 for a node (default: the composite, latest year)."""
+    """One year's ranking of the 盟市 for a node (default: the composite, latest year).
+
+    ``node_id`` may be a node id, its Chinese or its English name; an unknown node or a year the release does not
+    hold is a ConfigError that lists the valid choices."""
     import duckdb
+
+    from index.errors import ConfigError
 
     path = str(Path(release_dir) / "index_scores.parquet")
     con = duckdb.connect()
+    nodes = con.execute(
+        "select distinct node_id, node_name_zh, node_name_en from read_parquet($p) order by node_id", {"p": path}
+    ).fetchall() if _has_names(con, path) else [
+        (n, None, None) for (n,) in con.execute("select distinct node_id from read_parquet($p)", {"p": path}).fetchall()
+    ]
+    node_id = _resolve_node(node_id, nodes)
+    years = [y for (y,) in con.execute(
+        "select distinct year from read_parquet($p) where node_id = $n order by year", {"p": path, "n": node_id}
+    ).fetchall()]
     if year is None:
-        year = con.execute("select max(year) from read_parquet($p) where node_id = $n", {"p": path, "n": node_id}).fetchone()[0]
+        year = years[-1]
+    elif year not in years:
+        raise ConfigError(f"--year {year}: the release holds {years[0]}–{years[-1]} for {node_id}; choose one of {years}")
     return con.execute(
         """
-        select rank, league_code, league_name, year, score, score_change, rank_change
+        select rank, league_code, league_name, year, score, score_change, rank_change, node_id
         from read_parquet($p) where node_id = $n and year = $y order by rank, league_code
         """,
         {"p": path, "n": node_id, "y": year},
     ).df()
+
+
+def _has_names(con, path: str) -> bool:
+    columns = {c for (c,) in con.execute("select column_name from (describe select * from read_parquet($p))",
+                                         {"p": path}).fetchall()}
+    return {"node_name_zh", "node_name_en"} <= columns
+
+
+def _resolve_node(text: str, nodes: list[tuple]) -> str:
+    """A node id, Chinese or English name (case and spaces aside) -> the node id; else a ConfigError listing them."""
+    from index.errors import ConfigError
+
+    def norm(value) -> str:
+        return "".join(str(value or "").split()).casefold()
+
+    wanted = norm(text)
+    for node_id, name_zh, name_en in nodes:
+        if wanted in (norm(node_id), norm(name_zh), norm(name_en)):
+            return node_id
+    choices = ", ".join(f"{n} ({zh})" if zh else n for n, zh, _ in nodes)
+    raise ConfigError(f"--node {text!r} is not an index or dimension of this release; choose one of: {choices}."
+                      " Indicators have no ranking here: see indicator_values.")
 
 
 def synthetic_note(release_dir: Path) -> str | None:
