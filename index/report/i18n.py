@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 LABELS: dict[str, tuple[str, str]] = {
     "site_title": ("数字经济发展指数监测平台", "Digital Economy Development Index Monitor"),
     "site_sub": ("内蒙古自治区 · 12盟市", "Inner Mongolia · 12 leagues and cities"),
@@ -33,9 +35,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "strengths": ("优势指标", "Strengths"),
     "weaknesses": ("短板指标", "Weaknesses"),
     "strengths_note": (
-        "最新年份各指标标准化得分与12盟市均值之差，最高3项与最低3项。",
-        "Latest year: normalised score minus the mean of the 12 leagues; the 3 highest and 3 lowest.",
+        "最新年份各指标标准化得分与12盟市均值之差（差距）。优势指标：高于均值（差距为正）的指标中差距最大的至多3项；"
+        "短板指标：低于均值（差距为负）的指标中差距最大的至多3项。符合条件的不足3项时只列出符合的。",
+        "Latest year: an indicator's normalised score minus the mean of the 12 leagues (the gap). Strengths: up to 3 "
+        "indicators above the mean (positive gap), largest first; weaknesses: up to 3 below the mean (negative gap). "
+        "Fewer are listed when fewer qualify.",
     ),
+    "none_above": ("没有高于12盟市均值的指标。", "No indicator is above the mean of the 12 leagues."),
+    "none_below": ("没有低于12盟市均值的指标。", "No indicator is below the mean of the 12 leagues."),
     "indicator": ("指标", "Indicator"),
     "value": ("数值", "Value"),
     "normalised": ("标准化得分", "Normalised score"),
@@ -125,7 +132,128 @@ LABELS: dict[str, tuple[str, str]] = {
     "no_data": ("无数据", "No data"),
     "imputed": ("插补", "Imputed"),
     "all_leagues": ("全部盟市", "All leagues"),
+    "download": ("下载", "Download"),
+    "beijing_time": ("北京时间", "Beijing time (UTC+8)"),
+    "chinese_original": ("中文原文", "Chinese original"),
+    "color_scale": ("色标", "Colour scale"),
+    "scale_year": ("按当年", "This year"),
+    "scale_pooled": ("全部年份统一", "All years pooled"),
+    "scale_note_year": ("色标按所选年份的最低与最高得分", "Colours span the selected year's lowest to highest score"),
+    "scale_note_pooled": ("色标按2019年以来全部年份的最低与最高得分，可跨年比较颜色",
+                          "Colours span the lowest to highest score of all years, comparable across years"),
+    "targets_counts": ("{on}/{judged} 项按期；{total} 项设有2025年目标，其中 {nj} 项无法判断趋势（上一年数值为零或负、或缺上年数据，增速无法计算），不计入分母。",
+                       "{on} of {judged} on track; {total} indicators have a 2025 target, {nj} of them cannot be projected "
+                       "(no previous year, or a zero or negative previous value, so no growth rate) and are left out of the denominator."),
+    "targets_col_note": (
+        "目标按期 = 按期指标数 / 可判断趋势的指标数。设有2025年目标的指标中，已达标或可按增速外推的才能判断；"
+        "上一年数值为零或负（增速无法计算）的不计入分母，因此各盟市分母可能不同（带 * 者有指标无法判断）。",
+        "Targets on track = indicators on track / indicators that can be judged. Of the indicators with a 2025 target, "
+        "only those already met or projectable from their growth rate can be judged; those whose previous value is zero "
+        "or negative (no growth rate) are left out, so the denominator can differ between leagues (* marks a league with "
+        "indicators that cannot be judged).",
+    ),
+    "targets_counts_all": ("{on}/{judged} 项按期；{total} 项设有2025年目标，均可判断趋势。",
+                           "{on} of {judged} on track; all {total} indicators with a 2025 target can be judged."),
+    "targets_kpi_sub_all": ("{total} 项有目标，均可判断", "{total} with a target, all judged"),
+    "targets_kpi_sub": ("{total} 项有目标，{nj} 项无法判断", "{total} with a target, {nj} cannot be judged"),
+    "not_judged": ("无法判断", "cannot be judged"),
+    "targets_kpi_judged": ("可判断", "judged"),
+    "method_steps": ("计算步骤", "Calculation steps"),
+    "formula": ("公式", "Formula"),
+    "parameters": ("参数", "Parameters"),
+    "weights_tree": ("权重结构", "Weight tree"),
+    "scheme": ("权重方案", "Weight scheme"),
+    "within_parent": ("在上级中的权重", "Weight within parent"),
+    "audit_summary": ("审核摘要", "Audit summary"),
+    "meaning": ("含义", "What it means"),
+    "checked": ("检查项数", "Checked"),
+    "pooled": ("全部年份", "all years pooled"),
+    "release_workbook": ("下载完整发布数据（XLSX，含全部发布表）", "Download the whole release (XLSX, every published table)"),
+    "region_note_trend": ("自治区", "Region"),
+    "ranking_note": ("各维度得分满分100；按框架顺序排列。", "Dimension scores on a 0–100 scale, in the framework's order."),
+    "no_flag": ("无标记", "none flagged"),
 }
+
+# Units as the framework spells them -> (after a number in Chinese, in English, described in Chinese, in English).
+# A ratio or an index has no unit word: "1.19", not "1.19 比值".
+UNITS: dict[str, tuple[str, str, str, str]] = {
+    "%": ("%", "%", "%（百分比）", "percent (%)"),
+    "比值": ("", "", "比值（无单位）", "ratio (no unit)"),
+    "指数": ("", "", "指数（无单位）", "index (no unit)"),
+    "家/百万人": ("家/百万人", "per million residents", "家/百万人（每百万常住人口企业数）", "firms per million residents"),
+    "家": ("家", "firms", "家（企业数）", "firms"),
+    "元/人": ("元/人", "yuan per resident", "元/人（按常住人口人均）", "yuan per resident"),
+    "亿元": ("亿元", "× 100 million yuan", "亿元", "100 million yuan"),
+    "万元": ("万元", "× 10,000 yuan", "万元", "10,000 yuan"),
+    "万人": ("万人", "× 10,000 persons", "万人", "10,000 persons"),
+    "元/万元GDP": ("元/万元GDP", "yuan per 10,000 yuan of GDP", "元/万元GDP（每万元地区生产总值）", "yuan per 10,000 yuan of GDP"),
+    "PFlop/s": ("PFlop/s", "PFlop/s", "PFlop/s（每秒千万亿次浮点运算）", "PFlop/s (petaflops)"),
+    "PFlop/s/万人": ("PFlop/s/万人", "PFlop/s per 10,000 residents", "PFlop/s/万人（每万常住人口）", "PFlop/s per 10,000 residents"),
+}
+
+
+def unit_forms(unit: str | None) -> dict[str, str]:
+    """Readable forms of a framework unit; an unknown unit is shown as written in both languages."""
+    if not unit:
+        return {"unit_zh": "", "unit_en": "", "unit_long_zh": "", "unit_long_en": ""}
+    zh, en, long_zh, long_en = UNITS.get(unit, (unit, unit, unit, unit))
+    return {"unit_zh": zh, "unit_en": en, "unit_long_zh": long_zh, "unit_long_en": long_en}
+
+
+def with_unit(text: str, short: str) -> str:
+    if not short:
+        return text
+    return f"{text}{short}" if short == "%" else f"{text} {short}"
+
+
+# English rendering of target_note: the notes follow a handful of patterns; anything else is shown as the Chinese
+# original, labelled so. Each rule: (regex matching the whole note, English template).
+_PER = {"每百万人": "per million residents", "人均": "per resident", "每万人": "per 10,000 residents"}
+_NOTE_RULES: list[tuple[re.Pattern, object]] = [
+    (re.compile(r"^达(?P<x>[\d.]+%?)以上$"), lambda m: f"reach {m['x']} or more"),
+    (re.compile(r"^达(?P<x>[\d.]+%?)$"), lambda m: f"reach {m['x']}"),
+    (re.compile(r"^年均增长(?P<x>[\d.]+%)$"), lambda m: f"average annual growth of {m['x']}"),
+    (re.compile(r"^不高于(?P<x>[\d.]+)（工作方案：降至(?P<y>[\d.]+)以下）$"),
+     lambda m: f"no higher than {m['x']} (工作方案 work plan: below {m['y']})"),
+    (re.compile(r"^不高于(?P<x>[\d.]+%?)$"), lambda m: f"no higher than {m['x']}"),
+    (re.compile(r"^工业园区全部建成智慧园区$"), lambda m: "every industrial park built as a smart park"),
+    (re.compile(r"^自治区级目标：(?P<t>.+)；盟市按(?P<per>每百万人|人均|每万人)计，不设目标$"),
+     lambda m: f"region-wide target (自治区级目标, Chinese original: {m['t']}); leagues are measured "
+               f"{_PER[m['per']]}, with no league target"),
+    (re.compile(r"^自治区级目标：(?P<t>.+)；无金额目标$"),
+     lambda m: f"region-wide target (自治区级目标, Chinese original: {m['t']}); no amount target"),
+]
+
+
+def target_note_en(note: str | None) -> tuple[str | None, bool]:
+    """(English text, translated?) for a target note; untranslated notes come back as the Chinese original."""
+    if not note:
+        return None, True
+    for pattern, render in _NOTE_RULES:
+        match = pattern.match(note.strip())
+        if match:
+            return render(match), True
+    return note, False
+
+
+WEIGHT_SCHEMES = {"expert": ("专家赋权", "expert weights"), "equal": ("等权", "equal weights"),
+                  "pca": ("主成分赋权", "PCA weights"), "entropy": ("熵值法赋权", "entropy weights")}
+
+
+def beijing_time(iso: str | None) -> dict[str, str] | None:
+    """An ISO timestamp (UTC or with offset) as Beijing time, UTC+8, minutes precision."""
+    from datetime import datetime, timedelta, timezone
+
+    if not iso:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
+    except ValueError:
+        return {"zh": str(iso), "en": str(iso)}
+    if moment.tzinfo is None:  # a naive stamp is taken as UTC, as the pipeline writes them
+        moment = moment.replace(tzinfo=timezone.utc)
+    local = moment.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+    return {"zh": f"{local} 北京时间", "en": f"{local} Beijing time (UTC+8)"}
 
 
 def label(key: str, lang: str) -> str:

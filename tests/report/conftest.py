@@ -1,7 +1,8 @@
 """A SYNTHETIC release for the fast report tests: seeded random numbers in the published tables' shapes.
 
 Nothing here is engine output or real data. The league codes and names are the real 12 盟市 (the map needs
-them); the framework is a made-up two-dimension tree with four indicators.
+them); the framework is a made-up two-dimension tree with four indicators, listed in an order that is NOT the
+alphabetical order of the ids (dim_b before dim_a), as the real framework's dimensions are not.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ YEARS = [2019, 2020, 2021, 2022]
 FRAMEWORK = [
     # node_id, parent_id, level, node_type, name_zh, name_en, unit, raw_unit, polarity, weight, target, note
     ("DEI", None, 3, "Aggregate", "合成指数", "Synthetic index", "指数", "指数", None, 1.0, None, None),
-    ("dim_a", "DEI", 2, "Aggregate", "维度甲", "Dimension A", "指数", "指数", None, 0.6, None, None),
     ("dim_b", "DEI", 2, "Aggregate", "维度乙", "Dimension B", "指数", "指数", None, 0.4, None, None),
+    ("dim_a", "DEI", 2, "Aggregate", "维度甲", "Dimension A", "指数", "指数", None, 0.6, None, None),
+    ("ind_d", "dim_b", 1, "Indicator", "指标丁", "Indicator D", "%", "%", 1.0, 0.3, None, None),
+    ("ind_c", "dim_b", 1, "Indicator", "指标丙", "Indicator C", "元/人", "万元", 1.0, 0.7, None, None),
     ("ind_up", "dim_a", 1, "Indicator", "正向指标", "Higher is better", "%", "%", 1.0, 0.5, 50.0, "达50%"),
     ("ind_down", "dim_a", 1, "Indicator", "逆向指标", "Lower is better", "比值", "比值", -1.0, 0.5, 1.2, "不高于1.2"),
-    ("ind_c", "dim_b", 1, "Indicator", "指标丙", "Indicator C", "元/人", "万元", 1.0, 0.7, None, None),
-    ("ind_d", "dim_b", 1, "Indicator", "指标丁", "Indicator D", "%", "%", 1.0, 0.3, None, None),
     ("population", None, 1, "Denominator", "常住人口", "Resident population", "万人", "万人", None, None, None, None),
 ]
 
@@ -47,7 +48,7 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
     fw["source_clause"] = "合成条款"
     fw.to_parquet(root / "framework.parquet")
 
-    indicators = [n for n, *_ in FRAMEWORK if n.startswith("ind_")]
+    indicators = ["ind_up", "ind_down", "ind_c", "ind_d"]  # fixed draw order for the seeded numbers
     units = codes + ([150000] if region_row else [])
     rows = []
     for code in units:
@@ -62,7 +63,7 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
     values.to_parquet(root / "indicator_values.parquet")
 
     srows = []
-    for node, level in (("DEI", 3), ("dim_a", 2), ("dim_b", 2)):
+    for node, level in (("DEI", 3), ("dim_a", 2), ("dim_b", 2)):  # the published tables are sorted by id
         for year in YEARS:
             scores = {code: float(rng.uniform(10, 90)) for code in units}
             ranked = sorted(codes, key=lambda c: -scores[c])
@@ -80,18 +81,31 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
             "statistic": ["pearson_corr", "pearson_corr", "skewness"], "value": [0.81, -0.12, 2.7], "threshold": [0.0, 0.0, 2.0],
             "flag": [None, "negative correlation with parent", "skew above threshold"],
         }).to_parquet(root / "audit.parquet")
+    if "audit_bool" in extra_tables:  # the engine's shape: boolean flags, pooled rows with period NULL
+        pd.DataFrame({
+            "section": ["indicators", "indicators", "pairs", "aggregates"],
+            "node_id": ["ind_up", "ind_up", "ind_c", "dim_a"], "other_node_id": [None, None, "ind_d", None],
+            "period": [2022.0, None, 2022.0, None], "statistic": ["availability", "availability", "pearson", "pca_share_pc1"],
+            "value": [0.5, 0.9, 0.95, 0.7], "threshold": [0.65, 0.65, 0.9, None], "flag": [True, False, True, None],
+        }).to_parquet(root / "audit.parquet")
     if "target_attainment" in extra_tables:
-        pd.DataFrame({"league_code": codes, "indicator_id": "ind_up", "year": 2022, "share_of_target": 0.5,
-                      "on_track": [True] * 6 + [False] * 6}).to_parquet(root / "target_attainment.parquet")
+        # Two indicators with a target; ind_down cannot be projected for the last two leagues (on_track NULL).
+        pd.DataFrame({"league_code": codes * 2, "indicator_id": ["ind_up"] * 12 + ["ind_down"] * 12, "year": 2022,
+                      "share_of_target": [0.5] * 12 + [0.9] * 12,
+                      "on_track": [True] * 6 + [False] * 6 + [True] * 10 + [None] * 2}).to_parquet(root / "target_attainment.parquet")
     if "weights" in extra_tables:
-        pd.DataFrame({"node_id": ["ind_c", "ind_d"], "weight": [0.9, 0.1]}).to_parquet(root / "weights.parquet")
+        pd.DataFrame({"scheme": "expert", "node_id": ["ind_c", "ind_d"], "weight": [0.9, 0.1]}).to_parquet(root / "weights.parquet")
 
     (root / "release.json").write_text(json.dumps({
         "id": release_id, "created_at": "2025-01-01T00:00:00+00:00", "published_at": "2025-01-01T00:00:01+00:00",
         "inputs": [SYNTHETIC_INPUT] if inputs is None else inputs,
         "framework": {"path": "sql/framework/x.sql", "sha256": "cd" * 32},
         "weight_scheme": {"path": "sql/weights/x.sql", "sha256": "ef" * 32},
-        "method": {"path": "sql/method/x.toml", "sha256": "01" * 32, "spec": {"normalise": {"method": "minmax", "range": [0, 100]}}},
+        "method": {"path": "sql/method/x.toml", "sha256": "01" * 32, "spec": {
+            # spec keys in no particular order; weights.scheme as the engine records it (not the scheme's name)
+            "aggregate": {"method": "amean"}, "normalise": {"method": "minmax", "range": [0, 100], "scope": "panel"},
+            "impute": {"method": "panel_linear"}, "weights": {"scheme": "metadata"}, "denominate": {},
+            "treat": {"method": "none", "winmax": 5, "skew": 2.0, "kurtosis": 3.5}, "screen": {"min_data": 0.0, "on": "imputed"}}},
         "code_version": "0.0.0+synthetic", "triggered_by": "test",
     }, ensure_ascii=False), encoding="utf-8")
     return root

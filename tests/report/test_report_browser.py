@@ -4,12 +4,18 @@ The release is made in-process from the committed sample landing files (SYNTHETI
 financial inclusion figures, see data_lake/landing/README.md), as in tests/pipeline/test_end_to_end.py.
 Chromium is Debian's /usr/bin/chromium (.ci/install-browser installs it); Playwright only drives it and never
 downloads a browser. Screenshots go to the test's tmp dir.
+
+Layout is checked in both languages at 1024 and 1400 px on every page: no table may be wider than its card
+(tables wrap to fit; the .table-wrap scroll container is a last resort that these widths must not need).
 """
 
 from __future__ import annotations
 
+import csv
+import json
 import shutil
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -50,8 +56,8 @@ def browser():
 class PageWatch:
     """A fresh page that records console errors, uncaught exceptions and failed requests."""
 
-    def __init__(self, browser):
-        self.context = browser.new_context(viewport={"width": 1360, "height": 900})
+    def __init__(self, browser, width=1360):
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
         self.page = self.context.new_page()
         self.problems: list[str] = []
         self.requests: list[str] = []
@@ -70,20 +76,89 @@ class PageWatch:
         self.context.close()
 
 
-def test_every_page_renders_without_errors_or_failed_requests(site, browser, tmp_path):
+# Every visible table against its wrapper and its card (or the footer): widths in CSS pixels, 1 px of rounding.
+OVERFLOW_JS = """() => Array.from(document.querySelectorAll('table')).filter(t => t.offsetParent !== null).map(t => {
+  const box = t.closest('.card') || t.closest('footer');
+  const wrap = t.parentElement;
+  return {table: t.id || t.className, width: t.scrollWidth, wrap: wrap.clientWidth,
+          box: box.scrollWidth, boxClient: box.clientWidth};
+}).filter(x => x.width > x.wrap + 1 || x.box > x.boxClient + 1)"""
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def _download(page, selector: str) -> Path:
+    """The CSV a table's download link points at, as a file of the site."""
+    href = page.eval_on_selector(selector, "a => a.href")
+    return Path(unquote(urlparse(href).path))
+
+
+WIDTHS = (1400, 1024)
+
+
+def test_every_page_in_both_languages_at_1024_and_1400_renders_without_errors_and_no_table_overflows(site, browser, tmp_path):
+    # Each page is opened once and then resized and switched language in place (the toggle redraws every chart
+    # and table, as a reader's click does): four layouts per page at the cost of one load.
     out, index, release = site
+    data = _data(out)
     pages = [index, out / "indicators.html", out / "methodology.html"] + sorted((out / "league").glob("*.html"))
     assert len(pages) == 15
-    watch = PageWatch(browser)
+    watch = PageWatch(browser, width=WIDTHS[0])
+    overflow = {}
+    watch.open(index).evaluate("localStorage.setItem('dei-lang', 'zh')")
     for path in pages:
         page = watch.open(path)
-        assert release["id"] in page.inner_text("#lineage"), path.name
-        assert page.title()
-        page.screenshot(path=str(tmp_path / (path.relative_to(out).as_posix().replace("/", "_") + ".png")), full_page=True)
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # folded tables too
+        for lang in ("zh", "en"):
+            if lang == "en":
+                page.click("#lang-toggle")
+            assert page.evaluate("document.documentElement.lang") == ("en" if lang == "en" else "zh-CN")
+            assert release["id"] in page.inner_text("#lineage"), path.name
+            assert ("Beijing time (UTC+8)" if lang == "en" else "北京时间") in page.inner_text("#lineage")
+            widths = WIDTHS if lang == "zh" else WIDTHS[::-1]
+            for width in widths:
+                page.set_viewport_size({"width": width, "height": 900})
+                bad = page.evaluate(OVERFLOW_JS)  # tables reflow at once; only the charts wait for the resize event
+                if bad:
+                    overflow[f"{lang} {width} {path.name}"] = bad
+                name = f"{lang}_{width}_" + path.relative_to(out).as_posix().replace("/", "_") + ".png"
+                # The three main pages at both widths (in full at 1400 px); league pages once per language.
+                if path.parent == out or (lang, width) in (("zh", 1400), ("en", 1024)):
+                    page.wait_for_timeout(120)  # ECharts redraws on the window's resize event
+                    page.screenshot(path=str(tmp_path / name), full_page=path.parent == out and width == 1400)
+            if path.parent.name == "league" and lang == "zh":
+                _check_league_lists(page, data, int(path.stem))
+        page.evaluate("localStorage.setItem('dei-lang', 'zh')")
     watch.close()
+    assert overflow == {}
     assert watch.problems == []
     assert all(url.startswith("file://") for url in watch.requests), [u for u in watch.requests if not u.startswith("file://")]
-    assert len(list(tmp_path.glob("*.png"))) == 15
+    assert len(list(tmp_path.glob("*.png"))) == 3 * 4 + 12 * 2
+    fewer = sum(len(data["strengths"][str(c)][k]) < 3 for c in league_codes() for k in ("best", "worst"))
+    assert fewer > 0, "the sample release has a league with fewer than three strengths or weaknesses"
+
+
+def _check_league_lists(page, data: dict, code: int) -> None:
+    """Strengths above the mean, weaknesses below, at most three; tables, downloads and counts agree."""
+    for table, key, sign in (("strengths", "best", 1), ("weaknesses", "worst", -1)):
+        expected = data["strengths"][str(code)][key]
+        assert all(sign * r["gap"] > 0 for r in expected)
+        gaps = page.eval_on_selector_all(f"#{table} tbody tr", "rs => rs.map(r => r.cells[4].innerText.trim())")
+        assert len(gaps) == len(expected) <= 3
+        assert all(sign * float(g) > 0 for g in gaps), (code, table, gaps)
+        assert page.is_visible(f"#{table}-empty") == (not expected)
+        rows = _csv_rows(_download(page, f".card:has(#{table}) .dl-csv"))[1:]
+        shown = page.eval_on_selector_all(f"#{table} tbody tr", "rs => rs.map(r => r.cells[0].innerText.trim())")
+        assert [r[0] for r in rows] == shown
+    counts = data["target_counts"][str(code)]
+    rows = _csv_rows(_download(page, ".card:has(#targets-table) .dl-csv"))[1:]
+    assert len(rows) == page.locator("#targets-table tbody tr").count() == counts["total"]
+    assert f"{counts['on']}/{counts['judged']}" in page.inner_text("#targets-counts")
+    dims = _csv_rows(_download(page, ".card:has(#dimensions) .dl-csv"))[1:]
+    assert [r[0] for r in dims[1:]] == page.eval_on_selector_all("#dimensions tbody tr", "rs => rs.slice(1).map(r => r.cells[0].innerText.trim())")
 
 
 def test_map_shows_the_12_leagues_coloured_by_score(site, browser):
@@ -104,6 +179,75 @@ def test_map_shows_the_12_leagues_coloured_by_score(site, browser):
     assert len(earlier) == 12 and sorted(earlier) != sorted(latest)
     assert page.inner_text("#ranking-year") == "2019"
     assert page.locator("#ranking tbody tr").count() == 12
+    # The download follows the year and holds the table's rows, in the table's order.
+    rows = _csv_rows(_download(page, "#dl-ranking .dl-csv"))[1:]
+    assert _download(page, "#dl-ranking .dl-csv").name == "ranking_2019.csv"
+    shown = page.eval_on_selector_all("#ranking tbody tr", "rs => rs.map(r => r.cells[1].innerText.trim())")
+    assert [r[1] for r in rows] == shown
+    watch.close()
+    assert watch.problems == []
+
+
+def test_map_colours_span_one_year_by_default_and_all_years_on_request(site, browser):
+    out, index, _ = site
+    data = _data(out)
+    watch = PageWatch(browser)
+    page = watch.open(index)
+    year = str(data["latest"])
+    latest = [v[year][0] for v in data["scores"][data["root"]].values() if year in v]
+    pooled = [cell[0] for v in data["scores"][data["root"]].values() for cell in v.values()]
+    vm = page.evaluate("window.__charts.map.getOption().visualMap[0]")
+    assert (vm["min"], vm["max"]) == (int(min(latest) // 1), -int(-max(latest) // 1))
+    page.check("#scale-pooled")
+    page.wait_for_timeout(200)
+    vm = page.evaluate("window.__charts.map.getOption().visualMap[0]")
+    assert (vm["min"], vm["max"]) == (int(min(pooled) // 1), -int(-max(pooled) // 1))
+    # No two league labels overlap (the map is drawn as SVG, so its labels are text elements), at either width.
+    for width in (1024, 1400):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(400)
+        boxes = page.evaluate("""Array.from(document.querySelectorAll('#map svg text')).map(t => {
+            const r = t.getBoundingClientRect(); return [t.textContent, r.left, r.top, r.right, r.bottom]; })""")
+        names = {l["zh"] for l in data["leagues"]}
+        labels = [b for b in boxes if b[0] in names]
+        assert len(labels) == 12, [b[0] for b in boxes]
+        clashes = [(a[0], b[0]) for i, a in enumerate(labels) for b in labels[i + 1:]
+                   if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]]
+        assert clashes == [], (width, clashes)
+    watch.close()
+    assert watch.problems == []
+
+
+def _data(out: Path) -> dict:
+    text = (out / "assets" / "data.js").read_text(encoding="utf-8")
+    return json.loads(text[len("window.DEI_DATA = "):].rstrip().rstrip(";"))
+
+
+def test_dimensions_follow_the_framework_order_in_ranking_radar_trend_and_explorer(site, browser, repo):
+    from index.framework import load_framework
+
+    out, index, _ = site
+    framework = load_framework(repo / "sql" / "framework" / "dei_framework.sql")
+    dims = framework[framework["parent_id"] == "DEI"]
+    zh = dims["name_zh"].tolist()
+    assert zh == ["数字基础设施", "数字产业化", "产业数字化", "治理数字化", "数据要素", "发展环境与创新"]
+    watch = PageWatch(browser)
+    page = watch.open(index)
+    header = page.eval_on_selector_all("#ranking thead th", "hs => hs.map(h => h.innerText.trim())")
+    assert [h for h in header if h in zh] == zh
+    legend = page.evaluate("window.__charts.regionTrend.getOption().series.map(s => s.name)")
+    assert legend[1:] == zh
+    league = watch.open(out / "league" / f"{league_codes()[0]}.html")
+    radar = league.evaluate("window.__charts.radar.getOption().radar[0]")
+    assert [i["name"] for i in radar["indicator"]] == zh and radar["clockwise"] is True
+    rows = league.eval_on_selector_all("#dimensions tbody tr", "rs => rs.map(r => r.cells[0].innerText.trim())")
+    assert rows[1:] == zh
+    explorer = watch.open(out / "indicators.html")
+    groups = explorer.eval_on_selector_all("#indicator-select optgroup", "gs => gs.map(g => g.label)")
+    assert groups == zh
+    ids = explorer.eval_on_selector_all("#indicator-select option", "os => os.map(o => o.value)")
+    indicators = framework[framework["node_type"] == "Indicator"]["node_id"].tolist()
+    assert ids == [i for i in indicators if i in ids]
     watch.close()
     assert watch.problems == []
 
@@ -135,7 +279,6 @@ def test_league_page_and_explorer_draw_their_charts(site, browser):
     watch = PageWatch(browser)
     page = watch.open(out / "league" / f"{league_codes()[-1]}.html")
     assert len(page.evaluate("window.__charts.trend.getOption().xAxis[0].data")) >= 6  # 2019 onwards
-    assert page.locator("#strengths tbody tr").count() == 3 and page.locator("#weaknesses tbody tr").count() == 3
     assert page.locator("#targets-table tbody tr").count() > 0
     page = watch.open(out / "indicators.html")
     series = page.evaluate("window.__charts.explorer.getOption().series")
@@ -144,7 +287,9 @@ def test_league_page_and_explorer_draw_their_charts(site, browser):
     assert len(options) > 30
     page.select_option("#indicator-select", options[-1])
     page.wait_for_timeout(200)
-    assert options[-1] in page.inner_text("#indicator-info")
+    name = page.evaluate(f"DEI_DATA.nodes.find(n => n.node_id === '{options[-1]}').name_zh")
+    assert name in page.inner_text("#indicator-info")
+    assert _download(page, "#dl-explorer .dl-csv").name == f"explorer_{options[-1]}_value.csv"
     # An indicator with imputed cells shows them as hollow markers and starred table cells.
     imputed = page.evaluate("""Object.keys(DEI_DATA.values).find(id => Object.values(DEI_DATA.values[id])
         .some(byYear => Object.values(byYear).some(cell => cell[3] === 1)))""")
@@ -155,5 +300,9 @@ def test_league_page_and_explorer_draw_their_charts(site, browser):
     marked = page.evaluate("""window.__charts.explorer.getOption().series
         .flatMap(s => s.data).filter(d => d && d.symbol === 'emptyCircle').length""")
     assert marked >= 1 and page.locator("#explorer-table .imputed").count() == marked
+    rows = _csv_rows(_download(page, "#dl-explorer .dl-csv"))[1:]
+    assert _download(page, "#dl-explorer .dl-csv").name == f"explorer_{imputed}_normalised.csv"
+    assert len(rows) == page.locator("#explorer-table tbody tr").count()
+    assert sum(len(r[-1].split(", ")) for r in rows if r[-1]) == marked  # the imputed years, cell for cell
     watch.close()
     assert watch.problems == []

@@ -5,15 +5,18 @@ The browser test (test_report_browser.py) renders a real release; these run in a
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import json
 import re
+import zipfile
 
 import pandas as pd
 import pytest
 
 from index.leagues import league_codes
 from index.report import build
-from index.report.build import computed_targets, strengths_weaknesses
+from index.report.build import computed_targets, framework_order, strengths_weaknesses
 
 URL = re.compile(r"https?://[^\s\"'<>)]+")
 # Vendored third-party files may name URLs in their licence text; echarts.min.js also carries XML namespace
@@ -23,6 +26,8 @@ ECHARTS_ALLOWED = re.compile(
     r"^https?://(www\.w3\.org/(2000/svg|1999/xlink|2000/xmlns/|XML/1998/namespace)"
     r"|www\.apache\.org/licenses/LICENSE-2\.0|github\.com/ecomfe/zrender/blob/master/LICENSE)$"
 )
+# An .xlsx file is a zip of XML parts whose namespace identifiers are URLs (never fetched); MathML's namespace too.
+XLSX_NAMESPACE = re.compile(r"^https?://(schemas\.openxmlformats\.org|schemas\.microsoft\.com|purl\.org|www\.w3\.org)/")
 
 
 def load_data(out):
@@ -49,6 +54,11 @@ def test_no_url_outside_licence_text(synthetic_release, tmp_path):
     assert len(files) > 15
     for path in files:
         if path.name in LICENCE_FILES:
+            continue
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as book:
+                urls = [u for part in book.namelist() for u in URL.findall(book.read(part).decode("utf-8"))]
+            assert all(XLSX_NAMESPACE.match(u) for u in urls), [u for u in urls if not XLSX_NAMESPACE.match(u)]
             continue
         urls = URL.findall(path.read_text(encoding="utf-8"))
         if path.name == "echarts.min.js":
@@ -110,11 +120,11 @@ def test_optional_tables_feed_the_methodology_and_targets(release_factory, tmp_p
     build(release_factory(extra_tables=("audit", "target_attainment", "weights")), full)
     html = (full / "methodology.html").read_text(encoding="utf-8")
     assert "negative correlation with parent" in html and "skew above threshold" in html
-    assert "pearson_corr" in html  # the correlations summary
+    assert "pearson_corr" in html  # a statistic the page has no words for is still listed by name
     data = load_data(full)
     assert data["target_source"] == "table"
     first = data["targets"][str(league_codes()[0])]
-    assert [(t["indicator_id"], t["share"], t["on_track"]) for t in first] == [("ind_up", 0.5, True)]
+    assert [(t["indicator_id"], t["share"], t["on_track"]) for t in first] == [("ind_down", 0.9, True), ("ind_up", 0.5, True)]
     weights = {n["node_id"]: n["weight"] for n in data["nodes"]}
     assert weights["ind_c"] == 0.9 and weights["ind_d"] == 0.1  # weights.parquet wins over the framework column
 
@@ -155,6 +165,24 @@ def test_target_share_and_trend_verdict_by_hand():
     assert out.loc["down", "share"] == pytest.approx(0.8) and not bool(out.loc["down", "on_track"])
 
 
+def test_strengths_are_above_the_mean_and_weaknesses_below_fewer_when_fewer_qualify():
+    # SYNTHETIC: three leagues, four indicators. League means: a 50, b 50, c 50, d 40.
+    #   league 1: gaps a +40, b +10, c -40, d 0   -> strengths a, b; weaknesses c; d sits on the mean
+    #   league 2: gaps a -20, b 0, c +10, d +5    -> strengths c, d; weaknesses a
+    #   league 3: gaps a -20, b -10, c +30, d -5  -> strengths c; weaknesses a, b, d (n = 3)
+    values = pd.DataFrame({
+        "league_code": [1, 2, 3] * 4, "year": 2022, "indicator_id": ["a"] * 3 + ["b"] * 3 + ["c"] * 3 + ["d"] * 3,
+        "normalised": [90, 30, 30, 60, 50, 40, 10, 60, 80, 40, 45, 35],
+        "denominated_value": 1.0, "raw_value": 1.0, "imputed": False,
+    })
+    sw = strengths_weaknesses(values, 2022, n=3)
+    ids = {code: ([r["indicator_id"] for r in sw[code]["best"]], [r["indicator_id"] for r in sw[code]["worst"]]) for code in sw}
+    assert ids == {1: (["a", "b"], ["c"]), 2: (["c", "d"], ["a"]), 3: (["c"], ["a", "b", "d"])}
+    for lists in sw.values():
+        assert all(r["gap"] > 0 and r["normalised"] > r["league_mean"] for r in lists["best"])
+        assert all(r["gap"] < 0 and r["normalised"] < r["league_mean"] for r in lists["worst"])
+
+
 def test_strengths_are_the_largest_gaps_above_the_league_mean():
     # SYNTHETIC: three leagues, four indicators; league 1 leads on a and b, trails on c and d.
     values = pd.DataFrame({
@@ -183,3 +211,150 @@ def test_a_release_of_real_inputs_has_no_banner(release_factory, tmp_path):
     out = tmp_path / "site"
     build(release_factory(inputs=[real]), out)
     assert not any('id="synthetic-banner"' in p.read_text(encoding="utf-8") for p in out.rglob("*.html"))
+
+
+# ---------------------------------------------------------------- framework order, methodology, time, units, downloads
+
+
+def test_framework_order_everywhere_not_alphabetical(synthetic_release, tmp_path):
+    out = tmp_path / "site"
+    build(synthetic_release, out)
+    data = load_data(out)
+    assert data["dims"] == ["dim_b", "dim_a"]  # the framework's order; alphabetical would be dim_a, dim_b
+    indicators = [n["node_id"] for n in data["nodes"] if n["node_type"] == "Indicator"]
+    assert indicators == ["ind_d", "ind_c", "ind_up", "ind_down"]
+    html = (out / "methodology.html").read_text(encoding="utf-8")
+    rows = re.findall(r'data-node="([^"]+)"', html)
+    assert rows == ["DEI", "dim_b", "ind_d", "ind_c", "dim_a", "ind_up", "ind_down"]
+    steps = re.findall(r'data-step="([^"]+)"', html)
+    assert steps == ["denominate", "impute", "screen", "treat", "normalise", "weight", "aggregate", "audit"]
+    with open(out / "downloads" / "ranking_2022.csv", encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle))
+    assert [h for h in header if h.startswith("维度")] == ["维度乙 / Dimension B", "维度甲 / Dimension A"]
+
+
+def test_framework_order_comes_from_the_framework_file_when_the_table_is_sorted_by_id(repo):
+    from index.framework import load_framework
+
+    path = repo / "sql" / "framework" / "dei_framework.sql"
+    in_file = load_framework(path)
+    sorted_table = in_file.sort_values(["level", "node_id"], ascending=[False, True]).reset_index(drop=True)
+    release = {"framework": {"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}}
+    ordered = framework_order(sorted_table, release)
+    assert ordered["node_id"].tolist() == in_file["node_id"].tolist()
+    dims = ordered[ordered["parent_id"] == "DEI"]["name_zh"].tolist()
+    assert dims == ["数字基础设施", "数字产业化", "产业数字化", "治理数字化", "数据要素", "发展环境与创新"]
+    # A file that does not match the recorded hash is not trusted: the table's own order stays.
+    stale = framework_order(sorted_table, {"framework": {"path": str(path), "sha256": "0" * 64}})
+    assert stale["node_id"].tolist() == sorted_table["node_id"].tolist()
+
+
+def test_methodology_names_the_weight_scheme_actually_used(release_factory, tmp_path):
+    out = tmp_path / "site"
+    build(release_factory(extra_tables=("weights", "audit_bool")), out)
+    html = (out / "methodology.html").read_text(encoding="utf-8")
+    scheme = re.search(r'<strong id="weight-scheme">(.*?)</strong>', html, re.S).group(1)
+    assert "专家赋权" in scheme and "expert weights" in scheme and "metadata" not in scheme
+    assert "metadata" not in html  # the spec's internal value is never shown as the scheme
+    assert "<math" in html and "<mfrac>" in html  # formulas as MathML
+    # The audit in words: what a flag means, counts; the pooled row and the PCA share (no flag) are not "flagged".
+    assert "数据覆盖率" in html and "Availability" in html
+    summary = re.search(r'<table class="data" id="audit-summary">(.*?)</table>', html, re.S).group(1)
+    assert "pca_share" not in summary
+    flags = re.search(r'<table class="data" id="audit-flags">(.*?)</table>', html, re.S).group(1)
+    assert flags.count("<tr>") == 3  # header + availability 2022 + the pair
+
+
+def test_times_are_beijing_time_on_every_page(synthetic_release, tmp_path):
+    out = tmp_path / "site"
+    build(synthetic_release, out)  # created 2025-01-01T00:00:00+00:00
+    for page in out.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "2025-01-01 08:00 北京时间" in html and "2025-01-01 08:00 Beijing time (UTC+8)" in html, page
+        assert "T00:00:00" not in html, page
+    assert load_data(out)["times"]["published_at"]["zh"] == "2025-01-01 08:00 北京时间"
+
+
+def test_units_are_readable_and_english_target_notes_exist(synthetic_release, tmp_path):
+    out = tmp_path / "site"
+    build(synthetic_release, out)
+    nodes = {n["node_id"]: n for n in load_data(out)["nodes"]}
+    assert nodes["ind_down"]["unit_zh"] == "" and nodes["ind_down"]["unit_long_en"] == "ratio (no unit)"
+    assert nodes["ind_c"]["unit_en"] == "yuan per resident"
+    assert nodes["ind_up"]["target_note_en"] == "reach 50%" and nodes["ind_down"]["target_note_en"] == "no higher than 1.2"
+    html = (out / "methodology.html").read_text(encoding="utf-8")
+    assert "1.2 比值" not in html and '1.2<span class="l-zh"></span>' in html  # a ratio has no unit word
+
+
+def test_target_counts_explain_the_denominator(release_factory, tmp_path):
+    out = tmp_path / "site"
+    build(release_factory(extra_tables=("target_attainment",)), out)
+    counts = load_data(out)["target_counts"]
+    codes = [str(c) for c in league_codes()]
+    assert counts[codes[0]] == {"total": 2, "judged": 2, "on": 2}
+    assert counts[codes[-1]] == {"total": 2, "judged": 1, "on": 0}  # ind_down cannot be projected there
+
+
+def _csv_rows(path):
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def _xlsx_rows(path):
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    rows = [["" if c is None else c for c in row] for row in book.worksheets[0].iter_rows(values_only=True)]
+    book.close()
+    return rows
+
+
+def test_every_table_has_csv_and_xlsx_downloads_that_open(release_factory, tmp_path):
+    release = release_factory(extra_tables=("audit_bool", "weights", "target_attainment"))
+    out = tmp_path / "site"
+    build(release, out)
+    data = load_data(out)
+    # Every download link on every page points at a file of the site; each table has both formats.
+    for page in out.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        links = re.findall(r'href="([^"]*downloads/[^"]+)"', html)
+        assert links, page
+        for link in links:
+            assert (page.parent / link).resolve().is_file(), f"{page.name}: {link}"
+        assert html.count('class="dl-csv"') == html.count('class="dl-xlsx"') >= 1
+    stems = sorted({p.stem for p in (out / "downloads").glob("*.csv")})
+    assert stems == data["downloads"]
+    for stem in stems:
+        csv_rows = _csv_rows(out / "downloads" / f"{stem}.csv")
+        xlsx_rows = _xlsx_rows(out / "downloads" / f"{stem}.xlsx")
+        assert len(csv_rows) == len(xlsx_rows), stem
+        assert [str(c) for c in xlsx_rows[0]] == csv_rows[0], stem
+    # Same rows as the tables: ranking by rank, 12 leagues; strengths as the page lists them; the framework tree.
+    ranking = _csv_rows(out / "downloads" / "ranking_2022.csv")[1:]
+    scores = pd.read_parquet(release / "index_scores.parquet")
+    latest = scores[(scores.node_id == "DEI") & (scores.year == 2022)].sort_values(["rank", "league_code"])
+    assert [r[1] for r in ranking] == latest["league_name"].tolist()
+    for code in league_codes():
+        rows = _csv_rows(out / "downloads" / f"strengths_{code}.csv")[1:]
+        names = {"ind_up": "正向指标", "ind_down": "逆向指标", "ind_c": "指标丙", "ind_d": "指标丁"}
+        assert [r[0] for r in rows] == [names[s["indicator_id"]] for s in data["strengths"][str(code)]["best"]]
+        assert len(_csv_rows(out / "downloads" / f"targets_{code}.csv")) - 1 == len(data["targets"][str(code)])
+    explorer = _csv_rows(out / "downloads" / "explorer_ind_c_value.csv")
+    assert len(explorer) - 1 == 12 and explorer[1][-1] == "2020"  # the first league's imputed year
+    framework_rows = _csv_rows(out / "downloads" / "framework.csv")[1:]
+    assert [r[-1] for r in framework_rows] == ["DEI", "dim_b", "ind_d", "ind_c", "dim_a", "ind_up", "ind_down"]
+
+
+def test_the_whole_release_is_one_workbook(release_factory, tmp_path):
+    from openpyxl import load_workbook
+
+    release = release_factory(extra_tables=("audit", "weights", "target_attainment"))
+    out = tmp_path / "site"
+    build(release, out)
+    book = load_workbook(out / "downloads" / "release.xlsx", read_only=True)
+    assert {"release", "inputs", "index_scores", "indicator_values", "framework", "weights", "audit", "target_attainment"} <= set(book.sheetnames)
+    for name in ("index_scores", "indicator_values", "framework"):
+        table = pd.read_parquet(release / f"{name}.parquet")
+        rows = list(book[name].iter_rows(values_only=True))
+        assert list(rows[0]) == list(table.columns) and len(rows) - 1 == len(table), name
+    book.close()

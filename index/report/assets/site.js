@@ -36,6 +36,22 @@
     if (v === null || v === undefined || isNaN(v)) { return '—'; }
     return (v > 0 ? '+' : '') + fmt(v, digits);
   }
+  // A gap that rounds to zero at one decimal still has a sign: show enough digits to see it (-0.03, not -0.0).
+  function signedGap(v) {
+    if (v === null || v === undefined || isNaN(v)) { return '—'; }
+    var d = 1;
+    while (d < 4 && Number(Math.abs(v).toFixed(d)) === 0) { d += 1; }
+    return signed(v, d);
+  }
+  // Long English axis names on lines of about n characters (Chinese names are short and have no spaces).
+  function wrapWords(text, n) {
+    var lines = [''];
+    String(text).split(' ').forEach(function (w) {
+      var last = lines[lines.length - 1];
+      if (last && (last + ' ' + w).length > n) { lines.push(w); } else { lines[lines.length - 1] = last ? last + ' ' + w : w; }
+    });
+    return lines.join('\n');
+  }
   function cls(v) { return v > 0 ? 'up' : (v < 0 ? 'down' : ''); }
   function rankArrow(v) {
     if (v === null || v === undefined || isNaN(v)) { return '—'; }
@@ -56,11 +72,19 @@
     var xs = list.filter(function (x) { return x !== null && x !== undefined && !isNaN(x); });
     return xs.length ? xs.reduce(function (a, b) { return a + b; }, 0) / xs.length : null;
   }
-  function chart(id) {
+  function chart(id, renderer) {
     var el = document.getElementById(id);
     if (!el) { return null; }
     var existing = echarts.getInstanceByDom(el);
-    return existing || echarts.init(el);
+    return existing || echarts.init(el, null, renderer ? { renderer: renderer } : undefined);
+  }
+  // Label anchors (lng, lat) for the small 盟市 in the crowded middle of the map, so 乌海, 呼和浩特, 包头 and
+  // 鄂尔多斯 do not print over one another; ECharts uses a feature's properties.cp as its label point.
+  var LABEL_AT = { 150300: [106.8, 39.5], 150100: [111.75, 40.85], 150200: [110.0, 41.9], 150600: [108.9, 39.2] };
+  function mapGeo() {
+    var geo = JSON.parse(JSON.stringify(window.NMG_GEO));
+    geo.features.forEach(function (f) { var at = LABEL_AT[f.properties.code]; if (at) { f.properties.cp = at; } });
+    return geo;
   }
   function table(id, head, rows) {
     var el = document.getElementById(id);
@@ -80,12 +104,34 @@
       return '<div class="kpi"><div class="k">' + k.k + '</div><div class="v">' + k.v + '</div><div class="d">' + (k.d || '') + '</div></div>';
     }).join('');
   }
-  function onTrackCount(code) {
-    var list = D.targets[code] || [];
-    var known = list.filter(function (t) { return t.on_track !== null && t.on_track !== undefined; });
-    return { on: known.filter(function (t) { return t.on_track; }).length, all: known.length };
-  }
   function dimLabel(id) { return nodeName(id); }
+  // Units as readers write them (build.py maps the framework's units): "45.2%", "1.19" (a ratio has no unit word).
+  function unitOf(n) { return (n && (LANG === 'en' ? n.unit_en : n.unit_zh)) || ''; }
+  function withUnit(v, n, digits) {
+    if (v === null || v === undefined || isNaN(v)) { return '—'; }
+    var u = unitOf(n);
+    return fmt(v, digits) + (u ? (u === '%' ? '%' : ' ' + esc(u)) : '');
+  }
+  function targetNote(n) {
+    if (!n || !n.target_note) { return ''; }
+    if (LANG !== 'en') { return esc(n.target_note); }
+    return n.target_note_translated ? esc(n.target_note_en) : lab('chinese_original') + ': ' + esc(n.target_note);
+  }
+  function timeText(key) { var t = (D.times || {})[key]; return t ? t[LANG === 'en' ? 'en' : 'zh'] : ''; }
+  function targetCounts(code) { return (D.target_counts || {})[code] || { total: 0, judged: 0, on: 0 }; }
+  function countsText(t) {
+    return fill(lab(t.total === t.judged ? 'targets_counts_all' : 'targets_counts'), { on: t.on, judged: t.judged, total: t.total, nj: t.total - t.judged });
+  }
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (m, k) { return values[k] === undefined ? m : values[k]; });
+  }
+  // Point a table's CSV/XLSX links at the file for what the table shows now (year, indicator, measure).
+  function setDownload(id, stem) {
+    var el = document.getElementById(id);
+    if (!el) { return; }
+    el.querySelector('.dl-csv').setAttribute('href', ROOT + 'downloads/' + stem + '.csv');
+    el.querySelector('.dl-xlsx').setAttribute('href', ROOT + 'downloads/' + stem + '.xlsx');
+  }
   // The root's full name is long; tables and legends use a short one.
   function shortName(id) { return id === D.root ? (LANG === 'en' ? 'DEI' : '总指数') : nodeName(id); }
 
@@ -118,14 +164,24 @@
         v: fmt(region[year]), d: prev !== undefined ? '<span class="' + cls(region[year] - prev) + '">' + signed(region[year] - prev) + '</span> ' + lab('score_change') : '' },
       { k: lab('kpi_top'), v: top ? esc(leagueName(top.code)) : '—', d: top ? fmt(top.s[0]) : '' },
       { k: lab('kpi_most_improved'), v: improved ? esc(leagueName(improved.code)) : '—', d: improved ? '<span class="up">' + signed(improved.s[2]) + '</span>' : '' },
-      { k: lab('kpi_release'), v: '<code>' + esc(D.release.id) + '</code>', d: esc(D.release.published_at || D.release.created_at || '') }
+      { k: lab('kpi_release'), v: '<code>' + esc(D.release.id) + '</code>', d: esc(timeText('published_at') || timeText('created_at')) }
     ]);
 
-    // Map
+    // Map: colours span the selected year by default (one year's differences stay visible); pooled on request.
+    var pooled = document.getElementById('scale-pooled');
+    if (pooled && !pooled.__dei) {
+      document.querySelectorAll('input[name="map-scale"]').forEach(function (r) { r.addEventListener('change', drawOverview); });
+      pooled.__dei = true;
+    }
+    var usePooled = !!(pooled && pooled.checked);
     var all = [];
-    codes.forEach(function (c) { D.years.forEach(function (y) { var s = score(D.root, c, y); if (s) { all.push(s[0]); } }); });
-    if (!echarts.getMap('nmg')) { echarts.registerMap('nmg', window.NMG_GEO); }
-    var map = charts.map = chart('map');
+    codes.forEach(function (c) {
+      (usePooled ? D.years : [year]).forEach(function (y) { var s = score(D.root, c, y); if (s) { all.push(s[0]); } });
+    });
+    var scaleNote = document.getElementById('scale-note');
+    if (scaleNote) { scaleNote.textContent = lab(usePooled ? 'scale_note_pooled' : 'scale_note_year') + '：' + fmt(Math.min.apply(null, all), 1) + ' – ' + fmt(Math.max.apply(null, all), 1); }
+    if (!echarts.getMap('nmg')) { echarts.registerMap('nmg', mapGeo()); }
+    var map = charts.map = chart('map', 'svg');
     map.setOption({
       tooltip: { trigger: 'item', formatter: function (p) {
         var s = score(D.root, Number(p.name), year);
@@ -137,6 +193,7 @@
         type: 'map', map: 'nmg', roam: true, name: nodeName(D.root), aspectScale: 0.85,
         top: 10, bottom: 10, left: 90, right: 10,
         label: { show: true, fontSize: 11, color: '#1d2733', formatter: function (p) { return leagueName(p.name); } },
+        labelLayout: { moveOverlap: 'shiftY' },
         emphasis: { label: { show: true } },
         data: rows.map(function (r) { return { name: String(r.code), value: r.s[0] }; })
       }]
@@ -152,12 +209,14 @@
       { label: lab('score_change'), num: true }, { label: lab('rank_change'), num: true }];
     D.dims.forEach(function (d) { head.push({ label: esc(dimLabel(d)), num: true }); });
     head.push({ label: lab('targets_on_track') + ' (' + D.latest + ')', num: true });
+    setDownload('dl-ranking', 'ranking_' + year);
     table('ranking', head, rows.map(function (r) {
-      var t = onTrackCount(r.code);
+      var t = targetCounts(r.code);
       var cells = [r.s[1], '<a href="' + ROOT + 'league/' + r.code + '.html">' + esc(leagueName(r.code)) + '</a>', fmt(r.s[0]),
         '<span class="' + cls(r.s[2]) + '">' + signed(r.s[2]) + '</span>', rankArrow(r.s[3])];
       D.dims.forEach(function (d) { var s = score(d, r.code, year); cells.push(s ? fmt(s[0], 1) : '—'); });
-      cells.push(t.all ? t.on + '/' + t.all : '—');
+      cells.push(t.judged ? '<span title="' + esc(countsText(t)) + '">'
+        + t.on + '/' + t.judged + (t.total !== t.judged ? '<sup>*</sup>' : '') + '</span>' : '—');
       return cells;
     }));
 
@@ -183,11 +242,12 @@
     var code = Number(document.body.getAttribute('data-league'));
     var year = D.latest;
     var dei = score(D.root, code, year) || [null, null, null, null];
-    var t = onTrackCount(code);
+    var t = targetCounts(code);
     kpis([
       { k: nodeName(D.root) + ' · ' + year, v: fmt(dei[0]), d: '<span class="' + cls(dei[2]) + '">' + signed(dei[2]) + '</span> ' + lab('score_change') },
       { k: lab('rank'), v: (dei[1] || '—') + ' / ' + D.leagues.length, d: lab('rank_change') + ' ' + rankArrow(dei[3]) },
-      { k: lab('targets_on_track'), v: t.all ? t.on + ' / ' + t.all : '—', d: lab('targets_title') },
+      { k: lab('targets_on_track') + ' (' + lab('on_track') + ' / ' + lab('targets_kpi_judged') + ')', v: t.judged ? t.on + ' / ' + t.judged : '—',
+        d: fill(lab(t.total === t.judged ? 'targets_kpi_sub_all' : 'targets_kpi_sub'), { total: t.total, nj: t.total - t.judged }) },
       { k: lab('kpi_release'), v: '<code>' + esc(D.release.id) + '</code>', d: '' }
     ]);
 
@@ -195,7 +255,8 @@
     var radar = charts.radar = chart('radar');
     radar.setOption({
       color: ['#0b4f8a', '#e07b39'], tooltip: {}, legend: { bottom: 0 },
-      radar: { radius: '62%', indicator: D.dims.map(function (d) { return { name: dimLabel(d), max: 100 }; }) },
+      radar: { radius: '60%', clockwise: true, axisName: { formatter: function (name) { return wrapWords(name, 18); } },
+        indicator: D.dims.map(function (d) { return { name: dimLabel(d), max: 100 }; }) },
       series: [{ type: 'radar', data: [
         { name: leagueName(code), value: D.dims.map(function (d) { var s = score(d, code, year); return s ? Number(fmt(s[0])) : 0; }), areaStyle: { opacity: 0.25 } },
         { name: lab('league_mean'), value: D.dims.map(function (d) { return Number(fmt(mean(codes.map(function (c) { var s = score(d, c, year); return s ? s[0] : null; })))); }), lineStyle: { type: 'dashed' } }
@@ -229,15 +290,23 @@
     function swRows(list) {
       return list.map(function (r) {
         var n = NODES[r.indicator_id] || {};
-        var value = r.denominated_value === null ? (r.imputed ? '<span class="imputed">' + lab('imputed') + '</span>' : '—') : fmt(r.denominated_value) + ' ' + esc(n.unit || '');
+        var value = r.denominated_value === null ? (r.imputed ? '<span class="imputed">' + lab('imputed') + '</span>' : '—') : withUnit(r.denominated_value, n);
         return ['<a href="' + ROOT + 'indicators.html#' + r.indicator_id + '">' + esc(nodeName(r.indicator_id)) + '</a>', value,
-          fmt(r.normalised, 1), fmt(r.league_mean, 1), '<span class="' + cls(r.gap) + '">' + signed(r.gap, 1) + '</span>', r.indicator_rank + ' / ' + D.leagues.length];
+          fmt(r.normalised, 1), fmt(r.league_mean, 1), '<span class="' + cls(r.gap) + '">' + signedGap(r.gap) + '</span>', r.indicator_rank + ' / ' + D.leagues.length];
       });
     }
-    table('strengths', swHead, swRows(sw.best));
-    table('weaknesses', swHead, swRows(sw.worst));
+    [['strengths', sw.best], ['weaknesses', sw.worst]].forEach(function (pair) {
+      table(pair[0], swHead, swRows(pair[1]));
+      var empty = document.getElementById(pair[0] + '-empty');
+      if (empty) { empty.hidden = pair[1].length > 0; }
+      document.getElementById(pair[0]).hidden = pair[1].length === 0;
+    });
 
-    var targets = (D.targets[code] || []).slice().sort(function (a, b) { return (a.share || 0) - (b.share || 0); });
+    // build.py orders targets (share reached, highest first); the bar chart lists bottom-up, so it is reversed.
+    var targets = (D.targets[code] || []).slice();
+    var chartRows = targets.slice().reverse();
+    var counts = document.getElementById('targets-counts');
+    if (counts) { counts.textContent = t.total ? countsText(t) : ''; }
     var tgt = charts.targets = chart('targets');
     var note = document.getElementById('targets-note');
     if (note) { note.textContent = lab(D.target_source === 'table' ? 'targets_source_table' : 'targets_source_computed'); }
@@ -250,10 +319,10 @@
         tooltip: { trigger: 'item', formatter: function (p) { return esc(p.name) + '<br>' + lab('share_reached') + ' ' + fmt(p.value, 1) + '%'; } },
         grid: { left: 8, right: 40, top: 24, bottom: 24, containLabel: true },
         xAxis: { type: 'value', name: '%', max: function (v) { return Math.max(120, Math.ceil(v.max / 10) * 10); } },
-        yAxis: { type: 'category', data: targets.map(function (r) { return nodeName(r.indicator_id); }), axisLabel: { width: 220, overflow: 'truncate' } },
+        yAxis: { type: 'category', data: chartRows.map(function (r) { return nodeName(r.indicator_id); }), axisLabel: { width: 220, overflow: 'truncate' } },
         series: [{ type: 'bar', barMaxWidth: 18,
           label: { show: true, position: 'right', formatter: function (p) { return fmt(p.value, 0) + '%'; } },
-          data: targets.map(function (r) {
+          data: chartRows.map(function (r) {
             return { value: r.share === null ? 0 : r.share * 100, itemStyle: { color: r.on_track === false ? '#c0392b' : (r.on_track ? '#1a8a4a' : '#6b7785') } };
           }),
           markLine: { silent: true, symbol: 'none', lineStyle: { color: '#333', type: 'dashed' }, data: [{ xAxis: 100 }], label: { formatter: '100%' } }
@@ -262,13 +331,13 @@
     }
     table('targets-table', [{ label: lab('indicator') }, { label: lab('year'), num: true }, { label: lab('value'), num: true },
       { label: lab('target'), num: true }, { label: lab('share_reached'), num: true }, { label: lab('on_track') }, { label: lab('target_note') }],
-    targets.slice().reverse().map(function (r) {
+    targets.map(function (r) {
       var n = NODES[r.indicator_id] || {};
-      var badge = r.on_track === null || r.on_track === undefined ? '—'
+      var badge = r.on_track === null || r.on_track === undefined ? '<span class="badge na">' + lab('not_judged') + '</span>'
         : '<span class="badge ' + (r.on_track ? 'ok">' + lab('on_track') : 'no">' + lab('off_track')) + '</span>';
       return ['<a href="' + ROOT + 'indicators.html#' + r.indicator_id + '">' + esc(nodeName(r.indicator_id)) + '</a>', r.year,
-        fmt(r.value) + ' ' + esc(n.unit || ''), fmt(r.target) + ' ' + esc(n.unit || ''), r.share === null ? '—' : fmt(r.share * 100, 1) + '%',
-        badge, esc(n.target_note || '')];
+        withUnit(r.value, n), withUnit(r.target, n), r.share === null ? '—' : fmt(r.share * 100, 1) + '%',
+        badge, targetNote(n)];
     }));
   }
 
@@ -314,17 +383,19 @@
     var measure = document.getElementById('measure-select').value;
     var n = NODES[id] || {};
     var pos = { raw: 0, value: 1, normalised: 2 }[measure];
-    var unit = measure === 'normalised' ? '0–100' : (measure === 'raw' ? (n.raw_unit || n.unit || '') : (n.unit || ''));
+    var unit = measure === 'normalised' ? '0–100' : (measure === 'raw' ? (LANG === 'en' ? n.raw_unit_en : n.raw_unit_zh) || '' : (LANG === 'en' ? n.unit_long_en : n.unit_long_zh) || '');
+    setDownload('dl-explorer', 'explorer_' + id + '_' + measure);
     var info = [
-      [lab('indicator'), esc(n.name_zh) + ' · ' + esc(n.name_en) + ' <code>' + esc(id) + '</code>'],
+      [lab('indicator'), LANG === 'en' ? esc(n.name_en || n.name_zh) + ' <span class="zh-beside">' + esc(n.name_zh) + '</span>' : esc(n.name_zh)],
       [lab('dimension'), esc(nodeName(n.parent_id))],
-      [lab('unit'), esc(n.unit || '') + (n.raw_unit && n.raw_unit !== n.unit ? '（' + lab('raw_unit') + ' ' + esc(n.raw_unit) + '）' : '')],
+      [lab('unit'), esc(LANG === 'en' ? n.unit_long_en : n.unit_long_zh) + (n.raw_unit && n.raw_unit !== n.unit ? '（' + lab('raw_unit') + ' ' + esc(LANG === 'en' ? n.raw_unit_en : n.raw_unit_zh) + '）' : '')],
       [lab('polarity'), n.polarity > 0 ? '↑ ' + lab('polarity_pos') : (n.polarity < 0 ? '↓ ' + lab('polarity_neg') : '—')],
       [lab('weight'), fmt(n.weight, 3) + ' · ' + lab('effective_weight') + ' ' + fmt(n.effective_weight, 4)],
-      [lab('target'), n.target_2025 === null || n.target_2025 === undefined ? '—' : fmt(n.target_2025) + ' ' + esc(n.unit || '') + (n.target_note ? '（' + esc(n.target_note) + '）' : '')],
+      [lab('target'), (n.target_2025 === null || n.target_2025 === undefined ? '—' : withUnit(n.target_2025, n)) + (n.target_note ? (LANG === 'en' ? ' (' + targetNote(n) + ')' : '（' + targetNote(n) + '）') : '')],
+      // The framework has these in Chinese only: English pages say so rather than pass them off as translated.
       [lab('department'), esc(n.department || '—')],
       [lab('clause'), esc(n.source_clause || '—')],
-      [lab('definition'), esc(n.definition || '—')]
+      [lab('definition') + (LANG === 'en' ? ' <span class="muted">(' + lab('chinese_original') + ')</span>' : ''), esc(n.definition || '—')]
     ];
     document.getElementById('indicator-info').innerHTML = info.map(function (r) { return '<dt>' + r[0] + '</dt><dd>' + r[1] + '</dd>'; }).join('');
 
