@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -370,6 +371,11 @@ def compute(
 
     staged = out_dir or (cfg.published / STAGING_DIR / f"{rid}-{uuid.uuid4().hex[:8]}")
     staged.mkdir(parents=True, exist_ok=True)
+    if out_dir is None:
+        # Compute writes without the publish lock: the note keeps a concurrent publish's cleanup away from it.
+        from index.releases import OWNER_FILE
+
+        (staged / OWNER_FILE).write_text(f"{os.getpid()} {socket.gethostname()}\n", encoding="utf-8")
     con.execute("set variable release_id = $rid", {"rid": rid})
     scheme_name = run.scheme if run.scheme in DERIVED_SCHEMES else Path(run.scheme).stem
     con.execute("set variable weight_scheme = $s", {"s": scheme_name})

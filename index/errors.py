@@ -49,3 +49,8 @@ class FilesRejected(Exception):
 
 class ConfigError(Exception):
     """A framework, weight scheme or method spec is unusable; the run stops before computing."""
+
+
+class PublishError(ConfigError):
+    """A publish, rollback, prune or sync could not finish (another writer, a full disk, a target refusing);
+    the message says what every target shows now and what to do."""

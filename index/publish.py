@@ -1,10 +1,23 @@
 """Publish a staged release to every target and switch ``data_lake/published/latest`` to it atomically.
 
-Readers open ``published/latest/<table>.parquet``, ``published/catalog.duckdb`` or PostgreSQL schema ``dei``.
+How readers read safely (each sees one complete release, never half of one, while publishes run):
+
+* PostgreSQL schema ``dei``: its views, in one transaction (REPEATABLE READ for several statements) or in
+  one statement; a publish never blocks them and never changes what an open snapshot sees.
+* ``published/catalog.duckdb`` opened with ``read_only=True``: a publish renames a new file over it; an open
+  connection keeps reading the release it opened.
+* Parquet: resolve ``latest`` once (``os.path.realpath('data_lake/published/latest')``) and read that release
+  directory's files. Never open ``latest/<table>.parquet`` file by file: a switch between two opens gives two
+  releases. A resolved directory stays readable until DEI_KEEP_RELEASES later publishes prune it.
+
 ``latest`` is a symlink replaced with ``os.replace`` only after the release directory is complete; the catalog
-is a new file renamed over the old one; PostgreSQL switches in one transaction. So a reader of any target sees
-the old release or the new one, never half of one, and a crash at any step leaves each target on a complete
-release (``latest`` first; the next publish, rollback or ``releases.sync_targets`` brings the others level).
+is a new file renamed over the old one; PostgreSQL switches a one-row pointer in one transaction. A crash at
+any step leaves each target on a complete release (``latest`` first; the next publish, rollback or
+``releases.sync_targets`` brings the others level).
+
+Writers are serialised by the lake-wide lock (index/locks.py, published/.publish.lock) held for the whole
+publish, and PostgreSQL's advisory lock; each publish first removes leftovers of crashed or disk-full writers.
+A full disk is a PublishError saying what each target shows, not a traceback.
 
 Order: check the staged directory -> rename it to releases/<id> -> switch ``latest`` -> record the event ->
 releases.parquet, catalog.duckdb, PostgreSQL (when configured) -> prune beyond DEI_KEEP_RELEASES.
@@ -55,6 +68,11 @@ def publish(staged: Path, triggered_by: str = "cli", cfg: Settings | None = None
     targets (the release each target shows afterwards)."""
     cfg = cfg or current_settings()
     staged = Path(staged)
+    with releases.writing(cfg, "publish", keep_staged=staged):
+        return _publish(staged, triggered_by, cfg)
+
+
+def _publish(staged: Path, triggered_by: str, cfg: Settings) -> dict:
     renamed = parquet.releases_dir(cfg) / staged.name.split("-")[0]
     if not staged.exists() and (renamed / "release.json").is_file():
         # A retried task whose first try crashed after the rename: the release is whole, finish the switch.
@@ -70,8 +88,12 @@ def publish(staged: Path, triggered_by: str = "cli", cfg: Settings | None = None
         manifest["triggered_by"] = triggered_by
         manifest["published_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         tmp_json = staged / "release.json.tmp"
-        tmp_json.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-        os.replace(tmp_json, staged / "release.json")
+        try:
+            tmp_json.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+            os.replace(tmp_json, staged / "release.json")
+        finally:
+            tmp_json.unlink(missing_ok=True)  # a full disk must not leave it behind
+        (staged / releases.OWNER_FILE).unlink(missing_ok=True)  # compute's note, not part of the release
         targets.checkpoint("before_rename")
         os.rename(staged, target)  # same filesystem: atomic; the release appears whole or not at all
         parquet.fsync_dir(parquet.releases_dir(cfg))

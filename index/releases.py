@@ -5,24 +5,41 @@ the ``latest`` symlink (the current release) and the append-only event log publi
 rollback, prune). The ``releases`` table is derived from them on every change and written to each target
 (published/releases.parquet, the DuckDB catalog, PostgreSQL), so a crash between two steps never leaves the
 registry disagreeing with ``latest``: the next publish or :func:`sync_targets` rewrites it.
+
+Every writer (publish, rollback, prune, sync) holds the lake-wide lock of index/locks.py for its whole run,
+starts by removing what crashed or disk-full writers left behind (:func:`cleanup_leftovers`) and turns a full
+disk into one PublishError saying what each target shows (:func:`writing`).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
+import socket
+import time
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from index import locks
 from index.config import Settings, settings as current_settings
-from index.errors import ConfigError
+from index.errors import ConfigError, PublishError
 from index.targets import contract, duckdb_catalog, parquet, postgres
 
 KEEP_ENV = "DEI_KEEP_RELEASES"
 DEFAULT_KEEP = 10
 HISTORY = "history.jsonl"
+# temporary names the writers use beside the published files; any found under the lock is a crash's leftover
+TEMP_PATTERNS = (".latest-*", ".catalog-*", ".releases-*", ".trash-*")
+STAGING = ".staging"
+# compute writes published/.staging/<id>-<uuid8>/ without the lock; ``.owner`` inside holds "<pid> <host>"
+OWNER_FILE = ".owner"
+STAGING_IDLE_SECONDS = 3600  # an unfinished staging directory nobody touched for this long is a leftover
+STAGED_IDLE_SECONDS = 24 * 3600  # a complete one may wait for a (retried) publish task: kept for a day
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 def keep_releases() -> int:
@@ -42,10 +59,19 @@ def _now() -> str:
 
 def append_event(cfg: Settings, event: dict) -> None:
     event = dict(at=_now(), **event)
-    with open(cfg.published / HISTORY, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(event, ensure_ascii=False) + "\n")
+    path = cfg.published / HISTORY
+    # a line cut short by a crash or a full disk must not swallow the next event
+    cut = path.is_file() and path.stat().st_size > 0 and _last_byte(path) != b"\n"
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(("\n" if cut else "") + json.dumps(event, ensure_ascii=False) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def _last_byte(path: Path) -> bytes:
+    with open(path, "rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1)
 
 
 def read_history(cfg: Settings) -> list[dict]:
@@ -144,6 +170,11 @@ def list_releases(cfg: Settings | None = None):
 def sync_targets(cfg: Settings | None = None) -> dict:
     """Bring every reader-facing target to the current release (``latest``) and the current releases table."""
     cfg = cfg or current_settings()
+    with writing(cfg, "sync"):
+        return _sync_targets(cfg)
+
+
+def _sync_targets(cfg: Settings) -> dict:
     rid = parquet.current_release_id(cfg)
     if rid is None:
         raise ConfigError("no release has been published yet")
@@ -173,12 +204,13 @@ def target_release_ids(cfg: Settings | None = None) -> dict:
 def rollback(release_id: str, triggered_by: str = "cli", cfg: Settings | None = None) -> dict:
     """Make an earlier (not pruned) release current again, through the same atomic switch in every target."""
     cfg = cfg or current_settings()
-    if _manifest(cfg, release_id) is None:
-        raise ConfigError(f"release {release_id} is not on disk (unknown or pruned); see `dei releases list`")
-    previous = parquet.current_release_id(cfg)
-    parquet.switch_latest(cfg, release_id)
-    append_event(cfg, dict(event="rollback", id=release_id, previous=previous, triggered_by=triggered_by))
-    sync_targets(cfg)
+    with writing(cfg, "rollback"):
+        if _manifest(cfg, release_id) is None:
+            raise ConfigError(f"release {release_id} is not on disk (unknown or pruned); see `dei releases list`")
+        previous = parquet.current_release_id(cfg)
+        parquet.switch_latest(cfg, release_id)
+        append_event(cfg, dict(event="rollback", id=release_id, previous=previous, triggered_by=triggered_by))
+        _sync_targets(cfg)
     return dict(id=release_id, path=str(parquet.releases_dir(cfg) / release_id), previous=previous)
 
 
@@ -186,6 +218,11 @@ def prune(cfg: Settings | None = None, keep: int | None = None) -> list[str]:
     """Delete all but the ``keep`` most recently current releases (DEI_KEEP_RELEASES); never the current one."""
     cfg = cfg or current_settings()
     keep = keep if keep is not None else keep_releases()
+    with writing(cfg, "prune"):
+        return _prune(cfg, keep)
+
+
+def _prune(cfg: Settings, keep: int) -> list[str]:
     frame = list_releases(cfg)
     # most recently made current first (event order, not clock time), the current release always first
     recency = {e["id"]: i for i, e in enumerate(read_history(cfg)) if e["event"] in ("publish", "rollback")}
@@ -266,3 +303,119 @@ def format_diff(frame, a: str, b: str) -> str:
         lines.append(f"  {row.rank_b if row.rank_b == row.rank_b else '-':>3}  {row.league_name}  "
                      f"{row.score_a:.2f} -> {row.score_b:.2f}{move}")
     return "\n".join(lines)
+
+
+@contextmanager
+def writing(cfg: Settings, action: str, keep_staged: Path | None = None):
+    """The frame of every writer: the lake-wide lock, leftovers removed first, a full disk reported clearly.
+
+    Nested use (publish -> sync -> prune) only counts the lock again; the outermost call does the rest."""
+    if locks.holding(cfg.published):
+        with locks.publish_lock(cfg.published, action):
+            yield
+        return
+    with locks.publish_lock(cfg.published, action):
+        cleanup_leftovers(cfg, keep=keep_staged)
+        before = parquet.current_release_id(cfg)
+        try:
+            yield
+        except PublishError:
+            raise
+        except Exception as exc:
+            if not disk_full(exc):
+                raise
+            _remove_temp_files(cfg)
+            raise PublishError(disk_full_message(cfg, before)) from exc
+
+
+def disk_full(exc: BaseException) -> bool:
+    """ENOSPC / EDQUOT, also when DuckDB or Arrow pass it on as their own error with the OS message."""
+    if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+        return True
+    text = str(exc)
+    return any(os.strerror(code) in text for code in _DISK_FULL)
+
+
+def disk_full_message(cfg: Settings, before: str | None) -> str:
+    now = parquet.current_release_id(cfg)
+    head = f"the disk holding {cfg.published} is full: "
+    if now == before:
+        stays = f"the current release stays {before}" if before else "there is still no published release"
+        return head + f"nothing was published; {stays}; free space and run again"
+    lagging = []
+    try:
+        shown = target_release_ids(cfg)
+    except Exception:  # a target we cannot even ask: say so rather than guess
+        shown = dict(catalog="unknown", postgres="unknown" if postgres.dsn() else None)
+    if shown.get("catalog") != now:
+        lagging.append(f"the DuckDB catalog still shows {shown.get('catalog')}")
+    if postgres.dsn() and shown.get("postgres") != now:
+        lagging.append(f"PostgreSQL still shows {shown.get('postgres')}")
+    rest = ", ".join(lagging) or "the registry tables may lag"
+    return head + (f"release {now} is current in {parquet.latest_link(cfg)} but {rest} (each a complete "
+                   "release); free space and run `dei releases sync`")
+
+
+def _remove_temp_files(cfg: Settings) -> list[str]:
+    removed = []
+    for pattern in TEMP_PATTERNS:
+        for path in cfg.published.glob(pattern):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path.name)
+    return removed
+
+
+def cleanup_leftovers(cfg: Settings, keep: Path | None = None) -> list[str]:
+    """Remove what crashed or disk-full writers left (called under the lock, so no writer owns these):
+    temporary symlinks, catalogs (+ .wal), releases tables and trash beside the published files, and staging
+    directories no running compute owns (see :func:`_stale_staging`). Returns the names removed."""
+    if not cfg.published.is_dir():
+        return []
+    removed = _remove_temp_files(cfg)
+    staging = cfg.published / STAGING
+    keep = Path(keep).resolve() if keep else None
+    for path in sorted(staging.iterdir()) if staging.is_dir() else []:
+        if keep is not None and path.resolve() == keep:
+            continue
+        if _stale_staging(path):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(f"{STAGING}/{path.name}")
+    return removed
+
+
+def _stale_staging(path: Path, now: float | None = None) -> bool:
+    """Compute writes staging without the lock, so only remove what nobody can be writing: not owned by a
+    live process (``.owner``: "<pid> <host>"), and untouched for an hour (a day if it is complete and may
+    still wait for its publish task)."""
+    if _owner_alive(path):
+        return False
+    try:
+        entries = [path, *path.iterdir()] if path.is_dir() else [path]
+        touched = max(p.lstat().st_mtime for p in entries)
+    except FileNotFoundError:
+        return False  # removed meanwhile
+    idle = STAGED_IDLE_SECONDS if (path / "release.json").is_file() else STAGING_IDLE_SECONDS
+    return (now or time.time()) - touched > idle
+
+
+def _owner_alive(path: Path) -> bool:
+    try:
+        words = (path / OWNER_FILE).read_text(encoding="utf-8").split()
+        pid = int(words[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    if len(words) > 1 and words[1] != socket.gethostname():
+        return False  # another machine's compute: its pid cannot be checked here, the age decides
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

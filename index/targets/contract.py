@@ -160,7 +160,7 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("published_at", "TIMESTAMP WITH TIME ZONE", "first publish"),
             ("last_current_at", "TIMESTAMP WITH TIME ZONE", "last time the release was made current"),
             ("created_at", "TIMESTAMP WITH TIME ZONE", "when compute wrote it"),
-            ("code_version", "VARCHAR", "package version + hash of the engine sources"),
+            ("code_version", "VARCHAR", "package version + hash of every release source (sql/, index/, reference/, expectations, lock file)"),
             ("framework_sha256", "VARCHAR", "sha256 of the framework file"),
             ("weight_scheme", "VARCHAR", "weight scheme file (repo-relative path)"),
             ("weight_scheme_sha256", "VARCHAR", "sha256 of the weight scheme file"),
@@ -189,14 +189,18 @@ def render() -> str:
         "",
         "Every release publishes the same tables to three targets:",
         "",
-        "* Parquet: `data_lake/published/latest/<table>.parquet` (`latest` is a symlink to "
-        "`releases/<release_id>/`, switched atomically); `data_lake/published/releases.parquet`.",
+        "* Parquet: `data_lake/published/releases/<release_id>/<table>.parquet`; `latest` is a symlink to the "
+        "current `releases/<release_id>/`, switched atomically. Resolve it once "
+        "(`os.path.realpath('data_lake/published/latest')`) and read that directory's files; never open "
+        "`latest/<table>.parquet` file by file (a publish between two opens mixes two releases). "
+        "`data_lake/published/releases.parquet` lists every release.",
         "* DuckDB: `data_lake/published/catalog.duckdb`, one view per table over the current release's Parquet "
         "files plus a `releases` table and a one-row `release_info(release_id, path)`; open it with "
-        "`read_only=True`.",
+        "`read_only=True` (a publish replaces the file; an open connection keeps its release).",
         "* PostgreSQL (when `DEI_POSTGRES_DSN` is set): schema `dei` (`DEI_POSTGRES_SCHEMA`), one view per table "
-        "over the current release's schema `dei_<release_id>`, a one-row view `dei.release_info(release_id)` and the "
-        "table `dei.releases`; role `dei_reader` reads (grant it to dashboard logins).",
+        "over the current release's rows in `dei_store`, a one-row view `dei.release_info(release_id)` and the "
+        "table `dei.releases`; role `dei_reader` reads (grant it to dashboard logins). Read several tables in one "
+        "REPEATABLE READ transaction (or one statement) to get them from one release; publishes never block it.",
         "",
         "Types are DuckDB / Parquet types; PostgreSQL uses " + ", ".join(f"{k} → {v}" for k, v in PG_TYPES.items())
         + ".",

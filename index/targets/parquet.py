@@ -1,4 +1,15 @@
-"""Parquet target: immutable release directories and the atomically switched ``latest`` symlink."""
+"""Parquet target: immutable release directories and the atomically switched ``latest`` symlink.
+
+Read a release by resolving ``latest`` once, then reading files of that directory::
+
+    release = os.path.realpath("data_lake/published/latest")   # e.g. .../releases/1840ceaf10bc2bdf
+    scores = pd.read_parquet(f"{release}/index_scores.parquet")
+    values = pd.read_parquet(f"{release}/indicator_values.parquet")
+
+Opening ``latest/<table>.parquet`` file by file is not safe: a publish may switch ``latest`` between two
+opens, so the tables come from two releases. Release directories never change; one is deleted only when
+DEI_KEEP_RELEASES later releases have been made current (prune).
+"""
 
 from __future__ import annotations
 
@@ -62,12 +73,12 @@ def write_releases_table(cfg: Settings, frame) -> Path:
         con.register("releases_frame", frame)
         con.execute(f"copy ({contract.cast_select('releases', 'releases_frame')}) to '{tmp}' (format parquet)")
         if path.is_file() and same_table(con, path, tmp):
-            tmp.unlink()
             return path
+        os.replace(tmp, path)
+        return path
     finally:
         con.close()
-    os.replace(tmp, path)
-    return path
+        tmp.unlink(missing_ok=True)  # unchanged, or a failed write (full disk): no temporary file stays
 
 
 def same_table(con, a: Path, b: Path) -> bool:

@@ -1,7 +1,7 @@
 -- The reader-facing schema (idempotent). {schema} is replaced by the quoted schema name (default dei).
--- Readers query {schema}.<table>: views over the current release's schema {schema}_<release_id>, switched
--- in one transaction by each publish, and the table {schema}.releases. Views read with their owner's
--- rights, so dei_reader needs no access to the release schemas themselves.
+-- Readers query {schema}.<table>: views over the current release's rows in {schema}_store (switched by one
+-- pointer row per publish), {schema}.release_info and the table {schema}.releases. Views read with their
+-- owner's rights, so dei_reader needs no access to {schema}_store itself (and has none).
 create schema if not exists {schema} authorization dei_publisher;
 
 revoke all on schema {schema} from public;

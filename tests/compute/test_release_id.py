@@ -77,3 +77,19 @@ def test_the_fingerprint_changes_with_any_file_and_its_path(tmp_path):
 
     assert len({base, changed_content, renamed}) == 3
     assert with_cache == base  # byte-code caches are not sources
+
+
+def test_a_staged_release_names_its_compute_and_the_published_one_does_not(curated_lake, monkeypatch):
+    # The owner note keeps a concurrent publish's cleanup away from a staging directory still being written.
+    import os
+    import socket
+
+    from index import publish
+
+    monkeypatch.delenv("DEI_POSTGRES_DSN", raising=False)
+    result = compute.compute(cfg=settings())
+    assert (result.staged / ".owner").read_text(encoding="utf-8").split() == [str(os.getpid()), socket.gethostname()]
+    publish.publish(result.staged)
+    current = (curated_lake.published / "latest").resolve()
+    assert (current / "release.json").is_file()
+    assert not (current / ".owner").exists()

@@ -94,8 +94,11 @@ def test_reader_role_reads_but_cannot_write(lake, stage, pg):
         f"delete from {schema}.releases",
         f"create table {schema}.sneaky (x int)",
         f"drop view {schema}.index_scores",
-        f"create table {schema}_aaaa.sneaky (x int)",
-        f"select * from {schema}_aaaa.index_scores",  # the release schemas are reached only through the views
+        f"create table {schema}_store.sneaky (x int)",
+        f"select * from {schema}_store.index_scores",  # the store is reached only through the views
+        f"select * from {schema}_store.current_release",
+        f"update {schema}_store.current_release set release_id = 'x'",
+        f"create view {schema}.sneaky as select 1",
     ]
     for statement in attempts:
         with psycopg.connect(TEST_DSN) as conn:
@@ -125,7 +128,13 @@ def test_a_crash_at_any_step_leaves_every_target_on_a_complete_release(lake, sta
     # readers of PostgreSQL see the old release or the new one, and nothing half loaded remains
     if step in ("pg_load", "pg_before_commit"):
         assert pg_view(schema) == "aaaa"
-        assert f"{schema}_bbbb" not in pg_schemas(schema)
+        assert pg_schemas(schema) == [schema, f"{schema}_store"]  # no schema per release any more
+        with psycopg.connect(TEST_DSN) as conn:
+            loaded = conn.execute(f"select release_id from {schema}_store.loaded_releases order by 1").fetchall()
+            rows = conn.execute(f"select release_id, count(*) from {schema}_store.index_scores group by 1 order by 1")
+            # a crash while copying leaves no bbbb rows; one at the switch leaves them whole (2), not current
+            assert rows.fetchall() == [("aaaa", 2)] + ([("bbbb", 2)] if step == "pg_before_commit" else [])
+        assert loaded == [("aaaa",)] + ([("bbbb",)] if step == "pg_before_commit" else [])
 
     monkeypatch.setattr(targets, "checkpoint", lambda name: None)
     publish.publish(stage("bbbb", (40.0, 70.0)))
@@ -133,8 +142,10 @@ def test_a_crash_at_any_step_leaves_every_target_on_a_complete_release(lake, sta
 
 
 def _snapshot(cfg) -> dict:
+    # the writer lock's note of its holder changes on every run; the published files must not
     return {p: (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_ino)
-            for p in sorted(Path(cfg.published).rglob("*")) if p.is_file() and p.name != "history.jsonl"}
+            for p in sorted(Path(cfg.published).rglob("*"))
+            if p.is_file() and p.name not in ("history.jsonl", ".publish.lock")}
 
 
 def _pg_snapshot(schema: str):
@@ -184,6 +195,9 @@ def test_keeps_the_last_n_releases_and_never_the_current_one(lake, stage, pg, mo
     assert not (lake.published / "releases" / "aaaa").exists()
     assert listed.set_index("release_id").loc["aaaa", "code_version"] == "test"  # lineage survives pruning
     assert f"{schema}_aaaa" not in pg_schemas(schema)
+    with psycopg.connect(TEST_DSN) as conn:
+        kept = conn.execute(f"select distinct release_id from {schema}_store.index_scores order by 1").fetchall()
+    assert kept == [("bbbb",), ("cccc",)]  # the pruned release's rows are gone
     # roll back to bbbb, keep only one: cccc goes, the current bbbb stays
     releases.rollback("bbbb")
     assert releases.prune(lake, keep=1) == ["cccc"]
@@ -221,3 +235,29 @@ def test_catalog_write_leaves_no_temporary_files(lake, stage, pg_off, monkeypatc
     assert sorted(p.name for p in lake.published.glob(".catalog-*")) == []
     assert duckdb_catalog.catalog_release_id(lake) == "aaaa"
     assert os.readlink(lake.published / "latest") == "releases/bbbb"
+
+
+def test_a_prune_interrupted_before_postgresql_is_finished_by_the_next_publish(lake, stage, pg, monkeypatch):
+    _, schema = pg
+    monkeypatch.setenv("DEI_KEEP_RELEASES", "2")
+    publish.publish(stage("aaaa"))
+    publish.publish(stage("bbbb", (40.0, 70.0)))
+
+    def crash(*args, **kwargs):
+        raise Crash("killed after the files were deleted, before PostgreSQL")
+
+    real_drop = releases.postgres.drop_releases
+    monkeypatch.setattr(releases.postgres, "drop_releases", crash)
+    with pytest.raises(Crash):
+        publish.publish(stage("cccc", (30.0, 20.0)))
+    assert not (lake.published / "releases" / "aaaa").exists()
+
+    def loaded():
+        with psycopg.connect(TEST_DSN) as conn:
+            return sorted(r for (r,) in conn.execute(f"select distinct release_id from {schema}_store.index_scores"))
+
+    assert loaded() == ["aaaa", "bbbb", "cccc"]  # the interrupted prune left aaaa's rows
+    monkeypatch.setattr(releases.postgres, "drop_releases", real_drop)
+    publish.publish(stage("cccc", (30.0, 20.0)))  # the rerun: nothing new, but PostgreSQL is tidied
+    assert loaded() == ["bbbb", "cccc"]
+    assert parquet_view(lake) == catalog_view(lake) == pg_view(schema) == "cccc"

@@ -453,8 +453,14 @@
   }
 
   document.getElementById('lang-toggle').addEventListener('click', function () { setLang(LANG === 'en' ? 'zh' : 'en'); });
-  window.addEventListener('resize', function () {
-    Object.keys(charts).forEach(function (k) { if (charts[k]) { charts[k].resize(); } });
-  });
+  // A chart follows its own box (a resized window, a folded panel, a wider language); the window event is the
+  // fallback for browsers without ResizeObserver.
+  function resizeCharts() { Object.keys(charts).forEach(function (k) { if (charts[k]) { charts[k].resize(); } }); }
+  if (window.ResizeObserver) {
+    var seen = new ResizeObserver(resizeCharts);
+    Array.prototype.forEach.call(document.querySelectorAll('.chart'), function (el) { seen.observe(el); });
+  } else {
+    window.addEventListener('resize', resizeCharts);
+  }
   setLang(LANG);
 })();
