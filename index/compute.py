@@ -326,6 +326,22 @@ def _engine_limits(con, source: str):
         raise sandbox.engine_failure(exc, source) from None
 
 
+def create_release_view(con, sql_file: Path) -> None:
+    """A shared view of the release SQL: the file's single checked SELECT, as a temporary view named after it."""
+    import duckdb
+
+    from index import sandbox
+
+    name = sql_file.stem
+    if not name.isidentifier():
+        raise ConfigError(f"{sql_file}: a shared view's file name must be a plain identifier, e.g. region_values.sql")
+    query = sandbox.check_sql(sandbox.read_user_sql(sql_file, "release view"), sql_file, "release view")
+    try:
+        con.execute(f'create or replace temp view "{name}" as {query}')
+    except duckdb.Error as exc:
+        raise sandbox.engine_failure(exc, str(sql_file)) from None
+
+
 def write_release_table(con, sql_file: Path, out: Path) -> None:
     """One published table: the file's single SELECT, fetched as Arrow and written with pyarrow (no COPY, so
     no SQL ever names a path to write)."""
@@ -379,6 +395,9 @@ def compute(
     con.execute("set variable release_id = $rid", {"rid": rid})
     scheme_name = run.scheme if run.scheme in DERIVED_SCHEMES else Path(run.scheme).stem
     con.execute("set variable weight_scheme = $s", {"s": scheme_name})
+    # sql/release/shared/ holds views several release tables read (one definition each), named after the file.
+    for sql_file in sorted((cfg.sql / "release" / "shared").glob("*.sql")):
+        create_release_view(con, sql_file)
     # Every file in sql/release/ is one published table, named after the file.
     for sql_file in sorted((cfg.sql / "release").glob("*.sql")):
         write_release_table(con, sql_file, staged / (sql_file.stem + ".parquet"))

@@ -1,35 +1,23 @@
--- Published table target_attainment: for each 盟市 (and the 自治区 row, level_kind 'region', built exactly as in
--- indicator_values.sql) and each indicator with a 2025 target, the share of the target reached in each year
--- and whether the league is on track: the compound annual growth between its previous reported year and this
--- year, extrapolated to the target year, reaches the target. Reported (denominated) figures only; polarity -1
+-- Published table target_attainment: for each 盟市 (and the 自治区 row, level_kind 'region', from the shared
+-- view region_values, as in indicator_values.sql) and each indicator with a 2025 target, the share of the
+-- target reached in each year and whether the league is on track: the compound annual growth between its
+-- previous reported year and this year, extrapolated to the target year, reaches the target. Reported (denominated) figures only; polarity -1
 -- (lower is better) reads target / value.
 with
 
 denominate as (select * from denominate),
 
-stage as (select * from stage),
-
 units as (select * from units),
 
 framework as (
-    select node_id, cast(unit as varchar) as unit, cast(denominator as varchar) as denominator,
-           coalesce(cast(denominator_scale as double), 1.0) as denominator_scale,
+    select node_id, cast(unit as varchar) as unit,
            cast(polarity as integer) as polarity, cast(target_2025 as double) as target_2025
     from framework where node_type = 'Indicator'
 ),
 
 target_year as (select 2025 as target_year),
 
--- the population denominator that weights percentage indicators (same constant in indicator_values.sql)
-population_node as (select 'population' as node_id),
-
-region as (select 150000 as league_code, '内蒙古自治区' as league_name),
-
-population as (
-    select stage.unit_code, stage.period, stage.raw_value as population
-    from stage join population_node on population_node.node_id = stage.variable_id
-    where stage.variable_type = 'Denominator' and stage.raw_value > 0
-),
+region_values as (select * from region_values),
 
 league_values as (
     select
@@ -43,38 +31,17 @@ league_values as (
     left join units on units.unit_code = denominate.unit_code
 ),
 
-summed as (
-    select denominate.period, denominate.indicator_id,
-           sum(denominate.raw_value) / sum(denominate.denominator_value) * any_value(framework.denominator_scale)
-               as value
-    from denominate
-    join framework on framework.node_id = denominate.indicator_id
-    where framework.denominator is not null
-        and denominate.raw_value is not null and denominate.denominator_value > 0
-    group by denominate.period, denominate.indicator_id
-),
-
-population_weighted as (
-    select denominate.period, denominate.indicator_id,
-           sum(denominate.denominated_value * population.population) / sum(population.population) as value
-    from denominate
-    join framework on framework.node_id = denominate.indicator_id
-    join population on population.unit_code = denominate.unit_code and population.period = denominate.period
-    where framework.denominator is null and framework.unit = '%' and denominate.denominated_value is not null
-    group by denominate.period, denominate.indicator_id
-),
-
-region_values as (
-    select region.league_code, region.league_name, 'region' as level_kind, cast(combined.period as integer) as year,
-           combined.indicator_id, combined.value
-    from (select * from summed union all select * from population_weighted) as combined
-    cross join region
+region_rows as (
+    select region_values.league_code, region_values.league_name, 'region' as level_kind,
+           cast(region_values.period as integer) as year, region_values.indicator_id,
+           region_values.denominated_value as value
+    from region_values
 ),
 
 all_values as (
     select * from league_values
     union all
-    select * from region_values
+    select * from region_rows
 ),
 
 with_targets as (
