@@ -19,6 +19,7 @@ from pathlib import Path
 from index import __version__
 from index.config import REPO_ROOT, Settings, settings as current_settings
 from index.errors import ConfigError
+from index.files import sha256_file
 
 STAGING_DIR = ".staging"
 # Everything that can shape a published table, so that editing any of it gives a new release id: the SQL
@@ -34,14 +35,6 @@ class ComputeResult:
     release_id: str
     manifest: dict
     log: list = field(default_factory=list)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _source_files(root: Path) -> list[Path]:

@@ -87,6 +87,7 @@ from typing import TYPE_CHECKING, Any
 
 from index.errors import SubmissionError, SubmissionProblem
 from index.leagues import resolve_league
+from index.files import write_with
 
 if TYPE_CHECKING:  # keep the import light for DAG parsing
     import pandas as pd
@@ -1334,13 +1335,6 @@ def landing_files(landing: Path) -> list[Path]:
     return regular_files(landing)
 
 
-def _write_atomic_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def _raw_schema():
     import pyarrow as pa
 
@@ -1395,11 +1389,7 @@ def ingest_file(path: Path, framework: "pd.DataFrame", raw_root: Path, sha256: s
         table = pa.Table.from_pandas(part[RAW_FILE_COLUMNS].reset_index(drop=True), schema=schema,
                                      preserve_index=False)
         rel = Path(f"year={int(year)}") / f"{sha256[:16]}.parquet"
-        target = Path(raw_root) / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-        pq.write_table(table, tmp)
-        os.replace(tmp, target)
+        write_with(Path(raw_root) / rel, lambda tmp: pq.write_table(table, tmp))
         written.append(rel)
     return Batch(path.name, sha256, len(frame), tuple(written), notes)
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from index.errors import ConfigError, SubmissionProblem
+from index.files import write_text_atomic
 
 SETTLE_ENV = "DEI_LANDING_SETTLE_SECONDS"
 DEFAULT_SETTLE_SECONDS = 3.0
@@ -294,16 +295,6 @@ def _text(file: str, stage: str, summary: dict, shown: list[SubmissionProblem]) 
     return "\n".join(lines) + "\n"
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def write_problem_report(directory: Path, problems: list[SubmissionProblem], *, file: str, stage: str,
                          limit: int = REPORT_LIMIT) -> dict:
     """Write problems.txt and problems.json into a quarantine folder, both bounded to ``limit`` problems.
@@ -315,6 +306,6 @@ def write_problem_report(directory: Path, problems: list[SubmissionProblem], *, 
     directory.mkdir(parents=True, exist_ok=True)
     problems = list(problems)
     summary = {"file": file, "stage": stage, **problem_summary(problems, limit)}
-    _write_atomic(directory / "problems.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-    _write_atomic(directory / "problems.txt", _text(file, stage, summary, problems[:limit]))
+    write_text_atomic(directory / "problems.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    write_text_atomic(directory / "problems.txt", _text(file, stage, summary, problems[:limit]))
     return summary

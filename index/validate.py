@@ -15,7 +15,6 @@ Command line: ``python -m index.validate build-suite [--out PATH] [--leagues-csv
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import math
 import os
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from index.errors import ConfigError, SubmissionError, SubmissionProblem
+from index.files import copy_atomic, write_text_atomic
 
 if TYPE_CHECKING:  # keep the import light for DAG parsing
     import pandas as pd
@@ -209,12 +209,7 @@ def build_suite(framework: "pd.DataFrame", league_codes: Iterable, name: str = S
 
 def write_suite(suite: dict, path: Path) -> Path:
     """Write the suite as stable, diff-friendly JSON (temp file + os.replace)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(suite, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(path, json.dumps(suite, ensure_ascii=False, indent=2) + "\n")
 
 
 def load_suite(path: Path) -> dict:
@@ -500,28 +495,6 @@ def _read_batch(settings: "Settings", files: list[Path]) -> "pd.DataFrame":
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
 
 
-def _copy_atomic(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.tmp-{os.getpid()}")
-    shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _find_landing(settings: "Settings", names: list[str], sha256: str | None, sha16: str) -> Path | None:
     """The landing file of a batch: by exact name, then by sha256; never a glob pattern, never a link."""
     from index.landing import find_file
@@ -591,7 +564,7 @@ def validate_pending(settings: "Settings", framework: "pd.DataFrame", league_cod
             outcome.quarantined.append(batch)
         else:
             for rel in files:
-                _copy_atomic(Path(settings.raw) / rel, Path(settings.curated) / rel)
+                copy_atomic(Path(settings.raw) / rel, Path(settings.curated) / rel)
             outcome.promoted.append(batch)
     return outcome
 

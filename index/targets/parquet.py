@@ -20,6 +20,7 @@ from pathlib import Path
 from index.config import Settings
 from index.errors import ConfigError
 from index.targets import contract
+from index.files import sql_string
 
 RELEASES_TABLE = "releases.parquet"
 
@@ -71,7 +72,7 @@ def write_releases_table(cfg: Settings, frame) -> Path:
     con = duckdb.connect()
     try:
         con.register("releases_frame", frame)
-        con.execute(f"copy ({contract.cast_select('releases', 'releases_frame')}) to '{tmp}' (format parquet)")
+        con.execute(f"copy ({contract.cast_select('releases', 'releases_frame')}) to {sql_string(tmp)} (format parquet)")
         if path.is_file() and same_table(con, path, tmp):
             return path
         os.replace(tmp, path)
@@ -83,11 +84,12 @@ def write_releases_table(cfg: Settings, frame) -> Path:
 
 def same_table(con, a: Path, b: Path) -> bool:
     """Two Parquet files hold the same columns and rows (order aside)."""
-    schema = "select column_name, column_type from (describe select * from read_parquet('{}'))"
+    a, b = sql_string(a), sql_string(b)
+    schema = "select column_name, column_type from (describe select * from read_parquet({}))"
     if con.execute(schema.format(a)).fetchall() != con.execute(schema.format(b)).fetchall():
         return False
     diff = f"""select count(*) from (
-        (select * from read_parquet('{a}') except all select * from read_parquet('{b}'))
+        (select * from read_parquet({a}) except all select * from read_parquet({b}))
         union all
-        (select * from read_parquet('{b}') except all select * from read_parquet('{a}')))"""
+        (select * from read_parquet({b}) except all select * from read_parquet({a})))"""
     return con.execute(diff).fetchall()[0][0] == 0

@@ -1,0 +1,55 @@
+"""One home for the small file operations every step needs: content hashes, atomic writes and copies.
+
+A write goes to a temporary name beside its target and is renamed into place (``os.replace`` is atomic on one
+file system), so a reader sees the old file or the new one, never half of one; a failed write (a full disk)
+removes its temporary file. Temporary names start with "." and end in ".tmp-<pid>", which landing and cleanup
+know to ignore.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def temporary_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+
+
+def write_with(path: str | Path, write: Callable[[Path], object]) -> Path:
+    """Call ``write(tmp)`` to fill a temporary file beside ``path``, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_name(path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
+    return write_with(path, lambda tmp: tmp.write_bytes(data))
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    return write_with(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def copy_atomic(src: str | Path, dst: str | Path) -> Path:
+    return write_with(dst, lambda tmp: shutil.copyfile(src, tmp))
+
+
+def sql_string(value: str | Path) -> str:
+    """A path or text as a DuckDB string literal (quotes doubled), for the few statements that must name a file."""
+    return "'" + str(value).replace("'", "''") + "'"
