@@ -30,135 +30,32 @@ reads with text keys, as before.
 
 from __future__ import annotations
 
-import copy
-import math
 import re
 import time
 import tomllib
 from pathlib import Path
-from typing import Any
 
 from index.errors import ConfigError
 
-IMPUTE_METHODS = ("none", "mean", "median", "panel_linear", "panel_latest", "group_mean", "group_median", "knn")
-GROUP_IMPUTE_METHODS = ("group_mean", "group_median")
-SCREEN_ON = ("raw", "imputed")
-TREAT_METHODS = ("none", "winsorise_then_log")
-# [weights] scheme: these names are computed here; any other string is a weight-scheme file read by the caller
-OBJECTIVE_WEIGHT_SCHEMES = ("entropy", "critic", "pca", "balance")
-NAMED_WEIGHT_SCHEMES = ("metadata", "equal", *OBJECTIVE_WEIGHT_SCHEMES)
-
-# section -> key -> default (None: optional without default)
-METHOD_KEYS: dict[str, dict[str, Any]] = {
-    "denominate": {},
-    "impute": {"method": "none", "group": None, "k": None},
-    "screen": {"min_data": 0, "on": "imputed"},
-    "treat": {"method": "none", "winmax": 5, "skew": 2.0, "kurtosis": 3.5},
-    "normalise": {},  # keys and defaults: normalise.validate_section
-    "weights": {"scheme": None},
-    "aggregate": {},  # keys and defaults: aggregate.validate_section
-}
-# sections filled with defaults when absent; [denominate] switches denomination on by being present
-DEFAULT_SECTIONS = ("impute", "screen", "treat", "normalise", "aggregate")
-KNN_DEFAULT_K = 5
+# The method spec's vocabulary and checks live in spec.py (typed models); re-exported for callers.
+from index.engine.spec import (
+    GROUP_IMPUTE_METHODS,
+    IMPUTE_METHODS,
+    KNN_DEFAULT_K,
+    NAMED_WEIGHT_SCHEMES,
+    OBJECTIVE_WEIGHT_SCHEMES,
+    SCREEN_ON,
+    TREAT_METHODS,
+)
 
 INPUT_TABLES = ("framework", "weights", "units", "observations")
 
 
-def _choice(source: str, key: str, value: Any, allowed: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in allowed:
-        raise ConfigError(f"{source}: {key} = {value!r} is not allowed; use one of {list(allowed)}")
-    return value
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _check_impute(source: str, imp: dict) -> None:
-    method = _choice(source, "impute.method", imp["method"], IMPUTE_METHODS)
-    if method in GROUP_IMPUTE_METHODS:
-        group = imp.get("group")
-        if not isinstance(group, str) or not group:
-            raise ConfigError(
-                f"{source}: impute.group is required for impute.method = {method!r}: name a group column"
-                " of the units, e.g. group = \"EurAsia_group\""
-            )
-    elif "group" in imp:
-        raise ConfigError(f"{source}: impute.group applies only to impute.method in {list(GROUP_IMPUTE_METHODS)}")
-    if method == "knn":
-        imp.setdefault("k", KNN_DEFAULT_K)
-        k = imp["k"]
-        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-            raise ConfigError(f"{source}: impute.k = {k!r} must be a whole number >= 1 (neighbours for knn)")
-    elif "k" in imp:
-        raise ConfigError(f"{source}: impute.k applies only to impute.method = 'knn'")
-
-
-def _check_screen(source: str, screen: dict) -> None:
-    share = screen["min_data"]
-    if not _is_number(share) or not 0 <= share <= 1:
-        raise ConfigError(f"{source}: screen.min_data = {share!r} must be a share of indicators in [0, 1]")
-    screen["min_data"] = float(share)
-    _choice(source, "screen.on", screen["on"], SCREEN_ON)
-
-
-def _check_treat(source: str, treat: dict) -> None:
-    _choice(source, "treat.method", treat["method"], TREAT_METHODS)
-    winmax = treat["winmax"]
-    if not isinstance(winmax, int) or isinstance(winmax, bool) or winmax < 0:
-        raise ConfigError(f"{source}: treat.winmax = {winmax!r} must be a whole number >= 0 (points to winsorise)")
-    for key in ("skew", "kurtosis"):
-        value = treat[key]
-        if not _is_number(value):
-            raise ConfigError(f"{source}: treat.{key} = {value!r} must be a finite number (a threshold)")
-        treat[key] = float(value)
-    if treat["skew"] <= 0:
-        raise ConfigError(f"{source}: treat.skew = {treat['skew']!r} must be > 0 (a threshold on |skewness|)")
-
-
 def validate_method(method: dict, source: str = "method") -> dict:
     """Check a method spec and return a copy with defaults filled; ConfigError names the key and allowed values."""
-    if not isinstance(method, dict):
-        raise ConfigError(f"{source}: a method spec is a table of sections, got {type(method).__name__}")
-    unknown = sorted(set(method) - set(METHOD_KEYS))
-    if unknown:
-        raise ConfigError(f"{source}: unknown section(s) {unknown}; allowed sections are {sorted(METHOD_KEYS)}")
-    spec = copy.deepcopy(method)
-    from index.engine import aggregate, normalise
+    from index.engine import spec
 
-    delegated = {"normalise": normalise.validate_section, "aggregate": aggregate.validate_section}
-    for section, keys in METHOD_KEYS.items():
-        if section not in spec:
-            if section in DEFAULT_SECTIONS:
-                spec[section] = {}
-            else:
-                continue
-        body = spec[section]
-        if not isinstance(body, dict):
-            raise ConfigError(f"{source}: [{section}] must be a table, got {body!r}")
-        if section in delegated:
-            spec[section] = delegated[section](body, source)
-            continue
-        extra = sorted(set(body) - set(keys))
-        if extra:
-            allowed = sorted(keys) if keys else "none"
-            raise ConfigError(
-                f"{source}: unknown key(s) {[f'{section}.{k}' for k in extra]}; keys allowed in [{section}]: {allowed}"
-            )
-        for key, default in keys.items():
-            if key not in body and default is not None:
-                body[key] = copy.deepcopy(default)
-
-    _check_impute(source, spec["impute"])
-    _check_screen(source, spec["screen"])
-    _check_treat(source, spec["treat"])
-    if "weights" in spec and "scheme" in spec["weights"] and not isinstance(spec["weights"]["scheme"], str):
-        raise ConfigError(
-            f"{source}: weights.scheme = {spec['weights']['scheme']!r} must be a string: one of"
-            f" {list(NAMED_WEIGHT_SCHEMES)} or the path of a weight-scheme file"
-        )
-    return spec
+    return spec.validate(method, source)
 
 
 def load_method(path: str | Path) -> dict:

@@ -17,12 +17,10 @@ under every method. When every level uses amean, no child rows are needed: each 
 
 from __future__ import annotations
 
-import copy
-import math
 import time
-from typing import Any
 
 from index.engine.sqlsteps import count_rows, drop_relation, run_step, run_view
+from index.engine.spec import AGGREGATE_METHODS, validate_section as spec_section
 from index.errors import ConfigError
 
 SCORES_FILE = "08_aggregate_scores.sql"
@@ -32,12 +30,7 @@ CONTRIBUTIONS_FILE = "08_aggregate_contributions.sql"
 AMEAN_FILE = "08_aggregate_amean.sql"
 AMEAN_CONTRIBUTIONS_FILE = "08_aggregate_contributions_amean.sql"
 
-METHODS = ("amean", "gmean", "hmean", "genmean", "copeland")
-NONPOSITIVE = ("error", "shift")
-KEYS = ("method", "p", "levels", "nonpositive")
-DEFAULTS: dict[str, Any] = {"method": "amean"}
-# means that need positive children (genmean: for p <= 0; for p > 0 non-negative children suffice)
-POSITIVE_MEANS = ("gmean", "hmean", "genmean")
+METHODS = AGGREGATE_METHODS
 
 
 def _methods_used(spec: dict) -> set[str]:
@@ -45,57 +38,13 @@ def _methods_used(spec: dict) -> set[str]:
 
 
 def validate_section(body: dict, source: str = "method") -> dict:
-    """Check ``[aggregate]``; return a copy with defaults filled. ConfigError names the key and allowed values.
+    """Check ``[aggregate]`` (the typed model in spec.py); return it with defaults filled.
 
     Defaults: method = "amean"; nonpositive = "error" is filled when a level uses gmean, hmean or genmean;
     p (genmean's power) has no default and is required when genmean is used; levels maps a level number
     (a string key such as "3") to a method and overrides ``method`` for that level.
     """
-    if body is None:
-        body = {}
-    if not isinstance(body, dict):
-        raise ConfigError(f"{source}: [aggregate] must be a table, got {body!r}")
-    extra = sorted(set(body) - set(KEYS))
-    if extra:
-        raise ConfigError(
-            f"{source}: unknown key(s) {[f'aggregate.{k}' for k in extra]}; keys allowed in [aggregate]: {sorted(KEYS)}"
-        )
-    spec = copy.deepcopy(body)
-    for key, default in DEFAULTS.items():
-        spec.setdefault(key, default)
-    if not isinstance(spec["method"], str) or spec["method"] not in METHODS:
-        raise ConfigError(f"{source}: aggregate.method = {spec['method']!r} is not allowed; use one of {list(METHODS)}")
-    if "levels" in spec:
-        levels = spec["levels"]
-        if not isinstance(levels, dict):
-            raise ConfigError(f"{source}: aggregate.levels = {levels!r} must be a table such as {{ \"3\" = \"gmean\" }}")
-        checked = {}
-        for level, name in levels.items():
-            key = str(level)
-            if not key.isdigit():
-                raise ConfigError(f"{source}: aggregate.levels key {level!r} must be a framework level number, e.g. \"3\"")
-            if not isinstance(name, str) or name not in METHODS:
-                raise ConfigError(
-                    f"{source}: aggregate.levels.{key} = {name!r} is not allowed; use one of {list(METHODS)}"
-                )
-            checked[str(int(key))] = name
-        spec["levels"] = checked
-    used = _methods_used(spec)
-    if "genmean" in used:
-        if "p" not in spec:
-            raise ConfigError(f"{source}: aggregate.p (the power of genmean) is required when genmean is used")
-        p = spec["p"]
-        if not isinstance(p, (int, float)) or isinstance(p, bool) or not math.isfinite(p):
-            raise ConfigError(f"{source}: aggregate.p = {p!r} must be a finite number")
-    elif "p" in spec:
-        raise ConfigError(f"{source}: aggregate.p applies only when genmean is used")
-    if used & set(POSITIVE_MEANS):
-        spec.setdefault("nonpositive", "error")
-    if "nonpositive" in spec:
-        value = spec["nonpositive"]
-        if not isinstance(value, str) or value not in NONPOSITIVE:
-            raise ConfigError(f"{source}: aggregate.nonpositive = {value!r} is not allowed; use one of {list(NONPOSITIVE)}")
-    return spec
+    return spec_section("aggregate", body, source)
 
 
 def method_for_level(method: dict, level: int) -> str:

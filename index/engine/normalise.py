@@ -17,78 +17,20 @@ and base_year, where polarity -1 inverts the ratio.
 
 from __future__ import annotations
 
-import copy
-import math
-from typing import Any
-
 from index.engine.sqlsteps import run_step, run_view
+from index.engine.spec import NORMALISE_METHODS, validate_section as spec_section
 from index.errors import ConfigError
 
 FILE = "06_normalise.sql"
 # minmax and zscore read no ranks: a file without the sort
 SCALE_FILE = "06_normalise_scale.sql"
 
-METHODS = ("minmax", "zscore", "prank", "rank", "goalposts", "dist2targ", "base_year")
-SCOPES = ("panel", "year")
-# always filled (the engine's historical defaults)
-DEFAULTS: dict[str, Any] = {"method": "minmax", "range": [0, 100], "scope": "panel"}
-# filled only when the method uses them, so a plain minmax section stays as it was
-METHOD_DEFAULTS: dict[str, dict[str, Any]] = {
-    "zscore": {"mean": 0.0, "sd": 1.0},
-    "dist2targ": {"cap_max": False},
-}
-KEYS = ("method", "range", "scope", "mean", "sd", "cap_max", "base_period")
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+METHODS = NORMALISE_METHODS
 
 
 def validate_section(body: dict, source: str = "method") -> dict:
-    """Check ``[normalise]``; return a copy with defaults filled. ConfigError names the key and allowed values."""
-    if body is None:
-        body = {}
-    if not isinstance(body, dict):
-        raise ConfigError(f"{source}: [normalise] must be a table, got {body!r}")
-    extra = sorted(set(body) - set(KEYS))
-    if extra:
-        raise ConfigError(
-            f"{source}: unknown key(s) {[f'normalise.{k}' for k in extra]}; keys allowed in [normalise]: {sorted(KEYS)}"
-        )
-    spec = copy.deepcopy(body)
-    for key, default in DEFAULTS.items():
-        spec.setdefault(key, copy.deepcopy(default))
-    method = spec["method"]
-    if not isinstance(method, str) or method not in METHODS:
-        raise ConfigError(f"{source}: normalise.method = {method!r} is not allowed; use one of {list(METHODS)}")
-    scope = spec["scope"]
-    if not isinstance(scope, str) or scope not in SCOPES:
-        raise ConfigError(f"{source}: normalise.scope = {scope!r} is not allowed; use one of {list(SCOPES)}")
-    rng = spec["range"]
-    if not isinstance(rng, (list, tuple)) or len(rng) != 2 or not all(_number(x) for x in rng) or not rng[0] < rng[1]:
-        raise ConfigError(f"{source}: normalise.range = {rng!r} must be two finite numbers [lo, hi] with lo < hi")
-    spec["range"] = [rng[0], rng[1]]
-    for key, default in METHOD_DEFAULTS.get(method, {}).items():
-        spec.setdefault(key, default)
-    # keys that belong to another method are a mistake worth stopping for
-    owners = {"mean": "zscore", "sd": "zscore", "cap_max": "dist2targ", "base_period": "base_year"}
-    for key, owner in owners.items():
-        if key in spec and method != owner:
-            raise ConfigError(f"{source}: normalise.{key} applies only to method = {owner!r}, not {method!r}")
-    if method == "zscore":
-        if not _number(spec["mean"]):
-            raise ConfigError(f"{source}: normalise.mean = {spec['mean']!r} must be a finite number")
-        if not _number(spec["sd"]) or spec["sd"] <= 0:
-            raise ConfigError(f"{source}: normalise.sd = {spec['sd']!r} must be a finite number > 0")
-    if method == "dist2targ" and not isinstance(spec["cap_max"], bool):
-        raise ConfigError(f"{source}: normalise.cap_max = {spec['cap_max']!r} must be true or false")
-    if method == "base_year":
-        period = spec.get("base_period")
-        if period is None:
-            raise ConfigError(f"{source}: normalise.base_period is required with method = 'base_year'")
-        if not isinstance(period, int) or isinstance(period, bool):
-            raise ConfigError(f"{source}: normalise.base_period = {period!r} must be an integer period")
-    return spec
+    """Check ``[normalise]`` (the typed model in spec.py); return it with defaults filled."""
+    return spec_section("normalise", body, source)
 
 
 def _check_framework(con, spec: dict) -> None:

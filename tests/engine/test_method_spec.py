@@ -273,3 +273,27 @@ def test_impute_methods(impute_method):
     flags = con.execute("select count(*) from indicator_results where imputed").fetchone()[0]
     assert flags == len(expected)
     assert next(e for e in log if e["step"] == "impute")["imputed"] == len(expected)
+
+
+def test_the_readme_key_table_is_generated_from_the_typed_spec(repo):
+    from index.engine import spec
+
+    assert spec.readme_block() in (repo / "README.md").read_text(encoding="utf-8")
+    # every key of every section appears, so a new key cannot go undocumented
+    table = spec.key_table()
+    for section, model in spec.SECTIONS.items():
+        for key in model.model_fields:
+            assert f"`{section}.{key}`" in table
+
+
+def test_a_misspelt_key_lists_the_valid_keys_of_its_section():
+    with pytest.raises(ConfigError, match=r"treat\.winmx.*\['kurtosis', 'method', 'skew', 'winmax'\]"):
+        engine.validate_method({"treat": {"winmx": 3}})
+
+
+def test_a_number_where_a_flag_belongs_is_refused():
+    # strict types: true is not a share and 1 is not a flag (TOML keeps them apart, so must the spec)
+    with pytest.raises(ConfigError, match=r"screen\.min_data"):
+        engine.validate_method({"screen": {"min_data": True}})
+    with pytest.raises(ConfigError, match=r"normalise\.cap_max"):
+        engine.validate_method({"normalise": {"method": "dist2targ", "cap_max": 1}})

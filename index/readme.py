@@ -1,0 +1,19 @@
+"""Rewrite the generated parts of README.md and docs/: the published-table contract and the method-spec keys.
+
+``python -m index.readme`` after changing index/targets/contract.py or index/engine/spec.py; tests check that
+the README holds what these generate.
+"""
+
+from __future__ import annotations
+
+
+def main() -> None:
+    from index.engine import spec
+    from index.targets import contract
+
+    print(contract.write_doc())
+    print(spec.write_readme())
+
+
+if __name__ == "__main__":
+    main()
