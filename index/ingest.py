@@ -61,6 +61,9 @@ Problem rules (``SubmissionProblem.rule``):
                          (12家, 12 万元, 1.2万), a % sign or % format in a column whose unit is not %, a date,
                          TRUE/FALSE, other text; the message says which
   ``percent_as_fraction`` a % column whose figures look like fractions (see above)
+  ``hidden_cells``       a 盟市 row, or a 盟市, 年份 or indicator column with figures, hidden in Excel (hidden by
+                         hand or by an active filter): whether its figures belong to the submission is not
+                         certain, so the file waits for the department to unhide or delete them
 Note rules (``frame.attrs["notes"]``): ``hidden_sheet_ignored``, ``percent_format_scaled``,
 ``department_unknown``, ``format_mismatch`` (an XLSX named .csv and the like, read by content),
 ``cell_checks_limited`` (an .xls/.xlsb/.ods workbook).
@@ -302,6 +305,8 @@ class _Grid:
     row_numbers: list[int]  # 1-based row as seen in Excel / a text editor, per grid row
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     percent: set[tuple[int, int]] = field(default_factory=set)  # cells whose number format shows a %
+    hidden_rows: set[int] = field(default_factory=set)  # 0-based rows Excel hides (by hand or a filter)
+    hidden_cols: set[int] = field(default_factory=set)  # 0-based columns Excel hides
 
     @property
     def width(self) -> int:
@@ -405,6 +410,9 @@ _SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData\b")
 _F_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f\b")
 _E_ATTR = re.compile(rb'\st="e"')
 _ATTR = re.compile(rb'\s([\w:.-]+)="([^"]*)"')
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b([^>]*)>")
+_COL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?col\b([^>]*)/?>")
+_TRUE = (b"1", b"true")
 _V_TEXT = re.compile(rb"<(?:[\w.-]+:)?v>(.*?)</(?:[\w.-]+:)?v>", re.S)
 _F_TEXT = re.compile(rb"<(?:[\w.-]+:)?f\b[^>]*?(?:/>|>(.*?)</(?:[\w.-]+:)?f>)", re.S)
 _CELL_REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
@@ -509,6 +517,26 @@ def _scan_sheet(xml: bytes, percent_styles: set[int], recalc: bool
     return cells, percent, unplaced
 
 
+def _hidden_rows_and_cols(xml: bytes) -> tuple[set[int], set[int]]:
+    """0-based rows and columns the sheet hides (``<row hidden="1">``, ``<col min max hidden="1">``)."""
+    rows: set[int] = set()
+    cols: set[int] = set()
+    found = _SHEET_DATA.search(xml)
+    begin = found.start() if found else len(xml)
+    for match in _COL_TAG.finditer(xml, 0, begin):  # <cols> comes before <sheetData>
+        attrs = dict(_ATTR.findall(match.group(1)))
+        if attrs.get(b"hidden") in _TRUE:
+            try:
+                cols.update(range(int(attrs[b"min"]) - 1, int(attrs[b"max"])))
+            except (KeyError, ValueError):
+                continue
+    for match in _ROW_TAG.finditer(xml, begin):
+        attrs = dict(_ATTR.findall(match.group(1)))
+        if attrs.get(b"hidden") in _TRUE and attrs.get(b"r", b"").isdigit():
+            rows.add(int(attrs[b"r"]) - 1)
+    return rows, cols
+
+
 def _read_workbook(data: bytes, kind: str, file: str) -> _Read:
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
@@ -531,7 +559,9 @@ def _read_workbook(data: bytes, kind: str, file: str) -> _Read:
         merges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
         grid = _Grid(meta.name, rows, list(range(1, len(rows) + 1)), merges)
         if zf is not None and parts.get(meta.name) in zf.namelist():
-            cells, grid.percent, unplaced = _scan_sheet(zf.read(parts[meta.name]), percent_styles, recalc)
+            xml = zf.read(parts[meta.name])
+            cells, grid.percent, unplaced = _scan_sheet(xml, percent_styles, recalc)
+            grid.hidden_rows, grid.hidden_cols = _hidden_rows_and_cols(xml)
             for (r, c), cell in cells.items():
                 grid.put(r, c, cell)
             if unplaced:
@@ -1016,6 +1046,19 @@ def _parse_grid(grid: _Grid, file: str, fw: _Framework, file_year: int | None,
                     f"cells {where} are merged, so row {grid.row_numbers[hit_row]} has {what}; unmerge them and "
                     "write every 盟市's figure in its own cell")
 
+    # Hidden rows and columns: Excel shows the sheet without them, so whether their figures are part of the
+    # submission is not certain. A hidden 盟市 row, or a hidden column the table reads, is a problem.
+    hidden_rows = {r for r in data_rows if r in grid.hidden_rows}
+    for r in sorted(hidden_rows):
+        problem(grid.row_numbers[r], league_label, "hidden_cells",
+                f"row {grid.row_numbers[r]} is hidden in Excel (by hand or by a filter) but holds figures; unhide "
+                "it if they belong to the submission, or delete the row")
+    for c in sorted(grid.hidden_cols & set(labels)):
+        if any(not _is_blank(grid.cell(r, c)) for r in data_rows):
+            problem(header_row_number, labels[c], "hidden_cells",
+                    f"column {_col_letter(c)} ({labels[c]}) is hidden in Excel but holds figures; unhide it if they "
+                    "belong to the submission, or delete the column")
+
     out: list[dict] = []
     seen_keys: dict[tuple[int, int], int] = {}
     leagues: dict[tuple[type, Any], int | None] = {}
@@ -1023,7 +1066,7 @@ def _parse_grid(grid: _Grid, file: str, fw: _Framework, file_year: int | None,
     unproven: dict[int, list[tuple[int, Decimal]]] = {col.index: [] for col in indicator_cols}
     for r in data_rows:
         row_number = grid.row_numbers[r]
-        if (r, league_col) in merged_away:
+        if (r, league_col) in merged_away or r in hidden_rows:
             continue
         league_raw = league_text.get(r, grid.cell(r, league_col))
         if isinstance(league_raw, _Unreadable):

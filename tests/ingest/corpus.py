@@ -56,6 +56,8 @@ class Sheet:
     merges: list[str] = field(default_factory=list)
     formats: dict[str, str] = field(default_factory=dict)  # cell -> number format
     patches: dict[str, str] = field(default_factory=dict)  # cell -> raw <c> XML, as Excel would store it
+    hidden_rows: list[int] = field(default_factory=list)  # 1-based rows hidden in Excel
+    hidden_cols: list[str] = field(default_factory=list)  # column letters hidden in Excel
 
 
 def write_xlsx(path: Path, sheets: list[Sheet], calculated: bool = False) -> None:
@@ -73,6 +75,10 @@ def write_xlsx(path: Path, sheets: list[Sheet], calculated: bool = False) -> Non
             ws.merge_cells(ref)
         for ref, fmt in spec.formats.items():
             ws[ref].number_format = fmt
+        for row in spec.hidden_rows:
+            ws.row_dimensions[row].hidden = True
+        for col in spec.hidden_cols:
+            ws.column_dimensions[col].hidden = True
         ws.sheet_state = spec.state
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -185,6 +191,18 @@ def _cases() -> list[Case]:
              cells=DEFAULT_CELLS))
     add(Case("error_text_in_csv", CSV, text(CSV_DEFAULT.replace("300.1,48.75", "300.1,#DIV/0!")),
              problems=[_problem(CSV, None, 4, FIVEG, "formula_error")], message="'#DIV/0!' is an Excel error value"))
+
+    # --- hidden rows and columns in a visible sheet ----------------------------------------------
+    add(Case("hidden_row_with_figures", XLSX, xlsx(Sheet(hidden_rows=[4])),
+             problems=[_problem(XLSX, SHEET, 4, "盟市", "hidden_cells")], message="row 4 is hidden"))
+    add(Case("hidden_indicator_column", XLSX, xlsx(Sheet(hidden_cols=["C"])),
+             problems=[_problem(XLSX, SHEET, 2, FIVEG, "hidden_cells")], message="column C"))
+    add(Case("hidden_title_and_empty_rows_are_harmless", XLSX,
+             xlsx(Sheet(rows=[[TITLE], list(HEADER), *[list(r) for r in BODY], [], ["注：示例数据（合成）"]],
+                        hidden_rows=[1, 5])),
+             cells=DEFAULT_CELLS))
+    add(Case("hidden_column_outside_the_table_is_harmless", XLSX, xlsx(Sheet(hidden_cols=["F"])),
+             cells=DEFAULT_CELLS))
 
     # --- merged cells ----------------------------------------------------------------------------
     merged_rows = with_cell(1, 2, None)
