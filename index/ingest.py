@@ -75,6 +75,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import shutil
@@ -172,6 +173,9 @@ _YEAR_BARE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _YEAR_RANGE = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*年?\s*[-—–~～至到]\s*(?:19|20)?\d{2,4}(?!\d)")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+# Whitespace between two digits: fine as a thousands separator (1 300.5), a guess anywhere else (300 1).
+_SPACE_IN_DIGITS = re.compile(r"\d\s+[\d.]|\.\s+\d")
+_SPACE_GROUPED = re.compile(r"^\s*[+-]?\d{1,3}(\s\d{3})+(\.\d*)?\s*$")
 
 
 def _split_label(text: str) -> tuple[str, str | None]:
@@ -759,6 +763,9 @@ def _why_not_number(raw: Any, col: _Column) -> str:
             return f"'{shown}' has a % sign but the column's unit is {unit}; write the figure in {unit}"
         if col.unit and fold(tail) == fold(col.unit):
             return f"'{shown}' repeats the unit ({tail}) in the cell; the unit is in the header, write digits only"
+        if not (tail[0].isalpha() or tail[0] in "%‰°"):
+            return (f"'{shown}' is not a well-formed number; write digits, with one decimal point and commas only "
+                    "between groups of three")
         if tail[0] in CN_PREFIXES:
             return (f"'{shown}' carries a magnitude ({tail}) in the cell; write the whole figure in {unit} "
                     "as digits only")
@@ -807,6 +814,10 @@ def _read_value(raw: Any, col: _Column, shown_as_percent: bool
     text = fold(raw).replace("\u2212", "-")  # the typographic minus sign
     if text in NULL_TOKENS or text.strip("—-–―") == "":
         return None, None, None, None
+    spaced = unicodedata.normalize("NFKC", str(raw))
+    if _SPACE_IN_DIGITS.search(spaced) and not _SPACE_GROUPED.match(spaced):
+        return None, None, None, ("non_numeric", f"'{_as_text(raw)}' has a space inside the figure, so which "
+                                                 "number it is is not certain; write the digits without spaces")
     if text.upper() in EXCEL_ERRORS:
         return None, None, None, ("formula_error", f"'{text}' is an Excel error value, not a figure; fix the "
                                                    "formula behind it, or write — when it is not reported")
@@ -821,7 +832,10 @@ def _read_value(raw: Any, col: _Column, shown_as_percent: bool
         number = D(text)
     except InvalidOperation:
         return None, None, None, ("non_numeric", _why_not_number(raw, col))
-    return float(number * factor), number, evidence, None
+    value = float(number * factor)
+    if not math.isfinite(value):
+        return None, None, None, ("non_numeric", f"'{_as_text(raw)}' is too large to be a figure")
+    return value, number, evidence, None
 
 
 def _plain(number: Decimal) -> str:

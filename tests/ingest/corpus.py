@@ -245,6 +245,13 @@ def _cases() -> list[Case]:
         add(Case(f"qualifier_{key}", CSV, text(CSV_DEFAULT.replace("300.1", value)),
                  problems=[_problem(CSV, None, 4, MOBILE, "non_numeric")], message=phrase))
     revenue = csv_lines(TITLE, "盟市,信息通信业收入（万元）", "呼和浩特市,12 万元", "包头市,5000")
+    for key, value, phrase in [("space_inside_figure", "300 1", "space inside"),
+                               ("malformed_number", "300.1.2", "not a well-formed number"),
+                               ("figure_too_large", "1e400", "too large")]:
+        add(Case(key, CSV, text(CSV_DEFAULT.replace("300.1", value)),
+                 problems=[_problem(CSV, None, 4, MOBILE, "non_numeric")], message=phrase))
+    add(Case("space_as_thousands_separator", CSV, text(CSV_DEFAULT.replace("300.1", '"1 300.1"')),
+             cells=cells(rows=[(150100, 412.3, 55.2), (150200, 1300.1, 48.75)])))
     add(Case("qualifier_unit_repeated_in_cell", CSV, text(revenue),
              problems=[_problem(CSV, None, 3, "信息通信业收入（万元）", "non_numeric")], message="repeats the unit"))
 
