@@ -61,6 +61,8 @@ Problem rules (``SubmissionProblem.rule``):
                          (12家, 12 万元, 1.2万), a % sign or % format in a column whose unit is not %, a date,
                          TRUE/FALSE, other text; the message says which
   ``percent_as_fraction`` a % column whose figures look like fractions (see above)
+  ``scaled_format``      a figure whose number format shows it divided by 1,000ⁿ (#,##0.0, shows thousands):
+                         the stored and the shown figure differ, so which is meant is not certain
   ``hidden_cells``       a 盟市 row, or a 盟市, 年份 or indicator column with figures, hidden in Excel (hidden by
                          hand or by an active filter): whether its figures belong to the submission is not
                          certain, so the file waits for the department to unhide or delete them
@@ -309,6 +311,7 @@ class _Grid:
     row_numbers: list[int]  # 1-based row as seen in Excel / a text editor, per grid row
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     percent: set[tuple[int, int]] = field(default_factory=set)  # cells whose number format shows a %
+    scaled: dict[tuple[int, int], str] = field(default_factory=dict)  # cells shown ÷ 1,000ⁿ -> format code
     hidden_rows: set[int] = field(default_factory=set)  # 0-based rows Excel hides (by hand or a filter)
     hidden_cols: set[int] = field(default_factory=set)  # 0-based columns Excel hides
 
@@ -372,9 +375,21 @@ def _is_percent_format(code: str) -> bool:
     return "%" in code
 
 
-def _xlsx_parts(zf: zipfile.ZipFile) -> tuple[dict[str, str], bool, set[int]]:
+# A comma after the last digit placeholder of a number format divides what Excel shows by 1,000 (#,##0.0,,
+# shows millions); a comma between placeholders only groups thousands.
+_SCALING_COMMA = re.compile(r"[0#?.](,+)(?![0#?,])")
+
+
+def _format_scale(code: str) -> int:
+    """How many powers of 1,000 an Excel number format divides the stored value by when it shows it."""
+    code = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code or "")
+    return max((len(m.group(1)) for m in _SCALING_COMMA.finditer(code)), default=0)
+
+
+def _xlsx_parts(zf: zipfile.ZipFile) -> tuple[dict[str, str], bool, set[int], dict[int, str]]:
     """(sheet name -> worksheet part, whether the workbook asks to be recalculated on opening, style ids whose
-    number format shows a percentage)."""
+    number format shows a percentage, style ids whose number format shows the value divided by 1,000ⁿ -> the
+    format code)."""
     import posixpath
 
     names = set(zf.namelist())
@@ -394,6 +409,7 @@ def _xlsx_parts(zf: zipfile.ZipFile) -> tuple[dict[str, str], bool, set[int]]:
         elif tag == "calcPr":
             recalc = (el.get("fullCalcOnLoad") or "").lower() in ("1", "true")
     percent: set[int] = set()
+    scaled: dict[int, str] = {}
     if "xl/styles.xml" in names:
         styles = ElementTree.fromstring(zf.read("xl/styles.xml"))
         codes = {9: "0%", 10: "0.00%"}  # the built-in percentage formats
@@ -407,7 +423,9 @@ def _xlsx_parts(zf: zipfile.ZipFile) -> tuple[dict[str, str], bool, set[int]]:
             fmt = xf.get("numFmtId") or "0"
             if fmt.isdigit() and _is_percent_format(codes.get(int(fmt), "")):
                 percent.add(i)
-    return parts, recalc, percent
+            if fmt.isdigit() and _format_scale(codes.get(int(fmt), "")):
+                scaled[i] = codes[int(fmt)]
+    return parts, recalc, percent, scaled
 
 
 _SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData\b")
@@ -510,15 +528,31 @@ def _scan_sheet(xml: bytes, percent_styles: set[int], recalc: bool
         elif where not in cells:
             value = _V_TEXT.search(body)
             cells[where] = _Unreadable("formula_error", (text_of(value.group(1)) if value else "") or "#VALUE!")
-    percent: set[tuple[int, int]] = set()
-    if percent_styles:
-        ids = b"|".join(str(i).encode() for i in sorted(percent_styles))
-        styled = re.compile(re.escape(open_tag) + rb"\b([^>]*?\ss=\"(?:" + ids + rb")\"[^>]*)>")
-        for match in styled.finditer(xml, begin):
-            where = _ref(dict(_ATTR.findall(match.group(1))).get(b"r"))
-            if where is not None:
-                percent.add(where)
-    return cells, percent, unplaced
+    return cells, _styled_cells(xml, begin, open_tag, percent_styles), unplaced
+
+
+def _styled_cells(xml: bytes, begin: int, open_tag: bytes, styles) -> dict[tuple[int, int], int]:
+    """The cells of the sheet that use one of these style ids: (row, col) -> style id."""
+    found: dict[tuple[int, int], int] = {}
+    if not styles:
+        return found
+    ids = b"|".join(str(i).encode() for i in sorted(styles))
+    styled = re.compile(re.escape(open_tag) + rb"\b([^>]*?\ss=\"(" + ids + rb")\"[^>]*)>")
+    for match in styled.finditer(xml, begin):
+        where = _ref(dict(_ATTR.findall(match.group(1))).get(b"r"))
+        if where is not None:
+            found[where] = int(match.group(2))
+    return found
+
+
+def _scaled_cells(xml: bytes, scaled_styles: dict[int, str]) -> dict[tuple[int, int], str]:
+    """Cells whose number format shows the stored value divided by 1,000ⁿ: (row, col) -> the format code."""
+    found = _SHEET_DATA.search(xml)
+    if found is None or not scaled_styles:
+        return {}
+    open_tag = b"<" + found.group(1) + b"c"
+    return {where: scaled_styles[style]
+            for where, style in _styled_cells(xml, found.start(), open_tag, scaled_styles).items()}
 
 
 def _hidden_rows_and_cols(xml: bytes) -> tuple[set[int], set[int]]:
@@ -547,7 +581,7 @@ def _read_workbook(data: bytes, kind: str, file: str) -> _Read:
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     read = _Read()
     zf = zipfile.ZipFile(io.BytesIO(data)) if kind == "xlsx" else None
-    parts, recalc, percent_styles = _xlsx_parts(zf) if zf is not None else ({}, False, set())
+    parts, recalc, percent_styles, scaled_styles = _xlsx_parts(zf) if zf is not None else ({}, False, set(), {})
     for meta in workbook.sheets_metadata:
         if meta.typ != SheetTypeEnum.WorkSheet:
             continue  # chart and macro sheets hold no cells
@@ -564,7 +598,9 @@ def _read_workbook(data: bytes, kind: str, file: str) -> _Read:
         grid = _Grid(meta.name, rows, list(range(1, len(rows) + 1)), merges)
         if zf is not None and parts.get(meta.name) in zf.namelist():
             xml = zf.read(parts[meta.name])
-            cells, grid.percent, unplaced = _scan_sheet(xml, percent_styles, recalc)
+            cells, percent, unplaced = _scan_sheet(xml, percent_styles, recalc)
+            grid.percent = set(percent)
+            grid.scaled = _scaled_cells(xml, scaled_styles)
             grid.hidden_rows, grid.hidden_cols = _hidden_rows_and_cols(xml)
             for (r, c), cell in cells.items():
                 grid.put(r, c, cell)
@@ -1134,6 +1170,14 @@ def _parse_grid(grid: _Grid, file: str, fw: _Framework, file_year: int | None,
             if (r, col.index) in merged_away:
                 continue
             raw = grid.cell(r, col.index)
+            if (r, col.index) in grid.scaled and isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                code = grid.scaled[(r, col.index)]
+                shown = raw / 1000 ** _format_scale(code)
+                problem(row_number, col.label, "scaled_format",
+                        f"the cell stores {_as_text(raw)} but its number format ({code}) shows it as {shown:g}; "
+                        f"which one is meant is not certain: format the cell as a plain number and write the figure "
+                        f"in {col.unit or 'the header unit'}")
+                continue
             value, written, evidence, bad = _read_value(raw, col, (r, col.index) in grid.percent)
             if bad is not None:
                 problem(row_number, col.label, *bad)

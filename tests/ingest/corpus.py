@@ -192,6 +192,14 @@ def _cases() -> list[Case]:
     add(Case("error_text_in_csv", CSV, text(CSV_DEFAULT.replace("300.1,48.75", "300.1,#DIV/0!")),
              problems=[_problem(CSV, None, 4, FIVEG, "formula_error")], message="'#DIV/0!' is an Excel error value"))
 
+    # --- number formats that show another figure than the stored one ---------------------------
+    add(Case("thousands_scaled_format", XLSX,
+             xlsx(Sheet(rows=with_cell(1, 1, 300100), formats={"B4": "#,##0.0,"})),
+             problems=[_problem(XLSX, SHEET, 4, MOBILE, "scaled_format")], message="shows it as 300.1"))
+    add(Case("grouping_format_is_harmless", XLSX,
+             xlsx(Sheet(rows=with_cell(1, 1, 1300.1), formats={"B4": "#,##0.0"})),
+             cells=cells(rows=[(150100, 412.3, 55.2), (150200, 1300.1, 48.75)])))
+
     # --- hidden rows and columns in a visible sheet ----------------------------------------------
     add(Case("hidden_row_with_figures", XLSX, xlsx(Sheet(hidden_rows=[4])),
              problems=[_problem(XLSX, SHEET, 4, "盟市", "hidden_cells")], message="row 4 is hidden"))
