@@ -8,16 +8,14 @@ scale 1, no truncation, so a normalised value equals the reported one and the ar
 from __future__ import annotations
 
 import math
-from datetime import datetime
 
 import duckdb
-import pandas as pd
 import pytest
 
 from index import engine
 from index.engine import aggregate
 from index.errors import ConfigError
-from index.framework import FRAMEWORK_COLUMNS, register
+from tests.fixtures import engine_inputs
 
 TOL = 1e-9
 PASS_THROUGH = {"method": "goalposts"}
@@ -29,25 +27,7 @@ def indicator(node_id: str, parent: str) -> dict:
 
 
 def build(framework: list[dict], weights: list[tuple], values: dict) -> duckdb.DuckDBPyConnection:
-    frame = pd.DataFrame(framework)
-    for column in FRAMEWORK_COLUMNS:
-        if column not in frame.columns:
-            frame[column] = None
-    con = duckdb.connect()
-    register(con, frame, pd.DataFrame(weights, columns=["node_id", "weight"]))
-    units = sorted({u for u, _, _ in values})
-    con.register("units_df", pd.DataFrame({"unit_code": units, "unit_name": units}))
-    con.execute("create table units as select * from units_df")
-    obs = pd.DataFrame(
-        [(u, p, i, x, datetime(2024, 1, 1)) for (u, p, i), x in values.items()],
-        columns=["unit_code", "period", "variable_id", "value", "loaded_at"],
-    )
-    con.register("obs_df", obs)
-    con.execute(
-        "create table observations as select unit_code, cast(period as integer) as period, variable_id,"
-        " cast(value as double) as value, loaded_at from obs_df"
-    )
-    return con
+    return engine_inputs.connect(framework, weights, values)
 
 
 def run(con, aggregate_section: dict) -> list[dict]:

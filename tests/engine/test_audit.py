@@ -27,6 +27,7 @@ from sklearn.preprocessing import StandardScaler
 from index import engine
 from index.engine import audit as audit_module
 from index.framework import FRAMEWORK_COLUMNS, register
+from tests.fixtures import engine_inputs
 
 TOL = 1e-9
 UNITS = [f"u{i:02d}" for i in range(30)]
@@ -89,15 +90,7 @@ def synthetic_observations(seed: int = 7) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def run():
     observations = synthetic_observations()
-    con = duckdb.connect()
-    register(con, framework_frame(), WEIGHTS)
-    con.register("units_df", pd.DataFrame({"unit_code": UNITS, "unit_name": UNITS}))
-    con.execute("create table units as select * from units_df")
-    con.register("obs_df", observations)
-    con.execute(
-        "create table observations as select unit_code, cast(period as integer) as period, variable_id,"
-        " cast(value as double) as value, loaded_at from obs_df"
-    )
+    con = engine_inputs.connect(framework_frame(), WEIGHTS, observations, UNITS)
     engine.run(con, METHOD)
     frames = audit_module.audit(con)
     scores = con.execute("select unit_code, period, node_id, score from node_scores").df()

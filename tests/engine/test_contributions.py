@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
 from index import engine
-from index.framework import FRAMEWORK_COLUMNS, check_weights, register
+from index.framework import FRAMEWORK_COLUMNS, check_weights
+from tests.fixtures import engine_inputs
 
 TOL = 1e-9
 
@@ -86,15 +86,7 @@ def random_inputs(seed: int):
 
 def run_engine(seed: int, impute_method: str):
     framework, weights, units, observations = random_inputs(seed)
-    con = duckdb.connect()
-    register(con, framework, weights)
-    con.register("units_df", units)
-    con.execute("create table units as select * from units_df")
-    con.register("obs_df", observations)
-    con.execute(
-        "create table observations as select unit_code, cast(period as integer) as period, variable_id,"
-        " cast(value as double) as value, loaded_at from obs_df"
-    )
+    con = engine_inputs.connect(framework, weights, observations, units)
     method = {"denominate": {}, "impute": {"method": impute_method},
               "normalise": {"method": "minmax", "range": [0, 100], "scope": "panel"}, "aggregate": {"method": "amean"}}
     engine.run(con, method)

@@ -18,12 +18,12 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-import duckdb
 import pandas as pd
 import pytest
 
 from index import engine
-from index.framework import FRAMEWORK_COLUMNS, register
+from index.framework import FRAMEWORK_COLUMNS
+from tests.fixtures import engine_inputs
 
 TOL = 1e-9
 
@@ -86,16 +86,9 @@ OBSERVATIONS = [
 
 @pytest.fixture(scope="module")
 def engine_run():
-    con = duckdb.connect()
-    register(con, FRAMEWORK, WEIGHTS)
-    con.register("units_df", pd.DataFrame({"unit_code": ["A", "B", "C"], "unit_name": ["a", "b", "c"]}))
-    con.execute("create table units as select * from units_df")
+    units = pd.DataFrame({"unit_code": ["A", "B", "C"], "unit_name": ["a", "b", "c"]})
     rows = [(u, p, v, x, LOADED) for u, p, v, x in OBSERVATIONS] + [("A", 2021, "I1", 10.0, RELOADED)]
-    con.register("obs_df", pd.DataFrame(rows, columns=["unit_code", "period", "variable_id", "value", "loaded_at"]))
-    con.execute(
-        "create table observations as select unit_code, cast(period as integer) as period, variable_id,"
-        " cast(value as double) as value, loaded_at from obs_df"
-    )
+    con = engine_inputs.connect(FRAMEWORK, WEIGHTS, rows, units)
     log = engine.run(con, METHOD)
     yield con, log
     con.close()

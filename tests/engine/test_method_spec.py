@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import copy
 import math
-from datetime import datetime
 
 import duckdb
-import pandas as pd
 import pytest
 
 from index import engine
 from index.config import settings
 from index.errors import ConfigError
-from index.framework import FRAMEWORK_COLUMNS, register
+from tests.fixtures import engine_inputs
 
 TOL = 1e-9
 
@@ -101,24 +99,7 @@ def test_run_validates_before_computing():
 # --- tiny examples -------------------------------------------------------------------------------------------
 
 def build(framework_rows, weights, observations, units):
-    frame = pd.DataFrame(framework_rows)
-    for column in FRAMEWORK_COLUMNS:
-        if column not in frame.columns:
-            frame[column] = None
-    con = duckdb.connect()
-    register(con, frame[FRAMEWORK_COLUMNS], pd.DataFrame(weights, columns=["node_id", "weight"]))
-    con.register("units_df", pd.DataFrame({"unit_code": units, "unit_name": units}))
-    con.execute("create table units as select * from units_df")
-    obs = pd.DataFrame(
-        [(u, p, v, x, datetime(2024, 1, 1)) for u, p, v, x in observations],
-        columns=["unit_code", "period", "variable_id", "value", "loaded_at"],
-    )
-    con.register("obs_df", obs)
-    con.execute(
-        "create table observations as select unit_code, cast(period as integer) as period, variable_id,"
-        " cast(value as double) as value, loaded_at from obs_df"
-    )
-    return con
+    return engine_inputs.connect(framework_rows, weights, observations, units)
 
 
 TWO_INDICATORS = [

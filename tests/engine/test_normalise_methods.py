@@ -6,16 +6,14 @@ ALL DATA HERE IS SYNTHETIC: made-up units A-D, indicators P (higher is better) a
 from __future__ import annotations
 
 import math
-from datetime import datetime
 
 import duckdb
-import pandas as pd
 import pytest
 
 from index import engine
 from index.engine import normalise
 from index.errors import ConfigError
-from index.framework import FRAMEWORK_COLUMNS, register
+from tests.fixtures import engine_inputs
 
 TOL = 1e-9
 
@@ -39,25 +37,7 @@ VALUES = {
 
 
 def build() -> duckdb.DuckDBPyConnection:
-    frame = pd.DataFrame(FRAMEWORK)
-    for column in FRAMEWORK_COLUMNS:
-        if column not in frame.columns:
-            frame[column] = None
-    con = duckdb.connect()
-    register(con, frame, pd.DataFrame(WEIGHTS, columns=["node_id", "weight"]))
-    units = sorted({u for u, _, _ in VALUES})
-    con.register("units_df", pd.DataFrame({"unit_code": units, "unit_name": units}))
-    con.execute("create table units as select * from units_df")
-    obs = pd.DataFrame(
-        [(u, p, i, x, datetime(2024, 1, 1)) for (u, p, i), x in VALUES.items()],
-        columns=["unit_code", "period", "variable_id", "value", "loaded_at"],
-    )
-    con.register("obs_df", obs)
-    con.execute(
-        "create table observations as select unit_code, cast(period as integer) as period, variable_id,"
-        " cast(value as double) as value, loaded_at from obs_df"
-    )
-    return con
+    return engine_inputs.connect(FRAMEWORK, WEIGHTS, VALUES)
 
 
 def normalised(section: dict) -> dict:
