@@ -6,16 +6,29 @@
     dei compute --framework DIR --method SPEC.toml --out OUTDIR
                                 any index in COINr's layout (imeta.csv, idata.csv) through the same engine
     dei compute [--weights F] [--method F] [--publish]
-                                re-compute from the curated lake; without --publish, write a scenario
-                                and print how ranks moved against the current release
+                                re-compute from the curated lake; without --publish, write a scenario to
+                                data_lake/scenarios/<name>/, print its id and how ranks moved against the
+                                current release; warns about every indicator the scheme leaves out
     dei run                     ingest, validate, compute and publish in one go (no Airflow)
-    dei ranking [--node ID] [--year Y]
-    dei weights suggest --method entropy|critic|pca|balance
-                                write an editable SQL weight scheme to compare with the expert one
-    dei releases list | diff A B | rollback ID | sync
+    dei ranking [--node N] [--year Y] [--release DIR]
+                                N: node id, Chinese or English name
+    dei weights suggest --method entropy|critic|pca|balance [--out F]
+                                write an editable SQL weight scheme (default: <DEI_SQL>/weights/<method>.sql)
+    dei releases list | diff A B [--node N] [--year Y] | rollback ID | sync
+                                A, B: release ids, scenario ids or names, unique prefixes
+    dei scenarios list          every scenario: id, name, weight scheme, method, created, path
+    dei compare A B [--node N] [--year Y] [--xlsx F]
+                                the same as `dei releases diff A B`
+    dei compare --weights a.sql b.sql ... [--method F] [--node N] [--year Y] [--xlsx F]
+                                each scheme computed as a scenario, side by side; moves against the first
+    dei export --xlsx F [--release ID | --scenario ID]
+                                a whole release (default: current) or scenario as one workbook
     dei report --out DIR        the offline monitoring site of the current release
-    dei audit                   the statistical audit (published with every release as audit.parquet)
+    dei audit [--details]       the statistical audit (published with every release as audit.parquet):
+                                a summary of the flags; every table with --details
     dei expectations build      rewrite expectations/ from the framework
+
+A bad argument is one line on stderr naming the valid choices, and exit code 2.
 
 Exit codes: 0 done; 1 done, but files were rejected (quarantined); 2 a clear error (framework, weights,
 method, submission, disk); 3 an unexpected error (one line; the traceback goes to a log file, or is shown
@@ -92,23 +105,28 @@ def cmd_expectations(args) -> int:
 
 
 def cmd_compute(args) -> int:
+    if args.framework:  # first: the COINr door needs none of the lake's modules
+        return _compute_coinr(args)
     from index import compute as compute_mod
     from index import pipeline, publish, ranking
+    from index.compare import scheme_warnings
+    from index.scenarios import scenario_name, scenarios_dir
+    from index.tables import shown_path
 
     cfg = settings()
-    if args.framework:
-        return _compute_coinr(args)
+    if args.weights:
+        for line in scheme_warnings(args.weights, cfg):
+            print(line, file=sys.stderr)
     if args.publish:
         staged = pipeline.compute_step(args.weights, args.method, cfg=cfg)
         release = pipeline.publish_step(staged, triggered_by="cli", cfg=cfg)
         _show_release(Path(release["path"]), release)
         return 0
-    name = Path(args.weights).stem if args.weights else "default"
-    out = Path(args.out) if args.out else cfg.lake / "scenarios" / name
+    out = Path(args.out) if args.out else scenarios_dir(cfg) / scenario_name(args.weights, args.method)
     if out.exists():
         shutil.rmtree(out)
     result = compute_mod.compute(weights=args.weights, method=args.method, cfg=cfg, out_dir=out)
-    print(f"scenario {result.release_id} written to {out}")
+    print(f"scenario {result.release_id} written to {shown_path(out)}")
     current = publish.current_release_dir(cfg)
     if current is None:
         print("no published release yet; the scenario's own ranking:")
@@ -116,6 +134,7 @@ def cmd_compute(args) -> int:
     else:
         moves = ranking.rank_moves(current, out)
         print(ranking.format_moves(moves))
+        print(f"in full: dei compare {current.name[:8]} {result.release_id[:8]}")
     return 0
 
 
@@ -148,7 +167,7 @@ def _show_release(path: Path, release: dict | None = None) -> None:
     from index import ranking
 
     table = ranking.ranking(path)
-    year = int(table["year"].iloc[0])
+    year = int(table[0]["year"])
     _print_ranking(path, table, f"{year} 年内蒙古数字经济发展指数 (DEI) 盟市排名")
     note = "" if release is None else (" (new)" if release.get("created") else " (unchanged: same inputs)")
     print(f"release {path.name}{note}: {path}")
@@ -180,26 +199,28 @@ def cmd_ranking(args) -> int:
         print(f"dei ranking: {path} is not a release directory (no index_scores.parquet)", file=sys.stderr)
         return 2
     table = ranking.ranking(path, node_id=args.node, year=args.year)
-    _print_ranking(path, table, f"{table['node_id'].iloc[0]} {int(table['year'].iloc[0])}")
+    _print_ranking(path, table, f"{table[0]['node_id']} {int(table[0]['year'])}")
     return 0
 
 
 def cmd_weights(args) -> int:
-    from index.framework import load_framework, load_weights
+    from index.framework import dropout_warnings, load_framework, load_weights
+    from index.tables import render, shown_path
     from index.weights_suggest import compare, suggest
 
     cfg = settings()
     path = suggest(args.method, Path(args.out) if args.out else None, cfg=cfg)
     framework = load_framework(cfg.framework_file)
-    table = compare(load_weights(path, framework), load_weights(cfg.default_weights, framework))
+    suggested = load_weights(path, framework)
+    table = compare(suggested, load_weights(cfg.default_weights, framework))
     names = dict(zip(framework["node_id"], framework["name_zh"]))
-    print(f"wrote {path} — a suggestion to compare, not the default. Against sql/weights/expert.sql:")
-    print(f"{'node':<26}{'expert':>8}{'suggested':>11}{'diff':>9}")
-    for row in table.itertuples(index=False):
-        name = str(names.get(row.node_id, row.node_id))[:12]
-        name += "\u3000" * (13 - len(name))  # full-width padding keeps Chinese names aligned
-        print(f"{name}{row.expert:>8.4f}{row.suggested:>11.4f}{row.difference:>+9.4f}")
-    print(f"Try it: dei compute --weights {path}")
+    print(f"wrote {shown_path(path)} — a suggestion to compare, not the default. Against {cfg.default_weights.name}:")
+    rows = [[names.get(r.node_id, r.node_id), r.node_id, f"{r.expert:.4f}", f"{r.suggested:.4f}",
+             f"{r.difference:+.4f}"] for r in table.itertuples(index=False)]
+    print("\n".join(render(["node", "id", "expert", "suggested", "diff"], rows, align="<<>>>")))
+    for line in dropout_warnings(suggested, framework, path.name):
+        print(line, file=sys.stderr)
+    print(f"Try it: dei compute --weights {shown_path(path)}")
     return 0
 
 
@@ -210,10 +231,12 @@ def cmd_releases(args) -> int:
     if args.action == "list":
         print(releases.format_list(releases.list_releases(cfg)))
     elif args.action == "diff":
-        frame = releases.diff(args.a, args.b, cfg, node_id=args.node, year=args.year)
-        print(releases.format_diff(frame, args.a, args.b))
+        return cmd_compare(args)
     elif args.action == "rollback":
-        result = releases.rollback(args.id, triggered_by="cli", cfg=cfg)
+        from index.scenarios import resolve
+
+        # a unique prefix will do, as for diff; an unknown one lists the releases on disk
+        result = releases.rollback(resolve(args.id, cfg, kinds=("release",)).id, triggered_by="cli", cfg=cfg)
         _show_release(Path(result["path"]))
     elif args.action == "sync":
         _print_json(releases.sync_targets(cfg))
@@ -228,22 +251,128 @@ def cmd_report(args) -> int:
     if not (release / "index_scores.parquet").is_file():
         print(f"no release at {release}: run `make run` or `dei run` first", file=sys.stderr)
         return 1
+    Path(args.out).mkdir(parents=True, exist_ok=True)  # an unwritable --out is said before the build
     print(f"wrote {build(release, Path(args.out), args.lang)}")
     return 0
 
 
 def cmd_audit(args) -> int:
     from index.compute import run_engine
-    from index.engine.audit import audit, format_audit
+    from index.engine.audit import audit, format_audit, format_audit_summary
 
     run = run_engine(args.weights, args.method, settings())
     print(f"Statistical audit of the curated lake (weights: {run.scheme}, method: {run.method_path.name})")
-    print(format_audit(audit(run.con)))
+    frames = audit(run.con)
+    print(format_audit_summary(frames))
+    if args.details:
+        print(format_audit(frames))
+    else:
+        print("Every flag and table: dei audit --details")
     return 0
 
 
+def cmd_scenarios(args) -> int:
+    from index import scenarios
+
+    print(scenarios.format_list(scenarios.list_scenarios(settings())))
+    return 0
+
+
+def cmd_compare(args) -> int:
+    """`dei compare A B` / `dei releases diff A B`, or `dei compare --weights a.sql b.sql ...`."""
+    from index import compare
+
+    cfg = settings()
+    ids = [i for i in (getattr(args, "ids", None) or [getattr(args, "a", None), getattr(args, "b", None)]) if i]
+    if getattr(args, "weights", None):
+        if ids:
+            raise ConfigError("give either two ids (dei compare A B) or --weights a.sql b.sql ..., not both")
+        scenarios, warnings = compare.compute_schemes(args.weights, args.method, cfg)
+        for line in warnings:
+            print(line, file=sys.stderr)
+        table = compare.scheme_table(scenarios, args.node, args.year)
+        print(compare.format_scheme_table(table))
+        headers, rows = table.headers, table.rows
+        title = f"{table.node_id} {table.year}"
+    else:
+        if len(ids) != 2:
+            raise ConfigError(f"compare needs two release or scenario ids (got {len(ids)}), or --weights a.sql b.sql ...")
+        comparison = compare.diff(ids[0], ids[1], cfg, node=args.node, year=args.year)
+        print(compare.format_diff(comparison))
+        headers, rows = compare.diff_table(comparison)
+        title = f"{comparison.node_id} {comparison.year}"
+    if getattr(args, "xlsx", None):
+        print(f"wrote {compare.write_xlsx(Path(args.xlsx), title, headers, rows)}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from index.report.downloads import write_release_workbook
+    from index.scenarios import resolve
+
+    cfg = settings()
+    if args.release and args.scenario:
+        raise ConfigError("give --release or --scenario, not both")
+    if args.scenario:
+        source = resolve(args.scenario, cfg, kinds=("scenario",))
+    else:
+        from index.publish import current_release_id
+
+        rid = args.release or current_release_id(cfg)
+        if rid is None:
+            raise ConfigError("no published release yet: run `dei run`, or give --scenario ID")
+        source = resolve(rid, cfg, kinds=("release",))
+    target = Path(args.xlsx)
+    if target.suffix.lower() != ".xlsx":
+        raise ConfigError(f"--xlsx {target}: the file name must end in .xlsx")
+    write_release_workbook(target.parent, source.path, source.manifest, target=target)
+    print(f"wrote {target} ({source.label})")
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line (the problem and the valid choices), not usage + error."""
+
+    def error(self, message: str):
+        for action in self._actions:  # a missing sub-command or choice: name the ones there are
+            if "required" in message and action.choices and action.dest in message.split(":")[-1]:
+                message += f"; {action.dest}: choose one of: {', '.join(action.choices)}"
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def _sql_file(kind: str):
+    """An argparse type for --weights / --method: the file must exist (as given, or inside the SQL tree in use);
+    otherwise the error lists the files of that kind in the tree."""
+    folder, suffix = {"weights": ("weights", ".sql"), "method": ("method", ".toml")}[kind]
+
+    def check(text: str) -> str:
+        from index.compute import resolve
+
+        cfg = settings()
+        if resolve(text, cfg, confined=False).is_file():
+            return text
+        choices = sorted(p.name for p in (cfg.sql / folder).glob(f"*{suffix}"))
+        raise argparse.ArgumentTypeError(
+            f"no such file {text!r}; the {kind} files in {cfg.sql / folder} are: {', '.join(choices) or 'none'}")
+
+    return check
+
+
+def _existing_dir(text: str) -> str:
+    if not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"no such directory {text!r}")
+    return text
+
+
+def _year(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year, e.g. 2024") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dei", description="内蒙古数字经济发展指数 pipeline")
+    parser = _Parser(prog="dei", description="内蒙古数字经济发展指数 pipeline")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("samples", help="regenerate the sample landing files")
@@ -260,10 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, func, text in (("compute", cmd_compute, "re-compute from the curated lake"), ("run", cmd_run, "the whole chain")):
         p = sub.add_parser(name, help=text)
-        p.add_argument("--weights", help="weight scheme SQL file, e.g. sql/weights/equal.sql")
-        p.add_argument("--method", help="method spec TOML, default sql/method/dei.toml")
+        p.add_argument("--weights", type=_sql_file("weights"), help="weight scheme SQL file, e.g. sql/weights/equal.sql")
+        p.add_argument("--method", type=_sql_file("method"), help="method spec TOML, default sql/method/dei.toml")
         if name == "compute":
-            p.add_argument("--framework", help="a framework in COINr's layout: DIR/imeta.csv and DIR/idata.csv")
+            p.add_argument("--framework", type=_existing_dir,
+                           help="a framework in COINr's layout: DIR/imeta.csv and DIR/idata.csv")
             p.add_argument("--publish", action="store_true", help="publish the result as the new release")
             p.add_argument("--out", help="output directory (default data_lake/scenarios/<scheme>)")
         p.set_defaults(func=func)
@@ -272,20 +402,20 @@ def build_parser() -> argparse.ArgumentParser:
     wsub = p.add_subparsers(dest="action", required=True)
     q = wsub.add_parser("suggest", help="write sql/weights/<method>.sql from the curated lake")
     q.add_argument("--method", required=True, choices=["entropy", "critic", "pca", "balance"])
-    q.add_argument("--out", help="where to write the SQL file (default sql/weights/<method>.sql)")
+    q.add_argument("--out", help="where to write the SQL file (default <DEI_SQL>/weights/<method>.sql)")
     q.set_defaults(func=cmd_weights)
 
     p = sub.add_parser("releases", help="list, compare and roll back published releases")
     rsub = p.add_subparsers(dest="action", required=True)
     rsub.add_parser("list", help="every release with its lineage and status").set_defaults(func=cmd_releases)
-    q = rsub.add_parser("diff", help="how scores and ranks moved between two releases")
-    q.add_argument("a")
-    q.add_argument("b")
-    q.add_argument("--node", help="a node id, e.g. DEI (default: all)")
-    q.add_argument("--year", type=int)
+    q = rsub.add_parser("diff", help="how scores and ranks moved between two releases or scenarios")
+    q.add_argument("a", help="release id, scenario id or name (a unique prefix will do)")
+    q.add_argument("b", help="release id, scenario id or name (a unique prefix will do)")
+    q.add_argument("--node", help="node id, Chinese or English name (default: DEI)")
+    q.add_argument("--year", type=_year, help="default: the latest year both hold")
     q.set_defaults(func=cmd_releases)
     q = rsub.add_parser("rollback", help="make an earlier release current again, in every target")
-    q.add_argument("id")
+    q.add_argument("id", help="release id (a unique prefix will do)")
     q.set_defaults(func=cmd_releases)
     rsub.add_parser("sync", help="bring the DuckDB catalog and PostgreSQL up to `latest`").set_defaults(func=cmd_releases)
 
@@ -296,15 +426,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("audit", help="statistical audit: indicator statistics, correlations, alpha, PCA")
-    p.add_argument("--weights", help="weight scheme SQL file")
-    p.add_argument("--method", help="method spec TOML")
+    p.add_argument("--weights", type=_sql_file("weights"), help="weight scheme SQL file")
+    p.add_argument("--method", type=_sql_file("method"), help="method spec TOML")
+    p.add_argument("--details", "--all", action="store_true", help="every flag and every table, not just the summary")
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("ranking", help="show a ranking from the current release")
-    p.add_argument("--node", default="DEI")
-    p.add_argument("--year", type=int)
+    p.add_argument("--node", default="DEI", help="node id, Chinese or English name (default: DEI)")
+    p.add_argument("--year", type=_year)
     p.add_argument("--release", help="a release directory (default: latest)")
     p.set_defaults(func=cmd_ranking)
+
+    p = sub.add_parser("scenarios", help="computations written but not published (data_lake/scenarios/)")
+    ssub = p.add_subparsers(dest="action", required=True)
+    ssub.add_parser("list", help="id, name, weight scheme, method, created, path").set_defaults(func=cmd_scenarios)
+
+    p = sub.add_parser("compare", help="two releases or scenarios side by side, or several weight schemes")
+    p.add_argument("ids", nargs="*", metavar="ID", help="two release or scenario ids / names (unique prefixes)")
+    p.add_argument("--weights", nargs="+", type=_sql_file("weights"), metavar="F",
+                   help="weight scheme files, each computed as a scenario; moves are against the first")
+    p.add_argument("--method", type=_sql_file("method"), help="method spec TOML for --weights (default: dei.toml)")
+    p.add_argument("--node", help="node id, Chinese or English name (default: DEI)")
+    p.add_argument("--year", type=_year, help="default: the latest year all hold")
+    p.add_argument("--xlsx", metavar="FILE", help="also write the table as a workbook")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("export", help="a whole release or scenario as one XLSX workbook")
+    p.add_argument("--xlsx", required=True, metavar="FILE", help="the workbook to write")
+    p.add_argument("--release", metavar="ID", help="release id or unique prefix (default: the current release)")
+    p.add_argument("--scenario", metavar="ID", help="scenario id or name, or a unique prefix")
+    p.set_defaults(func=cmd_export)
     return parser
 
 

@@ -147,6 +147,29 @@ def check_weights(weights: "pd.DataFrame", framework: "pd.DataFrame", source: st
         raise ConfigError(f"weight scheme {source} is broken: " + "; ".join(problems))
 
 
+def dropout_warnings(weights: "pd.DataFrame", framework: "pd.DataFrame", source: str = "the scheme") -> list[str]:
+    """One line per indicator that a scheme leaves out of the index: weight 0 (or missing), or an ancestor
+    with weight 0. Legal (a scheme may mean it), but easy to do by accident, so `dei` says so."""
+    tree = framework[framework["node_type"] != "Denominator"]
+    parent = dict(zip(tree["node_id"], tree["parent_id"]))
+    name = dict(zip(tree["node_id"], tree.get("name_zh", tree["node_id"])))
+    weight = dict(zip(weights["node_id"], weights["weight"]))
+    root = root_id(framework)
+    lines = []
+    for node in tree.loc[tree["node_type"] == "Indicator", "node_id"]:
+        chain, at = [], node
+        while at is not None and at == at and at != root:  # at == at: not NaN
+            chain.append(at)
+            at = parent.get(at)
+        zero = next((n for n in chain if not weight.get(n)), None)  # None, NaN-free 0 or missing
+        if zero is None:
+            continue
+        why = "has weight 0" if zero == node and node in weight else (
+            "has no weight" if zero == node else f"sits under {name.get(zero) or zero} ({zero}), which has weight 0")
+        lines.append(f"warning: {name.get(node) or node} ({node}) {why} in {source}: it drops out of the index")
+    return lines
+
+
 # Optional engine columns (COINr names). A framework without them gets NULLs; the DEI's target_2025 is
 # its target, so distance-to-target and goalpost normalisation can use it.
 OPTIONAL_ENGINE_COLUMNS = {

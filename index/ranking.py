@@ -5,23 +5,40 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def ranking(release_dir: Path, node_id: str = "DEI", year: int | None = None):
-    """One year's ranking of the 盟市 for a node (default: the composite, latest year).
+# the columns a ranking shows; an older release may lack some (e.g. score_change): what exists is shown
+RANKING_COLUMNS = ("rank", "league_code", "league_name", "year", "score", "score_change", "rank_change", "node_id")
+
+
+def _columns(con, path: str) -> set[str]:
+    return {c for (c,) in con.execute("select column_name from (describe select * from read_parquet($p))",
+                                      {"p": path}).fetchall()}
+
+
+def release_nodes(release_dir: Path, con=None) -> list[tuple]:
+    """(node_id, name_zh, name_en) of every node a release ranks (names None in releases without them)."""
+    import duckdb
+
+    con = con or duckdb.connect()
+    path = str(Path(release_dir) / "index_scores.parquet")
+    if {"node_name_zh", "node_name_en"} <= _columns(con, path):
+        return con.execute("select distinct node_id, node_name_zh, node_name_en from read_parquet($p) order by node_id",
+                           {"p": path}).fetchall()
+    return [(n, None, None) for (n,) in con.execute(
+        "select distinct node_id from read_parquet($p) order by node_id", {"p": path}).fetchall()]
+
+
+def ranking(release_dir: Path, node_id: str = "DEI", year: int | None = None) -> list[dict]:
+    """One year's ranking of the 盟市 for a node (default: the composite, latest year), as a list of rows.
 
     ``node_id`` may be a node id, its Chinese or its English name; an unknown node or a year the release does not
-    hold is a ConfigError that lists the valid choices."""
+    hold is a ConfigError that lists the valid choices. DuckDB alone (no pandas), so `dei ranking` starts fast."""
     import duckdb
 
     from index.errors import ConfigError
 
     path = str(Path(release_dir) / "index_scores.parquet")
     con = duckdb.connect()
-    nodes = con.execute(
-        "select distinct node_id, node_name_zh, node_name_en from read_parquet($p) order by node_id", {"p": path}
-    ).fetchall() if _has_names(con, path) else [
-        (n, None, None) for (n,) in con.execute("select distinct node_id from read_parquet($p)", {"p": path}).fetchall()
-    ]
-    node_id = _resolve_node(node_id, nodes)
+    node_id = resolve_node(node_id, release_nodes(release_dir, con))
     years = [y for (y,) in con.execute(
         "select distinct year from read_parquet($p) where node_id = $n order by year", {"p": path, "n": node_id}
     ).fetchall()]
@@ -29,22 +46,16 @@ def ranking(release_dir: Path, node_id: str = "DEI", year: int | None = None):
         year = years[-1]
     elif year not in years:
         raise ConfigError(f"--year {year}: the release holds {years[0]}–{years[-1]} for {node_id}; choose one of {years}")
-    return con.execute(
-        """
-        select rank, league_code, league_name, year, score, score_change, rank_change, node_id
-        from read_parquet($p) where node_id = $n and year = $y order by rank, league_code
-        """,
+    present = _columns(con, path)
+    columns = [c for c in RANKING_COLUMNS if c in present]
+    rows = con.execute(
+        f"select {', '.join(columns)} from read_parquet($p) where node_id = $n and year = $y order by rank, league_code",
         {"p": path, "n": node_id, "y": year},
-    ).df()
+    ).fetchall()
+    return [dict(zip(columns, row)) for row in rows]
 
 
-def _has_names(con, path: str) -> bool:
-    columns = {c for (c,) in con.execute("select column_name from (describe select * from read_parquet($p))",
-                                         {"p": path}).fetchall()}
-    return {"node_name_zh", "node_name_en"} <= columns
-
-
-def _resolve_node(text: str, nodes: list[tuple]) -> str:
+def resolve_node(text: str, nodes: list[tuple]) -> str:
     """A node id, Chinese or English name (case and spaces aside) -> the node id; else a ConfigError listing them."""
     from index.errors import ConfigError
 
@@ -56,8 +67,7 @@ def _resolve_node(text: str, nodes: list[tuple]) -> str:
         if wanted in (norm(node_id), norm(name_zh), norm(name_en)):
             return node_id
     choices = ", ".join(f"{n} ({zh})" if zh else n for n, zh, _ in nodes)
-    raise ConfigError(f"--node {text!r} is not an index or dimension of this release; choose one of: {choices}."
-                      " Indicators have no ranking here: see indicator_values.")
+    raise ConfigError(f"unknown node {text!r}; valid: {choices}. Indicators have no ranking here: see indicator_values.")
 
 
 def synthetic_note(release_dir: Path) -> str | None:
@@ -77,28 +87,30 @@ def synthetic_note(release_dir: Path) -> str | None:
     )
 
 
-def _arrow(change) -> str:
-    if change is None or change != change:  # None or NaN: no previous year
-        return "  –"
-    change = int(change)
-    return f"↑{change:>2}" if change > 0 else (f"↓{-change:>2}" if change < 0 else "  =")
+def format_ranking(rows: list[dict], title: str) -> str:
+    from index.tables import arrow, render
+
+    columns = set(rows[0]) if rows else set()
+    headers = ["排名", "盟市", "得分"] + (["较上年"] if "score_change" in columns else []) \
+        + (["名次变化"] if "rank_change" in columns else [])
+    body = []
+    for row in rows:
+        line = [int(row["rank"]), row["league_name"], f"{row['score']:.2f}"]
+        if "score_change" in columns:
+            change = row["score_change"]
+            line.append("" if change is None or change != change else f"{change:+.2f}")
+        if "rank_change" in columns:
+            line.append(arrow(row["rank_change"]))
+        body.append(line)
+    return "\n".join([title] + render(headers, body, align="><" + ">" * (len(headers) - 2), indent="  "))
 
 
-def format_ranking(table, title: str) -> str:
-    lines = [title, f"{'排名':>4}  {'盟市':<8}{'得分':>8}{'较上年':>9}{'名次变化':>6}"]
-    for row in table.itertuples(index=False):
-        delta = "" if row.score_change != row.score_change or row.score_change is None else f"{row.score_change:+.2f}"
-        name = row.league_name + "\u3000" * max(0, 6 - len(row.league_name))
-        lines.append(f"{int(row.rank):>5}  {name}{row.score:>8.2f}{delta:>10}{_arrow(row.rank_change):>8}")
-    return "\n".join(lines)
-
-
-def rank_moves(baseline_dir: Path, scenario_dir: Path, node_id: str = "DEI"):
+def rank_moves(baseline_dir: Path, scenario_dir: Path, node_id: str = "DEI") -> list[dict]:
     """How ranks moved for every year: scenario rank against the baseline release's rank."""
     import duckdb
 
     con = duckdb.connect()
-    return con.execute(
+    cursor = con.execute(
         """
         with baseline as (select * from read_parquet($b) where node_id = $n),
              scenario as (select * from read_parquet($s) where node_id = $n),
@@ -112,19 +124,23 @@ def rank_moves(baseline_dir: Path, scenario_dir: Path, node_id: str = "DEI"):
         select * from final order by year, scenario_rank, league_code
         """,
         {"b": str(Path(baseline_dir) / "index_scores.parquet"), "s": str(Path(scenario_dir) / "index_scores.parquet"), "n": node_id},
-    ).df()
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def format_moves(moves, year: int | None = None) -> str:
+def format_moves(moves: list[dict], year: int | None = None) -> str:
+    from index.tables import arrow, render
+
+    if not moves:
+        return "the scenario and the current release share no year"
     if year is None:
-        year = int(moves["year"].max())
-    sel = moves[moves["year"] == year]
-    lines = [f"{year} 年 DEI 排名变化 (scenario vs current release)", f"{'盟市':<8}{'current':>9}{'scenario':>9}{'moved':>7}"]
-    for row in sel.itertuples(index=False):
-        name = row.league_name + "\u3000" * max(0, 6 - len(row.league_name))
-        lines.append(
-            f"{name}{int(row.baseline_rank):>6} ({row.baseline_score:5.1f}){int(row.scenario_rank):>4} ({row.scenario_score:5.1f}){_arrow(row.rank_moved_up):>6}"
-        )
-    changed = int((sel["rank_moved_up"] != 0).sum())
+        year = max(m["year"] for m in moves)
+    sel = [m for m in moves if m["year"] == year]
+    body = [[m["league_name"], int(m["baseline_rank"]), f"{m['baseline_score']:.1f}", int(m["scenario_rank"]),
+             f"{m['scenario_score']:.1f}", arrow(m["rank_moved_up"])] for m in sel]
+    lines = [f"{year} 年 DEI 排名变化 (scenario vs current release)"]
+    lines += render(["盟市", "current", "得分", "scenario", "得分", "名次变化"], body, indent="  ")
+    changed = sum(1 for m in sel if m["rank_moved_up"] != 0)
     lines.append(f"{changed} of {len(sel)} 盟市 change rank in {year}.")
     return "\n".join(lines)

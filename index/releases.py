@@ -247,62 +247,23 @@ def _prune(cfg: Settings, keep: int) -> list[str]:
 
 
 def diff(a: str, b: str, cfg: Settings | None = None, node_id: str | None = None, year: int | None = None):
-    """How scores and ranks moved from release ``a`` to release ``b``, per league, year and node."""
-    import duckdb
+    """How scores and ranks moved from ``a`` to ``b`` (release or scenario ids, unique prefixes), per league,
+    year and node, as a DataFrame. The CLI's view of it (one node and year, with a header) is index.compare."""
+    import pandas as pd
+
+    from index.compare import diff_rows
+    from index.scenarios import resolve
 
     cfg = cfg or current_settings()
-    paths = {}
-    for rid in (a, b):
-        path = parquet.releases_dir(cfg) / rid / "index_scores.parquet"
-        if not path.is_file():
-            raise ConfigError(f"release {rid} is not on disk (unknown or pruned); see `dei releases list`")
-        paths[rid] = str(path)
-    return duckdb.connect().execute(
-        """
-        with
-        a as (select * from read_parquet($a)),
-        b as (select * from read_parquet($b)),
-        joined as (
-            select
-                coalesce(b.league_code, a.league_code) as league_code,
-                coalesce(b.league_name, a.league_name) as league_name,
-                coalesce(b.year, a.year) as year,
-                coalesce(b.node_id, a.node_id) as node_id,
-                a.score as score_a, b.score as score_b, b.score - a.score as score_delta,
-                a.rank as rank_a, b.rank as rank_b, a.rank - b.rank as rank_delta
-            from a full outer join b using (league_code, year, node_id)
-        )
-        select * from joined
-        where ($node is null or node_id = $node) and ($year is null or year = $year)
-        order by year, node_id, rank_b nulls last, league_code
-        """,
-        {"a": paths[a], "b": paths[b], "node": node_id, "year": year},
-    ).df()
+    return pd.DataFrame(diff_rows(resolve(a, cfg).path, resolve(b, cfg).path, node_id, year))
 
 
 def format_list(frame) -> str:
-    lines = [f"{'release':<18}{'status':<13}{'published_at':<27}triggered_by"]
-    for row in frame.itertuples():
-        lines.append(f"{row.release_id:<18}{row.status:<13}{str(row.published_at or ''):<27}{row.triggered_by or ''}")
-    return "\n".join(lines)
+    from index.tables import render
 
-
-def format_diff(frame, a: str, b: str) -> str:
-    """The composite's movers in the latest year both releases share (rank_delta > 0: moved up)."""
-    if frame.empty:
-        return f"releases {a} and {b} share no scores"
-    years = frame.dropna(subset=["score_a", "score_b"])["year"]
-    year = int(years.max()) if len(years) else int(frame["year"].max())
-    node = "DEI" if "DEI" in set(frame["node_id"]) else frame["node_id"].iloc[0]
-    part = frame[(frame["year"] == year) & (frame["node_id"] == node)]
-    changed = frame.dropna(subset=["score_delta"])
-    lines = [f"{a} -> {b}: {len(changed[changed['score_delta'].abs() > 1e-12])} of {len(frame)} scores changed, "
-             f"{int((frame['rank_delta'].fillna(0) != 0).sum())} ranks moved; {node} {year}:"]
-    for row in part.itertuples():
-        move = "" if row.rank_delta != row.rank_delta or row.rank_delta == 0 else f" ({int(row.rank_delta):+d})"
-        lines.append(f"  {row.rank_b if row.rank_b == row.rank_b else '-':>3}  {row.league_name}  "
-                     f"{row.score_a:.2f} -> {row.score_b:.2f}{move}")
-    return "\n".join(lines)
+    rows = [[row.release_id, row.status, Path(row.weight_scheme).name if row.weight_scheme else "",
+             str(row.published_at or ""), row.triggered_by or ""] for row in frame.itertuples()]
+    return "\n".join(render(["release", "status", "weights", "published_at", "triggered_by"], rows, align="<" * 5))
 
 
 @contextmanager

@@ -36,3 +36,103 @@ def lake(tmp_path, monkeypatch):
     from index.config import settings
 
     return settings()
+
+
+# ------------------------------------------------------------------ SYNTHETIC releases for CLI-level tests
+
+SYNTHETIC_NODES = (("DEI", "内蒙古数字经济发展指数", "Digital Economy Index"),
+                   ("digital_infrastructure", "数字基础设施", "Digital infrastructure"))
+SYNTHETIC_LEAGUES = {150100: "呼和浩特市", 150200: "包头市", 150300: "乌海市"}
+
+
+@pytest.fixture
+def make_release():
+    """make_release(root, release_id, scores, ...) -> a release directory with SYNTHETIC tables.
+
+    scores: {league_code: DEI score in the last year}; each other node and year is offset from it, so ranks
+    follow the scores. drop: index_scores columns to leave out (an older release's layout). manifest: keys
+    that override the release.json written."""
+    import json
+
+    import pandas as pd
+
+    def make(root: Path, release_id: str = "r1", scores: dict | None = None, years=(2023, 2024),
+             drop: tuple = (), manifest: dict | None = None) -> Path:
+        scores = scores or {150100: 60.0, 150200: 50.0}
+        root.mkdir(parents=True, exist_ok=True)
+        rows = []
+        for k, (node, zh, en) in enumerate(SYNTHETIC_NODES):
+            for year in years:
+                shifted = {code: s - 5.0 * k - 2.0 * (years[-1] - year) for code, s in scores.items()}
+                order = sorted(shifted, key=lambda c: -shifted[c])
+                for code, score in shifted.items():
+                    rows.append(dict(release_id=release_id, rank=order.index(code) + 1, league_code=code,
+                                     league_name=SYNTHETIC_LEAGUES[code], year=year, node_id=node,
+                                     node_name_zh=zh, node_name_en=en, score=score,
+                                     score_change=None if year == years[0] else 2.0, rank_change=None))
+        pd.DataFrame(rows).drop(columns=list(drop)).to_parquet(root / "index_scores.parquet")
+        pd.DataFrame({"release_id": [release_id], "indicator_id": ["x"], "contribution": [1.0]}).to_parquet(
+            root / "indicator_values.parquet")
+        pd.DataFrame({"release_id": [release_id], "node_id": ["DEI"]}).to_parquet(root / "framework.parquet")
+        info = dict(id=release_id, created_at="2026-01-01T00:00:00+00:00", code_version="test",
+                    inputs=[{"file": "a.csv", "sha256": "a" * 64, "synthetic": True},
+                            {"file": "b.csv", "sha256": "b" * 64, "synthetic": True}],
+                    framework={"path": "sql/framework/dei_framework.sql", "sha256": "f" * 64},
+                    weight_scheme={"path": "sql/weights/expert.sql", "sha256": "w" * 64},
+                    method={"path": "sql/method/dei.toml", "sha256": "m" * 64})
+        info.update(manifest or {})
+        (root / "release.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+        return root
+
+    return make
+
+
+@pytest.fixture
+def publish_synthetic(lake, make_release, monkeypatch):
+    """publish_synthetic(release_id, scores, ...) -> publishes a SYNTHETIC release into the temporary lake
+    (PostgreSQL off) and returns its directory."""
+    from index import publish
+
+    monkeypatch.delenv("DEI_POSTGRES_DSN", raising=False)
+
+    def make(release_id: str, scores: dict | None = None, **kwargs) -> Path:
+        staged = make_release(lake.published / ".staging" / f"{release_id}-test", release_id, scores, **kwargs)
+        return Path(publish.publish(staged, triggered_by="test", cfg=lake)["path"])
+
+    return make
+
+
+@pytest.fixture
+def make_scenario(lake, make_release):
+    """make_scenario(name, release_id, scores, ...) -> a SYNTHETIC scenario under the lake's scenarios/."""
+
+    def make(name: str, release_id: str, scores: dict | None = None, **kwargs) -> Path:
+        return make_release(lake.lake / "scenarios" / name, release_id, scores, **kwargs)
+
+    return make
+
+
+# ----------------------------------------------------------- a curated lake and a private SQL tree (compute)
+
+
+@pytest.fixture
+def curated_lake(lake, repo):
+    """The committed sample submissions (SYNTHETIC) for 2023, parsed straight into curated/ (no validation)."""
+    from index import ingest
+    from index.framework import load_framework
+
+    framework = load_framework(lake.framework_file)
+    for path in sorted((repo / "data_lake" / "landing").glob("2023_*")):
+        ingest.ingest_file(path, framework, lake.curated)
+    return lake
+
+
+@pytest.fixture
+def sql_copy(tmp_path, repo, monkeypatch):
+    """A copy of the SQL tree made current through DEI_SQL; returns its root."""
+    import shutil
+
+    root = tmp_path / "sql"
+    shutil.copytree(repo / "sql", root)
+    monkeypatch.setenv("DEI_SQL", str(root))
+    return root

@@ -155,8 +155,10 @@ def write_table(folder: Path, name: str, columns: list[str], rows: list[list]) -
     return stem
 
 
-def write_release_workbook(folder: Path, release_dir: Path, release: dict) -> Path:
-    """Every published table of the release as a sheet, plus the release's own facts and inputs."""
+def write_release_workbook(folder: Path, release_dir: Path, release: dict, target: Path | None = None) -> Path:
+    """Every published table of the release as a sheet, plus the release's own facts and inputs.
+
+    Written to ``folder``/release.xlsx (the site), or to ``target`` (`dei export --xlsx FILE`)."""
     info = [("release_id", release.get("id")), ("created_at", release.get("created_at")),
             ("published_at", release.get("published_at")), ("code_version", release.get("code_version")),
             ("triggered_by", release.get("triggered_by"))]
@@ -172,6 +174,6 @@ def write_release_workbook(folder: Path, release_dir: Path, release: dict) -> Pa
         if path.is_file():
             frame = pd.read_parquet(path)
             sheets.append((name, [str(c) for c in frame.columns], frame.itertuples(index=False, name=None)))
-    target = folder / WORKBOOK
+    target = Path(target) if target is not None else folder / WORKBOOK
     write_workbook(target, sheets)
     return target

@@ -98,3 +98,14 @@ def test_repeated_runs_report_the_median_run_and_keep_every_total(tmp_path):
 def test_repeat_must_be_at_least_one(tmp_path):
     with pytest.raises(ValueError, match="at least one run"):
         bench.run_bench("tiny", tmp_path / "results.json", repeat=0)
+
+
+def test_cli_startup_case_times_whole_processes(results):
+    case = results["cases"]["cli_startup"]
+    assert case["status"] == "ok", case.get("error")
+    assert set(case["commands"]) == {"help", "ranking", "asem_build"}
+    for name, entry in case["commands"].items():
+        assert entry["seconds"] >= 0 and entry["command"].startswith("dei ")
+        assert name + "_seconds" in case["targets"]
+    assert case["targets"]["asem_build_seconds"] == 0.69 and "COINr" in case["target_source"]
+    assert isinstance(case["meets_targets"], bool) and case["synthetic_data"] is True

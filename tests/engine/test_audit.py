@@ -271,3 +271,18 @@ def test_format_audit_lists_flags_first_with_chinese_names(run):
     assert "总指数" in text
     assert re.search(r"^  B +all ", text, flags=re.MULTILINE)  # B has no name_zh: shown by node_id
     assert not re.search(r"^  A +all ", text, flags=re.MULTILINE)
+
+
+def test_the_audit_summary_counts_flags_by_kind_and_shows_the_worst(run):
+    frames = run["frames"]
+    items = audit_module.flag_items(frames)
+    text = audit_module.format_audit_summary(frames, worst=1)
+    assert text.splitlines()[0].startswith(f"统计审计 / statistical audit: Flags ({len(items)}, ")
+    for kind in {k for k, _, _ in items}:
+        line = next(line for line in text.splitlines() if line.strip().startswith(kind + " "))
+        count = sum(1 for k, _, _ in items if k == kind)
+        assert line.split()[len(kind.split())] == str(count)
+        assert audit_module.FLAG_MEANINGS[kind] in line
+        worst = max((i for i in items if i[0] == kind), key=lambda i: i[1])
+        assert worst[2] in text
+    assert "Indicators" not in text  # details only with --details

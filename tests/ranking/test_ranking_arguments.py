@@ -3,29 +3,14 @@ The release directory here is SYNTHETIC and tiny."""
 
 from __future__ import annotations
 
-import json
-
-import pandas as pd
 import pytest
 
 from index import cli
 
 
 @pytest.fixture
-def release(tmp_path):
-    root = tmp_path / "r1"
-    root.mkdir()
-    rows = []
-    for node, zh, en in (("DEI", "内蒙古数字经济发展指数", "Digital Economy Index"),
-                         ("digital_infrastructure", "数字基础设施", "Digital infrastructure")):
-        for year in (2023, 2024):
-            for rank, (code, name) in enumerate(((150100, "呼和浩特市"), (150200, "包头市")), start=1):
-                rows.append(dict(rank=rank, league_code=code, league_name=name, year=year, node_id=node,
-                                 node_name_zh=zh, node_name_en=en, score=70.0 - 10 * rank, score_change=None,
-                                 rank_change=None))
-    pd.DataFrame(rows).to_parquet(root / "index_scores.parquet")
-    (root / "release.json").write_text(json.dumps({"id": "r1", "inputs": []}), encoding="utf-8")
-    return root
+def release(tmp_path, make_release):
+    return make_release(tmp_path / "r1")
 
 
 @pytest.mark.parametrize("node", ["digital_infrastructure", "数字基础设施", "digital INFRASTRUCTURE"])
@@ -38,7 +23,7 @@ def test_a_node_may_be_named_by_id_chinese_or_english_name(release, capsys, node
 def test_an_unknown_node_lists_the_valid_ones(release, capsys, node):
     assert cli.main(["ranking", "--release", str(release), "--node", node]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"dei ranking: --node {node!r} is not an index or dimension of this release; choose one of: "
+    assert err.startswith(f"dei ranking: unknown node {node!r}; valid: "
                           "DEI (内蒙古数字经济发展指数), digital_infrastructure (数字基础设施).")
     assert "Traceback" not in err
 

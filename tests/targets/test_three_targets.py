@@ -13,7 +13,7 @@ import duckdb
 import psycopg
 import pytest
 
-from index import publish, releases, targets
+from index import compare, publish, releases, targets
 from index.errors import ConfigError
 from index.targets import duckdb_catalog
 
@@ -219,7 +219,7 @@ def test_diff_reports_how_scores_and_ranks_moved(lake, stage, pg_off):
     for code in a.index:
         assert moves.loc[code, "score_delta"] == pytest.approx(b.loc[code, "score"] - a.loc[code, "score"])
         assert moves.loc[code, "rank_delta"] == a.loc[code, "rank"] - b.loc[code, "rank"]
-    assert "包头市" in releases.format_diff(releases.diff("aaaa", "bbbb", lake), "aaaa", "bbbb")
+    assert "包头市" in compare.format_diff(compare.diff("aaaa", "bbbb", lake))
 
 
 def test_catalog_write_leaves_no_temporary_files(lake, stage, pg_off, monkeypatch):

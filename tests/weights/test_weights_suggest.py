@@ -7,6 +7,7 @@ The small frames in the unit tests below are SYNTHETIC too.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 
@@ -66,14 +67,16 @@ def test_header_says_how_it_was_made_and_that_it_is_not_the_default(entropy_file
     assert "熵值法" in header and re.search(r"\d{4}-\d{2}-\d{2}", header)
 
 
-def test_suggest_leaves_the_expert_scheme_and_the_method_alone(curated, repo, tmp_path):
-    expert_before = (repo / "sql" / "weights" / "expert.sql").read_bytes()
-    method_before = curated.default_method.read_bytes()
-    path = weights_suggest.suggest("critic", out=tmp_path / "critic.sql", cfg=curated)
-    assert path == tmp_path / "critic.sql" and path.is_file()
-    assert (repo / "sql" / "weights" / "expert.sql").read_bytes() == expert_before
-    assert curated.default_method.read_bytes() == method_before
-    assert not (repo / "sql" / "weights" / "critic.sql").exists()
+def test_suggest_leaves_the_expert_scheme_and_the_method_alone(curated, sql_copy):
+    # a private SQL tree (DEI_SQL): the default output goes to its weights folder, never into the repo
+    cfg = dataclasses.replace(curated, sql=sql_copy)
+    before = {p.name: p.read_bytes() for p in (sql_copy / "weights").iterdir()}
+    method_before = cfg.default_method.read_bytes()
+    path = weights_suggest.suggest("critic", cfg=cfg)
+    assert path == sql_copy / "weights" / "critic.sql" and path.is_file()
+    after = {p.name: p.read_bytes() for p in (sql_copy / "weights").iterdir()}
+    assert after == {**before, "critic.sql": path.read_bytes()}  # expert.sql and the rest untouched
+    assert cfg.default_method.read_bytes() == method_before
 
 
 def test_suggest_rejects_an_unknown_method(curated, tmp_path):
