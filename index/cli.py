@@ -49,6 +49,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from index.config import settings
+from index.engine.vocabulary import OBJECTIVE_WEIGHT_SCHEMES
 from index.errors import ConfigError, SubmissionError
 
 
@@ -401,7 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("weights", help="objective weights to compare against the expert scheme")
     wsub = p.add_subparsers(dest="action", required=True)
     q = wsub.add_parser("suggest", help="write sql/weights/<method>.sql from the curated lake")
-    q.add_argument("--method", required=True, choices=["entropy", "critic", "pca", "balance"])
+    q.add_argument("--method", required=True, choices=list(OBJECTIVE_WEIGHT_SCHEMES))
     q.add_argument("--out", help="where to write the SQL file (default <DEI_SQL>/weights/<method>.sql)")
     q.set_defaults(func=cmd_weights)
 

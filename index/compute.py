@@ -18,6 +18,7 @@ from pathlib import Path
 
 from index import __version__
 from index.config import REPO_ROOT, Settings, settings as current_settings
+from index.engine.vocabulary import NAMED_WEIGHT_SCHEMES
 from index.errors import ConfigError
 from index.files import sha256_file
 
@@ -247,7 +248,7 @@ def release_id_for(inputs: list[dict], framework_sha: str, weights_sha: str, met
 
 
 # Weight schemes the engine derives itself (``[weights] scheme = ...``) rather than reads from a SQL file.
-DERIVED_SCHEMES = ("metadata", "equal", "entropy", "critic", "pca", "balance")
+DERIVED_SCHEMES = NAMED_WEIGHT_SCHEMES
 
 
 @dataclass

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.config import Settings, settings as current_settings
+from index.engine.vocabulary import NAMED_WEIGHT_SCHEMES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -112,11 +113,9 @@ def _release_method(cfg: Settings) -> tuple[dict, Path]:
     """
     from index import engine
     from index.compute import resolve
-    from index.engine.objective_weights import SCHEMES
-
     spec = engine.load_method(cfg.default_method)
     scheme = spec.get("weights", {}).get("scheme")
-    named = set(getattr(engine, "NAMED_WEIGHT_SCHEMES", ())) | set(SCHEMES)  # computed, not files
+    named = set(NAMED_WEIGHT_SCHEMES)  # computed, not files
     expert_path = resolve(scheme, cfg) if scheme and scheme not in named else cfg.default_weights
     spec = copy.deepcopy(spec)
     spec.pop("weights", None)

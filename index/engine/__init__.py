@@ -37,8 +37,8 @@ from pathlib import Path
 
 from index.errors import ConfigError
 
-# The method spec's vocabulary and checks live in spec.py (typed models); re-exported for callers.
-from index.engine.spec import (
+# The method's vocabulary (vocabulary.py) re-exported for callers; the checks live in spec.py (typed models).
+from index.engine.vocabulary import (
     GROUP_IMPUTE_METHODS,
     IMPUTE_METHODS,
     KNN_DEFAULT_K,

@@ -35,13 +35,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.engine.vocabulary import OBJECTIVE_WEIGHT_SCHEMES
 from index.errors import ConfigError
 
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
-SCHEMES = ("entropy", "critic", "pca", "balance")
+SCHEMES = OBJECTIVE_WEIGHT_SCHEMES
 
 FORMULAS = {
     "entropy": "熵值法 p_ij = x_ij/Σ_i x_ij, e_j = -(1/ln n) Σ_i p_ij ln p_ij, w_j = (1-e_j)/Σ_k(1-e_k)",

@@ -15,22 +15,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from index.engine.vocabulary import (
+    AGGREGATE_METHODS,
+    GROUP_IMPUTE_METHODS,
+    IMPUTE_METHODS,
+    KNN_DEFAULT_K,
+    NAMED_WEIGHT_SCHEMES,
+    NONPOSITIVE,
+    NORMALISE_METHODS,
+    NORMALISE_SCOPES,
+    POSITIVE_MEANS,
+    SCREEN_ON,
+    TREAT_METHODS,
+)
 from index.errors import ConfigError
-
-IMPUTE_METHODS = ("none", "mean", "median", "panel_linear", "panel_latest", "group_mean", "group_median", "knn")
-GROUP_IMPUTE_METHODS = ("group_mean", "group_median")
-SCREEN_ON = ("imputed", "raw")
-TREAT_METHODS = ("none", "winsorise_then_log")
-NORMALISE_METHODS = ("minmax", "zscore", "prank", "rank", "goalposts", "dist2targ", "base_year")
-NORMALISE_SCOPES = ("panel", "year")
-AGGREGATE_METHODS = ("amean", "gmean", "hmean", "genmean", "copeland")
-NONPOSITIVE = ("error", "shift")
-# means that need positive children (genmean: for p <= 0; for p > 0 non-negative children suffice)
-POSITIVE_MEANS = ("gmean", "hmean", "genmean")
-# [weights] scheme: these names are computed by the engine; any other string is a weight-scheme file
-OBJECTIVE_WEIGHT_SCHEMES = ("entropy", "critic", "pca", "balance")
-NAMED_WEIGHT_SCHEMES = ("metadata", "equal", *OBJECTIVE_WEIGHT_SCHEMES)
-KNN_DEFAULT_K = 5
 
 Number = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 WholeNumber = Annotated[int, Field(strict=True)]

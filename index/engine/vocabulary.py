@@ -1,0 +1,20 @@
+"""The method's vocabulary: the choices each verb offers, in one place and without heavy imports.
+
+The typed spec (spec.py) builds its literal types from these; the CLI lists them in its help and choices
+without loading pydantic; the engine modules dispatch on them.
+"""
+
+IMPUTE_METHODS = ("none", "mean", "median", "panel_linear", "panel_latest", "group_mean", "group_median", "knn")
+GROUP_IMPUTE_METHODS = ("group_mean", "group_median")
+SCREEN_ON = ("imputed", "raw")
+TREAT_METHODS = ("none", "winsorise_then_log")
+NORMALISE_METHODS = ("minmax", "zscore", "prank", "rank", "goalposts", "dist2targ", "base_year")
+NORMALISE_SCOPES = ("panel", "year")
+AGGREGATE_METHODS = ("amean", "gmean", "hmean", "genmean", "copeland")
+NONPOSITIVE = ("error", "shift")
+# means that need positive children (genmean: for p <= 0; for p > 0 non-negative children suffice)
+POSITIVE_MEANS = ("gmean", "hmean", "genmean")
+# [weights] scheme: these names are computed by the engine; any other string is a weight-scheme file
+OBJECTIVE_WEIGHT_SCHEMES = ("entropy", "critic", "pca", "balance")
+NAMED_WEIGHT_SCHEMES = ("metadata", "equal", *OBJECTIVE_WEIGHT_SCHEMES)
+KNN_DEFAULT_K = 5
