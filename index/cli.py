@@ -49,7 +49,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from index.config import settings
-from index.engine.vocabulary import OBJECTIVE_WEIGHT_SCHEMES
+from index.engine.vocabulary import NAMED_WEIGHT_SCHEMES, OBJECTIVE_WEIGHT_SCHEMES
 from index.errors import ConfigError, SubmissionError
 
 
@@ -350,11 +350,15 @@ def _sql_file(kind: str):
         from index.compute import resolve
 
         cfg = settings()
+        if kind == "weights" and text in NAMED_WEIGHT_SCHEMES:
+            return text  # a scheme the engine derives (equal, entropy, ...)
         if resolve(text, cfg, confined=False).is_file():
             return text
         choices = sorted(p.name for p in (cfg.sql / folder).glob(f"*{suffix}"))
+        named = f"; or a named scheme: {', '.join(NAMED_WEIGHT_SCHEMES)}" if kind == "weights" else ""
         raise argparse.ArgumentTypeError(
-            f"no such file {text!r}; the {kind} files in {cfg.sql / folder} are: {', '.join(choices) or 'none'}")
+            f"no such file {text!r}; the {kind} files in {cfg.sql / folder} are: {', '.join(choices) or 'none'}"
+            f"{named}")
 
     return check
 
@@ -390,7 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, func, text in (("compute", cmd_compute, "re-compute from the curated lake"), ("run", cmd_run, "the whole chain")):
         p = sub.add_parser(name, help=text)
-        p.add_argument("--weights", type=_sql_file("weights"), help="weight scheme SQL file, e.g. sql/weights/equal.sql")
+        p.add_argument("--weights", type=_sql_file("weights"), help="weight scheme: a SQL file (e.g. sql/weights/equal.sql) or a named scheme (equal, entropy, critic, pca, balance)")
         p.add_argument("--method", type=_sql_file("method"), help="method spec TOML, default sql/method/dei.toml")
         if name == "compute":
             p.add_argument("--framework", type=_existing_dir,

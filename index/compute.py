@@ -266,7 +266,8 @@ def run_engine(
 ) -> EngineRun:
     """Load the curated lake, framework, weights and method into an in-memory DuckDB and run the engine.
 
-    ``weights`` (a SQL file) overrides the method spec's ``[weights] scheme``. A derived scheme (entropy, ...)
+    ``weights`` (a SQL file, or a named scheme: equal, entropy, ...) overrides the method spec's
+    ``[weights] scheme``. A derived scheme (entropy, ...)
     starts from the default expert file, which the engine then replaces, and the release records the scheme.
     """
     import duckdb
@@ -278,7 +279,11 @@ def run_engine(
     method_path = resolve(method or cfg.default_method, cfg, confined=method is None)
     method_spec = engine.load_method(method_path)
     spec_scheme = (method_spec.get("weights") or {}).get("scheme")
-    if weights is not None:
+    if weights is not None and str(weights) in DERIVED_SCHEMES:
+        # a named scheme on the command line (--weights equal | entropy | ...), as in the method spec
+        weights_path = cfg.default_weights
+        method_spec.setdefault("weights", {})["scheme"] = scheme = str(weights)
+    elif weights is not None:
         weights_path = resolve(weights, cfg, confined=False)
         method_spec.setdefault("weights", {})["scheme"] = "metadata"
         scheme = _rel(weights_path)
