@@ -16,7 +16,7 @@ export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export GX_ANALYTICS_ENABLED := False
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: env run test bench samples report airflow-db clean help
+.PHONY: env run test bench samples report airflow-db airflow clean help
 
 help:
 	@echo "make run    create the environment if needed and run the whole pipeline through Airflow"
@@ -24,6 +24,7 @@ help:
 	@echo "make bench  time the engine (writes bench/results.json)"
 	@echo "make samples regenerate the sample landing files (seeded, byte for byte)"
 	@echo "make report build the offline monitoring site of the current release into site/"
+	@echo "make airflow start api-server (port AIRFLOW_PORT, default 8181), scheduler and dag-processor; Ctrl-C stops all"
 
 env: $(STAMP)
 
@@ -38,6 +39,10 @@ $(STAMP): requirements.lock pyproject.toml
 airflow-db: $(STAMP)
 	@mkdir -p $(AIRFLOW_HOME)
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (tail -40 $(AIRFLOW_HOME)/migrate.log; exit 1)
+
+# A real Airflow: the three components with shared settings and secrets (index/airflow_local.py; README).
+airflow: $(STAMP)
+	$(BIN)/python -m index.airflow_local start
 
 run: airflow-db
 	$(BIN)/python -m index.run_pipeline

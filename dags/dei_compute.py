@@ -11,6 +11,7 @@ from datetime import datetime
 from airflow.sdk import Metadata, Param, dag, task
 
 from index.assets import CURATED, RELEASE
+from index.dag_policy import DEFAULT_ARGS
 
 
 @dag(
@@ -19,6 +20,7 @@ from index.assets import CURATED, RELEASE
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
+    default_args=DEFAULT_ARGS,
     tags=["dei"],
     doc_md=__doc__,
     params={

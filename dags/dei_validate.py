@@ -12,6 +12,7 @@ from datetime import datetime
 from airflow.sdk import dag, task
 
 from index.assets import CURATED, RAW
+from index.dag_policy import DEFAULT_ARGS
 
 
 @dag(
@@ -20,6 +21,7 @@ from index.assets import CURATED, RAW
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
+    default_args=DEFAULT_ARGS,
     tags=["dei"],
     doc_md=__doc__,
 )

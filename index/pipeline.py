@@ -46,15 +46,114 @@ def pending_raw_batches(cfg: Settings) -> list[str]:
     return sorted(raw - done - quarantined)
 
 
+# --------------------------------------------------------------------------------------------------
+# The landing poll: dei_ingest runs every minute and must cost next to nothing when nothing changed.
+# --------------------------------------------------------------------------------------------------
+
+# Kept in raw/ so that it goes with the raw layer (wiping raw/ makes the next poll ingest again).
+LANDING_STATE = ".landing-state.json"
+_LANDING_PENDING = ".landing-state.pending.json"
+
+
+def landing_fingerprint(cfg: Settings) -> list[list]:
+    """Name, size, mtime, ctime, inode and type of every entry under landing/ (lstat, no link followed):
+    any drop, rename, rewrite or removal changes it, and it costs one stat per entry."""
+    entries = []
+    root = str(cfg.landing)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = os.path.join(dirpath, name)
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue  # gone meanwhile
+            entries.append([os.path.relpath(path, root), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino,
+                            st.st_mode])
+    return sorted(entries)
+
+
+def _read_landing_state(path: Path) -> list | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def landing_changed(run_type: str | None = None, cfg: Settings | None = None) -> bool:
+    """The poll's cheap check: True when landing/ changed since the last ingest that dei_ingest finished.
+
+    False for a backfill run: the reporting years are in the files, not in the run's logical date, so a
+    backfill has nothing to re-do (recompute history with `dei compute --publish` or dei_compute).
+    True for a manual run (`airflow dags trigger`, `airflow dags test`, `make run`): someone asked for it."""
+    run_type = str(getattr(run_type, "value", run_type) or "")
+    if run_type == "backfill":
+        log.warning("backfill run: nothing to do (the years are in the landing files, not the run's date); "
+                    "recompute history with `dei compute --publish` or by triggering dei_compute")
+        return False
+    if run_type == "manual":
+        log.info("manual run: ingesting whatever landing looks like")
+        return True
+    cfg = cfg or current_settings()
+    current = landing_fingerprint(cfg)
+    if _read_landing_state(cfg.raw / LANDING_STATE) == current:
+        log.info("landing unchanged since the last ingest (%d entries): nothing to do", len(current))
+        return False
+    log.info("landing changed (%d entries): ingesting", len(current))
+    return True
+
+
+def _stage_landing_state(cfg: Settings, fingerprint: list, summary: dict) -> None:
+    """Remember what landing looked like *before* this ingest (a file dropped meanwhile is then seen as a
+    change); confirmed by ``announce_raw``. Not when a file waits: the next poll must try it again."""
+    pending = cfg.raw / _LANDING_PENDING
+    if summary.get("waiting"):
+        pending.unlink(missing_ok=True)
+        return
+    pending.parent.mkdir(parents=True, exist_ok=True)
+    tmp = pending.with_name(f"{pending.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(fingerprint), encoding="utf-8")
+    os.replace(tmp, pending)
+
+
+def _confirm_landing_state(cfg: Settings) -> None:
+    try:
+        os.replace(cfg.raw / _LANDING_PENDING, cfg.raw / LANDING_STATE)
+    except FileNotFoundError:
+        pass  # something waited in landing, or no ingest staged one: the next poll ingests again
+
+
+def file_lines(stage: str, summary: dict) -> list[str]:
+    """One line per file, batch and problem, for the task log (``stage_lines`` is the summary for people)."""
+    lines = []
+    if stage == "ingest":
+        lines += [f"ingest: file {name}: ingested into raw" for name in summary.get("new") or []]
+        lines += [f"ingest: file {name}: already ingested earlier, skipped" for name in summary.get("skipped") or []]
+        lines += [f"ingest: file {w['file']}: waiting in landing: {w['reason']}" for w in summary.get("waiting") or []]
+        lines += [f"ingest: file {n['file']}: note: {n['note']}" for n in summary.get("notes") or []]
+    else:
+        lines += [f"validation: batch {name}: promoted to curated" for name in summary.get("promoted") or []]
+    for entry in summary.get("quarantined") or []:
+        what = "file" if stage == "ingest" else "batch"
+        lines.append(f"{stage}: {what} {entry['file']}: REJECTED, {entry['problems']} problem(s), quarantined in "
+                     f"{entry.get('folder') or 'nowhere (it could not be moved)'}")
+        lines += [f"{stage}: problem: {problem}" for problem in entry.get("first", [])]
+        more = int(entry["problems"]) - len(entry.get("first", []))
+        if more > 0:
+            lines.append(f"{stage}: problem: ... and {more} more in {entry.get('folder')}/problems.txt")
+    return lines
+
+
 def ingest_step(skip_if_nothing_new: bool = False, cfg: Settings | None = None) -> dict:
     """Landing -> raw. Good files land, bad ones are quarantined, unfinished ones wait; see the summary's
     ``rejected``. With ``skip_if_nothing_new``, a run with nothing new and nothing rejected is skipped."""
     from index import ingest
 
     cfg = cfg or current_settings()
+    fingerprint = landing_fingerprint(cfg)
     summary = ingest.ingest_landing(cfg, _framework(cfg)).summary()
-    for line in stage_lines("ingest", summary):
+    for line in file_lines("ingest", summary) + stage_lines("ingest", summary):
         log.info("%s", line)
+    _stage_landing_state(cfg, fingerprint, summary)
     if skip_if_nothing_new and not summary["new"] and not summary["rejected"] and not pending_raw_batches(cfg):
         _skip("no new landing file and no raw batch waiting for validation")
     return summary
@@ -63,6 +162,7 @@ def ingest_step(skip_if_nothing_new: bool = False, cfg: Settings | None = None) 
 def announce_raw(summary: dict, cfg: Settings | None = None) -> list[str]:
     """Succeed (the task's outlet then emits dei_raw) only when a raw batch waits for validation."""
     cfg = cfg or current_settings()
+    _confirm_landing_state(cfg)
     if summary.get("new") or pending_raw_batches(cfg):
         return list(summary.get("new") or [])
     _skip("nothing new landed: no dei_raw event")
@@ -76,7 +176,7 @@ def validate_step(cfg: Settings | None = None) -> dict:
 
     cfg = cfg or current_settings()
     summary = validate.validate_pending(cfg, _framework(cfg), league_codes()).summary()
-    for line in stage_lines("validation", summary):
+    for line in file_lines("validation", summary) + stage_lines("validation", summary):
         log.info("%s", line)
     return summary
 

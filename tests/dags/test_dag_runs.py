@@ -104,8 +104,8 @@ def test_make_run_publishes_the_good_file_of_a_drop_and_only_the_reporting_tasks
     out = capsys.readouterr().out
 
     ingest_states = task_states(env, "dei_ingest")
-    assert ingest_states == {"<run>": "failed", "ingest_landing": "success", "announce_raw": "success",
-                             "report_rejections": "failed"}
+    assert ingest_states == {"<run>": "failed", "landing_changed": "success", "ingest_landing": "success",
+                             "announce_raw": "success", "report_rejections": "failed"}
     assert task_states(env, "dei_validate") == {"<run>": "failed", "validate_batches": "success",
                                                 "announce_curated": "success", "report_rejections": "failed"}
     assert task_states(env, "dei_compute")["<run>"] == "success"
