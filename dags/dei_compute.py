@@ -10,8 +10,7 @@ from datetime import datetime
 
 from airflow.sdk import Metadata, Param, dag, task
 
-from index.assets import CURATED, RELEASE
-from index.dag_policy import DEFAULT_ARGS
+from dei_common import CURATED, DEFAULT_ARGS, RELEASE, postgres_from_connection
 
 
 @dag(
@@ -39,6 +38,7 @@ def dei_compute():
     def publish_release(staged: str, run_id=None):
         from index import pipeline
 
+        postgres_from_connection()
         release = pipeline.publish_step(staged, triggered_by=f"airflow:{run_id}")
         yield Metadata(RELEASE, extra={"release_id": release["id"], "path": release["path"]})
 

@@ -14,8 +14,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import dag, task
 
-from index.assets import RAW
-from index.dag_policy import DEFAULT_ARGS
+from dei_common import DEFAULT_ARGS, RAW, skipped_when_nothing_new
 
 
 @dag(
@@ -45,7 +44,8 @@ def dei_ingest():
     def announce_raw(summary: dict) -> list:
         from index import pipeline
 
-        return pipeline.announce_raw(summary)
+        with skipped_when_nothing_new():
+            return pipeline.announce_raw(summary)
 
     @task
     def report_rejections(summary: dict) -> dict:

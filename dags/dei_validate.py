@@ -11,8 +11,7 @@ from datetime import datetime
 
 from airflow.sdk import dag, task
 
-from index.assets import CURATED, RAW
-from index.dag_policy import DEFAULT_ARGS
+from dei_common import CURATED, DEFAULT_ARGS, RAW, skipped_when_nothing_new
 
 
 @dag(
@@ -36,7 +35,8 @@ def dei_validate():
     def announce_curated(summary: dict) -> list:
         from index import pipeline
 
-        return pipeline.announce_curated(summary)
+        with skipped_when_nothing_new():
+            return pipeline.announce_curated(summary)
 
     @task
     def report_rejections(summary: dict) -> dict:

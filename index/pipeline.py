@@ -33,9 +33,8 @@ def _framework(cfg: Settings):
 
 
 def _skip(message: str):
-    from airflow.sdk.exceptions import AirflowSkipException
-
-    raise AirflowSkipException(message)
+    # the library's own signal; the DAG task turns it into Airflow's skip (dags/dei_common.py)
+    raise NothingNew(message)
 
 
 def pending_raw_batches(cfg: Settings) -> list[str]:

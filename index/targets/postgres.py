@@ -49,7 +49,6 @@ from index.targets import contract
 
 ENV_DSN = "DEI_POSTGRES_DSN"
 ENV_SCHEMA = "DEI_POSTGRES_SCHEMA"
-AIRFLOW_CONN_ID = "dei_postgres"
 DEFAULT_SCHEMA = "dei"
 PUBLISHER = "dei_publisher"
 READER = "dei_reader"
@@ -67,30 +66,8 @@ ENV_RETRY = "DEI_POSTGRES_RETRY_SECONDS"  # how long to keep retrying a step tha
 
 def dsn() -> str | None:
     """The DSN to publish to, or None (PostgreSQL is off)."""
-    value = os.environ.get(ENV_DSN, "").strip()
-    return value or _airflow_dsn()
-
-
-def _airflow_dsn() -> str | None:
-    """The Airflow connection ``dei_postgres``, only when running inside an Airflow task."""
-    if "airflow" not in sys.modules:  # a task runs with Airflow loaded; importing it here would cost seconds
-        return None
-    try:
-        from airflow.sdk import BaseHook, get_current_context
-    except ImportError:
-        return None
-    try:
-        get_current_context()
-    except Exception:  # not inside a task
-        return None
-    try:
-        conn = BaseHook.get_connection(AIRFLOW_CONN_ID)
-    except Exception:  # connection not defined: PostgreSQL stays off
-        return None
-    from psycopg.conninfo import make_conninfo
-
-    parts = dict(host=conn.host, port=conn.port, user=conn.login, password=conn.password, dbname=conn.schema)
-    return make_conninfo(**{k: v for k, v in parts.items() if v})
+    # Inside Airflow the publish task sets it from the Connection dei_postgres (dags/dei_common.py).
+    return os.environ.get(ENV_DSN, "").strip() or None
 
 
 def schema_name() -> str:

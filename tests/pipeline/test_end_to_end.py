@@ -104,8 +104,6 @@ def test_rerun_on_the_same_inputs_gives_the_same_release(published):
 
 
 def test_failed_validation_quarantines_the_file_and_leaves_latest_unchanged(published, monkeypatch):
-    from airflow.sdk.exceptions import AirflowSkipException
-
     from index.errors import FilesRejected
 
     monkeypatch.setenv("DEI_LANDING_SETTLE_SECONDS", "0")
@@ -116,7 +114,7 @@ def test_failed_validation_quarantines_the_file_and_leaves_latest_unchanged(publ
     assert pipeline.ingest_step(cfg=cfg)["new"] == [bad.name]
     summary = pipeline.validate_step(cfg=cfg)  # does not raise: good batches would be promoted
     assert summary["promoted"] == [] and summary["rejected"] == 1
-    with pytest.raises(AirflowSkipException):  # nothing promoted: no dei_curated event
+    with pytest.raises(pipeline.NothingNew):  # nothing promoted: no dei_curated event
         pipeline.announce_curated(summary)
     with pytest.raises(FilesRejected) as err:  # the reporting task fails, with the problems
         pipeline.report_step("validation", summary)

@@ -1,0 +1,78 @@
+"""What the three DEI DAGs share, and the only place Airflow meets the library (index/ never imports Airflow):
+
+- the Assets that link them: dei_ingest --(dei_raw)--> dei_validate --(dei_curated)--> dei_compute
+  --(dei_release)--> dashboards;
+- ``DEFAULT_ARGS``: retries with exponential backoff for what can be transient, none for what is
+  deterministic. A task that reads the lake or writes a release (a file share that hiccups, PostgreSQL
+  restarting or holding a lock) retries after about 30 s, 60 s, 120 s; a rejected file (FilesRejected) or a
+  broken framework, weight scheme or method spec (ConfigError) gives the same answer on every try and fails at
+  once; skips ("nothing new") are not failures;
+- ``skipped_when_nothing_new``: the library says "nothing new" with its own NothingNew, the task turns it into
+  Airflow's skip (so the task's outlets emit no Asset event);
+- ``postgres_from_connection``: the Airflow Connection ``dei_postgres`` as DEI_POSTGRES_DSN for the publish.
+
+Imported at DAG parse time: stdlib, airflow.sdk and light index modules only. Not a DAG file itself.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import timedelta
+
+from airflow.sdk import Asset, ExceptionRetryPolicy, RetryAction, RetryRule
+
+from index.config import settings
+
+_lake = settings().lake
+
+RAW = Asset(name="dei_raw", uri=(_lake / "raw").as_uri(), group="dei")
+CURATED = Asset(name="dei_curated", uri=(_lake / "curated").as_uri(), group="dei")
+RELEASE = Asset(name="dei_release", uri=(_lake / "published" / "latest").as_uri(), group="dei")
+
+RETRY_POLICY = ExceptionRetryPolicy(rules=[
+    # first match wins: a publish that could not finish (another writer, a target refusing) may pass later
+    RetryRule(exception="index.errors.PublishError", action=RetryAction.RETRY),
+    RetryRule(exception=["index.errors.FilesRejected", "index.errors.ConfigError", "index.errors.SubmissionError"],
+              action=RetryAction.FAIL, reason="deterministic: the same input is rejected on every try"),
+])
+
+DEFAULT_ARGS = {
+    "owner": "dei-data-team",
+    "retries": 3,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=10),
+    "retry_policy": RETRY_POLICY,
+}
+
+POSTGRES_CONN_ID = "dei_postgres"
+
+
+@contextmanager
+def skipped_when_nothing_new():
+    """The library's NothingNew as Airflow's skip."""
+    from index.pipeline import NothingNew
+
+    try:
+        yield
+    except NothingNew as exc:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        raise AirflowSkipException(str(exc)) from None
+
+
+def postgres_from_connection() -> None:
+    """Publish to the PostgreSQL of the Connection ``dei_postgres`` when it exists and DEI_POSTGRES_DSN is unset."""
+    if os.environ.get("DEI_POSTGRES_DSN", "").strip():
+        return
+    from airflow.sdk import BaseHook
+
+    try:
+        conn = BaseHook.get_connection(POSTGRES_CONN_ID)
+    except Exception:  # not defined: PostgreSQL stays off
+        return
+    from psycopg.conninfo import make_conninfo
+
+    parts = dict(host=conn.host, port=conn.port, user=conn.login, password=conn.password, dbname=conn.schema)
+    os.environ["DEI_POSTGRES_DSN"] = make_conninfo(**{k: v for k, v in parts.items() if v})
