@@ -56,6 +56,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m index.bench
+	$(BIN)/python -m index.uncertainty.bench
 
 samples: $(STAMP)
 	$(BIN)/python -m index.samples

@@ -26,6 +26,10 @@
     dei report --out DIR        the offline monitoring site of the current release
     dei audit [--details]       the statistical audit (published with every release as audit.parquet):
                                 a summary of the flags; every table with --details
+    dei sensitivity --uncertainty U.toml --out DIR [--framework DIR --method M.toml] [--weights F]
+                    [--replicates N] [--seed S]
+                                uncertainty and sensitivity analysis: rank intervals, Sobol indices,
+                                leave-one-out (index/uncertainty/)
     dei expectations build      rewrite expectations/ from the framework
 
 A bad argument is one line on stderr naming the valid choices, and exit code 2.
@@ -461,6 +465,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--release", metavar="ID", help="release id or unique prefix (default: the current release)")
     p.add_argument("--scenario", metavar="ID", help="scenario id or name, or a unique prefix")
     p.set_defaults(func=cmd_export)
+
+    from index.uncertainty import cli as uncertainty_cli  # light at import: argparse and index.errors only
+
+    uncertainty_cli.add_parser(sub)
     return parser
 
 

@@ -93,16 +93,24 @@ def connect(conninfo: str):
     return psycopg.connect(conninfo, autocommit=True)
 
 
+# Quoting is psycopg's (sql.Identifier / sql.Literal), never hand-written; these give the quoted text for the
+# DDL this module composes from contract names.
 def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    from psycopg import sql
+
+    return sql.Identifier(name).as_string()
 
 
 def _q(schema: str, name: str) -> str:
-    return f"{_ident(schema)}.{_ident(name)}"
+    from psycopg import sql
+
+    return sql.Identifier(schema, name).as_string()
 
 
 def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+    from psycopg import sql
+
+    return sql.Literal(value).as_string()
 
 
 def _seconds(env: str, default: float) -> float:

@@ -18,7 +18,7 @@ import pytest
 from index import cli
 
 # Good values for the arguments a bad one needs beside it: (command path, dest) -> value(s); "{tmp}" is a
-# temporary directory, "{r1}" / "{r2}" the two releases.
+# temporary directory, "{r1}" / "{r2}" the two releases, "{sql}" the private SQL tree.
 GOOD = {
     ("releases diff", "a"): "{r1}",
     ("releases diff", "b"): "{r2}",
@@ -27,6 +27,8 @@ GOOD = {
     ("report", "out"): "{tmp}/site",
     ("export", "xlsx"): "{tmp}/out.xlsx",
     ("weights suggest", "method"): "entropy",
+    ("sensitivity", "uncertainty"): "{sql}/method/dei_uncertainty.toml",
+    ("sensitivity", "out"): "{tmp}/sensitivity",
 }
 
 
@@ -92,7 +94,7 @@ def world(lake, sql_copy, publish_synthetic, make_scenario, tmp_path, monkeypatc
     r1 = publish_synthetic("aaaa1111", {150100: 60.0, 150200: 50.0}).name
     r2 = publish_synthetic("bbbb2222", {150100: 40.0, 150200: 55.0}).name
     make_scenario("equal", "cccc3333", {150100: 45.0, 150200: 52.0}, manifest={"weight_scheme": {"path": "equal.sql"}})
-    return dict(tmp=str(tmp_path), r1=r1, r2=r2)
+    return dict(tmp=str(tmp_path), r1=r1, r2=r2, sql=str(sql_copy))
 
 
 @pytest.mark.parametrize(("command", "argv"), list(cases()))
