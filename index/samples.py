@@ -10,10 +10,33 @@ Finance, Peking University; Guo et al. (2020), China Economic Quarterly 19(4):14
 The synthetic figures are sized by the rounded 2023 population and GDP in ``reference/leagues.csv``: a quantity
 the framework divides by a denominator (``denominator``, ``denominator_scale``) is generated as an intensity
 (per capita / per GDP, in the framework's ``unit``) times the league's population or GDP; shares in % follow a
-rising path with differences between leagues (richer leagues higher); everything stays inside the framework's
-``valid_min`` / ``valid_max``. Which indicators exist, their names, units and departments all come from the
-framework; ``PROFILES`` only holds plausible 2019/2024 levels for the indicators it knows, and any other
+rising path in logit space (so they stay in [0, 100]), levels a rising path in log space (so ratios stay
+positive), growth rates are drawn per year; everything stays inside the framework's ``valid_min`` /
+``valid_max``. Which indicators exist, their names, units and departments all come from the framework;
+``PROFILES`` only holds plausible median-league 2019/2024 levels for the indicators it knows, and any other
 framework indicator gets a generic profile.
+
+Correlation structure (one latent factor per dimension, so that method choices matter as in real data):
+
+* G, the general development factor per league: standardised log GDP per capita plus ``CAPITAL_BONUS`` (+1 for
+  呼和浩特), re-standardised; corr(G, log GDP per capita) = 0.97.
+* F_d = λ_d·G + sqrt(1 − λ_d²)·U_d per dimension d, λ_d in ``DIMENSION_LOADINGS`` (0.70–0.80). The specific
+  factors U_d are seeded draws made exactly orthonormal to G and to each other over the 12 leagues
+  (Gram–Schmidt), so corr(F_d, G) = λ_d and corr(F_i, F_j) = λ_i·λ_j (0.49–0.64) exactly.
+* Each indicator k of dimension d: latent_k = a_k·F_d + sqrt(1 − a_k²)·e_k, a_k = ``DEFAULT_INDICATOR_LOADING``
+  (0.80) or the profile's ``loading`` (0.5–0.7 for the volatile growth rates, PUE, rack utilisation, lumpy
+  investment, near-saturated case closure / data quality, smart parks), e_k seeded N(0, 1). The league's
+  position is spread·``SHARE_SCALE``·latent in logit (shares) or spread·``LEVEL_SCALE``·latent in log
+  (levels; a negative spread, as for PUE, keeps polarity −1: more developed → lower PUE); growth rates are
+  mean + 4·latent + 2·m + N(0, sd) per year.
+* Momentum m = 0.7·M_d + sqrt(1 − 0.7²)·e'_k (M_d per league and dimension, seeded N(0, 1)): a league with
+  m > 0 started 2019 ``CATCH_UP``·spread·m further behind and grows late (path exponent 0.8·exp(0.4·m)), so it
+  is on track for the 2025 targets; m < 0 grew early and levels off short of them. Year-to-year noise: 0.03 in
+  logit for shares, 2 % for levels.
+
+Realised on the 2024 cross-section (``dei audit``): dimension correlations 0.30–0.71 (pooled over 2019–2024,
+where the common upward trend adds to them: 0.47–0.90), and equal instead of expert weights moves 6 of 12
+ranks by one place (``dei compare --weights sql/weights/expert.sql sql/weights/equal.sql``).
 
 The files are shaped the way departments send them: XLSX with a title row, a merged two-row header (group cell
 over several columns, unit in the header), a 盟市 column, footnotes; CSV in GBK or UTF-8 with BOM; 盟市 as full
@@ -78,44 +101,75 @@ DEPARTMENT_STYLES: dict[str, dict] = {
                      "leagues": "full", "denominators": False},
 }
 
-# Plausible median-league levels in the framework's `unit` for 2019 and 2024, the spread between leagues
-# (in log terms, times the league's development score) and the decimals written. Synthetic, for shape only.
+# Plausible median-league levels in the framework's `unit` for 2019 and 2024, the spread between leagues (in log
+# or logit terms, times the league's latent position), the indicator's loading on its dimension factor (default
+# DEFAULT_INDICATOR_LOADING) and the decimals written. Synthetic, for shape only.
 PROFILES: dict[str, dict] = {
     "fiveg_user_penetration": {"start": 1.2, "end": 56.0, "spread": 0.15},
     "fiveg_population_coverage": {"start": 3.0, "end": 47.0, "spread": 0.20},
     "ipv6_mobile_traffic_share": {"start": 12.0, "end": 48.0, "spread": 0.10},
-    "dc_rack_utilisation": {"start": 45.0, "end": 63.0, "spread": 0.15},
-    "dc_pue": {"start": 1.55, "end": 1.27, "spread": -0.04},
+    "dc_rack_utilisation": {"start": 45.0, "end": 63.0, "spread": 0.15, "loading": 0.6},
+    "dc_pue": {"start": 1.55, "end": 1.27, "spread": -0.04, "loading": 0.6},
     "domestic_compute_share": {"start": 10.0, "end": 42.0, "spread": 0.30},
     "intelligent_compute_per_10k": {"start": 0.03, "end": 2.2, "spread": 0.6, "hubs": {150100: 6.0, 150900: 8.0},
                                     "decimals": 1},
     "core_industry_va_share_gdp": {"start": 1.2, "end": 2.2, "spread": 0.35},
     "digital_economy_share_gdp": {"start": 20.0, "end": 33.0, "spread": 0.20},
-    "software_revenue_growth": {"growth_rate": True, "mean": 13.0, "sd": 8.0},
-    "electronics_output_growth": {"growth_rate": True, "mean": 24.0, "sd": 18.0},
+    "software_revenue_growth": {"growth_rate": True, "mean": 13.0, "sd": 8.0, "loading": 0.6},
+    "electronics_output_growth": {"growth_rate": True, "mean": 24.0, "sd": 18.0, "loading": 0.5},
     "telecom_revenue_per_capita": {"start": 700.0, "end": 900.0, "spread": 0.15},
     "core_industry_firms_per_million": {"start": 3.2, "end": 5.8, "spread": 0.5, "decimals": 0},
     "equipment_digitalisation_rate": {"start": 40.0, "end": 55.0, "spread": 0.10},
     "iiot_platform_penetration": {"start": 12.0, "end": 30.0, "spread": 0.20},
-    "smart_industrial_park_rate": {"start": 20.0, "end": 75.0, "spread": 0.25},
+    "smart_industrial_park_rate": {"start": 20.0, "end": 75.0, "spread": 0.25, "loading": 0.7},
     "online_retail_per_capita": {"start": 1000.0, "end": 2500.0, "spread": 0.25},
     "gov_service_full_online_rate": {"start": 60.0, "end": 92.0, "spread": 0.06},
     "gov_service_mobile_rate": {"start": 40.0, "end": 85.0, "spread": 0.10},
     "e_license_usage_rate": {"start": 20.0, "end": 70.0, "spread": 0.15},
-    "one_network_case_closure_rate": {"start": 80.0, "end": 96.0, "spread": 0.03},
+    "one_network_case_closure_rate": {"start": 80.0, "end": 96.0, "spread": 0.06, "loading": 0.65},
     "grassroots_online_service_rate": {"start": 30.0, "end": 80.0, "spread": 0.12},
     "gov_system_cloud_rate": {"start": 40.0, "end": 85.0, "spread": 0.10},
     "public_data_open_rate": {"start": 5.0, "end": 30.0, "spread": 0.30},
     "gov_data_sharing_fulfilment": {"start": 70.0, "end": 95.0, "spread": 0.05},
-    "public_data_quality_rate": {"start": 80.0, "end": 97.0, "spread": 0.03},
+    "public_data_quality_rate": {"start": 80.0, "end": 97.0, "spread": 0.06, "loading": 0.7},
     "data_trading_per_gdp": {"start": 0.05, "end": 3.0, "spread": 0.4},
     "data_firms_per_million": {"start": 0.3, "end": 2.0, "spread": 0.6, "decimals": 0},
     "digital_hightech_firms_per_million": {"start": 5.0, "end": 11.5, "spread": 0.5, "decimals": 0},
     "rd_intensity": {"start": 0.85, "end": 1.05, "spread": 0.25},
     "tech_contract_share_gdp": {"start": 0.08, "end": 0.30, "spread": 0.5},
     "ict_employment_share": {"start": 1.5, "end": 2.0, "spread": 0.2},
-    "digital_investment_share": {"start": 4.0, "end": 9.0, "spread": 0.30},
+    "digital_investment_share": {"start": 4.0, "end": 9.0, "spread": 0.30, "loading": 0.6},
 }
+# Correlation structure (documented in the module docstring and data_lake/landing/README.md).
+# G, the general development factor: standardised log(GDP / population) from reference/leagues.csv, plus a bonus
+# for the capital (universities, government, the 和林格尔 data-centre cluster), re-standardised over the 12
+# leagues (corr(G, log GDP per capita) = 0.97).
+CAPITAL_BONUS = {150100: 1.0}
+# λ_d: loading of each dimension factor F_d on G. Over the 12 leagues corr(F_d, G) = λ_d and
+# corr(F_i, F_j) = λ_i·λ_j exactly (0.49–0.64 here); realised dimension-score correlations are lower and
+# scattered (0.3–0.7 in 2024) because each indicator adds its own noise.
+DIMENSION_LOADINGS = {
+    "digital_infrastructure": 0.75,      # networks are rolled out province-wide; data centres follow cheap power
+    "digital_industrialisation": 0.80,   # core industries sit where income and firms are
+    "industrial_digitalisation": 0.75,
+    "digital_governance": 0.70,          # 一网通办 / 一网统管 are common platforms: the loosest tie to income
+    "data_elements": 0.75,
+    "environment_innovation": 0.75,
+}
+DEFAULT_DIMENSION_LOADING = 0.70  # a dimension the framework adds later
+# a_k: loading of an indicator's latent position on its dimension factor (PROFILES[...]["loading"] overrides);
+# the rest, sqrt(1 - a_k²), is the indicator's own seeded noise.
+DEFAULT_INDICATOR_LOADING = 0.80
+SHARE_SCALE = 1.8  # a share's logit shift = spread · SHARE_SCALE · latent
+LEVEL_SCALE = 1.1  # a level's log shift = spread · LEVEL_SCALE · latent
+# Momentum m (per league and indicator, standard normal): MOMENTUM_SHARED of it is shared by the indicators of
+# the league's dimension. A league with m > 0 was CATCH_UP·spread·m further behind in 2019 (it caught up) and
+# grows late (path exponent PACE·exp(PACE_SD·m) > PACE): on track for the 2025 targets; m < 0 grew early and
+# is levelling off short of them.
+MOMENTUM_SHARED = 0.7
+CATCH_UP = 0.5
+PACE = 0.8
+PACE_SD = 0.4
 # Nominal GDP growth of the median league, year over year (2020 the pandemic year).
 GDP_GROWTH = {2019: 0.0, 2020: 0.01, 2021: 0.12, 2022: 0.08, 2023: 0.06, 2024: 0.05}
 N_MISSING = 6  # cells written as — or blank across the whole set (deterministic)
@@ -160,13 +214,54 @@ def _decimals(row: dict) -> int:
     return 2
 
 
-def _development_scores(leagues: list[dict]) -> dict[int, float]:
-    """Standardised log GDP per capita: the richer a league, the further along its digital economy."""
-    logs = {l["code"]: math.log(l["approx_gdp_2023_100m_yuan"] / l["approx_pop_2023_10k"]) for l in leagues}
-    mean = sum(logs.values()) / len(logs)
-    sd = math.sqrt(sum((v - mean) ** 2 for v in logs.values()) / len(logs))
-    bonus = {150100: 0.6}  # the capital hosts the region's data-centre cluster and most firms
-    return {code: (v - mean) / sd + bonus.get(code, 0.0) for code, v in logs.items()}
+def _standardise(values: list[float]) -> list[float]:
+    """Centre and scale to unit (population) standard deviation."""
+    mean = sum(values) / len(values)
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+    return [(v - mean) / sd for v in values]
+
+
+def _general_factor(leagues: list[dict]) -> dict[int, float]:
+    """G: standardised log GDP per capita plus the capital's bonus, re-standardised over the 12 leagues."""
+    gdppc = _standardise([math.log(l["approx_gdp_2023_100m_yuan"] / l["approx_pop_2023_10k"]) for l in leagues])
+    raw = [z + CAPITAL_BONUS.get(l["code"], 0.0) for z, l in zip(gdppc, leagues)]
+    return dict(zip((l["code"] for l in leagues), _standardise(raw)))
+
+
+def _dimension_of(framework: "pd.DataFrame") -> dict[str, str]:
+    """node_id -> the dimension it belongs to (the ancestor whose parent is the root)."""
+    parents = dict(zip(framework["node_id"], framework["parent_id"]))
+    roots = {n for n, p in parents.items() if not isinstance(p, str)}
+    out = {}
+    for node in parents:
+        chain = node
+        while isinstance(parents.get(chain), str) and parents[chain] not in roots:
+            chain = parents[chain]
+        out[node] = chain
+    return out
+
+
+def _dimension_factors(leagues: list[dict], dimensions: list[str], seed: int) -> dict[str, dict[int, float]]:
+    """F_d = λ_d·G + sqrt(1-λ_d²)·U_d per dimension, U_d orthonormal to G and to each other over the leagues.
+
+    The specific factors U_d are seeded normal draws made exactly orthogonal (Gram-Schmidt, in the sorted order of
+    the dimension ids) to G and to the earlier U's, then standardised, so over the 12 leagues corr(F_d, G) = λ_d
+    and corr(F_i, F_j) = λ_i·λ_j exactly, whatever the draws."""
+    codes = [l["code"] for l in leagues]
+    general = _general_factor(leagues)
+    basis = [[general[c] for c in codes]]
+    out = {}
+    for dim in sorted(dimensions):
+        rng = _rng(seed, "factor", dim)
+        vec = _standardise([rng.gauss(0, 1) for _ in codes])
+        for b in basis:
+            dot = sum(x * y for x, y in zip(vec, b)) / sum(y * y for y in b)
+            vec = [x - dot * y for x, y in zip(vec, b)]
+        vec = _standardise(vec)
+        basis.append(vec)
+        lam = DIMENSION_LOADINGS.get(dim, DEFAULT_DIMENSION_LOADING)
+        out[dim] = {c: lam * general[c] + math.sqrt(1 - lam * lam) * u for c, u in zip(codes, vec)}
+    return out
 
 
 def _denominator_values(framework: "pd.DataFrame", leagues: list[dict], seed: int) -> dict:
@@ -221,10 +316,12 @@ def _indicator_values(framework: "pd.DataFrame", leagues: list[dict], dens: dict
     """(node_id, league, year) -> Decimal (or None where the PKU index has no value) in raw_unit."""
     import pandas as pd
 
-    scores = _development_scores(leagues)
+    indicators = framework[framework["node_type"] == "Indicator"].to_dict("records")
+    dimension_of = _dimension_of(framework)
+    factors = _dimension_factors(leagues, sorted({dimension_of[r["node_id"]] for r in indicators}), seed)
     pku = pd.read_csv(reference / PKU_FILE)
     out = {}
-    for row in framework[framework["node_type"] == "Indicator"].to_dict("records"):
+    for row in indicators:
         node = row["node_id"]
         if row["department"] == PKU_DEPARTMENT:
             column = PKU_COLUMNS.get(node)
@@ -241,6 +338,9 @@ def _indicator_values(framework: "pd.DataFrame", leagues: list[dict], dens: dict
                                             else Decimal(repr(float(value))))
             continue
         profile = PROFILES.get(node) or _generic_profile(row)
+        dimension = dimension_of[node]
+        loading = profile.get("loading", DEFAULT_INDICATOR_LOADING)
+        spread = profile.get("spread", 0.0)
         decimals = _decimals(row)
         lo = row["valid_min"] if row["valid_min"] == row["valid_min"] else -math.inf
         hi = row["valid_max"] if row["valid_max"] == row["valid_max"] else math.inf
@@ -249,27 +349,34 @@ def _indicator_values(framework: "pd.DataFrame", leagues: list[dict], dens: dict
         for league in leagues:
             code = league["code"]
             rng = _rng(seed, "indicator", node, code)
+            # the league's standardised position on this indicator: its dimension factor plus indicator noise
+            latent = loading * factors[dimension][code] + math.sqrt(1 - loading ** 2) * rng.gauss(0, 1)
+            # its recent dynamics: partly shared by the dimension's indicators, partly the indicator's own
+            shared = _rng(seed, "momentum", dimension, code).gauss(0, 1)
+            momentum = MOMENTUM_SHARED * shared + math.sqrt(1 - MOMENTUM_SHARED ** 2) * rng.gauss(0, 1)
+            pace = PACE * math.exp(PACE_SD * momentum)  # > PACE: late surge (on track); < PACE: early, then flat
             if profile.get("growth_rate"):
-                values = {y: rng.gauss(profile["mean"] + 4 * scores[code], profile["sd"]) for y in YEARS}
+                values = {y: rng.gauss(profile["mean"] + 4 * latent + 2 * momentum, profile["sd"]) for y in YEARS}
             elif is_share:  # a share in %: league differences in logit space, so it never passes 100
-                shift = 1.5 * profile["spread"] * scores[code] + rng.gauss(0, abs(profile["spread"]))
                 start, end = profile["start"] / 100, profile["end"] / 100
                 values = {}
                 for i, y in enumerate(YEARS):
-                    p = start * (end / start) ** ((i / (len(YEARS) - 1)) ** 0.8)
+                    t = i / (len(YEARS) - 1)
+                    shift = spread * (SHARE_SCALE * latent - CATCH_UP * momentum * (1 - t))
+                    p = start * (end / start) ** (t ** pace)
                     logit = math.log(p / (1 - p)) + shift + rng.gauss(0, 0.03)
                     values[y] = 100 / (1 + math.exp(-logit))
             else:
-                level = math.exp(profile["spread"] * scores[code] + rng.gauss(0, abs(profile["spread"]) / 3))
-                level *= profile.get("hubs", {}).get(code, 1.0)
+                hub = profile.get("hubs", {}).get(code, 1.0)
                 start, end = profile["start"], profile["end"]
                 values = {}
                 for i, y in enumerate(YEARS):
-                    share = i / (len(YEARS) - 1)
+                    t = i / (len(YEARS) - 1)
+                    level = hub * math.exp(spread * (LEVEL_SCALE * latent - CATCH_UP * momentum * (1 - t)))
                     if start > 0 and end > 0:
-                        path = start * (end / start) ** (share ** 0.8)  # fast early growth, then slower
+                        path = start * (end / start) ** (t ** pace)  # fast early growth, then slower
                     else:
-                        path = start + (end - start) * share
+                        path = start + (end - start) * t ** pace
                     values[y] = path * level * (1 + rng.gauss(0, 0.02))
             denominator = row.get("denominator")
             for y in YEARS:

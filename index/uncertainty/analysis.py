@@ -672,7 +672,9 @@ class Replicator:
                 f"aggregate: {name} at level {level} needs children {need}: node {node}, unit {units[r]}, period "
                 f"{periods[r]}, child {child} ≤ 0 in an alternative of the uncertainty spec. Normalise onto a positive"
                 ' range (e.g. minmax range = [1, 100]) or set nonpositive = "shift" in that aggregate alternative')
-        low_x = np.where(taking_i, np.nanmin(np.where(Pi, Xi, np.inf), axis=0)[None, :], np.inf).min(1)
+        low_x = np.full(wi.shape[0], np.inf)
+        if Xi.shape[1]:  # a node whose children are all aggregates (the root) has no indicator column
+            low_x = np.where(taking_i, np.nanmin(np.where(Pi, Xi, np.inf), axis=0)[None, :], np.inf).min(1)
         low_a = np.full(wi.shape[0], np.inf)
         if Va.size:
             low_a = np.where(Pa & taking_a[:, None, :], Va, np.inf).min((1, 2))
