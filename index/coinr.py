@@ -14,16 +14,17 @@ and the indicators (each named by its iCode).
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.errors import ConfigError
+from index.framework import FRAMEWORK_COLUMNS, OPTIONAL_ENGINE_COLUMNS
 
 if TYPE_CHECKING:
     import duckdb
-    import pandas as pd
 
 IMETA = "imeta.csv"
 IDATA = "idata.csv"
@@ -34,6 +35,16 @@ IMETA_OPTIONAL = (
 TYPES = ("Indicator", "Aggregate", "Group", "Denominator")
 GROUP_SUFFIX = "_group"
 UNIT_COLUMNS = ("uCode", "uName", "Time")
+
+# The framework table this door creates: the DEI framework's columns, then the engine's optional ones (the
+# column order register() gives the DEI framework); text unless named here.
+_FRAMEWORK_TYPES = {
+    "level": "bigint", "polarity": "double", "denominator_scale": "double", "target_2025": "double",
+    "valid_min": "double", "valid_max": "double", **OPTIONAL_ENGINE_COLUMNS,
+}
+FRAMEWORK_TABLE = [(c, _FRAMEWORK_TYPES.get(c, "varchar")) for c in [*FRAMEWORK_COLUMNS, *OPTIONAL_ENGINE_COLUMNS]]
+# DuckDB threads for compute_coinr's own connection (see there)
+COINR_THREADS = 1
 
 
 def _where(path: Path, row: int | None = None, column: str | None = None) -> str:
@@ -46,21 +57,33 @@ def _where(path: Path, row: int | None = None, column: str | None = None) -> str
     return text
 
 
-def _read_csv(path: Path) -> "pd.DataFrame":
-    import pandas as pd
-
+def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """(header, one dict per data row), every cell as stripped text, so a bad number can be reported with its
+    row and column. Blank lines are skipped; a short row is padded with empty cells."""
     if not path.is_file():
         raise ConfigError(f"{path}: file not found (a COINr framework directory holds {IMETA} and {IDATA})")
     try:
-        # everything as text first, so a bad number can be reported with its row and column
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            lines = [line for line in csv.reader(handle) if line]
+    except (csv.Error, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not a readable CSV file: {exc}") from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    dupes = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if not lines:
+        raise ConfigError(f"{path}: not a readable CSV file: No columns to parse from file")
+    # an empty header cell gets the name pandas gave it, so messages about it read as before
+    header = [c.strip() or f"Unnamed: {i}" for i, c in enumerate(lines[0])]
+    dupes = sorted({c for c in header if header.count(c) > 1})
     if dupes:
         raise ConfigError(f"{path}: column(s) {dupes} appear more than once in the header")
-    return frame.apply(lambda col: col.str.strip())
+    width = len(header)
+    records = []
+    for number, line in enumerate(lines[1:], start=2):
+        if len(line) > width:
+            raise ConfigError(
+                f"{path}: not a readable CSV file: row {number} has {len(line)} fields, the header {width}"
+            )
+        cells = [c.strip() for c in line] + [""] * (width - len(line))
+        records.append(dict(zip(header, cells)))
+    return header, records
 
 
 def _blank(value: str) -> bool:
@@ -91,24 +114,20 @@ def _boolean(path: Path, row: int, column: str, value: str) -> bool | None:
     raise ConfigError(f"{_where(path, row, column)}: {value!r} is not TRUE or FALSE")
 
 
-def read_imeta(path: Path) -> tuple["pd.DataFrame", "pd.DataFrame", list[str], list[str]]:
-    """iMeta -> (framework rows, weights normalised per parent, group columns, denominator codes)."""
-    import pandas as pd
-
-    from index.framework import FRAMEWORK_COLUMNS
-
-    meta = _read_csv(path)
-    missing = [c for c in IMETA_REQUIRED if c not in meta.columns]
+def read_imeta(path: Path) -> tuple[list[dict], list[tuple[str, float]], list[str], list[str]]:
+    """iMeta -> (framework rows as dicts of FRAMEWORK_TABLE's columns, (node_id, weight) normalised per
+    parent, group columns, denominator codes)."""
+    columns, records = _read_csv(path)
+    missing = [c for c in IMETA_REQUIRED if c not in columns]
     if missing:
         raise ConfigError(f"{path}: missing column(s) {missing}; iMeta needs {list(IMETA_REQUIRED)}")
-    for column in IMETA_OPTIONAL:
-        if column not in meta.columns:
-            meta[column] = ""
 
     rows, weights, groups, denominators = [], [], [], []
     seen: dict[str, int] = {}
-    for index, rec in enumerate(meta.to_dict("records")):
+    for index, rec in enumerate(records):
         row = index + 2
+        for column in IMETA_OPTIONAL:
+            rec.setdefault(column, "")
         code, node_type = rec["iCode"], rec["Type"]
         if _blank(code):
             raise ConfigError(f"{_where(path, row, 'iCode')}: every row needs an iCode")
@@ -192,51 +211,49 @@ def read_imeta(path: Path) -> tuple["pd.DataFrame", "pd.DataFrame", list[str], l
     if childless:
         raise ConfigError(f"{path}: Aggregate(s) {childless} have no children")
 
-    framework = pd.DataFrame([{k: v for k, v in r.items() if k != "_row"} for r in rows])
-    for column in FRAMEWORK_COLUMNS:
-        if column not in framework.columns:
-            framework[column] = None
+    framework = [{column: r.get(column) for column, _ in FRAMEWORK_TABLE} for r in rows]
 
     # COINr's weights are relative: its means divide by the sum of the children's weights. The engine's
     # contract is weights summing to 1 under each parent, so each weight is divided by its siblings' total
-    # (the same scores either way).
-    weight_frame = pd.DataFrame(weights)
-    totals = weight_frame.groupby("parent_id")["weight"].transform("sum")
-    zero = weight_frame.loc[totals <= 0, "parent_id"].unique().tolist()
+    # (the same scores either way). fsum: the total does not depend on the row order.
+    children: dict[str, list[float]] = {}
+    for w in weights:
+        children.setdefault(w["parent_id"], []).append(w["weight"])
+    totals = {parent: math.fsum(values) for parent, values in children.items()}
+    zero = sorted(parent for parent, total in totals.items() if total <= 0)
     if zero:
-        raise ConfigError(f"{path}: the children of {sorted(zero)} all have weight 0; at least one must be > 0")
-    weight_frame["weight"] = weight_frame["weight"] / totals
-    return framework, weight_frame[["node_id", "weight"]], groups, denominators
+        raise ConfigError(f"{path}: the children of {zero} all have weight 0; at least one must be > 0")
+    shares = [(w["node_id"], w["weight"] / totals[w["parent_id"]]) for w in weights]
+    return framework, shares, groups, denominators
 
 
-def read_idata(path: Path, framework: "pd.DataFrame", groups: list[str]):
-    """iData -> (units, observations in long form, unit_groups, has_time)."""
-    import pandas as pd
-
-    data = _read_csv(path)
+def read_idata(path: Path, framework: list[dict], groups: list[str]):
+    """iData -> (units [(code, name)], observations in long form [(unit, period, variable, value)],
+    unit_groups [(unit, group column, group value)], has_time)."""
+    columns, records = _read_csv(path)
     for column in ("uCode",):
-        if column not in data.columns:
+        if column not in columns:
             raise ConfigError(f"{path}: missing column {column}")
-    variables = framework.loc[framework["node_type"].isin(["Indicator", "Denominator"]), "node_id"].tolist()
-    indicators = set(framework.loc[framework["node_type"] == "Indicator", "node_id"])
-    needed_denominators = set(framework["denominator"].dropna())
-    group_columns = [c for c in data.columns if c.endswith(GROUP_SUFFIX) or c in groups]
+    variables = [r["node_id"] for r in framework if r["node_type"] in ("Indicator", "Denominator")]
+    indicators = {r["node_id"] for r in framework if r["node_type"] == "Indicator"}
+    needed_denominators = {r["denominator"] for r in framework if r["denominator"] is not None}
+    group_columns = [c for c in columns if c.endswith(GROUP_SUFFIX) or c in groups]
     known = set(UNIT_COLUMNS) | set(variables) | set(group_columns)
-    unknown = [c for c in data.columns if c not in known]
+    unknown = [c for c in columns if c not in known]
     if unknown:
         raise ConfigError(
             f"{path}: column(s) {unknown} are neither uCode, uName, Time, a *_group column nor an iCode of {IMETA}"
         )
-    absent = sorted((indicators | needed_denominators) - set(data.columns))
+    absent = sorted((indicators | needed_denominators) - set(columns))
     if absent:
         raise ConfigError(f"{path}: no column for {absent} (Indicators / Denominators of {IMETA})")
 
-    has_time = "Time" in data.columns
-    records = data.to_dict("records")
+    has_time = "Time" in columns
     keys: dict[tuple, int] = {}
-    unit_rows, obs_rows, group_rows = [], [], {}
+    obs_rows, group_rows = [], {}
     names: dict[str, str | None] = {}
-    value_columns = [c for c in data.columns if c in variables]
+    variable_set = set(variables)
+    value_columns = [c for c in columns if c in variable_set]
     for index, rec in enumerate(records):
         row = index + 2
         code = rec["uCode"]
@@ -267,13 +284,21 @@ def read_idata(path: Path, framework: "pd.DataFrame", groups: list[str]):
         for column in value_columns:
             obs_rows.append((code, period, column, _number(path, row, column, rec[column])))
 
-    units = pd.DataFrame([(c, n) for c, n in names.items()], columns=["unit_code", "unit_name"])
-    observations = pd.DataFrame(obs_rows, columns=["unit_code", "period", "variable_id", "value"])
-    unit_groups = pd.DataFrame(
-        [(c, g, v) for (c, g), v in group_rows.items() if v is not None],
-        columns=["unit_code", "group_column", "group_value"],
-    )
-    return units, observations, unit_groups, has_time
+    units = list(names.items())
+    unit_groups = [(c, g, v) for (c, g), v in group_rows.items() if v is not None]
+    return units, obs_rows, unit_groups, has_time
+
+
+def _create_table(con, name: str, columns: list[tuple[str, str]], rows: list, extra: str = "") -> None:
+    """``create or replace table name`` from Python rows (tuples in ``columns`` order, or dicts keyed by column
+    name): each column goes in as one typed list parameter and comes out by unnest, in row order. One round
+    trip, no DataFrame, and no value is formatted into the SQL text. ``extra``: constant columns appended."""
+    if rows and isinstance(rows[0], dict):
+        lists = [[r[column] for r in rows] for column, _ in columns]
+    else:
+        lists = [list(values) for values in zip(*rows)] if rows else [[] for _ in columns]
+    select = ", ".join([*(f"unnest(?::{kind}[]) as {column}" for column, kind in columns), *filter(None, [extra])])
+    con.execute(f"create or replace table {name} as select {select}", lists)
 
 
 def load_coinr(con: "duckdb.DuckDBPyConnection", directory: str | Path) -> dict:
@@ -281,40 +306,32 @@ def load_coinr(con: "duckdb.DuckDBPyConnection", directory: str | Path) -> dict:
 
     Returns a summary (counts, group columns, whether iData has a Time column).
     """
-    from index.framework import check_weights, register
+    from index.framework import check_weight_tables
 
     directory = Path(directory)
     framework, weights, groups, _ = read_imeta(directory / IMETA)
-    check_weights(weights, framework, source=str(directory / IMETA))
+    _create_table(con, "framework", FRAMEWORK_TABLE, framework)
+    _create_table(con, "weights", [("node_id", "varchar"), ("weight", "double")], weights)
+    check_weight_tables(con, source=str(directory / IMETA))
     units, observations, unit_groups, has_time = read_idata(directory / IDATA, framework, groups)
 
-    register(con, framework, weights)
-    for name, frame, select in (
-        ("units", units, "cast(unit_code as varchar) as unit_code, cast(unit_name as varchar) as unit_name"),
-        (
-            "observations",
-            observations,
-            "cast(unit_code as varchar) as unit_code, cast(period as integer) as period,"
-            " cast(variable_id as varchar) as variable_id, cast(value as double) as value,"
-            " cast(null as timestamp) as loaded_at",
-        ),
-        (
-            "unit_groups",
-            unit_groups,
-            "cast(unit_code as varchar) as unit_code, cast(group_column as varchar) as group_column,"
-            " cast(group_value as varchar) as group_value",
-        ),
-    ):
-        con.register(f"{name}_df", frame)
-        con.execute(f"create or replace table {name} as select {select} from {name}_df")
-        con.unregister(f"{name}_df")
+    _create_table(con, "units", [("unit_code", "varchar"), ("unit_name", "varchar")], units)
+    _create_table(
+        con, "observations", [("unit_code", "varchar"), ("period", "integer"), ("variable_id", "varchar"),
+                              ("value", "double")], observations, extra="cast(null as timestamp) as loaded_at",
+    )
+    _create_table(
+        con, "unit_groups", [("unit_code", "varchar"), ("group_column", "varchar"), ("group_value", "varchar")],
+        unit_groups,
+    )
+    types = [r["node_type"] for r in framework]
     return {
         "units": len(units),
-        "indicators": int((framework["node_type"] == "Indicator").sum()),
-        "aggregates": int((framework["node_type"] == "Aggregate").sum()),
-        "denominators": int((framework["node_type"] == "Denominator").sum()),
-        "group_columns": sorted(unit_groups["group_column"].unique().tolist()),
-        "periods": sorted(int(p) for p in observations["period"].unique()),
+        "indicators": types.count("Indicator"),
+        "aggregates": types.count("Aggregate"),
+        "denominators": types.count("Denominator"),
+        "group_columns": sorted({column for _, column, _ in unit_groups}),
+        "periods": sorted({period for _, period, _, _ in observations}),
         "has_time": has_time,
     }
 
@@ -327,16 +344,43 @@ DATA_SETS = {
 }
 
 
-def _wide(con, sql: str, columns: list[str], with_time: bool) -> "pd.DataFrame":
-    """Long (unit_code, period, code, value) rows -> COINr's wide data set (uCode, [Time], codes...)."""
-    long = con.execute(sql).df()
-    wide = long.pivot(index=["unit_code", "period"], columns="code", values="value")
-    wide = wide.reindex(columns=[c for c in columns if c in wide.columns]).reset_index()
-    wide = wide.rename(columns={"unit_code": "uCode", "period": "Time"}).sort_values(["uCode", "Time"])
-    if not with_time:
-        wide = wide.drop(columns="Time")
-    wide.columns.name = None
-    return wide
+def _cells(values: list | None) -> list[str]:
+    """Doubles as pandas' to_csv wrote them: shortest round-trip (repr), missing and NaN empty."""
+    return ["" if v is None or v != v else repr(v) for v in values or []]
+
+
+def _write_wide(con, path: Path, sql: str, columns: list[str], with_time: bool) -> None:
+    """Long (unit_code, period, code, value) rows -> COINr's wide data set (uCode, [Time], codes...) as CSV:
+    one row per unit and period, one column per code of ``columns`` that occurs (in that order)."""
+    # The pivot in SQL, one query: every (unit, period) crossed with the codes that occur, the values as one
+    # list in column order, NULL where a cell is absent; the codes themselves come with the first row. (A
+    # PIVOT statement or one FILTER aggregate per column is several times slower here.)
+    rows = con.execute(
+        f"""
+        with
+        long as ({sql}),
+        wanted as (select unnest(?::varchar[]) as code, generate_subscripts(?::varchar[], 1) as position),
+        present as (select * from wanted where code in (select code from long)),
+        keys as (select distinct unit_code, period from long)
+        select
+            keys.unit_code,
+            keys.period,
+            list(long.value order by present.position) filter (where present.code is not null),
+            (select list(code order by position) from present)
+        from keys
+        left join present on true
+        left join long on long.unit_code = keys.unit_code and long.period = keys.period and long.code = present.code
+        group by keys.unit_code, keys.period
+        """,
+        [columns, columns],
+    ).fetchall()
+    codes = (rows[0][3] or []) if rows else []
+    rows.sort(key=lambda row: (row[0], row[1]))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["uCode", "Time", *codes] if with_time else ["uCode", *codes])
+        for unit, period, values, _ in rows:
+            writer.writerow([unit, period, *_cells(values)] if with_time else [unit, *_cells(values)])
 
 
 def _resolve_weights(con, spec: dict, method_path: Path, framework_dir: Path) -> str:
@@ -366,6 +410,7 @@ def _resolve_weights(con, spec: dict, method_path: Path, framework_dir: Path) ->
             f"{method_path}: weights.scheme = {scheme!r} is neither one of {list(engine.NAMED_WEIGHT_SCHEMES)}"
             " nor an existing weight-scheme file"
         )
+    # a scheme file runs in the sandbox, which works on DataFrames: only this branch needs pandas
     framework = con.execute("select * from framework").df()
     weights = load_weights(path, framework)
     con.register("weights_df", weights)
@@ -388,7 +433,9 @@ def compute_coinr(framework_dir: str | Path, method_path: str | Path, out_dir: s
 
     framework_dir, method_path, out_dir = Path(framework_dir), Path(method_path), Path(out_dir)
     spec = engine.load_method(method_path)
-    con = duckdb.connect()
+    # One thread: a COINr-sized build (thousands of cells) gains nothing from DuckDB's parallelism, which costs
+    # scheduling time (most on a busy machine), and parallel sums make the last digit differ from run to run.
+    con = duckdb.connect(config={"threads": COINR_THREADS})
     try:
         summary = load_coinr(con, framework_dir)
         weights_used = _resolve_weights(con, spec, method_path, framework_dir)
@@ -403,16 +450,15 @@ def compute_coinr(framework_dir: str | Path, method_path: str | Path, out_dir: s
         nodes = [n for n, _ in order]
         out_dir.mkdir(parents=True, exist_ok=True)
         for name, (table, column) in DATA_SETS.items():
-            frame = _wide(
+            _write_wide(
                 con,
+                out_dir / f"{name}.csv",
                 f"select unit_code, period, indicator_id as code, {column} as value from {table}",
                 indicators,
                 with_time,
             )
-            frame.to_csv(out_dir / f"{name}.csv", index=False)
-        aggregated = _wide(con, "select unit_code, period, node_id as code, score as value from aggregate", nodes,
-                           with_time)
-        aggregated.to_csv(out_dir / "aggregated.csv", index=False)
+        _write_wide(con, out_dir / "aggregated.csv",
+                    "select unit_code, period, node_id as code, score as value from aggregate", nodes, with_time)
 
         record = {
             "framework_dir": str(framework_dir),

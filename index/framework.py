@@ -117,34 +117,92 @@ def load_weights(path: Path, framework: "pd.DataFrame") -> "pd.DataFrame":
     return weights
 
 
-def check_weights(weights: "pd.DataFrame", framework: "pd.DataFrame", source: str = "weights") -> None:
-    """Non-negative, summing to 1 under each parent, naming only known nodes, covering every node."""
+# The weight checks, once, in SQL on the tables ``framework`` and ``weights`` of a connection: the COINr door
+# checks the tables it created (no pandas on that path), check_weights() puts a DataFrame pair on a scratch
+# connection first. Lists come back in the order the messages show: sorted, or in the weights' row order.
+WEIGHT_CHECKS_SQL = """
+with
+tree as (
+    select rowid as position, cast(node_id as varchar) as node_id, cast(parent_id as varchar) as parent_id
+    from framework
+    where node_type <> 'Denominator'
+),
+
+root as (
+    select node_id from tree where parent_id is null order by position limit 1
+),
+
+scheme as (
+    select rowid as position, cast(node_id as varchar) as node_id, weight from weights
+),
+
+sums as (
+    select tree.parent_id, coalesce(fsum(scheme.weight), 0) as total
+    from tree
+    join scheme on scheme.node_id = tree.node_id
+    where tree.parent_id is not null
+    group by tree.parent_id
+)
+
+select
+    (
+        select list(distinct node_id) from scheme
+        where not exists (select 1 from tree where tree.node_id = scheme.node_id)
+    ),
+    (select list(node_id) from (select node_id from scheme group by node_id having count(*) > 1)),
+    (select list(node_id order by position) from scheme where weight is null),
+    (select list(node_id order by position) from scheme where weight < 0),
+    (
+        select list(node_id) from tree
+        where not exists (select 1 from root where root.node_id = tree.node_id)
+        and not exists (select 1 from scheme where scheme.node_id = tree.node_id)
+    ),
+    (select list({'parent_id': parent_id, 'total': total}) from sums where abs(total - 1.0) > ?)
+"""
+
+
+def check_weight_tables(con: "duckdb.DuckDBPyConnection", source: str = "weights") -> None:
+    """Check table ``weights`` (node_id, weight) against table ``framework`` on ``con``: non-negative, summing
+    to 1 under each parent, naming only known nodes, covering every node but the root."""
+    unknown, dupes, nulls, negative, uncovered, sums = con.execute(WEIGHT_CHECKS_SQL, [WEIGHT_TOLERANCE]).fetchone()
     problems = []
-    tree = framework[framework["node_type"] != "Denominator"]
-    known = set(tree["node_id"])
-    root = root_id(framework)
-    unknown = sorted(set(weights["node_id"]) - known)
     if unknown:
-        problems.append(f"unknown node id(s) {unknown}")
-    dupes = sorted(set(weights.loc[weights["node_id"].duplicated(), "node_id"]))
+        problems.append(f"unknown node id(s) {sorted(unknown)}")
     if dupes:
-        problems.append(f"node id(s) weighted twice {dupes}")
-    nulls = weights.loc[weights["weight"].isna(), "node_id"].tolist()
+        problems.append(f"node id(s) weighted twice {sorted(dupes)}")
     if nulls:
         problems.append(f"missing weight for {nulls}")
-    negative = weights.loc[weights["weight"] < 0, "node_id"].tolist()
     if negative:
         problems.append(f"negative weight for {negative}")
-    uncovered = sorted(known - {root} - set(weights["node_id"]))
     if uncovered:
-        problems.append(f"no weight for {uncovered}")
-    merged = tree[["node_id", "parent_id"]].merge(weights, on="node_id", how="inner")
-    sums = merged.groupby("parent_id")["weight"].sum()
-    for parent, total in sums.items():
-        if abs(total - 1.0) > WEIGHT_TOLERANCE:
-            problems.append(f"weights under {parent} sum to {total:.12g}, not 1")
+        problems.append(f"no weight for {sorted(uncovered)}")
+    for row in sorted(sums or [], key=lambda row: row["parent_id"]):
+        problems.append(f"weights under {row['parent_id']} sum to {row['total']:.12g}, not 1")
     if problems:
         raise ConfigError(f"weight scheme {source} is broken: " + "; ".join(problems))
+
+
+def check_weights(weights: "pd.DataFrame", framework: "pd.DataFrame", source: str = "weights") -> None:
+    """Non-negative, summing to 1 under each parent, naming only known nodes, covering every node
+    (:func:`check_weight_tables`, on a scratch connection holding just these two frames)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("framework_df", framework[["node_id", "parent_id", "node_type"]])
+        con.register("weights_df", weights[["node_id", "weight"]])
+        # tables, not the frames themselves: the checks read rowid (the frames' row order)
+        con.execute(
+            "create table framework as select cast(node_id as varchar) as node_id,"
+            " cast(parent_id as varchar) as parent_id, cast(node_type as varchar) as node_type from framework_df"
+        )
+        con.execute(
+            "create table weights as select cast(node_id as varchar) as node_id,"
+            " try_cast(weight as double) as weight from weights_df"
+        )
+        check_weight_tables(con, source)
+    finally:
+        con.close()
 
 
 def dropout_warnings(weights: "pd.DataFrame", framework: "pd.DataFrame", source: str = "the scheme") -> list[str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -27,6 +29,20 @@ def asem():
     con = duckdb.connect()
     summary = load_coinr(con, FIXTURE)
     return con, summary
+
+
+def test_the_coinr_build_does_not_import_pandas(tmp_path):
+    # pandas, numpy and pyarrow take longer to import than the whole ASEM build; the door must not need them
+    code = (
+        "import sys\n"
+        "from index.coinr import compute_coinr\n"
+        f"compute_coinr({str(FIXTURE)!r}, {str(FIXTURE / 'method.toml')!r}, {str(tmp_path / 'out')!r})\n"
+        "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=FIXTURE.parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert (tmp_path / "out" / "aggregated.csv").is_file()
 
 
 def test_asem_tables(asem):
@@ -171,6 +187,10 @@ def test_equal_weights_scheme(tmp_path):
         (META, DATA.replace(",P,N\n", ",P,Q\n"), r"idata\.csv: column\(s\) \['Q'\]"),
         (META, DATA.replace("B,Beta,2021,big", "B,Beta,2021,small"), r"idata\.csv row 5, column Size_group"),
         (META, DATA.replace("Time,", "Year,"), r"idata\.csv: column\(s\) \['Year'\]"),
+        (META, DATA.replace("uCode,uName,", "uCode,uCode ,"),
+         r"idata\.csv: column\(s\) \['uCode'\] appear more than once"),
+        (META, DATA.replace("A,Alpha,2020,small,10,1,20", "A,Alpha,2020,small,10,1,20,7"),
+         r"idata\.csv: not a readable CSV file: row 2 has 8 fields, the header 7"),
     ],
 )
 def test_broken_input_names_file_row_and_column(tmp_path, meta, data, message):
