@@ -295,7 +295,9 @@ def run_engine(
         method_spec.setdefault("weights", {})["scheme"] = "metadata"
         scheme = _rel(weights_path)
 
-    con = duckdb.connect()
+    # One thread: parallel sums add in a different order each run, so the last digit of a score would change
+    # from run to run; the same inputs must give the same published bytes (a 12-盟市 build loses nothing).
+    con = duckdb.connect(config={"threads": 1})
     try:
         load_engine_inputs(con, cfg, weights_path)
         # the inputs are in memory now; engine steps (a DEI_SQL tree is user SQL) reach no file from here on

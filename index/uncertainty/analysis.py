@@ -173,7 +173,7 @@ def engine_build(inputs: Inputs, method: dict, tree: Tree, rows: "Rows | None" =
     from index.compute import _engine_limits
 
     started = time.perf_counter()
-    con = duckdb.connect()
+    con = duckdb.connect(config={"threads": 1})  # reproducible to the last digit, as compute's build
     try:
         for name, table in inputs.tables.items():
             con.register("input_table", table)
