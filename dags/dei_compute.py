@@ -1,5 +1,6 @@
-"""Compute and publish: the DuckDB engine scores the 12 盟市 from the curated lake, then the release is
-published and data_lake/published/latest switched to it in one atomic step.
+"""Compute and publish: the DuckDB engine scores the 12 盟市 from the curated lake, the uncertainty analysis
+of the same build adds rank intervals, Sobol indices and exclusion effects (``replicates`` Monte Carlo draws),
+then the release is published and data_lake/published/latest switched to it in one atomic step.
 
 The release Asset event carries the release id, so a dashboard refresh can be scheduled on it.
 """
@@ -11,6 +12,7 @@ from datetime import datetime
 from airflow.sdk import Metadata, Param, dag, task
 
 from dei_common import CURATED, DEFAULT_ARGS, RELEASE, postgres_from_connection
+from index.uncertainty.release import DEFAULT_REPLICATES  # light: config, errors and the table contract
 
 
 @dag(
@@ -25,6 +27,9 @@ from dei_common import CURATED, DEFAULT_ARGS, RELEASE, postgres_from_connection
     params={
         "weights": Param("sql/weights/expert.sql", type="string", description="weight scheme file"),
         "method": Param("sql/method/dei.toml", type="string", description="method spec (TOML)"),
+        # the default keeps `make run` quick; raise it when a release deserves narrower intervals
+        "replicates": Param(DEFAULT_REPLICATES, type="integer", minimum=1,
+                            description="Monte Carlo replicates of the uncertainty analysis (sql/method/dei_uncertainty.toml)"),
     },
 )
 def dei_compute():
@@ -32,7 +37,14 @@ def dei_compute():
     def compute_index(params=None) -> str:
         from index import pipeline
 
-        return pipeline.compute_step(weights=params["weights"], method=params["method"])
+        return pipeline.compute_step(weights=params["weights"], method=params["method"],
+                                     replicates=params["replicates"])
+
+    @task
+    def analyse_uncertainty(staged: str) -> str:
+        from index import pipeline
+
+        return pipeline.analyse_step(staged)
 
     @task(outlets=[RELEASE])
     def publish_release(staged: str, run_id=None):
@@ -42,7 +54,7 @@ def dei_compute():
         release = pipeline.publish_step(staged, triggered_by=f"airflow:{run_id}")
         yield Metadata(RELEASE, extra={"release_id": release["id"], "path": release["path"]})
 
-    publish_release(compute_index())
+    publish_release(analyse_uncertainty(compute_index()))
 
 
 dei_compute()

@@ -5,11 +5,12 @@
     dei validate                raw -> curated (Great Expectations), failures to quarantine
     dei compute --framework DIR --method SPEC.toml --out OUTDIR
                                 any index in COINr's layout (imeta.csv, idata.csv) through the same engine
-    dei compute [--weights F] [--method F] [--publish]
-                                re-compute from the curated lake; without --publish, write a scenario to
+    dei compute [--weights F] [--method F] [--publish] [--replicates N]
+                                re-compute from the curated lake; with --publish, also the release's
+                                uncertainty analysis (N Monte Carlo replicates); without it, write a scenario to
                                 data_lake/scenarios/<name>/, print its id and how ranks moved against the
                                 current release; warns about every indicator the scheme leaves out
-    dei run                     ingest, validate, compute and publish in one go (no Airflow)
+    dei run [--replicates N]    ingest, validate, compute, analyse uncertainty and publish in one go (no Airflow)
     dei ranking [--node N] [--year Y] [--release DIR]
                                 N: node id, Chinese or English name
     dei weights suggest --method entropy|critic|pca|balance [--out F]
@@ -123,14 +124,15 @@ def cmd_compute(args) -> int:
         for line in scheme_warnings(args.weights, cfg):
             print(line, file=sys.stderr)
     if args.publish:
-        staged = pipeline.compute_step(args.weights, args.method, cfg=cfg)
-        release = pipeline.publish_step(staged, triggered_by="cli", cfg=cfg)
+        staged = pipeline.compute_step(args.weights, args.method, cfg=cfg, replicates=args.replicates)
+        release = pipeline.publish_step(pipeline.analyse_step(staged, cfg=cfg), triggered_by="cli", cfg=cfg)
         _show_release(Path(release["path"]), release)
         return 0
     out = Path(args.out) if args.out else scenarios_dir(cfg) / scenario_name(args.weights, args.method)
     if out.exists():
         shutil.rmtree(out)
-    result = compute_mod.compute(weights=args.weights, method=args.method, cfg=cfg, out_dir=out)
+    result = compute_mod.compute(weights=args.weights, method=args.method, cfg=cfg, out_dir=out,
+                                 replicates=args.replicates)
     print(f"scenario {result.release_id} written to {shown_path(out)}")
     current = publish.current_release_dir(cfg)
     if current is None:
@@ -184,7 +186,8 @@ def cmd_run(args) -> int:
 
     report = pipeline.RunReport()
     try:
-        release = pipeline.run_all(weights=args.weights, method=args.method, report=report)
+        release = pipeline.run_all(weights=args.weights, method=args.method, report=report,
+                                   replicates=args.replicates)
     except BaseException:
         print("\n".join(report.lines()))  # what happened before the failure; main() explains the failure
         raise
@@ -351,7 +354,7 @@ def _sql_file(kind: str):
     folder, suffix = {"weights": ("weights", ".sql"), "method": ("method", ".toml")}[kind]
 
     def check(text: str) -> str:
-        from index.compute import resolve
+        from index.config import resolve
 
         cfg = settings()
         if kind == "weights" and text in NAMED_WEIGHT_SCHEMES:
@@ -365,6 +368,12 @@ def _sql_file(kind: str):
             f"{named}")
 
     return check
+
+
+def _replicates(text: str) -> int:
+    from index.uncertainty.cli import _positive
+
+    return _positive(text)
 
 
 def _existing_dir(text: str) -> str:
@@ -400,6 +409,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text)
         p.add_argument("--weights", type=_sql_file("weights"), help="weight scheme: a SQL file (e.g. sql/weights/equal.sql) or a named scheme (equal, entropy, critic, pca, balance)")
         p.add_argument("--method", type=_sql_file("method"), help="method spec TOML, default sql/method/dei.toml")
+        p.add_argument("--replicates", type=_replicates, metavar="N",
+                       help="Monte Carlo replicates of the release's uncertainty analysis (default 1000)")
         if name == "compute":
             p.add_argument("--framework", type=_existing_dir,
                            help="a framework in COINr's layout: DIR/imeta.csv and DIR/idata.csv")
@@ -474,7 +485,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _release_id() -> str | None:
     try:
-        from index.publish import current_release_id
+        from index.targets.parquet import current_release_id  # not index.publish: keeps every start light
 
         return current_release_id(settings())
     except Exception:  # only used to word an error message

@@ -393,7 +393,7 @@ def _resolve_weights(con, spec: dict, method_path: Path, framework_dir: Path) ->
         return scheme or "metadata"
     # A method file may come from someone else: the scheme it names must sit beside it, in the framework
     # folder, in the SQL tree or in a DEI_SQL_ALLOW folder (symlinks followed), or it is refused unread.
-    from index.compute import allowed_roots
+    from index.config import allowed_roots
     from index.config import settings
 
     roots = [method_path.parent.resolve(), framework_dir.resolve(), *allowed_roots(settings())]

@@ -182,7 +182,7 @@ def compute_schemes(weights: list[str], method: str | None = None, cfg: Settings
 
 def scheme_warnings(weights: str, cfg: Settings | None = None) -> list[str]:
     """The drop-out warnings of one scheme file (index.framework.dropout_warnings)."""
-    from index.compute import resolve as resolve_path
+    from index.config import resolve as resolve_path
     from index.framework import dropout_warnings, load_framework, load_weights
 
     cfg = cfg or current_settings()

@@ -17,7 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from index import __version__
-from index.config import REPO_ROOT, Settings, settings as current_settings
+# resolve / allowed_roots: the paths of scheme and method files live in index.config (re-exported here)
+from index.config import ALLOW_ENV, REPO_ROOT, Settings, allowed_roots, resolve, settings as current_settings  # noqa: F401
 from index.engine.vocabulary import NAMED_WEIGHT_SCHEMES
 from index.errors import ConfigError
 from index.files import sha256_file
@@ -72,38 +73,6 @@ def code_version(cfg: Settings | None = None) -> str:
     """Package version + hash of every release source, so a release id changes when any of them does."""
     cfg = cfg or current_settings()
     return f"{__version__}+{source_fingerprint(release_sources(cfg))[:12]}"
-
-
-# Directories besides the SQL tree (cfg.sql) that a method TOML may name files in, os.pathsep-separated.
-ALLOW_ENV = "DEI_SQL_ALLOW"
-
-
-def allowed_roots(cfg: Settings) -> list[Path]:
-    roots = [cfg.sql.resolve()]
-    for entry in os.environ.get(ALLOW_ENV, "").split(os.pathsep):
-        if entry.strip():
-            roots.append(Path(entry.strip()).expanduser().resolve())
-    return roots
-
-
-def resolve(path: str | Path, cfg: Settings, confined: bool = True) -> Path:
-    """Scheme and method paths may be given relative to the SQL tree's parent (sql/weights/x.sql) or absolute.
-
-    ``confined`` (a path named inside a method TOML, which may come from someone else): after following
-    symlinks it must lie inside the SQL tree or a DEI_SQL_ALLOW directory; otherwise it is refused unread.
-    A path typed on the command line is the user's own choice (``confined=False``); it still runs sandboxed.
-    """
-    given = Path(path)
-    # "sql/weights/x.sql" means that file of the SQL tree in use (DEI_SQL, whatever its folder is called)
-    parts = given.parts
-    in_tree = cfg.sql.joinpath(*parts[1:]) if parts and parts[0] == "sql" else cfg.sql.parent / given
-    real = (given if given.is_absolute() or not in_tree.exists() and given.exists() else in_tree).resolve()
-    if confined and not any(real.is_relative_to(root) for root in allowed_roots(cfg)):
-        raise ConfigError(
-            f"{given}: refused: a method file may name only files inside the SQL tree {cfg.sql} or a"
-            f" {ALLOW_ENV} directory; this path is outside them and was not read"
-        )
-    return real
 
 
 def curated_files(cfg: Settings) -> list[Path]:
@@ -232,18 +201,15 @@ def precedence_log(con) -> list[dict]:
     return [dict(zip(keys, row)) for row in rows]
 
 
-def release_id_for(inputs: list[dict], framework_sha: str, weights_sha: str, method_sha: str, code: str) -> str:
-    """Content hash: the same inputs, framework, scheme, method and code give the same id."""
-    payload = json.dumps(
-        dict(
-            inputs=sorted(i["sha256"] for i in inputs),
-            framework=framework_sha,
-            weights=weights_sha,
-            method=method_sha,
-            code=code,
-        ),
-        sort_keys=True,
-    )
+def release_id_for(inputs: list[dict], framework_sha: str, weights_sha: str, method_sha: str, code: str,
+                   uncertainty: dict | None = None) -> str:
+    """Content hash: the same inputs, framework, scheme, method, code and uncertainty analysis (spec,
+    replicates, seed) give the same id."""
+    parts = dict(inputs=sorted(i["sha256"] for i in inputs), framework=framework_sha, weights=weights_sha,
+                 method=method_sha, code=code)
+    if uncertainty is not None:  # absent (no spec in the SQL tree): the id is what it was before the analysis
+        parts["uncertainty"] = uncertainty
+    payload = json.dumps(parts, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -367,11 +333,16 @@ def compute(
     method: str | Path | None = None,
     cfg: Settings | None = None,
     out_dir: Path | None = None,
+    replicates: int | None = None,
 ) -> ComputeResult:
-    """Compute the index from the curated lake and write the release tables to a staging directory."""
+    """Compute the index from the curated lake and write the release tables to a staging directory.
+
+    The release's uncertainty analysis (``replicates``, default index.uncertainty.release.DEFAULT_REPLICATES)
+    is recorded in release.json and the id here; index.uncertainty.release.analyse_release writes its tables."""
     import pyarrow.parquet as pq
 
     from index.engine.audit import audit, audit_table
+    from index.uncertainty import release as uncertainty
 
     cfg = cfg or current_settings()
     run = run_engine(weights, method, cfg)
@@ -384,7 +355,14 @@ def compute(
         method=sha256_file(run.method_path),
     )
     code = code_version(cfg)
-    rid = release_id_for(inputs, shas["framework"], shas["weights"], shas["method"], code)
+    analysis = uncertainty.release_settings(cfg, replicates)
+    if analysis is not None:
+        # what analyse_release must run again: the caller's own weights and method, as given (resolve() reads
+        # "sql/..." against the SQL tree in use, so another worker's checkout resolves them the same way)
+        analysis["arguments"] = dict(weights=None if weights is None else str(weights),
+                                     method=None if method is None else str(method))
+    rid = release_id_for(inputs, shas["framework"], shas["weights"], shas["method"], code,
+                         uncertainty.id_part(analysis))
 
     staged = out_dir or (cfg.published / STAGING_DIR / f"{rid}-{uuid.uuid4().hex[:8]}")
     staged.mkdir(parents=True, exist_ok=True)
@@ -418,6 +396,8 @@ def compute(
         engine_log=run.log,
         precedence=precedence_log(con),
     )
+    if analysis is not None:
+        manifest[uncertainty.MANIFEST_KEY] = analysis
     (staged / "release.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     con.close()
     return ComputeResult(staged=staged, release_id=rid, manifest=manifest, log=run.log)

@@ -2,7 +2,7 @@
 
 DEI_LAKE      root of the data lake (default: <repo>/data_lake)
 DEI_SQL       root of the SQL tree (default: <repo>/sql)
-DEI_SQL_ALLOW more directories a method TOML may name files in (os.pathsep-separated; index.compute.resolve)
+DEI_SQL_ALLOW more directories a method TOML may name files in (os.pathsep-separated; index.config.resolve)
 DEI_SQL_TIMEOUT_SECONDS, DEI_SQL_MEMORY_LIMIT        limits of a framework/weights/periods file (index.sandbox)
 DEI_ENGINE_TIMEOUT_SECONDS, DEI_ENGINE_MEMORY_LIMIT  limits of the engine connection in compute (index.sandbox)
 """
@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from index.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,3 +71,35 @@ def settings() -> Settings:
         expectations=Path(os.environ.get("DEI_EXPECTATIONS", REPO_ROOT / "expectations")).resolve(),
         reference=REPO_ROOT / "reference",
     )
+
+
+# Directories besides the SQL tree (cfg.sql) that a method TOML may name files in, os.pathsep-separated.
+ALLOW_ENV = "DEI_SQL_ALLOW"
+
+
+def allowed_roots(cfg: Settings) -> list[Path]:
+    roots = [cfg.sql.resolve()]
+    for entry in os.environ.get(ALLOW_ENV, "").split(os.pathsep):
+        if entry.strip():
+            roots.append(Path(entry.strip()).expanduser().resolve())
+    return roots
+
+
+def resolve(path: str | Path, cfg: Settings, confined: bool = True) -> Path:
+    """Scheme and method paths may be given relative to the SQL tree's parent (sql/weights/x.sql) or absolute.
+
+    ``confined`` (a path named inside a method TOML, which may come from someone else): after following
+    symlinks it must lie inside the SQL tree or a DEI_SQL_ALLOW directory; otherwise it is refused unread.
+    A path typed on the command line is the user's own choice (``confined=False``); it still runs sandboxed.
+    """
+    given = Path(path)
+    # "sql/weights/x.sql" means that file of the SQL tree in use (DEI_SQL, whatever its folder is called)
+    parts = given.parts
+    in_tree = cfg.sql.joinpath(*parts[1:]) if parts and parts[0] == "sql" else cfg.sql.parent / given
+    real = (given if given.is_absolute() or not in_tree.exists() and given.exists() else in_tree).resolve()
+    if confined and not any(real.is_relative_to(root) for root in allowed_roots(cfg)):
+        raise ConfigError(
+            f"{given}: refused: a method file may name only files inside the SQL tree {cfg.sql} or a"
+            f" {ALLOW_ENV} directory; this path is outside them and was not read"
+        )
+    return real

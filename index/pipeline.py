@@ -211,12 +211,26 @@ def _save_run_report(stage: str, summary: dict) -> None:
     os.replace(tmp, path)
 
 
-def compute_step(weights: str | None = None, method: str | None = None, cfg: Settings | None = None) -> str:
-    """Curated -> staged release. Returns the staging directory for the publish step."""
+def compute_step(weights: str | None = None, method: str | None = None, cfg: Settings | None = None,
+                 replicates: int | None = None) -> str:
+    """Curated -> staged release. Returns the staging directory for the analysis and publish steps."""
     from index.compute import compute
 
-    result = compute(weights=weights, method=method, cfg=cfg or current_settings())
+    result = compute(weights=weights, method=method, cfg=cfg or current_settings(), replicates=replicates)
     return str(result.staged)
+
+
+def analyse_step(staged: str, cfg: Settings | None = None) -> str:
+    """The staged release's uncertainty analysis (rank_intervals, sensitivity, exclusion_effects) written
+    beside its tables; returns the staging directory for the publish step."""
+    from index.uncertainty.release import analyse_release
+
+    section = analyse_release(Path(staged), cfg=cfg or current_settings())
+    if section:
+        t = section.get("timings_seconds") or {}
+        log.info("uncertainty analysis: %s replicates, Sobol n = %s, %s engine build(s), %.1f s",
+                 section["replicates"], section["sobol_n"], t.get("variants"), t.get("total") or 0.0)
+    return str(staged)
 
 
 def publish_step(staged: str, triggered_by: str = "cli", cfg: Settings | None = None) -> dict:
@@ -242,7 +256,7 @@ class RunReport:
 
 
 def run_all(cfg: Settings | None = None, weights: str | None = None, method: str | None = None,
-            report: RunReport | None = None) -> dict:
+            report: RunReport | None = None, replicates: int | None = None) -> dict:
     """The whole chain in-process, without Airflow (the DAGs run the same steps). Returns the release.
 
     Rejected files do not stop it: the release is computed from what was accepted; ``report`` (when given)
@@ -251,7 +265,8 @@ def run_all(cfg: Settings | None = None, weights: str | None = None, method: str
     report = report if report is not None else RunReport()
     report.ingest = ingest_step(cfg=cfg)
     report.validation = validate_step(cfg=cfg)
-    report.release = publish_step(compute_step(weights, method, cfg=cfg), triggered_by="cli", cfg=cfg)
+    staged = analyse_step(compute_step(weights, method, cfg=cfg, replicates=replicates), cfg=cfg)
+    report.release = publish_step(staged, triggered_by="cli", cfg=cfg)
     return report.release
 
 

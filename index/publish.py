@@ -54,11 +54,21 @@ def current_release_dir(cfg: Settings | None = None) -> Path | None:
     return parquet.releases_dir(cfg) / rid if rid else None
 
 
-def _check_complete(staged: Path) -> dict:
+def _check_complete(staged: Path, new: bool = True) -> dict:
+    """The required files, and for a new release that declares an uncertainty analysis its three tables
+    (older releases, without the declaration, stay publishable and can be rolled back to)."""
+    from index.uncertainty import release as uncertainty
+
     missing = [name for name in REQUIRED_FILES if not (staged / name).is_file()]
+    manifest = json.loads((staged / "release.json").read_text(encoding="utf-8")) if not missing else {}
+    if new and uncertainty.declared(manifest):
+        missing += uncertainty.missing_tables(staged)
     if missing:
-        raise ConfigError(f"staged release {staged} is incomplete, missing {missing}; not publishing")
-    return json.loads((staged / "release.json").read_text(encoding="utf-8"))
+        hint = (" (run the uncertainty analysis first: the analyse_uncertainty task, or"
+                " index.uncertainty.release.analyse_release)" if any(m.split(".")[0] in uncertainty.TABLES
+                                                                       for m in missing) else "")
+        raise ConfigError(f"staged release {staged} is incomplete, missing {missing}{hint}; not publishing")
+    return manifest
 
 
 def publish(staged: Path, triggered_by: str = "cli", cfg: Settings | None = None) -> dict:
@@ -78,7 +88,8 @@ def _publish(staged: Path, triggered_by: str, cfg: Settings) -> dict:
         # A retried task whose first try crashed after the rename: the release is whole, finish the switch.
         manifest = json.loads((renamed / "release.json").read_text(encoding="utf-8"))
     else:
-        manifest = _check_complete(staged)
+        # the same id published already: this copy is discarded, so only a new release must be whole
+        manifest = _check_complete(staged, new=not renamed.exists())
     targets.checkpoint("staged")
     rid = manifest["id"]
     target = parquet.releases_dir(cfg) / rid

@@ -52,7 +52,44 @@ def ranking(release_dir: Path, node_id: str = "DEI", year: int | None = None) ->
         f"select {', '.join(columns)} from read_parquet($p) where node_id = $n and year = $y order by rank, league_code",
         {"p": path, "n": node_id, "y": year},
     ).fetchall()
-    return [dict(zip(columns, row)) for row in rows]
+    table = [dict(zip(columns, row)) for row in rows]
+    intervals = rank_intervals(release_dir, node_id, year, con)
+    for row in table:
+        if intervals:  # a release from before the uncertainty analysis has none: the ranking alone
+            row.update(intervals.get(int(row["league_code"]), dict(rank_low=None, rank_high=None)))
+    return table
+
+
+INTERVAL_COLUMNS = ("rank_low", "rank_high", "interval_low", "interval_high")
+
+
+def rank_intervals(release_dir: Path, node_id: str, year: int, con=None) -> dict[int, dict]:
+    """league_code -> its rank interval (rank_low, rank_high and their quantiles) from the release's
+    rank_intervals table; {} when the release has none (or an older layout of it)."""
+    import duckdb
+
+    path = Path(release_dir) / "rank_intervals.parquet"
+    if not path.is_file():
+        return {}
+    con = con or duckdb.connect()
+    if not {"league_code", "node_id", "year", *INTERVAL_COLUMNS} <= _columns(con, str(path)):
+        return {}
+    rows = con.execute(
+        f"select league_code, {', '.join(INTERVAL_COLUMNS)} from read_parquet($p) where node_id = $n and year = $y",
+        {"p": str(path), "n": node_id, "y": year}).fetchall()
+    return {int(code): dict(zip(INTERVAL_COLUMNS, rest)) for code, *rest in rows}
+
+
+def interval_text(row: dict) -> str:
+    """"3–5" (or "4" when both ends agree); "" without an interval. A quantile between two ranks rounds
+    outwards to the whole ranks containing it, as the site does."""
+    import math
+
+    low, high = row.get("rank_low"), row.get("rank_high")
+    if low is None or high is None or low != low or high != high:
+        return ""
+    low, high = math.floor(low + 1e-9), math.ceil(high - 1e-9)
+    return str(low) if low == high else f"{low}–{high}"
 
 
 def resolve_node(text: str, nodes: list[tuple]) -> str:
@@ -91,18 +128,27 @@ def format_ranking(rows: list[dict], title: str) -> str:
     from index.tables import arrow, render
 
     columns = set(rows[0]) if rows else set()
-    headers = ["排名", "盟市", "得分"] + (["较上年"] if "score_change" in columns else []) \
+    shown = next((r for r in rows if r.get("interval_low") is not None), None)
+    # the interval beside the rank: "90 % of plausible method choices rank it here" (rank_intervals)
+    band = [f"{shown['interval_low'] * 100:g}–{shown['interval_high'] * 100:g}% 区间"] if shown else []
+    headers = ["排名", *band, "盟市", "得分"] + (["较上年"] if "score_change" in columns else []) \
         + (["名次变化"] if "rank_change" in columns else [])
     body = []
     for row in rows:
-        line = [int(row["rank"]), row["league_name"], f"{row['score']:.2f}"]
+        line = [int(row["rank"]), *([interval_text(row)] if shown else []), row["league_name"], f"{row['score']:.2f}"]
         if "score_change" in columns:
             change = row["score_change"]
             line.append("" if change is None or change != change else f"{change:+.2f}")
         if "rank_change" in columns:
             line.append(arrow(row["rank_change"]))
         body.append(line)
-    return "\n".join([title] + render(headers, body, align="><" + ">" * (len(headers) - 2), indent="  "))
+    align = (">>" if shown else ">") + "<" + ">" * (len(headers) - 2 - bool(shown))
+    lines = [title] + render(headers, body, align=align, indent="  ")
+    if shown:
+        share = f"{(shown['interval_high'] - shown['interval_low']) * 100:g}"
+        lines.append(f"  {band[0]}：{share}% 的合理方法选择下的名次 / the ranks in {share} % of plausible method choices"
+                     " (rank_intervals)")
+    return "\n".join(lines)
 
 
 def rank_moves(baseline_dir: Path, scenario_dir: Path, node_id: str = "DEI") -> list[dict]:

@@ -112,7 +112,7 @@ def _release_method(cfg: Settings) -> tuple[dict, Path]:
     The engine needs a valid weights table to run; the objective weights depend only on ``normalise``.
     """
     from index import engine
-    from index.compute import resolve
+    from index.config import resolve
     spec = engine.load_method(cfg.default_method)
     scheme = spec.get("weights", {}).get("scheme")
     named = set(NAMED_WEIGHT_SCHEMES)  # computed, not files

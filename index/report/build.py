@@ -2,7 +2,8 @@
 
 Every page loads ``assets/data.js`` (the release as one JSON object), the vendored ECharts and the map with
 plain ``<script src>`` tags: Chromium blocks fetch() of local files, and the site must work offline.
-Optional release tables (target_attainment, audit, weights, a 自治区 row with code 150000) are used when present.
+Optional release tables (target_attainment, audit, weights, a 自治区 row with code 150000, the uncertainty
+analysis's rank_intervals and sensitivity: uncertainty.py) are used when present.
 Every table also goes to ``downloads/`` as CSV and XLSX (downloads.py), plus the whole release as one workbook;
 the methodology page's text and formulas come from method.py. Dimensions and indicators keep the framework's order.
 """
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from index.report import downloads, method
+from index.report import uncertainty as uncertainty_view
 from index.report.i18n import LABELS, beijing_time, target_note_en, unit_forms
 
 HERE = Path(__file__).resolve().parent
@@ -311,6 +313,7 @@ def payload(release_dir: Path) -> dict:
         "target_counts": target_counts,
         "target_source": target_source,
         "region_trend": trend,
+        "uncertainty": uncertainty_view.payload(release_dir, release, leagues, latest),
         "labels": {k: list(v) for k, v in LABELS.items()},
         "_audit": audit,
         "_weights": weights,
@@ -401,6 +404,7 @@ def page_tables(data: dict) -> dict[str, tuple[list[str], list[list]]]:
                 rows.append([*names[c]] + [(cells.get(y) or [None] * 5)[pos] for y in data["years"]]
                             + [", ".join(str(y) for y in data["years"] if (cells.get(y) or [0, 0, 0, 0])[3]) or None])
             out[f"explorer_{ind}_{measure}"] = (cols, rows)
+    out.update(uncertainty_view.page_tables(data, head))
     return out
 
 
@@ -524,6 +528,7 @@ def build(release_dir: Path, out_dir: Path, lang: str = "zh") -> Path:
         "engine_log": data["engine_log"],
         "leagues": data["leagues"],
         "latest": data["latest"],
+        "uncertainty": data["uncertainty"],
     }
     pages = [("index.html", "index.html", "overview", "", {}), ("indicators.html", "indicators.html", "indicators", "", {
         "first_indicator": next((n["node_id"] for n in data["nodes"] if n.get("node_type") == "Indicator" and n["node_id"] in data["values"]), ""),

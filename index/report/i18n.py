@@ -172,6 +172,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "region_note_trend": ("自治区", "Region"),
     "ranking_note": ("各维度得分满分100；按框架顺序排列。", "Dimension scores on a 0–100 scale, in the framework's order."),
     "no_flag": ("无标记", "none flagged"),
+    # the uncertainty analysis published with the release (rank_intervals, sensitivity)
+    "interval_title": ("名次有多确定", "How certain is each rank?"),
+    "nominal_rank": ("公布名次", "Published rank"),
+    "rank_interval": ("名次区间", "Rank interval"),
+    "share_kept": ("保持名次的比例", "Share keeping the rank"),
+    "league_intervals": ("各维度名次区间", "Rank interval of every dimension"),
+    "no_uncertainty": ("此版本发布时尚无不确定性分析，没有名次区间。",
+                       "This release was published before the uncertainty analysis existed: it has no rank intervals."),
+    "sobol_title": ("哪些方法选择影响排名", "Which method choices move the ranking"),
+    "method_choice": ("方法选择", "Method choice"),
+    "alternatives": ("备选方案", "Alternatives"),
+    "first_order": ("一阶指数（单独作用）", "First order (alone)"),
+    "total_order": ("总效应指数（含交互作用）", "Total (with interactions)"),
+    "confidence": ("置信区间", "confidence interval"),
 }
 
 # Units as the framework spells them -> (after a number in Chinese, in English, described in Chinese, in English).

@@ -147,6 +147,84 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("flag", "BOOLEAN", "true when the value crosses the threshold"),
         ],
     ),
+    "rank_intervals": (
+        "How sure each rank is: the uncertainty analysis of the same build (inputs, weights, method) under "
+        "the choices of sql/method/dei_uncertainty.toml (imputation, treatment, normalisation, weight schemes "
+        "and ±25 % weight noise, aggregation), drawn at random in every Monte Carlo replicate (release.json "
+        "`uncertainty`: replicates, seed). One row per 盟市, year and aggregate node (`DEI` and each dimension). "
+        "Releases published before the analysis existed have no such table.",
+        [
+            ("release_id", "VARCHAR", "release the row belongs to"),
+            ("league_code", "INTEGER", "GB/T 2260 code of the 盟市"),
+            ("league_name", "VARCHAR", "name of the 盟市"),
+            ("year", "INTEGER", "reporting year"),
+            ("node_id", "VARCHAR", "framework node: `DEI` or a dimension id"),
+            ("level", "INTEGER", "3 = index, 2 = dimension"),
+            ("nominal_score", "DOUBLE", "score in the published build (index_scores.score)"),
+            ("nominal_rank", "INTEGER", "rank in the published build, ties within rounding noise shared"),
+            ("engine_rank", "INTEGER", "rank as the engine gave it (index_scores.rank)"),
+            ("mean_rank", "DOUBLE", "mean rank over the replicates"),
+            ("median_rank", "DOUBLE", "median rank over the replicates"),
+            ("rank_low", "DOUBLE", "lower quantile (interval_low) of the rank over the replicates, 1 = best"),
+            ("rank_high", "DOUBLE", "upper quantile (interval_high) of the rank over the replicates"),
+            ("share_nominal_rank", "DOUBLE", "share of replicates giving the nominal rank"),
+            ("mean_score", "DOUBLE", "mean score over the replicates"),
+            ("median_score", "DOUBLE", "median score over the replicates"),
+            ("score_low", "DOUBLE", "lower quantile (interval_low) of the score"),
+            ("score_high", "DOUBLE", "upper quantile (interval_high) of the score"),
+            ("interval_low", "DOUBLE", "quantile of rank_low and score_low, e.g. 0.05"),
+            ("interval_high", "DOUBLE", "quantile of rank_high and score_high, e.g. 0.95"),
+            ("indistinguishable_from", "VARCHAR", "league codes (`;`-separated) whose rank interval for the same "
+                                                  "node and year overlaps this one: the ranking cannot tell them apart"),
+        ],
+    ),
+    "sensitivity": (
+        "Which method choices move the ranking: first-order and total Sobol indices (scipy.stats.sobol_indices, "
+        "Saltelli design, bootstrap intervals) of every uncertain input of the same analysis as rank_intervals, "
+        "for the mean absolute rank shift of the `DEI` against the published ranking and for each 盟市's `DEI` "
+        "rank, per year. First order: the share of the output's variance the input explains alone; total: "
+        "with its interactions. Releases published before the analysis existed have no such table.",
+        [
+            ("release_id", "VARCHAR", "release the row belongs to"),
+            ("input", "VARCHAR", "uncertain input: `impute`, `treat`, `normalise`, `weights` (whole schemes), "
+                                 "`weight_noise`, `aggregate`"),
+            ("alternatives", "VARCHAR", "the input's alternatives (` | `-separated), as the spec names them"),
+            ("output", "VARCHAR", "`mean_abs_rank_shift` (all 盟市 together) or `rank` (one 盟市's rank)"),
+            ("league_code", "INTEGER", "the 盟市 of a `rank` output; NULL for `mean_abs_rank_shift`"),
+            ("league_name", "VARCHAR", "name of the 盟市, NULL for `mean_abs_rank_shift`"),
+            ("year", "INTEGER", "reporting year"),
+            ("node_id", "VARCHAR", "node whose ranks are explained (the composite `DEI`)"),
+            ("first_order", "DOUBLE", "first-order Sobol index (NULL when the output does not vary)"),
+            ("first_order_low", "DOUBLE", "lower bound of its bootstrap confidence interval"),
+            ("first_order_high", "DOUBLE", "upper bound of its bootstrap confidence interval"),
+            ("total_order", "DOUBLE", "total Sobol index"),
+            ("total_order_low", "DOUBLE", "lower bound of its bootstrap confidence interval"),
+            ("total_order_high", "DOUBLE", "upper bound of its bootstrap confidence interval"),
+            ("output_variance", "DOUBLE", "variance of the output over the design (0: the indices are undefined)"),
+        ],
+    ),
+    "exclusion_effects": (
+        "How each 盟市's scores and ranks move when one dimension is left out of the published build (its "
+        "siblings' weights rescaled to 1), at every aggregate node left and every year. Releases published "
+        "before the analysis existed have no such table.",
+        [
+            ("release_id", "VARCHAR", "release the row belongs to"),
+            ("excluded", "VARCHAR", "node left out"),
+            ("excluded_level", "INTEGER", "its framework level (2 = dimension)"),
+            ("rebuilt", "BOOLEAN", "true when the engine was run again without it (data-driven steps), false "
+                                   "when a zero weight is the same build"),
+            ("league_code", "INTEGER", "GB/T 2260 code of the 盟市"),
+            ("league_name", "VARCHAR", "name of the 盟市"),
+            ("year", "INTEGER", "reporting year"),
+            ("node_id", "VARCHAR", "aggregate node whose score and rank this row gives"),
+            ("nominal_score", "DOUBLE", "score in the published build"),
+            ("score", "DOUBLE", "score without the excluded node"),
+            ("nominal_rank", "INTEGER", "rank in the published build"),
+            ("rank", "INTEGER", "rank without the excluded node"),
+            ("score_change", "DOUBLE", "score minus nominal_score"),
+            ("rank_change", "INTEGER", "nominal_rank minus rank (positive = moves up without the node)"),
+        ],
+    ),
     "releases": (
         "Every release ever published, with its lineage, what triggered it and its status. Not part of a "
         "release directory: published/releases.parquet, the catalog's `releases` table and PostgreSQL's "
@@ -175,6 +253,9 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
 
 # tables every release directory must hold (releases lives beside them; audit is written by the lead's step)
 RELEASE_TABLES = ("index_scores", "indicator_values", "target_attainment", "framework", "weights")
+# written by the uncertainty analysis of the same build (index/uncertainty/release.py); a release whose
+# release.json declares the analysis is published only with them, older releases stay readable without
+UNCERTAINTY_TABLES = ("rank_intervals", "sensitivity", "exclusion_effects")
 
 
 def columns(table: str) -> list[tuple[str, str]]:

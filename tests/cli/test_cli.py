@@ -89,3 +89,21 @@ def test_dei_ingest_prints_its_summary_and_exits_1_when_a_file_is_rejected(lake,
     assert "2024_bad.csv row 3, column 盟市: unknown_league" in captured.err
     assert "Traceback" not in captured.err
     assert list(lake.raw.glob("year=2024/*.parquet"))  # the good file landed
+
+
+def test_compute_publish_runs_the_uncertainty_analysis_with_the_replicates_asked_for(curated_lake, monkeypatch, capsys):
+    """`dei compute --publish --replicates N` on the 2023 sample submissions (SYNTHETIC): the release carries
+    the three tables and records N; the ranking printed shows each rank's interval."""
+    import json
+
+    from index import publish
+    from index.targets import contract
+
+    monkeypatch.delenv("DEI_POSTGRES_DSN", raising=False)
+    assert cli.main(["compute", "--publish", "--replicates", "64"]) == 0
+    out = capsys.readouterr().out
+    release = publish.current_release_dir(curated_lake)
+    assert all((release / f"{t}.parquet").is_file() for t in contract.UNCERTAINTY_TABLES)
+    manifest = json.loads((release / "release.json").read_text(encoding="utf-8"))
+    assert manifest["uncertainty"]["replicates"] == 64
+    assert "5–95% 区间" in out and release.name in out

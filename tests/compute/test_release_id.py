@@ -65,8 +65,12 @@ def test_a_staged_release_names_its_compute_and_the_published_one_does_not(curat
     from index import publish
 
     monkeypatch.delenv("DEI_POSTGRES_DSN", raising=False)
-    result = compute.compute(cfg=settings())
+    from index.uncertainty.release import analyse_release
+
+    result = compute.compute(cfg=settings(), replicates=16)
     assert (result.staged / ".owner").read_text(encoding="utf-8").split() == [str(os.getpid()), socket.gethostname()]
+    analyse_release(result.staged)  # a release is published with its uncertainty tables
+    assert (result.staged / ".owner").is_file()
     publish.publish(result.staged)
     current = (curated_lake.published / "latest").resolve()
     assert (current / "release.json").is_file()

@@ -36,8 +36,9 @@ def airflow_env(tmp_path_factory, repo):
     return env, lake
 
 
-def dags_test(env, dag_id):
-    proc = subprocess.run([AIRFLOW, "dags", "test", dag_id], env=env, capture_output=True, text=True)
+def dags_test(env, dag_id, conf: dict | None = None):
+    extra = ["--conf", json.dumps(conf)] if conf else []
+    proc = subprocess.run([AIRFLOW, "dags", "test", dag_id, *extra], env=env, capture_output=True, text=True)
     return proc.returncode, proc.stdout + proc.stderr
 
 
@@ -56,6 +57,18 @@ def test_the_dags_publish_a_release(airflow_env):
         "select asset_event.extra from asset_event join asset on asset.id = asset_event.asset_id "
         "where asset.name = 'dei_release'")]
     assert {"release_id": manifest["id"], "path": str(lake / "published" / "releases" / manifest["id"])} in extras
+    # analyse_uncertainty ran between compute and publish, with the Param's default replicate count ...
+    from index.targets.contract import UNCERTAINTY_TABLES
+    from index.uncertainty.release import DEFAULT_REPLICATES
+
+    assert task_states(env, "dei_compute")["analyse_uncertainty"] == "success"
+    assert all((latest / f"{t}.parquet").is_file() for t in UNCERTAINTY_TABLES)
+    assert manifest["uncertainty"]["replicates"] == DEFAULT_REPLICATES
+    # ... and a run given another count publishes another release recording it
+    code, log = dags_test(env, "dei_compute", {"replicates": DEFAULT_REPLICATES // 2})
+    assert code == 0, log[-3000:]
+    again = json.loads((latest / "release.json").read_text(encoding="utf-8"))
+    assert again["uncertainty"]["replicates"] == DEFAULT_REPLICATES // 2 and again["id"] != manifest["id"]
 
 
 def task_states(env, dag_id) -> dict[str, str]:

@@ -39,6 +39,17 @@ def test_dags_are_linked_by_assets(repo):
     assert "dei_release" in outlets(compute)
 
 
+def test_compute_runs_the_uncertainty_analysis_between_compute_and_publish(repo):
+    from index.uncertainty.release import DEFAULT_REPLICATES
+
+    dag = load_bag(repo).dags["dei_compute"]
+    tasks = {t.task_id: t for t in dag.tasks}
+    assert tasks["analyse_uncertainty"].upstream_task_ids == {"compute_index"}
+    assert tasks["publish_release"].upstream_task_ids == {"analyse_uncertainty"}
+    param = dag.params.get_param("replicates")
+    assert param.value == DEFAULT_REPLICATES and param.schema["type"] == "integer" and param.schema["minimum"] == 1
+
+
 def test_dag_files_do_not_import_heavy_libraries_at_parse_time(repo):
     # Parse each DAG file in a fresh interpreter and list which heavy modules got imported.
     code = (

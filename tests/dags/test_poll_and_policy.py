@@ -72,7 +72,7 @@ def tasks(repo):
 
 def test_transient_failures_retry_with_backoff_and_rejections_do_not(tasks):
     for name in ("dei_ingest.ingest_landing", "dei_validate.validate_batches", "dei_compute.compute_index",
-                 "dei_compute.publish_release", "dei_ingest.report_rejections"):
+                 "dei_compute.analyse_uncertainty", "dei_compute.publish_release", "dei_ingest.report_rejections"):
         task = tasks[name]
         assert task.retries == 3 and task.retry_exponential_backoff == 2.0, name
         assert task.max_retry_delay.total_seconds() == 600, name

@@ -34,7 +34,8 @@ SYNTHETIC_INPUT = {"file": "合成文件.csv", "sha256": "ab" * 32, "department"
 
 
 def make_release(root, release_id="synthetic0001", region_row=False, extra_tables=(), inputs=None):
-    """Write a synthetic release directory; extra_tables picks optional tables ('audit', 'target_attainment', 'weights')."""
+    """Write a synthetic release directory; extra_tables picks optional tables ('audit', 'target_attainment', 'weights',
+    'uncertainty': rank_intervals and sensitivity in the contract's shapes, SYNTHETIC seeded numbers)."""
     rng = np.random.default_rng(7)
     names = league_names()
     codes = sorted(names)
@@ -96,7 +97,13 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
     if "weights" in extra_tables:
         pd.DataFrame({"scheme": "expert", "node_id": ["ind_c", "ind_d"], "weight": [0.9, 0.1]}).to_parquet(root / "weights.parquet")
 
+    uncertainty = None
+    if "uncertainty" in extra_tables:
+        uncertainty = write_uncertainty(root, release_id, pd.DataFrame(srows, columns=[
+            "release_id", "league_code", "league_name", "year", "node_id", "n_zh", "n_en", "level", "score", "rank", "sc", "rc"]))
+
     (root / "release.json").write_text(json.dumps({
+        **({"uncertainty": uncertainty} if uncertainty else {}),
         "id": release_id, "created_at": "2025-01-01T00:00:00+00:00", "published_at": "2025-01-01T00:00:01+00:00",
         "inputs": [SYNTHETIC_INPUT] if inputs is None else inputs,
         "framework": {"path": "sql/framework/x.sql", "sha256": "cd" * 32},
@@ -109,6 +116,45 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
         "code_version": "0.0.0+synthetic", "triggered_by": "test",
     }, ensure_ascii=False), encoding="utf-8")
     return root
+
+
+UNCERTAIN_INPUTS = ("impute", "treat", "normalise", "weights", "weight_noise", "aggregate")
+
+
+def write_uncertainty(root, release_id, scores: pd.DataFrame) -> dict:
+    """SYNTHETIC rank_intervals and sensitivity tables around the release's ranks (a seeded generator of its
+    own, so the other tables' numbers do not move): intervals of a few ranks, some ending between two ranks."""
+    rng = np.random.default_rng(11)
+    leagues = scores[scores["league_code"] != 150000]
+    rows = []
+    for r in leagues.itertuples(index=False):
+        low = max(1.0, r.rank - float(rng.integers(0, 3)) + (0.5 if rng.random() < 0.2 else 0.0))
+        high = min(12.0, r.rank + float(rng.integers(0, 3)) - (0.5 if rng.random() < 0.2 else 0.0))
+        low, high = min(low, r.rank), max(high, r.rank)
+        rows.append(dict(release_id=release_id, league_code=r.league_code, league_name=r.league_name, year=r.year,
+                         node_id=r.node_id, level=r.level, nominal_score=r.score, nominal_rank=r.rank, engine_rank=r.rank,
+                         mean_rank=(low + high) / 2, median_rank=float(r.rank), rank_low=low, rank_high=high,
+                         share_nominal_rank=float(rng.uniform(0.2, 1.0)), mean_score=r.score, median_score=r.score,
+                         score_low=r.score - 5, score_high=r.score + 5, interval_low=0.05, interval_high=0.95))
+    ri = pd.DataFrame(rows)
+    ri["indistinguishable_from"] = [
+        ";".join(str(o.league_code) for o in ri[(ri["node_id"] == x.node_id) & (ri["year"] == x.year)
+                                                & (ri["league_code"] != x.league_code)].itertuples()
+                 if o.rank_low <= x.rank_high and x.rank_low <= o.rank_high)
+        for x in ri.itertuples()]
+    ri.to_parquet(root / "rank_intervals.parquet")
+    srows = []
+    for year in YEARS:
+        for name in UNCERTAIN_INPUTS:
+            first = float(rng.uniform(-0.05, 0.5))
+            total = first + float(rng.uniform(0, 0.3))
+            srows.append(dict(release_id=release_id, input=name, alternatives="a | b", output="mean_abs_rank_shift",
+                              league_code=None, league_name=None, year=year, node_id="DEI", first_order=first,
+                              first_order_low=first - 0.1, first_order_high=first + 0.1, total_order=total,
+                              total_order_low=total - 0.05, total_order_high=total + 0.05, output_variance=1.0))
+    pd.DataFrame(srows).to_parquet(root / "sensitivity.parquet")
+    return {"spec": "sql/method/dei_uncertainty.toml", "sha256": "12" * 32, "replicates": 1000, "seed": 1,
+            "sobol_n": 128, "interval": [0.05, 0.95]}
 
 
 @pytest.fixture

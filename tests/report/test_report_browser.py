@@ -85,6 +85,18 @@ OVERFLOW_JS = """() => Array.from(document.querySelectorAll('table')).filter(t =
 }).filter(x => x.width > x.wrap + 1 || x.box > x.boxClient + 1)"""
 
 
+# The uncertainty charts (rank intervals, Sobol indices) inside their card, their drawing inside the chart box.
+NEW_CHARTS = ("rank-intervals", "sobol")
+CHART_OVERFLOW_JS = """(ids) => ids.map(id => document.getElementById(id)).filter(el => el && el.offsetParent !== null).map(el => {
+  const card = el.closest('.card').getBoundingClientRect(), box = el.getBoundingClientRect();
+  const drawn = el.querySelector('canvas, svg');
+  const d = drawn ? drawn.getBoundingClientRect() : {left: box.left, right: box.right, width: 0};
+  return {chart: el.id, left: box.left, right: box.right, card: [card.left, card.right], drawn: [d.left, d.right, d.width],
+          inside: box.left >= card.left - 1 && box.right <= card.right + 1 && d.left >= box.left - 1 && d.right <= box.right + 1
+                  && d.width > 0 && el.scrollWidth <= el.clientWidth + 1};
+}).filter(x => !x.inside)"""
+
+
 def _csv_rows(path: Path) -> list[list[str]]:
     with open(path, encoding="utf-8-sig", newline="") as handle:
         return list(csv.reader(handle))
@@ -122,6 +134,8 @@ def test_every_page_in_both_languages_at_1024_and_1400_renders_without_errors_an
             for width in widths:
                 page.set_viewport_size({"width": width, "height": 900})
                 bad = page.evaluate(OVERFLOW_JS)  # tables reflow at once; only the charts wait for the resize event
+                page.wait_for_timeout(60)
+                bad += page.evaluate(CHART_OVERFLOW_JS, list(NEW_CHARTS))
                 if bad:
                     overflow[f"{lang} {width} {path.name}"] = bad
                 name = f"{lang}_{width}_" + path.relative_to(out).as_posix().replace("/", "_") + ".png"
@@ -131,6 +145,7 @@ def test_every_page_in_both_languages_at_1024_and_1400_renders_without_errors_an
                     page.screenshot(path=str(tmp_path / name), full_page=path.parent == out and width == 1400)
             if path.parent.name == "league" and lang == "zh":
                 _check_league_lists(page, data, int(path.stem))
+            _check_uncertainty(page, data, path, lang)
         page.evaluate("localStorage.setItem('dei-lang', 'zh')")
     watch.close()
     assert overflow == {}
@@ -159,6 +174,48 @@ def _check_league_lists(page, data: dict, code: int) -> None:
     assert f"{counts['on']}/{counts['judged']}" in page.inner_text("#targets-counts")
     dims = _csv_rows(_download(page, ".card:has(#dimensions) .dl-csv"))[1:]
     assert [r[0] for r in dims[1:]] == page.eval_on_selector_all("#dimensions tbody tr", "rs => rs.slice(1).map(r => r.cells[0].innerText.trim())")
+
+
+def _check_uncertainty(page, data: dict, path: Path, lang: str) -> None:
+    """The new charts and tables are drawn, in the page's language, from the release's analysis."""
+    u = data["uncertainty"]
+    words = "plausible method choices" if lang == "en" else "合理方法选择"
+    if path.name == "index.html":
+        option = page.evaluate("window.__charts.rankIntervals.getOption()")
+        dots = next(s for s in option["series"] if s["type"] == "scatter")["data"]
+        assert [d[0] for d in dots] == sorted(d[0] for d in dots) and len(dots) == 12  # ranking order, top first
+        lines = page.eval_on_selector_all("#interval-lines li", "ls => ls.map(l => l.innerText)")
+        assert len(lines) == 12 and all(words in line for line in lines), lines
+    elif path.name == "methodology.html":
+        bars = page.evaluate("window.__charts.sobol.getOption().series.filter(s => s.type === 'bar').map(s => s.data.length)")
+        assert bars == [len(u["sobol"]["rows"])] * 2
+        assert page.is_visible("#sobol-sentence")
+    elif path.parent.name == "league":
+        rows = page.locator("#rank-intervals-table tbody tr").count()
+        assert rows == 1 + len(data["dims"])
+        assert words in page.inner_text("#league-interval-line")
+
+
+def test_rank_intervals_follow_the_year_and_their_download_holds_the_rows(site, browser):
+    out, index, _ = site
+    data = _data(out)
+    watch = PageWatch(browser)
+    page = watch.open(index)
+    for year in (data["years"][0], data["latest"]):
+        page.select_option("#year-select", str(year))
+        page.wait_for_timeout(200)
+        assert page.inner_text("#interval-year") == str(year)
+        series = page.evaluate("window.__charts.rankIntervals.getOption().series")
+        bars = next(s for s in series if s["type"] == "custom")["data"]
+        names = page.evaluate("window.__charts.rankIntervals.getOption().yAxis[0].data")
+        cells = data["uncertainty"]["ranks"][data["root"]]
+        by_name = {l["zh"]: cells[str(l["code"])][str(year)] for l in data["leagues"]}
+        assert [[b[0], b[1]] for b in bars] == [by_name[n][1:3] for n in names]
+        rows = _csv_rows(_download(page, "#dl-intervals .dl-csv"))[1:]
+        assert _download(page, "#dl-intervals .dl-csv").name == f"intervals_{year}.csv"
+        assert [r[1] for r in rows] == names
+    watch.close()
+    assert watch.problems == []
 
 
 def test_map_shows_the_12_leagues_coloured_by_score(site, browser):

@@ -44,6 +44,7 @@ def test_every_published_table_has_the_contracted_columns_and_types(release):
     con = duckdb.connect()
     files = {p.stem: p for p in (cfg.published / "latest").glob("*.parquet")}
     assert set(contract.RELEASE_TABLES) <= set(files)
+    assert set(contract.UNCERTAINTY_TABLES) <= set(files), "the release lacks its uncertainty analysis"
     assert set(files) <= set(contract.TABLES), "a published table is missing from the contract"
     for table, path in files.items():
         assert schema_of(con, f"select * from read_parquet('{path}')") == contract.columns(table), table
@@ -126,3 +127,45 @@ def test_the_release_says_which_inputs_are_synthetic(release):
     assert all(flags[f] for f in set(flags) - real)
     row = list_releases(cfg).set_index("release_id").loc[result["id"]]
     assert row["synthetic_inputs"] == len(flags) - len(real)
+
+
+def test_postgresql_shows_the_uncertainty_tables_and_an_older_release_without_them(release, pg, make_release):
+    """The analysed release in PostgreSQL with the contract's columns; a release from before the analysis
+    (SYNTHETIC, no such tables) publishes, its views of them are empty, and rolling back restores them."""
+    import psycopg
+
+    from index import publish, releases
+
+    dsn, schema = pg
+    cfg, result = release
+    assert releases.sync_targets(cfg)["postgres"] == result["id"]
+    con = duckdb.connect()
+
+    def pg_rows(conn, table):
+        return conn.execute(f"select count(*) from {schema}.{table}").fetchall()[0][0]
+
+    with psycopg.connect(dsn) as conn:
+        for table in contract.UNCERTAINTY_TABLES:
+            cols = [r[0] for r in conn.execute(
+                "select column_name from information_schema.columns where table_schema = %s and table_name = %s"
+                " order by ordinal_position", [schema, table]).fetchall()]
+            assert cols == [name for name, _ in contract.columns(table)], table
+            parquet = con.execute(f"select count(*) from read_parquet('{result['path']}/{table}.parquet')").fetchone()[0]
+            assert pg_rows(conn, table) == parquet > 0, table
+        # the intervals a dashboard reads match the Parquet file's, league by league
+        pg_dei = sorted(conn.execute(f"select league_code, year, rank_low, rank_high from {schema}.rank_intervals"
+                                     " where node_id = 'DEI'").fetchall())
+    pq_dei = sorted(con.execute(f"select league_code, year, rank_low, rank_high from read_parquet("
+                                f"'{result['path']}/rank_intervals.parquet') where node_id = 'DEI'").fetchall())
+    assert pg_dei == pq_dei
+
+    old = make_release(cfg.published / ".staging" / "old11111-test", "old11111", {150100: 60.0, 150200: 50.0})
+    publish.publish(old, cfg=cfg)
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute(f"select release_id from {schema}.release_info").fetchall() == [("old11111",)]
+        assert all(pg_rows(conn, t) == 0 for t in contract.UNCERTAINTY_TABLES)
+    releases.rollback(result["id"], cfg=cfg)
+    with psycopg.connect(dsn) as conn:
+        assert pg_rows(conn, "rank_intervals") == len(pq_dei) + con.execute(
+            f"select count(*) from read_parquet('{result['path']}/rank_intervals.parquet') where node_id <> 'DEI'"
+        ).fetchone()[0]

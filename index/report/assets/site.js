@@ -135,6 +135,124 @@
   // The root's full name is long; tables and legends use a short one.
   function shortName(id) { return id === D.root ? (LANG === 'en' ? 'DEI' : '总指数') : nodeName(id); }
 
+  // ------------------------------------------------------------ uncertainty (rank intervals, Sobol indices)
+  // D.uncertainty is null for a release published before the analysis existed; the pages then show a note.
+  var U = D.uncertainty;
+  function intervalCell(code, node, year) {
+    var byLeague = ((U && U.ranks[node]) || {})[code] || {}; return byLeague[year] || null;
+  }
+  // Whole ranks containing the interval (a quantile between two ranks rounds outwards), as the sentences do.
+  function rankRange(cell) {
+    if (!cell || cell[1] === null || cell[2] === null) { return '—'; }
+    var lo = Math.floor(cell[1] + 1e-9), hi = Math.ceil(cell[2] - 1e-9);
+    return lo === hi ? String(lo) : lo + '–' + hi;
+  }
+  function bandText() { return U ? (U.interval[0] * 100) + '–' + (U.interval[1] * 100) + '%' : ''; }
+  // A horizontal bar from value(0) to value(1) on category row value(2); a zero-width interval keeps a short mark.
+  function intervalBar(params, api) {
+    var a = api.coord([api.value(0), api.value(2)]), b = api.coord([api.value(1), api.value(2)]);
+    var h = Math.max(6, api.size([0, 1])[1] * 0.45);
+    var w = Math.max(b[0] - a[0], 6);
+    var cs = params.coordSys;
+    var rect = echarts.graphic.clipRectByRect({ x: (a[0] + b[0]) / 2 - w / 2, y: a[1] - h / 2, width: w, height: h },
+      { x: cs.x, y: cs.y, width: cs.width, height: cs.height });
+    return rect && { type: 'rect', shape: rect, style: api.style() };
+  }
+  // A whisker from value(0) to value(1) beside bar `side` (-1 first, +1 second) of category row value(2).
+  function whisker(params, api) {
+    var band = api.size([0, 1])[1];
+    var dy = api.value(3) * band * 0.15;
+    var a = api.coord([api.value(0), api.value(2)]), b = api.coord([api.value(1), api.value(2)]);
+    var y = a[1] + dy, cap = 4;
+    var style = { stroke: '#333', lineWidth: 1.2 };
+    return { type: 'group', children: [
+      { type: 'line', shape: { x1: a[0], y1: y, x2: b[0], y2: y }, style: style },
+      { type: 'line', shape: { x1: a[0], y1: y - cap, x2: a[0], y2: y + cap }, style: style },
+      { type: 'line', shape: { x1: b[0], y1: y - cap, x2: b[0], y2: y + cap }, style: style }
+    ] };
+  }
+
+  function drawIntervals(year) {
+    if (!U || !document.getElementById('rank-intervals')) { return; }
+    var rows = leagueCodes().map(function (c) { return { code: c, cell: intervalCell(c, D.root, year) }; })
+      .filter(function (r) { return r.cell && r.cell[0] !== null; })
+      .sort(function (a, b) { return a.cell[0] - b.cell[0] || a.code - b.code; });
+    var yearLabel = document.getElementById('interval-year');
+    if (yearLabel) { yearLabel.textContent = String(year); }
+    setDownload('dl-intervals', 'intervals_' + year);
+    var n = D.leagues.length;
+    var bandName = lab('rank_interval') + ' ' + bandText();
+    var ch = charts.rankIntervals = chart('rank-intervals');
+    ch.setOption({
+      tooltip: { trigger: 'item', formatter: function (p) {
+        var r = rows[p.dataIndex];
+        return esc(leagueName(r.code)) + '<br>' + lab('nominal_rank') + ' ' + r.cell[0] + '<br>' + esc(bandName) + ' ' + rankRange(r.cell)
+          + '<br>' + lab('share_kept') + ' ' + fmt(r.cell[3] * 100, 0) + '%';
+      } },
+      legend: { top: 0, data: [lab('nominal_rank'), bandName] },
+      grid: { left: 8, right: 24, top: 36, bottom: 40, containLabel: true },
+      xAxis: { type: 'value', min: 0, max: n + 1, interval: 1, name: lab('rank'), nameLocation: 'middle', nameGap: 26,
+        axisLabel: { formatter: function (v) { return v >= 1 && v <= n ? String(v) : ''; } } },
+      yAxis: { type: 'category', inverse: true, data: rows.map(function (r) { return leagueName(r.code); }) },
+      series: [
+        { name: bandName, type: 'custom', renderItem: intervalBar, encode: { x: [0, 1], y: 2 }, itemStyle: { color: '#9ec5e8' },
+          data: rows.map(function (r, i) { return [r.cell[1], r.cell[2], i]; }), z: 1 },
+        { name: lab('nominal_rank'), type: 'scatter', symbolSize: 11, itemStyle: { color: '#0b4f8a' },
+          data: rows.map(function (r, i) { return [r.cell[0], i]; }), z: 2 }
+      ]
+    }, true);
+    var lines = (U.lines || {})[year] || {};
+    var list = document.getElementById('interval-lines');
+    if (list) {
+      list.innerHTML = rows.map(function (r) {
+        var pair = lines[r.code]; return pair ? '<li data-league="' + r.code + '">' + esc(pair[LANG === 'en' ? 1 : 0]) + '</li>' : '';
+      }).join('');
+    }
+  }
+
+  function drawLeagueIntervals(code, year) {
+    if (!U || !document.getElementById('rank-intervals-table')) { return; }
+    var pair = ((U.lines || {})[year] || {})[code];
+    var line = document.getElementById('league-interval-line');
+    if (line) { line.textContent = pair ? pair[LANG === 'en' ? 1 : 0] : ''; }
+    table('rank-intervals-table', [{ label: lab('dimension') }, { label: lab('nominal_rank'), num: true },
+      { label: lab('rank_interval') + ' ' + bandText(), num: true }, { label: lab('share_kept'), num: true }],
+    [D.root].concat(D.dims).map(function (d) {
+      var c = intervalCell(code, d, year);
+      return [esc(shortName(d)), c && c[0] !== null ? c[0] : '—', rankRange(c), c && c[3] !== null ? fmt(c[3] * 100, 0) + '%' : '—'];
+    }));
+  }
+
+  function drawMethodology() {
+    var rows = U && U.sobol ? U.sobol.rows : [];
+    if (!rows.length || !document.getElementById('sobol')) { return; }
+    var names = rows.map(function (r) { return r.name[LANG === 'en' ? 1 : 0]; });
+    var ci = lab('confidence');
+    var ch = charts.sobol = chart('sobol');
+    ch.setOption({
+      color: ['#6fa8dc', '#0b4f8a', '#333'],
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: function (ps) {
+        var r = rows[ps[0].dataIndex];
+        return esc(names[ps[0].dataIndex]) + '<br>' + lab('first_order') + ' ' + fmt(r.first) + ' [' + fmt(r.first_low) + ', ' + fmt(r.first_high) + ']'
+          + '<br>' + lab('total_order') + ' ' + fmt(r.total) + ' [' + fmt(r.total_low) + ', ' + fmt(r.total_high) + ']';
+      } },
+      legend: { top: 0, data: [lab('first_order'), lab('total_order'), ci] },
+      grid: { left: 8, right: 32, top: 36, bottom: 40, containLabel: true },
+      xAxis: { type: 'value', name: 'Sobol', nameLocation: 'middle', nameGap: 26,
+        min: function (v) { return Math.min(0, Math.floor(v.min * 10) / 10); },
+        max: function (v) { return Math.max(1, Math.ceil(v.max * 10) / 10); } },
+      yAxis: { type: 'category', inverse: true, data: names, axisLabel: { width: 180, overflow: 'truncate' } },
+      series: [
+        { name: lab('first_order'), type: 'bar', barWidth: '30%', barGap: '0%', data: rows.map(function (r) { return r.first; }) },
+        { name: lab('total_order'), type: 'bar', barWidth: '30%', barGap: '0%', data: rows.map(function (r) { return r.total; }) },
+        { name: ci, type: 'custom', renderItem: whisker, encode: { x: [0, 1], y: 2 }, z: 3,
+          data: rows.map(function (r, i) { return [r.first_low, r.first_high, i, -1]; })
+            .concat(rows.map(function (r, i) { return [r.total_low, r.total_high, i, 1]; }))
+            .filter(function (d) { return d[0] !== null && d[1] !== null; }) }
+      ]
+    }, true);
+  }
+
   // ------------------------------------------------------------ overview
   var overviewYear = D.latest;
 
@@ -149,6 +267,7 @@
     }
     var year = overviewYear;
     var codes = leagueCodes();
+    drawIntervals(year);
     var rows = codes.map(function (c) { var s = score(D.root, c, year); return { code: c, s: s }; })
       .filter(function (r) { return r.s; })
       .sort(function (a, b) { return a.s[1] - b.s[1]; });
@@ -241,6 +360,7 @@
   function drawLeague() {
     var code = Number(document.body.getAttribute('data-league'));
     var year = D.latest;
+    drawLeagueIntervals(code, year);
     var dei = score(D.root, code, year) || [null, null, null, null];
     var t = targetCounts(code);
     kpis([
@@ -441,6 +561,7 @@
     if (page === 'overview') { drawOverview(); }
     else if (page === 'league') { drawLeague(); }
     else if (page === 'indicators') { drawIndicators(); }
+    else if (page === 'methodology') { drawMethodology(); }
   }
 
   function setLang(lang) {
