@@ -177,7 +177,9 @@ def _show_release(path: Path, release: dict | None = None) -> None:
     year = int(table[0]["year"])
     _print_ranking(path, table, f"{year} 年内蒙古数字经济发展指数 (DEI) 盟市排名")
     note = "" if release is None else (" (new)" if release.get("created") else " (unchanged: same inputs)")
-    print(f"release {path.name}{note}: {path}")
+    from index.tables import shown_path
+
+    print(f"release {path.name}{note}: {shown_path(path)}")
 
 
 def cmd_run(args) -> int:

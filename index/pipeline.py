@@ -344,7 +344,9 @@ def run_summary_lines(ingest: dict | None, validation: dict | None, release: dic
         lines += [f"    {w['file']}: {w['reason']}" for w in waiting]
     if release:
         state = "new" if release.get("created") else "unchanged: same inputs"
-        lines.append(f"  release {release['id']} ({state}): {release['path']}")
+        from index.tables import shown_path
+
+        lines.append(f"  release {release['id']} ({state}): {shown_path(release['path'])}")
     else:
         lines.append("  no release was published; the last release is unchanged")
     if rejected:

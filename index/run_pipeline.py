@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from index.config import settings
+from index.tables import shown_path
 
 DAGS = ("dei_ingest", "dei_validate", "dei_compute")
 STAGE_OF = {"dei_ingest": "ingest", "dei_validate": "validation"}
@@ -70,7 +71,7 @@ def run(log_dir: Path) -> int:
         rejected_only = not ok and stage and (reports[stage] or {}).get("rejected")
         state = "ok" if ok else ("FAILED: files rejected, going on with the accepted ones" if rejected_only
                                  else "FAILED")
-        print(f"airflow dags test {dag_id:<13} {state}  ({seconds:.0f} s, log {log_path})")
+        print(f"airflow dags test {dag_id:<13} {state}  ({seconds:.0f} s, log {shown_path(log_path)})")
         if not ok and not rejected_only:
             print(explain_failure(log_path), file=sys.stderr)
             print("\n".join(pipeline.run_summary_lines(reports["ingest"], reports["validation"], None)))
