@@ -53,3 +53,29 @@ def copy_atomic(src: str | Path, dst: str | Path) -> Path:
 def sql_string(value: str | Path) -> str:
     """A path or text as a DuckDB string literal (quotes doubled), for the few statements that must name a file."""
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def read_toml(path: str | Path, what: str) -> dict:
+    """A TOML file (a method or uncertainty spec) as a dict; a missing or broken file is one ConfigError."""
+    import tomllib
+
+    from index.errors import ConfigError
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: {what} file not found")
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def replace_between(path: str | Path, start: str, end: str, block: str) -> Path:
+    """Rewrite the text between two marker lines (a generated README table), the markers included in block."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if start not in text or end not in text:
+        return path
+    head, rest = text.split(start, 1)
+    return write_text_atomic(path, head + block + rest.split(end, 1)[1])

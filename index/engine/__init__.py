@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import re
 import time
-import tomllib
 from pathlib import Path
 
 from index.errors import ConfigError
@@ -60,15 +59,9 @@ def validate_method(method: dict, source: str = "method") -> dict:
 
 def load_method(path: str | Path) -> dict:
     """Read a method TOML file (e.g. sql/method/dei.toml) and validate it."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: method file not found")
-    try:
-        with path.open("rb") as handle:
-            method = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return validate_method(method, source=str(path))
+    from index.files import read_toml
+
+    return validate_method(read_toml(path, "method"), source=str(path))
 
 
 def _check_inputs(con) -> None:

@@ -303,8 +303,7 @@ def readme_block() -> str:
 
 def write_readme(readme: Path | None = None) -> Path:
     """Replace the key table between the markers in README.md (``python -m index.readme`` calls it)."""
-    readme = readme or Path(__file__).resolve().parents[2] / "README.md"
-    text = readme.read_text(encoding="utf-8")
-    head, rest = text.split(README_START, 1)
-    readme.write_text(head + readme_block() + rest.split(README_END, 1)[1], encoding="utf-8")
-    return readme
+    from index.files import replace_between
+
+    return replace_between(readme or Path(__file__).resolve().parents[2] / "README.md", README_START, README_END,
+                           readme_block())

@@ -309,12 +309,9 @@ def write_doc(path: Path | None = None) -> Path:
     root = Path(__file__).resolve().parents[2]
     path = path or root / "docs" / "published_tables.md"
     path.write_text(render(), encoding="utf-8")
-    readme = root / "README.md"
-    text = readme.read_text(encoding="utf-8")
-    if README_START in text and README_END in text:
-        head, rest = text.split(README_START, 1)
-        tail = rest.split(README_END, 1)[1]
-        readme.write_text(head + readme_block() + tail, encoding="utf-8")
+    from index.files import replace_between
+
+    replace_between(root / "README.md", README_START, README_END, readme_block())
     return path
 
 

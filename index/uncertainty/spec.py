@@ -10,7 +10,6 @@ method spec, checked by the engine's own models. :func:`key_table` generates the
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -267,15 +266,9 @@ def validate(body: Any, source: str = "uncertainty") -> UncertaintySpec:
 
 def load(path: str | Path) -> UncertaintySpec:
     """Read an uncertainty TOML file (e.g. sql/method/dei_uncertainty.toml) and validate it."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: uncertainty file not found")
-    try:
-        with path.open("rb") as handle:
-            body = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return validate(body, source=str(path))
+    from index.files import read_toml
+
+    return validate(read_toml(path, "uncertainty"), source=str(path))
 
 
 def key_table() -> str:
@@ -307,8 +300,7 @@ __all__ = ["UncertaintySpec", "load", "validate", "key_table", "readme_block"]
 
 def write_readme(readme: Path | None = None) -> Path:
     """Replace the key table between the markers in README.md (``python -m index.readme`` calls it)."""
-    readme = readme or Path(__file__).resolve().parents[2] / "README.md"
-    text = readme.read_text(encoding="utf-8")
-    head, rest = text.split(README_START, 1)
-    readme.write_text(head + readme_block() + rest.split(README_END, 1)[1], encoding="utf-8")
-    return readme
+    from index.files import replace_between
+
+    return replace_between(readme or Path(__file__).resolve().parents[2] / "README.md", README_START, README_END,
+                           readme_block())

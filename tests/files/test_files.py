@@ -40,3 +40,21 @@ def test_sql_string_reads_a_path_with_a_quote(tmp_path):
     path = tmp_path / "it's here.csv"
     path.write_text("a\n1\n", encoding="utf-8")
     assert duckdb.connect().execute(f"select a from read_csv({files.sql_string(path)})").fetchall() == [(1,)]
+
+
+def test_read_toml_names_a_missing_or_broken_file(tmp_path):
+    from index.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="spec file not found"):
+        files.read_toml(tmp_path / "missing.toml", "spec")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[a\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        files.read_toml(broken, "spec")
+
+
+def test_replace_between_keeps_the_text_outside_the_markers(tmp_path):
+    path = tmp_path / "README.md"
+    path.write_text("head\n<!-- s -->\nold\n<!-- e -->\ntail\n", encoding="utf-8")
+    files.replace_between(path, "<!-- s -->", "<!-- e -->", "<!-- s -->\nnew\n<!-- e -->")
+    assert path.read_text(encoding="utf-8") == "head\n<!-- s -->\nnew\n<!-- e -->\ntail\n"
