@@ -127,60 +127,18 @@ def strengths_weaknesses(values: pd.DataFrame, year: int, n: int = TOP_N) -> dic
     return out
 
 
-def computed_targets(values: pd.DataFrame, framework: pd.DataFrame) -> pd.DataFrame:
-    """Share of the 2025 target reached in the latest year with data, and whether the trend gets there.
-
-    Share = value / target (target / value when lower is better). On track = already met, or the least-squares
-    line through the years with a reported value reaches the target by 2025.
-    """
-    targets = framework.dropna(subset=["target_2025"])[["node_id", "target_2025", "polarity"]]
-    data = values.merge(targets, left_on="indicator_id", right_on="node_id").dropna(subset=["denominated_value"])
-    if data.empty:
-        return pd.DataFrame(columns=["league_code", "indicator_id", "year", "value", "target", "share", "on_track"])
-    # Per (league, indicator) least-squares slope over years, set-based with group means.
-    keys = ["league_code", "indicator_id"]
-    g = data.groupby(keys)
-    data = data.assign(x_mean=g["year"].transform("mean"), y_mean=g["denominated_value"].transform("mean"))
-    data = data.assign(
-        sxy=(data["year"] - data["x_mean"]) * (data["denominated_value"] - data["y_mean"]),
-        sxx=(data["year"] - data["x_mean"]) ** 2,
-    )
-    fit = data.groupby(keys).agg(sxy=("sxy", "sum"), sxx=("sxx", "sum"), x_mean=("x_mean", "first"), y_mean=("y_mean", "first"))
-    fit["slope"] = np.where(fit["sxx"] > 0, fit["sxy"] / fit["sxx"].where(fit["sxx"] > 0, 1), 0.0)
-    fit["projected_2025"] = fit["y_mean"] + fit["slope"] * (2025 - fit["x_mean"])
-    latest = data.sort_values("year").groupby(keys).tail(1).set_index(keys)
-    out = latest[["year", "denominated_value", "target_2025", "polarity"]].join(fit[["projected_2025"]]).reset_index()
-    lower_better = out["polarity"] < 0
-    value = out["denominated_value"]
-    out["share"] = np.where(lower_better, out["target_2025"] / value.where(value > 0), value / out["target_2025"])
-    met = np.where(lower_better, value <= out["target_2025"], value >= out["target_2025"])
-    projected_met = np.where(
-        lower_better, out["projected_2025"] <= out["target_2025"], out["projected_2025"] >= out["target_2025"]
-    )
-    out["on_track"] = met | projected_met
-    out = out.rename(columns={"denominated_value": "value", "target_2025": "target"})
-    return out[["league_code", "indicator_id", "year", "value", "target", "share", "on_track", "projected_2025"]]
+TARGET_COLUMNS = ["league_code", "indicator_id", "year", "value", "target", "share", "on_track"]
 
 
-def table_targets(table: pd.DataFrame, framework: pd.DataFrame) -> pd.DataFrame | None:
-    """The release's own target_attainment table, latest year per (league, indicator), in the computed shape."""
-    cols = {c.lower(): c for c in table.columns}
-    league = cols.get("league_code") or cols.get("unit_code")
-    indicator = cols.get("indicator_id") or cols.get("node_id")
-    year = cols.get("year") or cols.get("period")
-    share = next((cols[c] for c in cols if "share" in c or "attain" in c), None)
-    on_track = cols.get("on_track")
-    if not all([league, indicator, year, share]):
-        return None
-    data = table.rename(columns={league: "league_code", indicator: "indicator_id", year: "year", share: "share"})
+def table_targets(table: pd.DataFrame | None) -> pd.DataFrame:
+    """The release's target_attainment table (sql/release/target_attainment.sql), latest year with a share per
+    (league, indicator). The site shows what the table says; it never works out attainment or on-track itself."""
+    if table is None:
+        return pd.DataFrame(columns=TARGET_COLUMNS)
+    data = table.rename(columns={"attainment": "share", "target_2025": "target"})
     data = data.dropna(subset=["share"]).sort_values("year").groupby(["league_code", "indicator_id"]).tail(1)
-    data["on_track"] = data[on_track].astype("boolean") if on_track else pd.NA
-    for name in ("value", "target"):
-        if name not in data.columns:
-            data[name] = np.nan
-    targets = framework.set_index("node_id")["target_2025"]
-    data["target"] = data["target"].fillna(data["indicator_id"].map(targets))
-    return data[["league_code", "indicator_id", "year", "value", "target", "share", "on_track"]]
+    data = data.assign(on_track=data["on_track"].astype("boolean"))
+    return data[TARGET_COLUMNS]
 
 
 def region_trend(scores: pd.DataFrame) -> tuple[str, dict[str, dict[int, float]]]:
@@ -200,24 +158,15 @@ def region_trend(scores: pd.DataFrame) -> tuple[str, dict[str, dict[int, float]]
 
 
 def _framework_rows(framework: pd.DataFrame, weights: pd.DataFrame | None) -> list[dict]:
+    """Framework rows with the weight the release used and its effective weight, both from the weights table
+    (sql/release/weights.sql); a release without that table shows the framework's weight and no effective one."""
     frame = framework.copy()
-    if weights is not None and {"node_id", "weight"} <= set(weights.columns):
-        override = weights.drop_duplicates("node_id", keep="last").set_index("node_id")["weight"]
-        frame["weight"] = frame["node_id"].map(override).fillna(frame["weight"])
-    parents = frame.set_index("node_id")["parent_id"].to_dict()
-    own = frame.set_index("node_id")["weight"].to_dict()
-
-    def effective(node: str) -> float | None:
-        product, current = 1.0, node
-        while current in parents and isinstance(parents[current], str):
-            w = own.get(current)
-            if w is None or (isinstance(w, float) and math.isnan(w)):
-                return None
-            product *= w
-            current = parents[current]
-        return product
-
-    frame["effective_weight"] = [effective(n) if parents.get(n) else None for n in frame["node_id"]]
+    frame["effective_weight"] = None
+    if weights is not None:
+        used = weights.drop_duplicates("node_id", keep="last").set_index("node_id")
+        frame["weight"] = frame["node_id"].map(used["weight"]).fillna(frame["weight"])
+        if "effective_weight" in used.columns:
+            frame["effective_weight"] = frame["node_id"].map(used["effective_weight"])
     rows = _records(frame)
     for row in rows:
         row.update(unit_forms(row.get("unit")))
@@ -272,10 +221,8 @@ def payload(release_dir: Path) -> dict:
             _clean(raw), _clean(val), _clean(norm), 1 if bool(imputed) else 0, _clean(how) if isinstance(how, str) else None
         ]
 
-    targets = table_targets(attainment, framework) if attainment is not None else None
-    target_source = "table" if targets is not None else "computed"
-    if targets is None:
-        targets = computed_targets(values, framework)
+    targets = table_targets(attainment)
+    target_source = "table" if attainment is not None else "absent"
     # One order for the page's chart, its table and the download: share reached, highest first, then framework order.
     position = {node: i for i, node in enumerate(framework["node_id"])}
     targets = targets.assign(_pos=targets["indicator_id"].map(position), _share=targets["share"].astype(float).fillna(-1.0))

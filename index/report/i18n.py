@@ -56,13 +56,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "off_track": ("滞后", "Behind"),
     "target_note": ("目标说明", "Target note"),
     "targets_source_table": (
-        "目标完成度取自发布表 target_attainment。",
-        "Shares come from the release table target_attainment.",
+        "目标完成度取自发布表 target_attainment：完成度 = 最新值 ÷ 2025年目标（逆向指标为 目标 ÷ 最新值）；"
+        "按期 = 已达标，或按上一报告年以来的年均复合增长率外推至2025年可达标。",
+        "Shares come from the release table target_attainment: share = latest value ÷ 2025 target (target ÷ value "
+        "for lower-is-better indicators); on track = target already met, or met in 2025 at the compound annual "
+        "growth rate since the previous reported year.",
     ),
-    "targets_source_computed": (
-        "完成度 = 最新值 ÷ 2025年目标（逆向指标为 目标 ÷ 最新值）；按期 = 已达标，或按2019年以来线性趋势外推至2025年可达标。",
-        "Share = latest value ÷ 2025 target (target ÷ value for lower-is-better indicators); on track = target "
-        "already met, or met in 2025 by the linear trend since 2019.",
+    "targets_source_absent": (
+        "此发布没有 target_attainment 表，因此不显示目标完成度。",
+        "This release has no target_attainment table, so no target shares are shown.",
     ),
     "no_targets": ("本盟市没有设定2025年目标的指标数据。", "No indicator with a 2025 target has data for this league."),
     "explorer_title": ("指标浏览", "Indicator explorer"),

@@ -91,11 +91,14 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
         }).to_parquet(root / "audit.parquet")
     if "target_attainment" in extra_tables:
         # Two indicators with a target; ind_down cannot be projected for the last two leagues (on_track NULL).
+        # The contract's columns (sql/release/target_attainment.sql) the site reads.
         pd.DataFrame({"league_code": codes * 2, "indicator_id": ["ind_up"] * 12 + ["ind_down"] * 12, "year": 2022,
-                      "share_of_target": [0.5] * 12 + [0.9] * 12,
+                      "value": [25.0] * 12 + [1.333] * 12, "target_2025": [50.0] * 12 + [1.2] * 12,
+                      "attainment": [0.5] * 12 + [0.9] * 12,
                       "on_track": [True] * 6 + [False] * 6 + [True] * 10 + [None] * 2}).to_parquet(root / "target_attainment.parquet")
     if "weights" in extra_tables:
-        pd.DataFrame({"scheme": "expert", "node_id": ["ind_c", "ind_d"], "weight": [0.9, 0.1]}).to_parquet(root / "weights.parquet")
+        pd.DataFrame({"scheme": "expert", "node_id": ["ind_c", "ind_d"], "weight": [0.9, 0.1],
+                      "effective_weight": [0.45, 0.05]}).to_parquet(root / "weights.parquet")
 
     uncertainty = None
     if "uncertainty" in extra_tables:

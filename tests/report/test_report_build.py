@@ -16,7 +16,7 @@ import pytest
 
 from index.leagues import league_codes
 from index.report import build
-from index.report.build import computed_targets, framework_order, strengths_weaknesses
+from index.report.build import framework_order, strengths_weaknesses, table_targets
 
 URL = re.compile(r"https?://[^\s\"'<>)]+")
 # Vendored third-party files may name URLs in their licence text; echarts.min.js also carries XML namespace
@@ -114,7 +114,7 @@ def test_optional_tables_feed_the_methodology_and_targets(release_factory, tmp_p
     bare = tmp_path / "bare"
     build(release_factory(), bare)
     assert "audit.parquet" in (bare / "methodology.html").read_text(encoding="utf-8")  # the "no audit table" note
-    assert load_data(bare)["target_source"] == "computed"
+    assert load_data(bare)["target_source"] == "absent" and load_data(bare)["targets"] == {}
 
     full = tmp_path / "full"
     build(release_factory(extra_tables=("audit", "target_attainment", "weights")), full)
@@ -127,6 +127,8 @@ def test_optional_tables_feed_the_methodology_and_targets(release_factory, tmp_p
     assert [(t["indicator_id"], t["share"], t["on_track"]) for t in first] == [("ind_down", 0.9, True), ("ind_up", 0.5, True)]
     weights = {n["node_id"]: n["weight"] for n in data["nodes"]}
     assert weights["ind_c"] == 0.9 and weights["ind_d"] == 0.1  # weights.parquet wins over the framework column
+    effective = {n["node_id"]: n["effective_weight"] for n in data["nodes"]}
+    assert effective["ind_c"] == 0.45 and effective["ind_d"] == 0.05  # read from the table, not worked out
 
 
 def test_imputed_cells_are_marked_in_the_data(synthetic_release, tmp_path):
@@ -149,20 +151,18 @@ def test_english_build_starts_in_english_and_carries_both_languages(synthetic_re
         build(synthetic_release, tmp_path / "x", lang="fr")
 
 
-def test_target_share_and_trend_verdict_by_hand():
-    # SYNTHETIC: one league, two indicators with a 2025 target. Hand-worked:
-    #   up   (higher is better, target 50): 2019..2022 = 20, 26, 32, 38 -> share 38/50 = 0.76; slope 6/yr -> 2025: 56 >= 50 on track
-    #   down (lower is better, target 1.2): 1.5 both years             -> share 1.2/1.5 = 0.8; flat -> 1.5 > 1.2 behind
-    framework = pd.DataFrame({"node_id": ["up", "down", "none"], "target_2025": [50.0, 1.2, None], "polarity": [1.0, -1.0, 1.0]})
-    values = pd.DataFrame({
-        "league_code": [1] * 7, "year": [2019, 2020, 2021, 2022, 2021, 2022, 2022],
-        "indicator_id": ["up"] * 4 + ["down"] * 2 + ["none"], "denominated_value": [20, 26, 32, 38, 1.5, 1.5, 9.0],
+def test_the_site_shows_the_latest_year_of_the_target_table():
+    # SYNTHETIC rows in the table's shape: the latest year with a share is shown, as the table says it.
+    table = pd.DataFrame({
+        "league_code": [1, 1, 1, 1], "indicator_id": ["up", "up", "up", "down"], "year": [2021, 2022, 2023, 2022],
+        "value": [32.0, 38.0, None, 1.5], "target_2025": [50.0, 50.0, 50.0, 1.2],
+        "attainment": [0.64, 0.76, None, 0.8], "on_track": [True, True, None, False],
     })
-    out = computed_targets(values, framework).set_index("indicator_id")
-    assert set(out.index) == {"up", "down"}
-    assert out.loc["up", "share"] == pytest.approx(0.76) and out.loc["up", "year"] == 2022
-    assert out.loc["up", "projected_2025"] == pytest.approx(56.0) and bool(out.loc["up", "on_track"])
+    out = table_targets(table).set_index("indicator_id")
+    assert out.loc["up", "year"] == 2022 and out.loc["up", "share"] == pytest.approx(0.76)
+    assert out.loc["up", "target"] == 50.0 and bool(out.loc["up", "on_track"])
     assert out.loc["down", "share"] == pytest.approx(0.8) and not bool(out.loc["down", "on_track"])
+    assert table_targets(None).empty
 
 
 def test_strengths_are_above_the_mean_and_weaknesses_below_fewer_when_fewer_qualify():

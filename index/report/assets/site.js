@@ -429,7 +429,7 @@
     if (counts) { counts.textContent = t.total ? countsText(t) : ''; }
     var tgt = charts.targets = chart('targets');
     var note = document.getElementById('targets-note');
-    if (note) { note.textContent = lab(D.target_source === 'table' ? 'targets_source_table' : 'targets_source_computed'); }
+    if (note) { note.textContent = lab(D.target_source === 'table' ? 'targets_source_table' : 'targets_source_absent'); }
     if (!targets.length) {
       tgt.setOption({ title: { text: lab('no_targets'), left: 'center', top: 'middle', textStyle: { fontSize: 13, color: '#6b7785' } } }, true);
     } else {
