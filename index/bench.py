@@ -517,7 +517,9 @@ def cli_startup(work: Path, repeat: int = 1) -> dict:
     # a lake of its own (`dei` looks up the current release before every command), and a bytecode cache of its
     # own, warmed by one unmeasured run: an installed `dei` starts from cached bytecode, and without a cache
     # (PYTHONDONTWRITEBYTECODE) every start would compile pandas and pydantic again
-    env = dict(os.environ, DEI_LAKE=str(work / "cli_lake"), PYTHONPYCACHEPREFIX=str(work / "pycache"))
+    # The verdict cache (index/verdicts.py) is the bench's own too, filled by the same warm-up run.
+    env = dict(os.environ, DEI_LAKE=str(work / "cli_lake"), PYTHONPYCACHEPREFIX=str(work / "pycache"),
+               DEI_CACHE=str(work / "verdicts"))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     measured = {}
     for name, cmd in commands.items():

@@ -239,7 +239,18 @@ def check_sql(sql: str, source: str | Path, kind: str, tables: Iterable[str] | N
     engine's connection, where the step tables live), still refusing the catalog, files and other databases.
     """
     allowed = None if tables is None else frozenset(t.lower() for t in tables)
-    return _checked(sql, str(source), kind, allowed)
+    # a file that passed these rules before, unchanged, under this DuckDB, passes again (index/verdicts.py)
+    import duckdb
+
+    from index import verdicts
+
+    checker = verdicts.fingerprint(__file__, f"duckdb {duckdb.__version__}")
+    digest = verdicts.key("sql", checker, "\0".join([kind, ",".join(sorted(allowed or ())), str(allowed is None), sql]))
+    if verdicts.recall("sql", digest) == "passed":
+        return sql.strip().rstrip(";").rstrip()
+    checked = _checked(sql, str(source), kind, allowed)
+    verdicts.remember("sql", digest, "passed")
+    return checked
 
 
 def read_user_sql(path: Path, kind: str) -> str:

@@ -17,6 +17,8 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__EXECUTOR"] = "LocalExecutor"
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_airflow_home}/airflow.db"
 os.environ["GX_ANALYTICS_ENABLED"] = "False"
+# The verdict cache (index/verdicts.py) of the tests' processes stays in a temporary folder too.
+os.environ["DEI_CACHE"] = str(Path(tempfile.mkdtemp(prefix="dei-cache-")))
 # A test must never write into the repo's own lake by accident.
 os.environ["DEI_LAKE"] = str(Path(tempfile.mkdtemp(prefix="dei-lake-default-")))
 

@@ -51,10 +51,34 @@ INPUT_TABLES = ("framework", "weights", "units", "observations")
 
 
 def validate_method(method: dict, source: str = "method") -> dict:
-    """Check a method spec and return a copy with defaults filled; ConfigError names the key and allowed values."""
+    """Check a method spec and return a copy with defaults filled; ConfigError names the key and allowed values.
+
+    A spec that passed before, unchanged and checked by unchanged code, is read from the verdict cache
+    (index/verdicts.py) without importing pydantic; anything else is checked by the typed models."""
+    import json
+
+    from index import verdicts
+
+    text = verdicts.canonical_json(method)
+    digest = None
+    if text is not None:
+        here = Path(__file__).parent
+        checker = verdicts.fingerprint(str(here / "spec.py"), str(here / "vocabulary.py"),
+                                       verdicts.package_file("pydantic", "version.py"))
+        digest = verdicts.key("method", checker, text)
+        stored = verdicts.recall("method", digest)
+        if stored is not None:
+            try:
+                return json.loads(stored)
+            except ValueError:
+                pass
     from index.engine import spec
 
-    return spec.validate(method, source)
+    checked = spec.validate(method, source)
+    result = verdicts.canonical_json(checked) if digest is not None else None
+    if result is not None:
+        verdicts.remember("method", digest, result)
+    return checked
 
 
 def load_method(path: str | Path) -> dict:
@@ -65,12 +89,9 @@ def load_method(path: str | Path) -> dict:
 
 
 def _check_inputs(con) -> None:
-    present = {
-        name
-        for (name,) in con.execute(
-            "select table_name from information_schema.tables where table_name in (?, ?, ?, ?)", list(INPUT_TABLES)
-        ).fetchall()
-    }
+    from index.engine.sqlsteps import relation_names
+
+    present = relation_names(con)
     missing = [t for t in INPUT_TABLES if t not in present]
     if missing:
         raise ConfigError(f"the engine needs input table(s) {missing} on the connection")
@@ -116,7 +137,6 @@ STEP_TABLES = (
 
 # views a run may create over those tables
 STEP_VIEWS = STEP_TABLES + ("aggregate",)
-ENUM_TYPE_ID = 104  # DuckDB's LogicalTypeId::ENUM, as duckdb_columns().data_type_id reports it
 
 
 def _show_keys_as_text(con) -> None:
@@ -125,16 +145,14 @@ def _show_keys_as_text(con) -> None:
     Readers are few and small (release, audit, tests); the hot path never reads these views."""
     from index.engine.sqlsteps import drop_relation
 
-    # one catalog query for every step table (by type id: an enum's data_type text lists every member)
+    # each step table's columns from its result types (duckdb_columns() would render every enum's members)
+    tables = {name for (name,) in con.execute(
+        "select table_name from duckdb_tables() where schema_name = current_schema()").fetchall()}
     columns_of: dict[str, list[tuple[str, bool]]] = {}
-    for table, name, is_key in con.execute(
-        "select table_name, column_name, data_type_id = ? from duckdb_columns()"
-        " where schema_name = current_schema() and table_name in (select unnest(?::varchar[]))"
-        " and table_name in (select table_name from duckdb_tables() where schema_name = current_schema())"
-        " order by table_name, column_index",
-        [ENUM_TYPE_ID, list(STEP_TABLES)],
-    ).fetchall():
-        columns_of.setdefault(table, []).append((name, is_key))
+    for table in STEP_TABLES:
+        if table in tables:
+            relation = con.sql(f"from {table} limit 0")
+            columns_of[table] = [(name, kind.id == "enum") for name, kind in zip(relation.columns, relation.types)]
     for table in STEP_TABLES:
         columns = columns_of.get(table, [])
         if not any(is_key for _, is_key in columns):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 
 from index.engine.sqlsteps import count_rows, drop_relation, run_step, run_view
-from index.engine.spec import AGGREGATE_METHODS, validate_section as spec_section
+from index.engine.vocabulary import AGGREGATE_METHODS
 from index.errors import ConfigError
 
 SCORES_FILE = "08_aggregate_scores.sql"
@@ -44,6 +44,8 @@ def validate_section(body: dict, source: str = "method") -> dict:
     p (genmean's power) has no default and is required when genmean is used; levels maps a level number
     (a string key such as "3") to a method and overrides ``method`` for that level.
     """
+    from index.engine.spec import validate_section as spec_section  # pydantic: only when checking
+
     return spec_section("aggregate", body, source)
 
 

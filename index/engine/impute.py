@@ -23,9 +23,9 @@ GROUPS_FILE = "03_impute_groups.sql"
 
 
 def _table_exists(con, name: str) -> bool:
-    return bool(
-        con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchone()[0]
-    )
+    from index.engine.sqlsteps import relation_names
+
+    return name in relation_names(con)
 
 
 def _build_groups(con, spec: dict) -> None:

@@ -18,7 +18,7 @@ and base_year, where polarity -1 inverts the ratio.
 from __future__ import annotations
 
 from index.engine.sqlsteps import run_step, run_view
-from index.engine.spec import NORMALISE_METHODS, validate_section as spec_section
+from index.engine.vocabulary import NORMALISE_METHODS
 from index.errors import ConfigError
 
 FILE = "06_normalise.sql"
@@ -30,6 +30,8 @@ METHODS = NORMALISE_METHODS
 
 def validate_section(body: dict, source: str = "method") -> dict:
     """Check ``[normalise]`` (the typed model in spec.py); return it with defaults filled."""
+    from index.engine.spec import validate_section as spec_section  # pydantic: only when checking
+
     return spec_section("normalise", body, source)
 
 

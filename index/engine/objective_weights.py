@@ -181,9 +181,9 @@ def block_weights(x: np.ndarray, scheme: str, targets: np.ndarray | None = None)
 
 
 def _has_table(con, name: str) -> bool:
-    return bool(
-        con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchall()[0][0]
-    )
+    from index.engine.sqlsteps import relation_names
+
+    return name in relation_names(con)
 
 
 def compute(con: "duckdb.DuckDBPyConnection", scheme: str, **options) -> "pd.DataFrame":
