@@ -5,6 +5,7 @@ DEI_SQL       root of the SQL tree (default: <repo>/sql)
 DEI_SQL_ALLOW more directories a method TOML may name files in (os.pathsep-separated; index.config.resolve)
 DEI_SQL_TIMEOUT_SECONDS, DEI_SQL_MEMORY_LIMIT        limits of a framework/weights/periods file (index.sandbox)
 DEI_ENGINE_TIMEOUT_SECONDS, DEI_ENGINE_MEMORY_LIMIT  limits of the engine connection in compute (index.sandbox)
+DEI_CACHE     the verdict cache of passed checks (default ~/.cache/dei; "off" disables it; index.verdicts)
 """
 
 from __future__ import annotations
