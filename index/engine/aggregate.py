@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 
+from index.engine.log import StepRecord, record
 from index.engine.sqlsteps import count_rows, drop_relation, run_step, run_view
 from index.engine.vocabulary import AGGREGATE_METHODS
 from index.errors import ConfigError
@@ -100,7 +101,7 @@ def _nonpositive_problem(con, level: int, name: str, spec: dict) -> None:
     )
 
 
-def run(con, method: dict) -> dict:
+def run(con, method: dict) -> StepRecord:
     started = time.perf_counter()
     spec = method["aggregate"]
     levels = aggregate_levels(con)
@@ -154,10 +155,5 @@ def run(con, method: dict) -> dict:
         run_view(con, "aggregate_contribution", AMEAN_CONTRIBUTIONS_FILE)
     else:
         run_step(con, "aggregate_contribution", CONTRIBUTIONS_FILE)
-    return {
-        "step": "aggregate",
-        "file": FILE,
-        "rows": count_rows(con, "normalise") + count_rows(con, "aggregate_nodes"),
-        "seconds": round(time.perf_counter() - started, 4),
-        "notes": "; ".join(used) or "no aggregate nodes",
-    }
+    return record("aggregate", FILE, count_rows(con, "normalise") + count_rows(con, "aggregate_nodes"), started,
+                  "; ".join(used) or "no aggregate nodes")

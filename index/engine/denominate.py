@@ -6,6 +6,7 @@ indicators' staged cells (02_denominate_none.sql): nothing is computed, so nothi
 
 from __future__ import annotations
 
+from index.engine.log import StepRecord
 from index.engine.sqlsteps import run_step, run_view
 
 FILE = "02_denominate.sql"
@@ -19,7 +20,7 @@ def _has_denominators(con) -> bool:
     return count > 0
 
 
-def run(con, method: dict) -> dict:
+def run(con, method: dict) -> StepRecord:
     enabled = "denominate" in method
     if not (enabled and _has_denominators(con)):
         entry = run_view(con, "denominate", NONE_FILE)

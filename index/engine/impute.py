@@ -12,6 +12,7 @@ run 03_impute.sql, which reads two helper tables this module builds first, empty
 
 from __future__ import annotations
 
+from index.engine.log import StepRecord
 from index.engine.sqlsteps import run_step, run_view
 from index.errors import ConfigError
 
@@ -82,7 +83,7 @@ def _build_knn(con, spec: dict) -> None:
         con.unregister("impute_knn_df")
 
 
-def run(con, method: dict) -> dict:
+def run(con, method: dict) -> StepRecord:
     spec = method["impute"]
     impute_method = spec["method"]
     if impute_method in PANEL_METHODS:

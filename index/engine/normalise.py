@@ -1,4 +1,4 @@
-"""Normalise: every COINr normalisation (plus base_year), pooled over the panel or per period, polarity applied.
+"""Normalise: every COINr normalisation (plus base_period), pooled over the panel or per period, polarity applied.
 
 Methods (``[normalise] method``; definitions in sql/engine/06_normalise.sql, sources cited there):
 
@@ -8,16 +8,17 @@ Methods (``[normalise] method``; definitions in sql/engine/06_normalise.sql, sou
     rank       plain rank, ties averaged (COINr n_rank, R's rank default)       key scope
     goalposts  framework goalpost_lower / _upper / _scale / _trunc2posts (COINr n_goalposts)
     dist2targ  1 - (target - x) / (target - min) to the framework's target (COINr n_dist2targ)  key cap_max
-    base_year  x / x in base_period × 100 (per unit)                            key base_period (required)
+    base_period x / x in base_period × 100 (per unit)                           key base_period (required)
 
 Polarity: x is multiplied by the polarity before normalising (COINr's Normalise), except goalposts and
 dist2targ, which take the direction themselves (the posts / target are given in the indicator's own units),
-and base_year, where polarity -1 inverts the ratio.
+and base_period, where polarity -1 inverts the ratio.
 """
 
 from __future__ import annotations
 
-from index.engine.sqlsteps import run_step, run_view
+from index.engine.log import StepRecord
+from index.engine.sqlsteps import run_step
 from index.engine.vocabulary import NORMALISE_METHODS
 from index.errors import ConfigError
 
@@ -62,7 +63,7 @@ def _check_framework(con, spec: dict) -> None:
                 f"normalise.method = 'dist2targ' needs a target in the framework; indicator(s) without one: "
                 f"{[b for (b,) in bad]}"
             )
-    elif method == "base_year":
+    elif method == "base_period":
         periods = [p for (p,) in con.execute("select distinct period from stage order by period").fetchall()]
         if spec["base_period"] not in periods:
             raise ConfigError(
@@ -70,7 +71,7 @@ def _check_framework(con, spec: dict) -> None:
             )
 
 
-def run(con, method: dict, keep_steps: bool = False) -> dict:
+def run(con, method: dict, keep_steps: bool = False) -> StepRecord:
     """Table normalise: every indicator cell of treat with its normalised value. A table, whatever the method:
     its readers (weight, aggregate, the outputs) would otherwise each repeat the chain of views behind it."""
     spec = method["normalise"]
@@ -99,7 +100,7 @@ def run(con, method: dict, keep_steps: bool = False) -> dict:
         "rank": "ranks, ties averaged",
         "goalposts": "goalposts from the framework",
         "dist2targ": f"distance to the framework target, cap_max {spec.get('cap_max', False)}",
-        "base_year": f"index, base period {spec.get('base_period')} = 100",
+        "base_period": f"index, base period {spec.get('base_period')} = 100",
     }[spec["method"]]
     if entry["rows"] is None:
         (entry["rows"],) = con.execute("select count(*) from treat").fetchall()[0]
@@ -116,7 +117,7 @@ def run(con, method: dict, keep_steps: bool = False) -> dict:
             """
         ).fetchall()[0]
         notes += f"; {constant} indicator(s) constant over the whole panel scored at the middle of the scale"
-    if spec["method"] == "base_year":
+    if spec["method"] == "base_period":
         (lost,) = con.execute(
             "select count(*) from normalise join treat using (unit_code, period, indicator_id)"
             " where treat.filled_value is not null and normalise.normalised is null"

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.engine.log import StepRecord, record
 from index.engine.vocabulary import OBJECTIVE_WEIGHT_SCHEMES
 from index.errors import ConfigError
 
@@ -237,7 +238,7 @@ def compute(con: "duckdb.DuckDBPyConnection", scheme: str, **options) -> "pd.Dat
     return pd.DataFrame({"node_id": list(order), "weight": [weights[n] for n in order]})
 
 
-def apply(con: "duckdb.DuckDBPyConnection", scheme: str, **options) -> dict:
+def apply(con: "duckdb.DuckDBPyConnection", scheme: str, **options) -> StepRecord:
     """Replace table ``weights`` on ``con`` by the weights ``scheme`` derives; return the engine log entry."""
     started = time.perf_counter()
     frame = compute(con, scheme, **options)
@@ -248,14 +249,8 @@ def apply(con: "duckdb.DuckDBPyConnection", scheme: str, **options) -> dict:
     )
     con.unregister("objective_weights_df")
     zero = int((frame["weight"] == 0).sum())
-    return {
-        "step": "objective_weights",
-        "file": None,
-        "rows": len(frame),
-        "seconds": round(time.perf_counter() - started, 4),
-        "scheme": scheme,
-        "notes": f"weights derived from the data by {FORMULAS[scheme]}; {zero} node(s) got weight 0",
-    }
+    return record("objective_weights", None, len(frame), started,
+                  f"weights derived from the data by {FORMULAS[scheme]}; {zero} node(s) got weight 0", scheme=scheme)
 
 
 __all__ = ["SCHEMES", "FORMULAS", "compute", "apply", "block_weights"]

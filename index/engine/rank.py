@@ -7,13 +7,14 @@ in node_scores; afterwards index.engine.run points both views at node_scores (11
 
 from __future__ import annotations
 
+from index.engine.log import StepRecord
 from index.engine.sqlsteps import run_step, run_view
 
 RANK_FILE = "09_rank.sql"
 YEAR_OVER_YEAR_FILE = "10_year_over_year.sql"
 
 
-def run(con, method: dict, keep_steps: bool = False) -> dict:
+def run(con, method: dict, keep_steps: bool = False) -> StepRecord:
     if keep_steps:
         entry = run_step(con, "rank", RANK_FILE)
     else:
@@ -26,7 +27,7 @@ def run(con, method: dict, keep_steps: bool = False) -> dict:
     return entry
 
 
-def run_year_over_year(con, method: dict, keep_steps: bool = False) -> dict:
+def run_year_over_year(con, method: dict, keep_steps: bool = False) -> StepRecord:
     if keep_steps:
         entry = run_step(con, "year_over_year", YEAR_OVER_YEAR_FILE)
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from index.engine.log import StepRecord, record
 from index.engine.sqlsteps import count_rows, run_step, run_view
 
 UNITS_FILE = "04_screen_units.sql"
@@ -16,7 +17,7 @@ FILE = "04_screen.sql"
 ALL_FILE = "04_screen_all.sql"
 
 
-def run(con, method: dict) -> dict:
+def run(con, method: dict) -> StepRecord:
     spec = method["screen"]
     started = time.perf_counter()
     variables = {"screen_min_data": float(spec["min_data"]), "screen_on": spec["on"]}
@@ -37,14 +38,9 @@ def run(con, method: dict) -> dict:
     shown = ", ".join(
         f"{u}{'' if len(periods) <= 1 else f' ({p})'}: {share:.1%}" for u, p, share in dropped
     )
-    return {
-        "step": "screen",
-        "file": FILE,
-        "rows": rows,
-        "seconds": round(time.perf_counter() - started, 4),
-        "notes": (
-            f"min_data {spec['min_data']:g} on {spec['on']} data: "
-            + (f"{len(dropped)} unit-period(s) dropped ({shown})" if dropped else "no unit dropped")
-        ),
-        "dropped": [{"unit_code": u, "period": int(p), "data_availability": float(s)} for u, p, s in dropped],
-    }
+    return record(
+        "screen", FILE, rows, started,
+        f"min_data {spec['min_data']:g} on {spec['on']} data: "
+        + (f"{len(dropped)} unit-period(s) dropped ({shown})" if dropped else "no unit dropped"),
+        dropped=[{"unit_code": u, "period": int(p), "data_availability": float(s)} for u, p, s in dropped],
+    )

@@ -22,6 +22,7 @@ from index.engine.vocabulary import (
     KNN_DEFAULT_K,
     NAMED_WEIGHT_SCHEMES,
     NONPOSITIVE,
+    NORMALISE_ALIASES,
     NORMALISE_METHODS,
     NORMALISE_SCOPES,
     POSITIVE_MEANS,
@@ -95,21 +96,26 @@ class Treat(Section):
 
 
 # keys filled only when the method uses them, and refused for any other method
-NORMALISE_METHOD_KEYS = {"mean": "zscore", "sd": "zscore", "cap_max": "dist2targ", "base_period": "base_year"}
+NORMALISE_METHOD_KEYS = {"mean": "zscore", "sd": "zscore", "cap_max": "dist2targ", "base_period": "base_period"}
 NORMALISE_METHOD_DEFAULTS = {"mean": 0.0, "sd": 1.0, "cap_max": False}
 
 
 class Normalise(Section):
     method: Literal[NORMALISE_METHODS] = Field("minmax", description=(
         "COINr's n_minmax, n_zscore, n_prank, n_rank, n_goalposts (posts from the framework's goalpost_* "
-        "columns), n_dist2targ (the framework's `target`; DEI: target_2025); `base_year`: value ÷ the unit's "
-        "value in `base_period` × 100. Polarity −1 is reversed so higher = better"))
+        "columns), n_dist2targ (the framework's `target`); `base_period`: value ÷ the unit's value in "
+        "`base_period` × 100 (`base_year` is read as `base_period`). Polarity −1 is reversed so higher = better"))
     range: tuple[Number, Number] = Field((0, 100), description="min-max range [lo, hi], lo < hi")
-    scope: Literal[NORMALISE_SCOPES] = Field("panel", description="pooled over all periods (comparable across periods) or per period")
+    scope: Literal[NORMALISE_SCOPES] = Field("panel", description="pooled over all periods (comparable across periods) or per period (`year` is read as `period`)")
     mean: Number | None = Field(None, json_schema_extra={"values": "`0`"}, description="target mean for `zscore`")
     sd: Annotated[Number, Field(gt=0)] | None = Field(None, json_schema_extra={"values": "`1`, > 0"}, description="target sd for `zscore`")
     cap_max: bool | None = Field(None, json_schema_extra={"values": "`false` \\| `true`"}, description="cap `dist2targ` at 1 once the target is reached")
-    base_period: WholeNumber | None = Field(None, json_schema_extra={"values": "a period, e.g. `2020`"}, description="the base period; required for `base_year`")
+    base_period: WholeNumber | None = Field(None, json_schema_extra={"values": "a period, e.g. `2020`"}, description="the base period; required for `base_period`")
+
+    @field_validator("method", "scope", mode="before")
+    @classmethod
+    def _earlier_spelling(cls, value, info):
+        return NORMALISE_ALIASES[info.field_name].get(value, value) if isinstance(value, str) else value
 
     @field_validator("range", mode="before")
     @classmethod
@@ -126,8 +132,8 @@ class Normalise(Section):
                 raise ValueError(f"normalise.{key} applies only to method = {owner!r}, not {self.method!r}")
             if self.method == owner and getattr(self, key) is None and key in NORMALISE_METHOD_DEFAULTS:
                 setattr(self, key, NORMALISE_METHOD_DEFAULTS[key])
-        if self.method == "base_year" and self.base_period is None:
-            raise ValueError("normalise.base_period is required with method = 'base_year'")
+        if self.method == "base_period" and self.base_period is None:
+            raise ValueError("normalise.base_period is required with method = 'base_period'")
         return self
 
     def as_dict(self) -> dict:

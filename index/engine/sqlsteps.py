@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from index.engine.log import StepRecord, record
 from index.config import settings
 from index.errors import ConfigError
 
@@ -87,7 +88,7 @@ def run_view(
     view: str,
     file_name: str,
     variables: dict[str, Any] | None = None,
-) -> dict:
+) -> StepRecord:
     """``create view <view> as <file>``: a step whose output is a cheap projection of its input is not copied.
     The SQL is evaluated when read, so a view's file must not use variables that a later step changes."""
     if not _IDENTIFIER.match(view):
@@ -97,8 +98,7 @@ def run_view(
     set_variables(con, variables)
     drop_relation(con, view)
     con.execute(f"create view {view} as\n{sql}")
-    seconds = time.perf_counter() - started
-    return {"step": view, "file": file_name, "rows": None, "seconds": round(seconds, 4), "notes": "view"}
+    return record(view, file_name, None, started, "view")
 
 
 def repoint_view(con: "duckdb.DuckDBPyConnection", view: str, file_name: str) -> None:
@@ -115,7 +115,7 @@ def run_step(
     table: str,
     file_name: str,
     variables: dict[str, Any] | None = None,
-) -> dict:
+) -> StepRecord:
     """Set ``variables``, run ``create or replace table <table> as <file>``; return the step's log entry."""
     if not _IDENTIFIER.match(table):
         raise ValueError(f"bad table name {table!r}")
@@ -125,5 +125,6 @@ def run_step(
     if is_view(con, table):
         con.execute(f"drop view {table}")
     con.execute(f"create or replace table {table} as\n{sql}")
-    seconds = time.perf_counter() - started
-    return {"step": table, "file": file_name, "rows": count_rows(con, table), "seconds": round(seconds, 4), "notes": ""}
+    entry = record(table, file_name, None, started)
+    entry["rows"] = count_rows(con, table)  # counted after the clock stops: the step's time is the statement's
+    return entry

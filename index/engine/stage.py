@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from index.engine.log import StepRecord
 from index.engine.sqlsteps import run_step
 
 FILE = "01_stage.sql"
@@ -24,7 +25,7 @@ def create_key_types(con) -> None:
     )
 
 
-def run(con, method: dict) -> dict:
+def run(con, method: dict) -> StepRecord:
     create_key_types(con)
     entry = run_step(con, "stage", FILE)
     # one pass over the staged cells; `reports` counts the observation rows behind each cell

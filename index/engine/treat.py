@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 
+from index.engine.log import StepRecord, record
 from index.engine.sqlsteps import count_rows, drop_relation, read_step, run_step, run_view
 
 START_FILE = "05_treat_start.sql"
@@ -31,7 +32,7 @@ def _still_failing(con, winmax: int) -> int:
     )
 
 
-def run(con, method: dict) -> dict:
+def run(con, method: dict) -> StepRecord:
     spec = method["treat"]
     started = time.perf_counter()
     variables = {
@@ -47,15 +48,8 @@ def run(con, method: dict) -> dict:
         run_view(con, "treat_indicators", DECIDE_FILE)
         run_view(con, "treat", NONE_FILE)
         (rows,) = con.execute("select count(*) from screen").fetchone()
-        return {
-            "step": "treat",
-            "file": NONE_FILE,
-            "rows": rows,
-            "seconds": round(time.perf_counter() - started, 4),
-            "notes": "method none: values enter normalisation as imputed",
-            "winsorised": [],
-            "log_transformed": [],
-        }
+        return record("treat", NONE_FILE, rows, started, "method none: values enter normalisation as imputed",
+                      winsorised=[], log_transformed=[])
     run_step(con, "treat_state", START_FILE, variables)
     run_step(con, "treat_moments", MOMENTS_FILE)
     drop_relation(con, "treat_initial")
@@ -92,12 +86,5 @@ def run(con, method: dict) -> dict:
         f"winsorised: {winsorised or 'none'}; log-transformed: {', '.join(outcome.get('log', [])) or 'none'}; "
         f"{passes} winsorisation pass(es)"
     )
-    return {
-        "step": "treat",
-        "file": FILE,
-        "rows": count_rows(con, "treat"),
-        "seconds": round(time.perf_counter() - started, 4),
-        "notes": notes,
-        "winsorised": outcome.get("winsorised", []),
-        "log_transformed": outcome.get("log", []),
-    }
+    return record("treat", FILE, count_rows(con, "treat"), started, notes,
+                  winsorised=outcome.get("winsorised", []), log_transformed=outcome.get("log", []))

@@ -8,8 +8,10 @@ IMPUTE_METHODS = ("none", "mean", "median", "panel_linear", "panel_latest", "gro
 GROUP_IMPUTE_METHODS = ("group_mean", "group_median")
 SCREEN_ON = ("imputed", "raw")
 TREAT_METHODS = ("none", "winsorise_then_log")
-NORMALISE_METHODS = ("minmax", "zscore", "prank", "rank", "goalposts", "dist2targ", "base_year")
-NORMALISE_SCOPES = ("panel", "year")
+NORMALISE_METHODS = ("minmax", "zscore", "prank", "rank", "goalposts", "dist2targ", "base_period")
+NORMALISE_SCOPES = ("panel", "period")
+# earlier spellings, still read: the engine says "period" throughout (a period may be a year, a quarter, ...)
+NORMALISE_ALIASES = {"method": {"base_year": "base_period"}, "scope": {"year": "period"}}
 AGGREGATE_METHODS = ("amean", "gmean", "hmean", "genmean", "copeland")
 NONPOSITIVE = ("error", "shift")
 # means that need positive children (genmean: for p <= 0; for p > 0 non-negative children suffice)

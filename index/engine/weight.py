@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import time
 
+from index.engine.log import StepRecord
 from index.engine.sqlsteps import run_step, run_view
 
 AGGREGATES_FILE = "07_weight_aggregates.sql"
 FILE = "07_weight.sql"
 
 
-def run(con, method: dict, keep_steps: bool = False) -> dict:
+def run(con, method: dict, keep_steps: bool = False) -> StepRecord:
     started = time.perf_counter()
     run_step(con, "weight_aggregates", AGGREGATES_FILE)
     entry = (run_step if keep_steps else run_view)(con, "weight", FILE)

@@ -16,14 +16,14 @@
 --              1 - (target - x) / (target - min x), for -1 it is 1 - (x - target) / (max x - target);
 --              COINr leaves the target un-negated for direction -1; capped at 1 when normalise_cap_max
 --              (n_dist2targ). A target equal to the scope's worst value gives everyone 1.
---   base_year  x / x in period normalise_base_period × 100 for the same unit; polarity -1 inverts the ratio
+--   base_period x / x in period normalise_base_period × 100 for the same unit; polarity -1 inverts the ratio
 --              (x_base / x × 100) so that a fall scores above 100. NULL when the divisor is not > 0.
 --              Per unit: normalise_scope does not apply.
 -- normalise_scope  panel: statistics pooled over all periods of the indicator (scores comparable across
 --                  periods); year: computed per period.
 -- A constant indicator (every present value equal within its scope) carries no information and gets the
 -- middle of the scale: (lo + hi) / 2 for minmax, normalise_mean for zscore, 0.5 for prank; plain ranks
--- give (n + 1) / 2 by themselves. Goalposts, dist2targ and base_year use fixed references and need no rule.
+-- give (n + 1) / 2 by themselves. Goalposts, dist2targ and base_period use fixed references and need no rule.
 -- Missing values (filled_value NULL) stay NULL.
 with
 
@@ -51,7 +51,7 @@ scoped as (
         framework.polarity,
         framework.polarity * input_values.filled_value as directed_value,
         -- one scope per indicator (panel) or per indicator and period (year)
-        case when getvariable('normalise_scope') = 'year' then input_values.period end as scope_period
+        case when getvariable('normalise_scope') = 'period' then input_values.period end as scope_period
     from input_values
     join framework on framework.indicator_id = input_values.indicator_id
 ),
@@ -154,7 +154,7 @@ normalised as (
                 end
             when getvariable('normalise_method') = 'dist2targ' then
                 case when getvariable('normalise_cap_max') then least(target_share, 1.0) else target_share end
-            when getvariable('normalise_method') = 'base_year' then
+            when getvariable('normalise_method') = 'base_period' then
                 case
                     when polarity < 0 then
                         case when filled_value > 0 and base_value > 0 then base_value / filled_value * 100.0 end

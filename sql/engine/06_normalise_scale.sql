@@ -23,7 +23,7 @@ scoped as not materialized (
         input_values.*,
         framework.polarity,
         framework.polarity * input_values.filled_value as directed_value,
-        case when getvariable('normalise_scope') = 'year' then input_values.period end as scope_period
+        case when getvariable('normalise_scope') = 'period' then input_values.period end as scope_period
     from input_values
     join framework on framework.indicator_id = input_values.indicator_id
 ),

@@ -25,6 +25,7 @@ from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
 
 from index import engine
+from index import audit_text  # the audit as text (outside the engine), tested on the same run
 from index.engine import audit as audit_module
 from index.framework import FRAMEWORK_COLUMNS, register
 from tests.fixtures import engine_inputs
@@ -262,7 +263,7 @@ def test_audit_table_has_the_documented_columns_types_and_rows(run):
 
 
 def test_format_audit_lists_flags_first_with_chinese_names(run):
-    text = audit_module.format_audit(run["frames"])
+    text = audit_text.format_audit(run["frames"])
     flags_at, tables_at = text.index("Flags ("), text.index("Indicators")
     assert flags_at < tables_at
     flag_block = text[flags_at:tables_at]
@@ -275,14 +276,14 @@ def test_format_audit_lists_flags_first_with_chinese_names(run):
 
 def test_the_audit_summary_counts_flags_by_kind_and_shows_the_worst(run):
     frames = run["frames"]
-    items = audit_module.flag_items(frames)
-    text = audit_module.format_audit_summary(frames, worst=1)
+    items = audit_text.flag_items(frames)
+    text = audit_text.format_audit_summary(frames, worst=1)
     assert text.splitlines()[0].startswith(f"统计审计 / statistical audit: Flags ({len(items)}, ")
     for kind in {k for k, _, _ in items}:
         line = next(line for line in text.splitlines() if line.strip().startswith(kind + " "))
         count = sum(1 for k, _, _ in items if k == kind)
         assert line.split()[len(kind.split())] == str(count)
-        assert audit_module.FLAG_MEANINGS[kind] in line
+        assert audit_text.FLAG_MEANINGS[kind] in line
         worst = max((i for i in items if i[0] == kind), key=lambda i: i[1])
         assert worst[2] in text
     assert "Indicators" not in text  # details only with --details
