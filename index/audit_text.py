@@ -17,10 +17,10 @@ def _names(frames: dict[str, pd.DataFrame], names: dict[str, str] | None) -> dic
     if names is not None:
         return dict(names)
     nodes = frames.get("nodes")
-    if nodes is None or "name_zh" not in nodes.columns:
+    if nodes is None or "name" not in nodes.columns:
         return {}
-    named = nodes[nodes["name_zh"].notna() & (nodes["name_zh"].astype(str).str.strip() != "")]
-    return dict(zip(named["node_id"].astype(str), named["name_zh"].astype(str)))
+    named = nodes[nodes["name"].notna() & (nodes["name"].astype(str).str.strip() != "")]
+    return dict(zip(named["node_id"].astype(str), named["name"].astype(str)))
 
 
 def _fmt(value, digits: int = 3) -> str:
@@ -159,7 +159,7 @@ def format_audit_summary(frames: dict[str, pd.DataFrame], names: dict[str, str] 
 
 def format_audit(frames: dict[str, pd.DataFrame], names: dict[str, str] | None = None) -> str:
     """A readable report for ``dei audit``: the flags first, then one compact table per section (pooled
-    scope, plus the latest period). Nodes are shown by their Chinese name (frames["nodes"].name_zh, or
+    scope, plus the latest period). Nodes are shown by their name (frames["nodes"].name: the DEI's Chinese name, or
     ``names``: node_id -> name), falling back to node_id."""
     label = _names(frames, names)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.errors import ConfigError
-from index.framework import FRAMEWORK_COLUMNS, OPTIONAL_ENGINE_COLUMNS
+from index.engine import inputs as engine_inputs
 
 if TYPE_CHECKING:
     import duckdb
@@ -36,13 +36,12 @@ TYPES = ("Indicator", "Aggregate", "Group", "Denominator")
 GROUP_SUFFIX = "_group"
 UNIT_COLUMNS = ("uCode", "uName", "Time")
 
-# The framework table this door creates: the DEI framework's columns, then the engine's optional ones (the
-# column order register() gives the DEI framework); text unless named here.
-_FRAMEWORK_TYPES = {
-    "level": "bigint", "polarity": "double", "denominator_scale": "double", "target_2025": "double",
-    "valid_min": "double", "valid_max": "double", **OPTIONAL_ENGINE_COLUMNS,
-}
-FRAMEWORK_TABLE = [(c, _FRAMEWORK_TYPES.get(c, "varchar")) for c in [*FRAMEWORK_COLUMNS, *OPTIONAL_ENGINE_COLUMNS]]
+# The framework table this door creates: the engine's own contract (index/engine/inputs.py), iName as the
+# node's name (and name_en, COINr's language), Unit as its unit; nothing of the DEI's framework.
+FRAMEWORK_TABLE = [
+    *((column, kind) for column, (kind, _) in {**engine_inputs.FRAMEWORK, **engine_inputs.FRAMEWORK_NULLABLE}.items()),
+    ("name", "varchar"), ("name_en", "varchar"), ("unit", "varchar"), ("raw_unit", "varchar"),
+]
 # DuckDB threads for compute_coinr's own connection (see there)
 COINR_THREADS = 1
 
@@ -143,8 +142,8 @@ def read_imeta(path: Path) -> tuple[list[dict], list[tuple[str, float]], list[st
         unit = None if _blank(rec["Unit"]) else rec["Unit"]
         if node_type == "Denominator":
             denominators.append(code)
-            rows.append(dict(node_id=code, parent_id=None, level=1, node_type=node_type, name_en=name, unit=unit,
-                             raw_unit=unit))
+            rows.append(dict(node_id=code, parent_id=None, level=1, node_type=node_type, name=name, name_en=name,
+                             unit=unit, raw_unit=unit))
             continue
         level = _number(path, row, "Level", rec["Level"], allow_blank=False)
         if level != int(level) or level < 1:
@@ -165,6 +164,7 @@ def read_imeta(path: Path) -> tuple[list[dict], list[tuple[str, float]], list[st
             parent_id=parent,
             level=int(level),
             node_type=node_type,
+            name=name,
             name_en=name,
             unit=unit,
             raw_unit=unit,

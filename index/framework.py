@@ -228,21 +228,20 @@ def dropout_warnings(weights: "pd.DataFrame", framework: "pd.DataFrame", source:
     return lines
 
 
-# Optional engine columns (COINr names). A framework without them gets NULLs; the DEI's target_2025 is
-# its target, so distance-to-target and goalpost normalisation can use it.
-OPTIONAL_ENGINE_COLUMNS = {
-    "target": "double",
-    "goalpost_lower": "double",
-    "goalpost_upper": "double",
-    "goalpost_scale": "double",
-    "goalpost_trunc2posts": "boolean",
-}
+# The engine's nullable columns (index/engine/inputs.py), which the DEI framework does not name itself.
+from index.engine.inputs import FRAMEWORK_NULLABLE  # noqa: E402
+
+OPTIONAL_ENGINE_COLUMNS = {column: kind for column, (kind, _) in FRAMEWORK_NULLABLE.items()}
 
 
 def with_engine_columns(framework: "pd.DataFrame") -> "pd.DataFrame":
+    """The DEI framework in the engine's contract: its target_2025 is the engine's `target` (so distance-to-
+    target and goalposts can use it), its Chinese name the `name`; the DEI's own columns stay beside them."""
     frame = framework.copy()
     if "target" not in frame.columns and "target_2025" in frame.columns:
         frame["target"] = frame["target_2025"]
+    if "name" not in frame.columns and "name_zh" in frame.columns:
+        frame["name"] = frame["name_zh"]
     for column in OPTIONAL_ENGINE_COLUMNS:
         if column not in frame.columns:
             frame[column] = None
@@ -250,15 +249,8 @@ def with_engine_columns(framework: "pd.DataFrame") -> "pd.DataFrame":
 
 
 def register(con: "duckdb.DuckDBPyConnection", framework: "pd.DataFrame", weights: "pd.DataFrame") -> None:
-    """Expose the framework and the checked weights to the engine's SQL as tables."""
-    framework = with_engine_columns(framework)
-    con.register("framework_df", framework)
-    con.register("weights_df", weights)
-    casts = ", ".join(f"cast({c} as {t}) as {c}" for c, t in OPTIONAL_ENGINE_COLUMNS.items())
-    con.execute(
-        f"create or replace table framework as select * exclude ({', '.join(OPTIONAL_ENGINE_COLUMNS)}), {casts} "
-        "from framework_df"
-    )
-    con.execute("create or replace table weights as select node_id, cast(weight as double) as weight from weights_df")
-    con.unregister("framework_df")
-    con.unregister("weights_df")
+    """Expose the framework (in the engine's contract, see with_engine_columns) and the checked weights to the
+    engine's SQL as tables."""
+    from index.engine.inputs import register as register_inputs
+
+    register_inputs(con, with_engine_columns(framework), weights)

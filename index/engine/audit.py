@@ -134,12 +134,11 @@ def _pca(matrices: pd.DataFrame, aggregates: pd.DataFrame, t_components: float) 
 
 
 def _nodes(con: "duckdb.DuckDBPyConnection") -> pd.DataFrame:
-    """The tree's nodes with their Chinese names (name_zh is optional in a generic framework)."""
-    columns = {c for (c,) in con.execute(
-        "select column_name from information_schema.columns where table_name = 'framework'").fetchall()}
-    name = "cast(name_zh as varchar)" if "name_zh" in columns else "cast(null as varchar)"
+    """The tree's nodes with their names (the framework's optional `name` column, index/engine/inputs.py)."""
+    columns = set(con.sql("from framework limit 0").columns)
+    name = "cast(name as varchar)" if "name" in columns else "cast(null as varchar)"
     return con.execute(
-        f"select node_id, parent_id, cast(level as integer) as level, node_type, {name} as name_zh "
+        f"select node_id, parent_id, cast(level as integer) as level, node_type, {name} as name "
         "from framework where node_type <> 'Denominator' order by level desc, node_id"
     ).df()
 
@@ -147,7 +146,7 @@ def _nodes(con: "duckdb.DuckDBPyConnection") -> pd.DataFrame:
 def audit(con: "duckdb.DuckDBPyConnection", thresholds: dict | None = None) -> dict[str, pd.DataFrame]:
     """Run the audit on the engine's tables on ``con``; return frames indicators, correlations, pairs,
     aggregates (see the module docstring), plus thresholds (the limits used) and nodes (node_id, parent_id,
-    level, node_type, name_zh) for the report. Leaves tables audit_* on the connection."""
+    level, node_type, name) for the report. Leaves tables audit_* on the connection."""
     limits = thresholds_with_defaults(thresholds)
     variables = {f"audit_{key}": value for key, value in limits.items()}
     for table, file_name in STEPS:

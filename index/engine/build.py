@@ -12,18 +12,9 @@ import time
 from index.engine.catalog import current_setting, fold_into_view, show_keys_as_text
 from index.engine.log import StepRecord, record
 from index.engine.vocabulary import OBJECTIVE_WEIGHT_SCHEMES
-from index.errors import ConfigError
 
-INPUT_TABLES = ("framework", "weights", "units", "observations")
-
-
-def _check_inputs(con) -> None:
-    from index.engine.sqlsteps import relation_names
-
-    present = relation_names(con)
-    missing = [t for t in INPUT_TABLES if t not in present]
-    if missing:
-        raise ConfigError(f"the engine needs input table(s) {missing} on the connection")
+from index.engine.inputs import REQUIRED_TABLES as INPUT_TABLES  # noqa: F401  (re-exported)
+from index.engine.inputs import check as check_inputs
 
 
 def _weight_scheme(spec: dict) -> str | None:
@@ -68,7 +59,7 @@ def run(con, method: dict, keep_steps: bool = False) -> list[StepRecord]:
     from index.engine.sqlsteps import count_rows, repoint_view, run_step, run_view
 
     spec = validate_method(method)
-    _check_inputs(con)
+    check_inputs(con)
     started = time.perf_counter()
     # row order of intermediate tables carries no meaning here (outputs are keyed); not keeping it saves
     # memory and time. The caller's setting is restored at the end.
