@@ -16,11 +16,12 @@ export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export GX_ANALYTICS_ENABLED := False
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: env run test bench samples report airflow-db airflow clean help
+.PHONY: env run test lint fix bench samples report airflow-db airflow clean help
 
 help:
 	@echo "make run    create the environment if needed and run the whole pipeline through Airflow"
-	@echo "make test   create the environment if needed and run the tests"
+	@echo "make test   create the environment if needed, lint (ruff, sqlfluff) and run the tests"
+	@echo "make lint   ruff check, ruff format --check, sqlfluff lint; make fix applies their fixes"
 	@echo "make bench  time the engine (writes bench/results.json)"
 	@echo "make samples regenerate the sample landing files (seeded, byte for byte)"
 	@echo "make report build the offline monitoring site of the current release into site/"
@@ -50,16 +51,27 @@ run: airflow-db
 	$(BIN)/python -m index.run_pipeline
 
 # The dashboard test opens the site in Debian's chromium; install-browser is a no-op once it is there.
-test: $(STAMP)
+test: lint
 	bash .ci/install-browser
 	$(BIN)/python -m pytest -q
 
+# ruff (lint and format check) for Python, sqlfluff (DuckDB; sql/postgres: PostgreSQL) for SQL; `make fix` applies
+lint: $(STAMP)
+	$(BIN)/ruff check --no-cache .
+	$(BIN)/ruff format --no-cache --check .
+	$(BIN)/sqlfluff lint --processes 2 --disable-progress-bar sql
+
+fix: $(STAMP)
+	$(BIN)/ruff check --no-cache --fix .
+	$(BIN)/ruff format --no-cache .
+	$(BIN)/sqlfluff fix --processes 2 --disable-progress-bar sql
+
 bench: $(STAMP)
-	$(BIN)/python -m index.bench
-	$(BIN)/python -m index.uncertainty.bench
+	$(BIN)/dei bench
+	$(BIN)/dei bench uncertainty
 
 samples: $(STAMP)
-	$(BIN)/python -m index.samples
+	$(BIN)/dei samples
 
 report: $(STAMP)
 	$(BIN)/dei report --out site

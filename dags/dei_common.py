@@ -30,12 +30,17 @@ RAW = Asset(name="dei_raw", uri=(_lake / "raw").as_uri(), group="dei")
 CURATED = Asset(name="dei_curated", uri=(_lake / "curated").as_uri(), group="dei")
 RELEASE = Asset(name="dei_release", uri=(_lake / "published" / "latest").as_uri(), group="dei")
 
-RETRY_POLICY = ExceptionRetryPolicy(rules=[
-    # first match wins: a publish that could not finish (another writer, a target refusing) may pass later
-    RetryRule(exception="index.errors.PublishError", action=RetryAction.RETRY),
-    RetryRule(exception=["index.errors.FilesRejected", "index.errors.ConfigError", "index.errors.SubmissionError"],
-              action=RetryAction.FAIL, reason="deterministic: the same input is rejected on every try"),
-])
+RETRY_POLICY = ExceptionRetryPolicy(
+    rules=[
+        # first match wins: a publish that could not finish (another writer, a target refusing) may pass later
+        RetryRule(exception="index.errors.PublishError", action=RetryAction.RETRY),
+        RetryRule(
+            exception=["index.errors.FilesRejected", "index.errors.ConfigError", "index.errors.SubmissionError"],
+            action=RetryAction.FAIL,
+            reason="deterministic: the same input is rejected on every try",
+        ),
+    ]
+)
 
 DEFAULT_ARGS = {
     "owner": "dei-data-team",

@@ -11,8 +11,9 @@ from datetime import datetime
 
 from airflow.sdk import Metadata, Param, dag, task
 
-from dei_common import CURATED, DEFAULT_ARGS, RELEASE, postgres_from_connection
 from index.uncertainty.release import DEFAULT_REPLICATES  # light: config, errors and the table contract
+
+from dei_common import CURATED, DEFAULT_ARGS, RELEASE, postgres_from_connection
 
 
 @dag(
@@ -28,8 +29,12 @@ from index.uncertainty.release import DEFAULT_REPLICATES  # light: config, error
         "weights": Param("sql/weights/expert.sql", type="string", description="weight scheme file"),
         "method": Param("sql/method/dei.toml", type="string", description="method spec (TOML)"),
         # the default keeps `make run` quick; raise it when a release deserves narrower intervals
-        "replicates": Param(DEFAULT_REPLICATES, type="integer", minimum=1,
-                            description="Monte Carlo replicates of the uncertainty analysis (sql/method/dei_uncertainty.toml)"),
+        "replicates": Param(
+            DEFAULT_REPLICATES,
+            type="integer",
+            minimum=1,
+            description="Monte Carlo replicates of the uncertainty analysis (sql/method/dei_uncertainty.toml)",
+        ),
     },
 )
 def dei_compute():
@@ -37,8 +42,9 @@ def dei_compute():
     def compute_index(params=None) -> str:
         from index import pipeline
 
-        return pipeline.compute_step(weights=params["weights"], method=params["method"],
-                                     replicates=params["replicates"])
+        return pipeline.compute_step(
+            weights=params["weights"], method=params["method"], replicates=params["replicates"]
+        )
 
     @task
     def analyse_uncertainty(staged: str) -> str:

@@ -69,27 +69,29 @@ def environment(home: Path | None = None, port: int | None = None, base: dict | 
     port = int(port or env.get("AIRFLOW_PORT") or DEFAULT_PORT)
     cpus = os.cpu_count() or 1
     env.update(load_secrets(home))
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": env.get("AIRFLOW__CORE__DAGS_FOLDER") or str(REPO_ROOT / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN":
-            env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN") or f"sqlite:///{home}/airflow.db",
-        # tasks call the api-server back here; the default assumes port 8080
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-        "AIRFLOW__API__HOST": env.get("AIRFLOW__API__HOST") or "127.0.0.1",
-        "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
-        # the LocalExecutor starts up to `parallelism` workers: one per core, not the default 32
-        "AIRFLOW__CORE__PARALLELISM": env.get("AIRFLOW__CORE__PARALLELISM") or str(cpus),
-        "AIRFLOW__API__WORKERS": "1",
-        "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": str(min(2, cpus)),
-        # the DAGs poll landing every minute: they are meant to run as soon as they are parsed
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "GX_ANALYTICS_ENABLED": "False",
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": env.get("AIRFLOW__CORE__DAGS_FOLDER") or str(REPO_ROOT / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
+            or f"sqlite:///{home}/airflow.db",
+            # tasks call the api-server back here; the default assumes port 8080
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+            "AIRFLOW__API__HOST": env.get("AIRFLOW__API__HOST") or "127.0.0.1",
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+            # the LocalExecutor starts up to `parallelism` workers: one per core, not the default 32
+            "AIRFLOW__CORE__PARALLELISM": env.get("AIRFLOW__CORE__PARALLELISM") or str(cpus),
+            "AIRFLOW__API__WORKERS": "1",
+            "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": str(min(2, cpus)),
+            # the DAGs poll landing every minute: they are meant to run as soon as they are parsed
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+            "GX_ANALYTICS_ENABLED": "False",
+        }
+    )
     return env
 
 
@@ -117,8 +119,11 @@ def start(env: dict[str, str], log_dir: Path | None = None) -> list[subprocess.P
             log_dir.mkdir(parents=True, exist_ok=True)
             out = open(log_dir / f"{component}.log", "ab")
         try:
-            procs.append(subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT if out else None,
-                                          start_new_session=True))
+            procs.append(
+                subprocess.Popen(
+                    args, env=env, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True
+                )
+            )
         finally:
             if out is not None:
                 out.close()  # the child holds its own copy
@@ -164,9 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     migrate(env)
     procs = start(env)
     url = env["AIRFLOW__API__BASE_URL"]
-    print(f"Airflow: api-server {url}, scheduler, dag-processor (parallelism {env['AIRFLOW__CORE__PARALLELISM']}); "
-          f"login in {env['AIRFLOW_HOME']}/simple_auth_manager_passwords.json.generated; Ctrl-C stops all",
-          flush=True)
+    print(
+        f"Airflow: api-server {url}, scheduler, dag-processor (parallelism {env['AIRFLOW__CORE__PARALLELISM']}); "
+        f"login in {env['AIRFLOW_HOME']}/simple_auth_manager_passwords.json.generated; Ctrl-C stops all",
+        flush=True,
+    )
     # `kill` stops all three like Ctrl-C does; SIGINT explicitly, as a background start inherits it ignored
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)

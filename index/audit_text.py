@@ -33,8 +33,11 @@ def _fmt(value, digits: int = 3) -> str:
 
 
 def _period(value) -> str:
-    return "all" if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) \
+    return (
+        "all"
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
         else str(int(value))
+    )
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
@@ -90,8 +93,11 @@ def flag_items(frames: dict[str, pd.DataFrame], names: dict[str, str] | None = N
     def name(node_id) -> str:
         return label.get(node_id) or str(node_id)
 
-    t = dict(zip(frames["thresholds"]["threshold"], frames["thresholds"]["value"])) if "thresholds" in frames \
+    t = (
+        dict(zip(frames["thresholds"]["threshold"], frames["thresholds"]["value"]))
+        if "thresholds" in frames
         else dict(THRESHOLDS)
+    )
     _, shown = _shown_scope(frames)
     ind, pairs, agg = (frames[k] for k in ("indicators", "pairs", "aggregates"))
     corr = _without_repeats(frames)
@@ -99,39 +105,79 @@ def flag_items(frames: dict[str, pd.DataFrame], names: dict[str, str] | None = N
     for row in shown(ind).itertuples(index=False):
         where = f"{name(row.indicator_id)} [{_period(row.period)}]"
         if row.flag_availability:
-            flags.append(("availability", 1 - _sev(row.availability),
-                          f"indicators   {where}: availability {_fmt(row.availability)} < {t['t_avail']:g}"))
+            flags.append(
+                (
+                    "availability",
+                    1 - _sev(row.availability),
+                    f"indicators   {where}: availability {_fmt(row.availability)} < {t['t_avail']:g}",
+                )
+            )
         if row.flag_zeros:
-            flags.append(("zeros", _sev(row.share_zeros),
-                          f"indicators   {where}: share of zeros {_fmt(row.share_zeros)} > {1 - t['t_zero']:g}"))
+            flags.append(
+                (
+                    "zeros",
+                    _sev(row.share_zeros),
+                    f"indicators   {where}: share of zeros {_fmt(row.share_zeros)} > {1 - t['t_zero']:g}",
+                )
+            )
         if row.flag_unique:
-            flags.append(("unique", 1 - _sev(row.share_unique),
-                          f"indicators   {where}: share of unique values {_fmt(row.share_unique)} < {t['t_unq']:g}"))
+            flags.append(
+                (
+                    "unique",
+                    1 - _sev(row.share_unique),
+                    f"indicators   {where}: share of unique values {_fmt(row.share_unique)} < {t['t_unq']:g}",
+                )
+            )
         if row.flag_outliers:
-            flags.append(("outliers", abs(_sev(row.skew)),
-                          f"indicators   {where}: possible outliers, skew {_fmt(row.skew)}, kurt {_fmt(row.kurt)} "
-                          f"(|skew| > {t['t_skew']:g} and kurt > {t['t_kurt']:g})"))
+            flags.append(
+                (
+                    "outliers",
+                    abs(_sev(row.skew)),
+                    f"indicators   {where}: possible outliers, skew {_fmt(row.skew)}, kurt {_fmt(row.kurt)} "
+                    f"(|skew| > {t['t_skew']:g} and kurt > {t['t_kurt']:g})",
+                )
+            )
     for row in shown(corr).itertuples(index=False):
         if row.flag_weak_pearson or row.flag_weak_spearman:
-            flags.append(("weak correlation", -min(_sev(row.pearson), _sev(row.spearman)),
-                          f"correlations {name(row.node_id)} ~ {name(row.other_node_id)} ({row.relation}) "
-                          f"[{_period(row.period)}]: pearson {_fmt(row.pearson)}, spearman {_fmt(row.spearman)} "
-                          f"(weak below {t['t_weak']:g})"))
+            flags.append(
+                (
+                    "weak correlation",
+                    -min(_sev(row.pearson), _sev(row.spearman)),
+                    f"correlations {name(row.node_id)} ~ {name(row.other_node_id)} ({row.relation}) "
+                    f"[{_period(row.period)}]: pearson {_fmt(row.pearson)}, spearman {_fmt(row.spearman)} "
+                    f"(weak below {t['t_weak']:g})",
+                )
+            )
     for row in shown(pairs).itertuples(index=False):
         if row.flag_high or row.flag_negative:
             bound = f"> {t['t_high']:g}" if row.flag_high else f"< {t['t_negative']:g}"
-            flags.append(("collinear pair" if row.flag_high else "negative pair", abs(_sev(row.pearson)),
-                          f"pairs        {name(row.node_id)} ~ {name(row.other_node_id)} [{_period(row.period)}]: "
-                          f"pearson {_fmt(row.pearson)} {bound}"))
+            flags.append(
+                (
+                    "collinear pair" if row.flag_high else "negative pair",
+                    abs(_sev(row.pearson)),
+                    f"pairs        {name(row.node_id)} ~ {name(row.other_node_id)} [{_period(row.period)}]: "
+                    f"pearson {_fmt(row.pearson)} {bound}",
+                )
+            )
     for row in shown(agg).itertuples(index=False):
         if row.flag_alpha:
-            flags.append(("low alpha", -_sev(row.cronbach_alpha),
-                          f"aggregates   {name(row.node_id)} [{_period(row.period)}]: Cronbach's alpha "
-                          f"{_fmt(row.cronbach_alpha)} < {t['t_alpha']:g}"))
+            flags.append(
+                (
+                    "low alpha",
+                    -_sev(row.cronbach_alpha),
+                    f"aggregates   {name(row.node_id)} [{_period(row.period)}]: Cronbach's alpha "
+                    f"{_fmt(row.cronbach_alpha)} < {t['t_alpha']:g}",
+                )
+            )
         if row.flag_pca:
-            flags.append(("several components", _sev(row.pca_components),
-                          f"aggregates   {name(row.node_id)} [{_period(row.period)}]: {row.pca_components} "
-                          f"principal components with eigenvalue > 1"))
+            flags.append(
+                (
+                    "several components",
+                    _sev(row.pca_components),
+                    f"aggregates   {name(row.node_id)} [{_period(row.period)}]: {row.pca_components} "
+                    f"principal components with eigenvalue > 1",
+                )
+            )
     return flags
 
 
@@ -146,8 +192,12 @@ def format_audit_summary(frames: dict[str, pd.DataFrame], names: dict[str, str] 
     if not items:
         return "\n".join(out + ["  nothing flagged"])
     kinds = [k for k in FLAG_MEANINGS if any(i[0] == k for i in items)]
-    out += render(["kind", "count", "meaning"], [[k, sum(1 for i in items if i[0] == k), FLAG_MEANINGS[k]]
-                                                  for k in kinds], align="<><", indent="  ")
+    out += render(
+        ["kind", "count", "meaning"],
+        [[k, sum(1 for i in items if i[0] == k), FLAG_MEANINGS[k]] for k in kinds],
+        align="<><",
+        indent="  ",
+    )
     out.append("worst:")
     for kind in kinds:
         ranked = sorted((i for i in items if i[0] == kind), key=lambda i: -i[1])
@@ -189,30 +239,70 @@ def format_audit(frames: dict[str, pd.DataFrame], names: dict[str, str] | None =
 
     scope_note = f"(pooled 'all' and latest period {latest})" if latest is not None else "(pooled)"
     out += ["", f"Indicators {scope_note}, before imputation"]
-    out += ["  " + s for s in _table(
-        ["indicator", "period", "avail", "zeros", "unique", "skew", "kurt"],
-        [[name(r.indicator_id), _period(r.period), _fmt(r.availability), _fmt(r.share_zeros), _fmt(r.share_unique),
-          _fmt(r.skew), _fmt(r.kurt)] for r in shown(ind).itertuples(index=False)],
-    )]
+    out += [
+        "  " + s
+        for s in _table(
+            ["indicator", "period", "avail", "zeros", "unique", "skew", "kurt"],
+            [
+                [
+                    name(r.indicator_id),
+                    _period(r.period),
+                    _fmt(r.availability),
+                    _fmt(r.share_zeros),
+                    _fmt(r.share_unique),
+                    _fmt(r.skew),
+                    _fmt(r.kurt),
+                ]
+                for r in shown(ind).itertuples(index=False)
+            ],
+        )
+    ]
     out += ["", f"Correlations with parent and index {scope_note}"]
-    out += ["  " + s for s in _table(
-        ["node", "with", "period", "pearson", "spearman"],
-        [[name(r.node_id), f"{name(r.other_node_id)} ({r.relation})", _period(r.period), _fmt(r.pearson),
-          _fmt(r.spearman)] for r in shown(corr).itertuples(index=False)],
-    )]
+    out += [
+        "  " + s
+        for s in _table(
+            ["node", "with", "period", "pearson", "spearman"],
+            [
+                [
+                    name(r.node_id),
+                    f"{name(r.other_node_id)} ({r.relation})",
+                    _period(r.period),
+                    _fmt(r.pearson),
+                    _fmt(r.spearman),
+                ]
+                for r in shown(corr).itertuples(index=False)
+            ],
+        )
+    ]
     out += ["", f"Sibling pairs {scope_note}"]
-    out += ["  " + s for s in _table(
-        ["parent", "pair", "period", "pearson"],
-        [[name(r.parent_id), f"{name(r.node_id)} ~ {name(r.other_node_id)}", _period(r.period), _fmt(r.pearson)]
-         for r in shown(pairs).itertuples(index=False)],
-    )]
+    out += [
+        "  " + s
+        for s in _table(
+            ["parent", "pair", "period", "pearson"],
+            [
+                [name(r.parent_id), f"{name(r.node_id)} ~ {name(r.other_node_id)}", _period(r.period), _fmt(r.pearson)]
+                for r in shown(pairs).itertuples(index=False)
+            ],
+        )
+    ]
     out += ["", f"Aggregates {scope_note}"]
-    out += ["  " + s for s in _table(
-        ["aggregate", "period", "children", "alpha", "PC1 share", "eigen>1"],
-        [[name(r.node_id), _period(r.period), _fmt(r.children), _fmt(r.cronbach_alpha), _fmt(r.pca_first_share),
-          _fmt(r.pca_components)]
-         for r in shown(agg).itertuples(index=False)],
-    )]
+    out += [
+        "  " + s
+        for s in _table(
+            ["aggregate", "period", "children", "alpha", "PC1 share", "eigen>1"],
+            [
+                [
+                    name(r.node_id),
+                    _period(r.period),
+                    _fmt(r.children),
+                    _fmt(r.cronbach_alpha),
+                    _fmt(r.pca_first_share),
+                    _fmt(r.pca_components),
+                ]
+                for r in shown(agg).itertuples(index=False)
+            ],
+        )
+    ]
     return "\n".join(out) + "\n"
 
 

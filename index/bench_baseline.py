@@ -15,7 +15,7 @@ benchmark generates. Used only by index/bench.py, to time against and to cross-c
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -70,16 +70,23 @@ def build(
 
     # normalise minmax over the pooled panel, higher = better
     mark("normalise")
-    long = pd.DataFrame({
-        "raw_value": raw.stack(),
-        "filled_value": filled.stack(),
-        "imputed": imputed.stack(),
-    })
+    long = pd.DataFrame(
+        {
+            "raw_value": raw.stack(),
+            "filled_value": filled.stack(),
+            "imputed": imputed.stack(),
+        }
+    )
     long.index.names = ["unit_code", "indicator_id", "period"]
     long = long.reset_index()
     long["imputation"] = np.where(
-        long["imputed"], np.where(never_reported.reindex(pd.MultiIndex.from_frame(
-            long[["unit_code", "indicator_id"]])).to_numpy(), "mean", "panel_linear"), None
+        long["imputed"],
+        np.where(
+            never_reported.reindex(pd.MultiIndex.from_frame(long[["unit_code", "indicator_id"]])).to_numpy(),
+            "mean",
+            "panel_linear",
+        ),
+        None,
     )
     by_indicator = long.groupby("indicator_id")["filled_value"]
     low, high = by_indicator.transform("min"), by_indicator.transform("max")
@@ -105,28 +112,36 @@ def build(
 
     # weight: effective weight relative to the root, re-weighted over present siblings; contribution
     mark("weight")
-    dim = dim.merge(top[["unit_code", "period", "present_weight_root"]], on=["unit_code", "period"],
-                    suffixes=("", "_sum"))
+    dim = dim.merge(
+        top[["unit_code", "period", "present_weight_root"]], on=["unit_code", "period"], suffixes=("", "_sum")
+    )
     dim["effective_weight"] = (dim["weight"] / dim["present_weight_root_sum"]).where(dim["score"].notna(), 0.0)
     long = long.merge(
         dim[["unit_code", "period", "dimension", "present_weight", "effective_weight"]].rename(
             columns={"present_weight": "dimension_present_weight", "effective_weight": "dimension_effective_weight"}
         ),
-        on=["unit_code", "period", "dimension"], how="left",
+        on=["unit_code", "period", "dimension"],
+        how="left",
     )
     long["effective_weight"] = (
-        long["dimension_effective_weight"] * long["weight"] / long["dimension_present_weight"]
-    ).where(long["normalised"].notna(), 0.0).fillna(0.0)
+        (long["dimension_effective_weight"] * long["weight"] / long["dimension_present_weight"])
+        .where(long["normalised"].notna(), 0.0)
+        .fillna(0.0)
+    )
     long["contribution"] = long["normalised"] * long["effective_weight"]
 
     # rank within node and period, 1 = best, ties at the minimum
     mark("rank")
-    scores = pd.concat([
-        long[["unit_code", "period", "indicator_id", "normalised"]].set_axis(
-            ["unit_code", "period", "node_id", "score"], axis=1).assign(level=1),
-        dim[["unit_code", "period", "dimension", "score"]].rename(columns={"dimension": "node_id"}).assign(level=2),
-        top[["unit_code", "period", "score"]].assign(node_id=root, level=3),
-    ], ignore_index=True)
+    scores = pd.concat(
+        [
+            long[["unit_code", "period", "indicator_id", "normalised"]]
+            .set_axis(["unit_code", "period", "node_id", "score"], axis=1)
+            .assign(level=1),
+            dim[["unit_code", "period", "dimension", "score"]].rename(columns={"dimension": "node_id"}).assign(level=2),
+            top[["unit_code", "period", "score"]].assign(node_id=root, level=3),
+        ],
+        ignore_index=True,
+    )
     scores["rank"] = scores.groupby(["node_id", "period"])["score"].rank(method="min", ascending=False).astype("Int32")
 
     # year over year: against the previous period of the same unit and node
@@ -137,10 +152,19 @@ def build(
     scores["rank_change"] = history["rank"].shift() - scores["rank"]
 
     mark("outputs")
-    indicator_results = long[[
-        "unit_code", "period", "indicator_id", "raw_value", "imputed", "imputation", "normalised",
-        "effective_weight", "contribution",
-    ]].assign(denominated_value=long["raw_value"])
+    indicator_results = long[
+        [
+            "unit_code",
+            "period",
+            "indicator_id",
+            "raw_value",
+            "imputed",
+            "imputation",
+            "normalised",
+            "effective_weight",
+            "contribution",
+        ]
+    ].assign(denominated_value=long["raw_value"])
     node_scores = scores[["unit_code", "period", "node_id", "level", "score", "rank", "score_change", "rank_change"]]
     mark(None)
     return indicator_results, node_scores

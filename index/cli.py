@@ -1,6 +1,7 @@
-"""The ``dei`` command. Each sub-command calls the same functions the Airflow tasks call.
+"""The ``dei`` command (click). Each sub-command calls the same functions the Airflow tasks call.
 
-    dei samples                 regenerate the sample landing files (seeded)
+    dei samples [--out DIR] [--seed N]
+                                regenerate the sample landing files (seeded; python -m index.samples: the same)
     dei ingest                  landing -> raw
     dei validate                raw -> curated (Great Expectations), failures to quarantine
     dei compute --framework DIR --method SPEC.toml --out OUTDIR
@@ -31,7 +32,16 @@
                     [--replicates N] [--seed S]
                                 uncertainty and sensitivity analysis: rank intervals, Sobol indices,
                                 leave-one-out (index/uncertainty/)
-    dei expectations build      rewrite expectations/ from the framework
+    dei expectations build [--out F] [--leagues-csv F]
+                                rewrite expectations/ from the framework (python -m index.validate build-suite)
+    dei bench [--size full|tiny] [--out F] [--repeat N]
+                                time the engine against pandas (index/bench.py, as python -m index.bench)
+    dei bench uncertainty [--replicates N] [--baseline K] [--no-sobol] [--out F]
+                                the uncertainty fast path (index/uncertainty/bench.py, its own defaults)
+
+Start time matters (`dei --help` and `dei ranking` well under a second): only click and light index modules are
+imported at module level; pandas, duckdb, pydantic, rich, numpy are imported inside the cmd_* functions, and the
+bench command is built only when used.
 
 A bad argument is one line on stderr naming the valid choices, and exit code 2.
 
@@ -42,16 +52,12 @@ with DEI_DEBUG=1); 130 interrupted.
 
 from __future__ import annotations
 
-import argparse
 import errno
-import json
 import os
-import shutil
 import sys
-import tempfile
-import traceback
-from datetime import datetime, timezone
 from pathlib import Path
+
+import click
 
 from index.config import settings
 from index.engine.vocabulary import NAMED_WEIGHT_SCHEMES, OBJECTIVE_WEIGHT_SCHEMES
@@ -59,6 +65,8 @@ from index.errors import ConfigError, SubmissionError
 
 
 def _print_json(obj) -> None:
+    import json
+
     print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
 
 
@@ -67,7 +75,7 @@ def cmd_samples(args) -> int:
 
     out = Path(args.out) if args.out else settings().landing
     written = samples.generate(out, seed=args.seed) if args.seed is not None else samples.generate(out)
-    print(f"wrote {len(written)} sample files to {out}")
+    print(f"wrote {len(written.files)} sample files to {out}")
     return 0
 
 
@@ -103,8 +111,9 @@ def cmd_expectations(args) -> int:
     from index.leagues import league_codes
 
     cfg = settings()
-    suite = validate.build_suite(load_framework(cfg.framework_file), league_codes())
-    path = cfg.expectations / "raw_observations.json"
+    codes = validate.read_league_codes(Path(args.leagues_csv)) if args.leagues_csv else league_codes()
+    suite = validate.build_suite(load_framework(cfg.framework_file), codes)
+    path = Path(args.out) if args.out else cfg.expectations / "raw_observations.json"
     validate.write_suite(suite, path)
     print(f"wrote {path} ({len(suite['expectations'])} expectations)")
     return 0
@@ -130,9 +139,12 @@ def cmd_compute(args) -> int:
         return 0
     out = Path(args.out) if args.out else scenarios_dir(cfg) / scenario_name(args.weights, args.method)
     if out.exists():
+        import shutil
+
         shutil.rmtree(out)
-    result = compute_mod.compute(weights=args.weights, method=args.method, cfg=cfg, out_dir=out,
-                                 replicates=args.replicates)
+    result = compute_mod.compute(
+        weights=args.weights, method=args.method, cfg=cfg, out_dir=out, replicates=args.replicates
+    )
     print(f"scenario {result.release_id} written to {shown_path(out)}")
     current = publish.current_release_dir(cfg)
     if current is None:
@@ -153,6 +165,7 @@ def _compute_coinr(args) -> int:
         print("dei compute --framework DIR needs --method SPEC.toml and --out OUTDIR", file=sys.stderr)
         return 2
     log = compute_coinr(Path(args.framework), Path(args.method), Path(args.out))
+    # the step log, not a table: printed as is, so this door (start-time target) never imports rich
     for entry in log:
         notes = f"  {entry.get('notes')}" if entry.get("notes") else ""
         print(f"{entry['step']:<20}{entry.get('seconds') or 0:>8.3f} s{notes}")
@@ -188,8 +201,7 @@ def cmd_run(args) -> int:
 
     report = pipeline.RunReport()
     try:
-        release = pipeline.run_all(weights=args.weights, method=args.method, report=report,
-                                   replicates=args.replicates)
+        release = pipeline.run_all(weights=args.weights, method=args.method, report=report, replicates=args.replicates)
     except BaseException:
         print("\n".join(report.lines()))  # what happened before the failure; main() explains the failure
         raise
@@ -225,8 +237,10 @@ def cmd_weights(args) -> int:
     table = compare(suggested, load_weights(cfg.default_weights, framework))
     names = dict(zip(framework["node_id"], framework["name_zh"]))
     print(f"wrote {shown_path(path)} — a suggestion to compare, not the default. Against {cfg.default_weights.name}:")
-    rows = [[names.get(r.node_id, r.node_id), r.node_id, f"{r.expert:.4f}", f"{r.suggested:.4f}",
-             f"{r.difference:+.4f}"] for r in table.itertuples(index=False)]
+    rows = [
+        [names.get(r.node_id, r.node_id), r.node_id, f"{r.expert:.4f}", f"{r.suggested:.4f}", f"{r.difference:+.4f}"]
+        for r in table.itertuples(index=False)
+    ]
     print("\n".join(render(["node", "id", "expert", "suggested", "diff"], rows, align="<<>>>")))
     for line in dropout_warnings(suggested, framework, path.name):
         print(line, file=sys.stderr)
@@ -267,8 +281,9 @@ def cmd_report(args) -> int:
 
 
 def cmd_audit(args) -> int:
+    from index.audit_text import format_audit, format_audit_summary
     from index.compute import run_engine
-    from index.engine.audit import audit, format_audit, format_audit_summary
+    from index.engine.audit import audit
 
     run = run_engine(args.weights, args.method, settings())
     print(f"Statistical audit of the curated lake (weights: {run.scheme}, method: {run.method_path.name})")
@@ -306,7 +321,9 @@ def cmd_compare(args) -> int:
         title = f"{table.node_id} {table.year}"
     else:
         if len(ids) != 2:
-            raise ConfigError(f"compare needs two release or scenario ids (got {len(ids)}), or --weights a.sql b.sql ...")
+            raise ConfigError(
+                f"compare needs two release or scenario ids (got {len(ids)}), or --weights a.sql b.sql ..."
+            )
         comparison = compare.diff(ids[0], ids[1], cfg, node=args.node, year=args.year)
         print(compare.format_diff(comparison))
         headers, rows = compare.diff_table(comparison)
@@ -340,24 +357,121 @@ def cmd_export(args) -> int:
     return 0
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a bad argument is one line (the problem and the valid choices), not usage + error."""
-
-    def error(self, message: str):
-        for action in self._actions:  # a missing sub-command or choice: name the ones there are
-            if "required" in message and action.choices and action.dest in message.split(":")[-1]:
-                message += f"; {action.dest}: choose one of: {', '.join(action.choices)}"
-        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+# ------------------------------------------------------------------------------------------------ the parser
+# click, imported here and nowhere else at start; every heavy library is imported inside a cmd_* function. Each
+# command's callback only collects its arguments into an Args (with the cmd_* function to run): main() runs it,
+# so that every error a command raises is caught in one place and said in one line.
 
 
-def _sql_file(kind: str):
-    """An argparse type for --weights / --method: the file must exist (as given, or inside the SQL tree in use);
-    otherwise the error lists the files of that kind in the tree."""
-    folder, suffix = {"weights": ("weights", ".sql"), "method": ("method", ".toml")}[kind]
+class Args:
+    """The parsed arguments of one command: ``command`` (the top-level name, for messages), ``func`` and the
+    options as attributes."""
 
-    def check(text: str) -> str:
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+    def __repr__(self) -> str:
+        return f"Args({', '.join(f'{k}={v!r}' for k, v in self.__dict__.items())})"
+
+
+def _args(func, params: dict, **extra) -> Args:
+    ctx = click.get_current_context()
+    while ctx.parent is not None and ctx.parent.parent is not None:
+        ctx = ctx.parent
+    return Args(command=ctx.info_name if ctx.parent is not None else "dei", func=func, **extra, **params)
+
+
+def _choices_text(values) -> str:
+    return f"choose one of: {', '.join(str(v) for v in values)}"
+
+
+class _Choice(click.Choice):
+    """click.Choice whose messages name the valid values on one line ("choose one of: ...")."""
+
+    def get_invalid_choice_message(self, value, ctx) -> str:
+        return f"invalid choice: {value!r}; {_choices_text(self.choices)}"
+
+    def get_missing_message(self, param, ctx) -> str:
+        return _choices_text(self.choices)
+
+
+class _Group(click.Group):
+    """A group whose sub-commands are listed in the order they were added, that names them when the one given is
+    missing or unknown, and that can hold commands built only when used (``lazy``: their module is not imported
+    at start, not even for `dei --help`)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("no_args_is_help", False)
+        super().__init__(*args, **kwargs)
+        self.order: list[str] = list(self.commands)
+        self.lazy: dict[str, tuple[str, object]] = {}  # name -> (short help, factory returning the command)
+
+    def add_command(self, cmd, name=None) -> None:
+        super().add_command(cmd, name)
+        name = name or cmd.name
+        if name not in self.order:
+            self.order.append(name)
+
+    def lazy_command(self, name: str, short_help: str):
+        def register(factory):
+            self.lazy[name] = (short_help, factory)
+            self.order.append(name)
+            return factory
+
+        return register
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(self.order)
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in self.lazy:
+            cmd = self.lazy[name][1]()
+            self.commands[name] = cmd
+            cmd.name = name
+        return self.commands.get(name)
+
+    def format_commands(self, ctx, formatter) -> None:
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            if name in self.commands:
+                if self.commands[name].hidden:
+                    continue
+                rows.append((name, self.commands[name].get_short_help_str(limit)))
+            else:
+                rows.append((name, self.lazy[name][0]))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        if not args and not self.invoke_without_command and not ctx.resilient_parsing:
+            raise click.UsageError(f"missing a command; {_choices_text(self.list_commands(ctx))}", ctx)
+        return super().parse_args(ctx, args)
+
+    def resolve_command(self, ctx, args: list[str]):
+        name = args[0]
+        if self.get_command(ctx, name) is None and not name.startswith("-") and not ctx.resilient_parsing:
+            raise click.UsageError(f"no such command {name!r}; {_choices_text(self.list_commands(ctx))}", ctx)
+        return super().resolve_command(ctx, args)
+
+
+class _SqlFile(click.ParamType):
+    """--weights / --method: the file must exist (as given, or inside the SQL tree in use); otherwise the error
+    lists the files of that kind in the tree (and, for weights, the schemes the engine derives)."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.name = kind
+
+    def convert(self, value, param, ctx):
         from index.config import resolve
 
+        kind = self.kind
+        folder, suffix = {"weights": ("weights", ".sql"), "method": ("method", ".toml")}[kind]
+        text = str(value)
         cfg = settings()
         if kind == "weights" and text in NAMED_WEIGHT_SCHEMES:
             return text  # a scheme the engine derives (equal, entropy, ...)
@@ -365,124 +479,391 @@ def _sql_file(kind: str):
             return text
         choices = sorted(p.name for p in (cfg.sql / folder).glob(f"*{suffix}"))
         named = f"; or a named scheme: {', '.join(NAMED_WEIGHT_SCHEMES)}" if kind == "weights" else ""
-        raise argparse.ArgumentTypeError(
-            f"no such file {text!r}; the {kind} files in {cfg.sql / folder} are: {', '.join(choices) or 'none'}"
-            f"{named}")
-
-    return check
-
-
-def _replicates(text: str) -> int:
-    from index.uncertainty.cli import _positive
-
-    return _positive(text)
+        self.fail(
+            f"no such file {text!r}; the {kind} files in {cfg.sql / folder} are: {', '.join(choices) or 'none'}{named}",
+            param,
+            ctx,
+        )
 
 
-def _existing_dir(text: str) -> str:
-    if not Path(text).is_dir():
-        raise argparse.ArgumentTypeError(f"no such directory {text!r}")
-    return text
+class _Year(click.ParamType):
+    name = "year"
+
+    def convert(self, value, param, ctx):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a year, e.g. 2024", param, ctx)
 
 
-def _year(text: str) -> int:
+class Writable(click.Path):
+    """click.Path for something a command will write: refused before any work when a folder on its way is a file
+    (or, for a file, when it names a folder)."""
+
+    def convert(self, value, param, ctx):
+        value = super().convert(value, param, ctx)
+        path = Path(value)
+        if not self.dir_okay and path.is_dir():
+            self.fail(f"{str(value)!r} is a directory, not a file", param, ctx)
+        for parent in path.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    self.fail(f"cannot write {str(value)!r}: {str(parent)!r} is a file, not a directory", param, ctx)
+                break
+        return value
+
+
+# one instance of each type (click.Path looks up its translated words when made: a few ms at every start)
+WEIGHTS, METHOD, YEAR = _SqlFile("weights"), _SqlFile("method"), _Year()
+REPLICATES = click.IntRange(min=1)
+OUT_DIR, OUT_FILE = Writable(file_okay=False), Writable(dir_okay=False)
+EXISTING_DIR, EXISTING_FILE = click.Path(exists=True, file_okay=False), click.Path(exists=True, dir_okay=False)
+_CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
+
+
+@click.group("dei", cls=_Group, context_settings=_CONTEXT, help="内蒙古数字经济发展指数 pipeline")
+def dei():
+    pass
+
+
+def _command(name: str, help: str, group=None, **kwargs):
+    return (group or dei).command(name, help=help, short_help=help, **kwargs)
+
+
+def _group(name: str, help: str):
+    return dei.group(name, cls=_Group, help=help, short_help=help)
+
+
+@_command("samples", "regenerate the sample landing files")
+@click.option("--out", type=OUT_DIR, help="landing directory (default: the lake's landing/)")
+@click.option("--seed", type=int, help="the generator's seed (default: the one the committed samples use)")
+def _samples(**params):
+    return _args(cmd_samples, params)
+
+
+@_command("ingest", "landing -> raw")
+def _ingest(**params):
+    return _args(cmd_ingest, params)
+
+
+@_command("validate", "raw -> curated, failures to quarantine")
+def _validate(**params):
+    return _args(cmd_validate, params)
+
+
+@_group("expectations", "Great Expectations suites")
+def _expectations():
+    pass
+
+
+@_command("build", "rewrite expectations/ from the framework", group=_expectations)
+@click.option("--out", type=OUT_FILE, help="the suite file (default: <DEI_EXPECTATIONS>/raw_observations.json)")
+@click.option(
+    "--leagues-csv",
+    type=EXISTING_FILE,
+    help="the 盟市 to expect, a CSV with a code column (default: the reference leagues)",
+)
+def _expectations_build(**params):
+    return _args(cmd_expectations, params, action="build")
+
+
+def _engine_options(func):
+    func = click.option(
+        "--replicates",
+        type=REPLICATES,
+        metavar="N",
+        help="Monte Carlo replicates of the release's uncertainty analysis (default 1000)",
+    )(func)
+    func = click.option("--method", type=METHOD, help="method spec TOML, default sql/method/dei.toml")(func)
+    func = click.option(
+        "--weights",
+        type=WEIGHTS,
+        help="weight scheme: a SQL file (e.g. sql/weights/equal.sql) or a"
+        " named scheme (equal, entropy, critic, pca, balance)",
+    )(func)
+    return func
+
+
+@_command("compute", "re-compute from the curated lake")
+@_engine_options
+@click.option("--framework", type=EXISTING_DIR, help="a framework in COINr's layout: DIR/imeta.csv and DIR/idata.csv")
+@click.option("--publish", is_flag=True, help="publish the result as the new release")
+@click.option("--out", type=OUT_DIR, help="output directory (default data_lake/scenarios/<scheme>)")
+def _compute(**params):
+    return _args(cmd_compute, params)
+
+
+@_command("run", "the whole chain")
+@_engine_options
+def _run(**params):
+    return _args(cmd_run, params)
+
+
+@_group("weights", "objective weights to compare against the expert scheme")
+def _weights():
+    pass
+
+
+@_command("suggest", "write sql/weights/<method>.sql from the curated lake", group=_weights)
+@click.option("--method", required=True, type=_Choice(list(OBJECTIVE_WEIGHT_SCHEMES)))
+@click.option("--out", type=OUT_FILE, help="where to write the SQL file (default <DEI_SQL>/weights/<method>.sql)")
+def _weights_suggest(**params):
+    return _args(cmd_weights, params, action="suggest")
+
+
+@_group("releases", "list, compare and roll back published releases")
+def _releases():
+    pass
+
+
+@_command("list", "every release with its lineage and status", group=_releases)
+def _releases_list(**params):
+    return _args(cmd_releases, params, action="list")
+
+
+@_command("diff", "how scores and ranks moved between two releases or scenarios", group=_releases)
+@click.argument("a")
+@click.argument("b")
+@click.option("--node", help="node id, Chinese or English name (default: DEI)")
+@click.option("--year", type=YEAR, help="default: the latest year both hold")
+def _releases_diff(**params):
+    return _args(cmd_releases, params, action="diff")
+
+
+_releases_diff.help = (
+    "how scores and ranks moved between two releases or scenarios\n\n"
+    "A, B: release id, scenario id or name (a unique prefix will do)"
+)
+
+
+@_command("rollback", "make an earlier release current again, in every target", group=_releases)
+@click.argument("id")
+def _releases_rollback(**params):
+    return _args(cmd_releases, params, action="rollback")
+
+
+_releases_rollback.help = (
+    "make an earlier release current again, in every target\n\nID: release id (a unique prefix will do)"
+)
+
+
+@_command("sync", "bring the DuckDB catalog and PostgreSQL up to `latest`", group=_releases)
+def _releases_sync(**params):
+    return _args(cmd_releases, params, action="sync")
+
+
+@_command("report", "build the offline monitoring site (数字经济发展指数监测平台) of a release")
+@click.option("--out", required=True, type=OUT_DIR, help="output directory; open DIR/index.html")
+@click.option("--release", help="a release directory (default: data_lake/published/latest)")
+@click.option(
+    "--lang",
+    type=_Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="language shown first (both are included)",
+)
+def _report(**params):
+    return _args(cmd_report, params)
+
+
+@_command("audit", "statistical audit: indicator statistics, correlations, alpha, PCA")
+@click.option("--weights", type=WEIGHTS, help="weight scheme SQL file")
+@click.option("--method", type=METHOD, help="method spec TOML")
+@click.option("--details", "--all", "details", is_flag=True, help="every flag and every table, not just the summary")
+def _audit(**params):
+    return _args(cmd_audit, params)
+
+
+@_command("ranking", "show a ranking from the current release")
+@click.option("--node", default="DEI", help="node id, Chinese or English name (default: DEI)")
+@click.option("--year", type=YEAR)
+@click.option("--release", type=EXISTING_DIR, help="a release directory (default: latest)")
+def _ranking(**params):
+    return _args(cmd_ranking, params)
+
+
+@_group("scenarios", "computations written but not published (data_lake/scenarios/)")
+def _scenarios():
+    pass
+
+
+@_command("list", "id, name, weight scheme, method, created, path", group=_scenarios)
+def _scenarios_list(**params):
+    return _args(cmd_scenarios, params, action="list")
+
+
+class _GreedyCommand(click.Command):
+    """``--weights a.sql b.sql ...``: every value up to the next option belongs to --weights (argparse's
+    nargs="+"), here spelt as one --weights per value before click parses."""
+
+    greedy = ("--weights",)
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        out: list[str] = []
+        taking, ended = None, False
+        for arg in args:
+            if ended or arg == "--":
+                taking, ended = None, True
+            elif arg.startswith("-") and len(arg) > 1:
+                taking = arg if arg in self.greedy else None
+            elif taking is not None and out and out[-1] != taking:
+                out.append(taking)
+            out.append(arg)
+        return super().parse_args(ctx, out)
+
+
+@_command("compare", "two releases or scenarios side by side, or several weight schemes", cls=_GreedyCommand)
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option(
+    "--weights",
+    type=WEIGHTS,
+    multiple=True,
+    metavar="F...",
+    help="weight scheme files, each computed as a scenario; moves are against the first",
+)
+@click.option("--method", type=METHOD, help="method spec TOML for --weights (default: dei.toml)")
+@click.option("--node", help="node id, Chinese or English name (default: DEI)")
+@click.option("--year", type=YEAR, help="default: the latest year all hold")
+@click.option("--xlsx", type=OUT_FILE, metavar="FILE", help="also write the table as a workbook")
+def _compare(**params):
+    params["weights"] = list(params["weights"]) or None
+    params["ids"] = list(params["ids"])
+    return _args(cmd_compare, params)
+
+
+_compare.help = (
+    "two releases or scenarios side by side, or several weight schemes\n\n"
+    "ID: two release or scenario ids / names (unique prefixes)"
+)
+
+
+@_command("export", "a whole release or scenario as one XLSX workbook")
+@click.option("--xlsx", required=True, type=OUT_FILE, metavar="FILE", help="the workbook to write")
+@click.option("--release", metavar="ID", help="release id or unique prefix (default: the current release)")
+@click.option("--scenario", metavar="ID", help="scenario id or name, or a unique prefix")
+def _export(**params):
+    return _args(cmd_export, params)
+
+
+from index.uncertainty import cli as uncertainty_cli  # noqa: E402  light at import: click and index.errors only
+
+dei.add_command(uncertainty_cli.sensitivity)
+
+
+@dei.lazy_command("bench", "time the engine against pandas; `bench uncertainty`: the uncertainty fast path")
+def _bench_command():
+    """Built when used: index.bench (and its defaults) is not imported at start."""
+    from index import bench
+
+    @click.group(
+        "bench",
+        cls=_Group,
+        invoke_without_command=True,
+        help=bench.__doc__.splitlines()[0],
+        short_help="time the engine against pandas (index/bench.py)",
+    )
+    @click.option(
+        "--size",
+        type=_Choice(sorted(bench.SIZES)),
+        default="full",
+        show_default=True,
+        help="the SYNTHETIC national panel's size (tiny: for CI)",
+    )
+    @click.option(
+        "--out",
+        type=OUT_FILE,
+        default=str(bench.DEFAULT_OUT),
+        metavar="FILE",
+        help="the JSON results",
+        show_default=os.path.relpath(bench.DEFAULT_OUT, bench.REPO),
+    )
+    @click.option(
+        "--repeat",
+        type=REPLICATES,
+        metavar="N",
+        help="fresh-process runs per variant; the median run is"
+        f" reported (default: {bench.DEFAULT_REPEAT['full']} at full size, {bench.DEFAULT_REPEAT['tiny']} at tiny)",
+    )
+    def group(**params):
+        return _args(cmd_bench, params)
+
+    @group.command(
+        "uncertainty",
+        help="the uncertainty fast path against one engine build per replicate "
+        "(index/uncertainty/bench.py; defaults are its own)",
+        short_help="the uncertainty fast path against one engine build per replicate",
+    )
+    @click.option("--replicates", type=int, metavar="N", help="Monte Carlo replicates (default 10000)")
+    @click.option(
+        "--baseline", type=int, metavar="K", help="replicates built one engine build each (0: none; default 200)"
+    )
+    @click.option("--no-sobol", is_flag=True, help="skip the Sobol indices")
+    @click.option("--out", type=OUT_FILE, help="the JSON results (default bench/uncertainty.json)")
+    def uncertainty(**params):
+        return _args(cmd_bench_uncertainty, params)
+
+    return group
+
+
+def cmd_bench(args) -> int:
+    """What `python -m index.bench` does (index.bench.main without --worker)."""
+    from index import bench
+
+    results = bench.run_bench(args.size, Path(args.out), args.repeat)
+    print(bench.table(results))
+    print(f"written to {Path(args.out)}")
+    return 0
+
+
+def cmd_bench_uncertainty(args) -> int:
+    """`python -m index.uncertainty.bench` with the options given (its own defaults for the rest)."""
+    from index.uncertainty import bench
+
+    argv = [
+        f"--{k}={v}"
+        for k, v in (("replicates", args.replicates), ("baseline", args.baseline), ("out", args.out))
+        if v is not None
+    ]
+    return bench.main(argv + (["--no-sobol"] if args.no_sobol else []))
+
+
+def _command_path(group: click.Group, argv: list[str]) -> str:
+    """The command an argv names ("dei weights suggest"), for an error click raised without its context."""
+    words, command = ["dei"], group
+    for arg in argv:
+        if not isinstance(command, click.Group) or arg.startswith("-"):
+            continue
+        child = command.get_command(click.Context(command), arg)
+        if child is None:
+            break
+        words.append(arg)
+        command = child
+    return " ".join(words)
+
+
+def _one_line(exc: click.ClickException, group: click.Group, argv: list[str]) -> str:
+    ctx = getattr(exc, "ctx", None)
+    prog = ctx.command_path if ctx is not None else _command_path(group, argv)
+    message = " ".join(exc.format_message().split())
+    return f"{prog}: {message} (see `{prog} --help`)"
+
+
+def parse(argv: list[str] | None = None, group: click.Group | None = None) -> Args:
+    """The Args of ``argv``; a bad argument is one line on stderr (the problem and the valid choices) and
+    SystemExit(2); --help prints the help and SystemExit(0)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    group = group or dei
     try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a year, e.g. 2024") from None
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="dei", description="内蒙古数字经济发展指数 pipeline")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("samples", help="regenerate the sample landing files")
-    p.add_argument("--out")
-    p.add_argument("--seed", type=int)
-    p.set_defaults(func=cmd_samples)
-
-    sub.add_parser("ingest", help="landing -> raw").set_defaults(func=cmd_ingest)
-    sub.add_parser("validate", help="raw -> curated, failures to quarantine").set_defaults(func=cmd_validate)
-
-    p = sub.add_parser("expectations", help="Great Expectations suites")
-    p.add_argument("action", choices=["build"])
-    p.set_defaults(func=cmd_expectations)
-
-    for name, func, text in (("compute", cmd_compute, "re-compute from the curated lake"), ("run", cmd_run, "the whole chain")):
-        p = sub.add_parser(name, help=text)
-        p.add_argument("--weights", type=_sql_file("weights"), help="weight scheme: a SQL file (e.g. sql/weights/equal.sql) or a named scheme (equal, entropy, critic, pca, balance)")
-        p.add_argument("--method", type=_sql_file("method"), help="method spec TOML, default sql/method/dei.toml")
-        p.add_argument("--replicates", type=_replicates, metavar="N",
-                       help="Monte Carlo replicates of the release's uncertainty analysis (default 1000)")
-        if name == "compute":
-            p.add_argument("--framework", type=_existing_dir,
-                           help="a framework in COINr's layout: DIR/imeta.csv and DIR/idata.csv")
-            p.add_argument("--publish", action="store_true", help="publish the result as the new release")
-            p.add_argument("--out", help="output directory (default data_lake/scenarios/<scheme>)")
-        p.set_defaults(func=func)
-
-    p = sub.add_parser("weights", help="objective weights to compare against the expert scheme")
-    wsub = p.add_subparsers(dest="action", required=True)
-    q = wsub.add_parser("suggest", help="write sql/weights/<method>.sql from the curated lake")
-    q.add_argument("--method", required=True, choices=list(OBJECTIVE_WEIGHT_SCHEMES))
-    q.add_argument("--out", help="where to write the SQL file (default <DEI_SQL>/weights/<method>.sql)")
-    q.set_defaults(func=cmd_weights)
-
-    p = sub.add_parser("releases", help="list, compare and roll back published releases")
-    rsub = p.add_subparsers(dest="action", required=True)
-    rsub.add_parser("list", help="every release with its lineage and status").set_defaults(func=cmd_releases)
-    q = rsub.add_parser("diff", help="how scores and ranks moved between two releases or scenarios")
-    q.add_argument("a", help="release id, scenario id or name (a unique prefix will do)")
-    q.add_argument("b", help="release id, scenario id or name (a unique prefix will do)")
-    q.add_argument("--node", help="node id, Chinese or English name (default: DEI)")
-    q.add_argument("--year", type=_year, help="default: the latest year both hold")
-    q.set_defaults(func=cmd_releases)
-    q = rsub.add_parser("rollback", help="make an earlier release current again, in every target")
-    q.add_argument("id", help="release id (a unique prefix will do)")
-    q.set_defaults(func=cmd_releases)
-    rsub.add_parser("sync", help="bring the DuckDB catalog and PostgreSQL up to `latest`").set_defaults(func=cmd_releases)
-
-    p = sub.add_parser("report", help="build the offline monitoring site (数字经济发展指数监测平台) of a release")
-    p.add_argument("--out", required=True, help="output directory; open DIR/index.html")
-    p.add_argument("--release", help="a release directory (default: data_lake/published/latest)")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language shown first (both are included)")
-    p.set_defaults(func=cmd_report)
-
-    p = sub.add_parser("audit", help="statistical audit: indicator statistics, correlations, alpha, PCA")
-    p.add_argument("--weights", type=_sql_file("weights"), help="weight scheme SQL file")
-    p.add_argument("--method", type=_sql_file("method"), help="method spec TOML")
-    p.add_argument("--details", "--all", action="store_true", help="every flag and every table, not just the summary")
-    p.set_defaults(func=cmd_audit)
-
-    p = sub.add_parser("ranking", help="show a ranking from the current release")
-    p.add_argument("--node", default="DEI", help="node id, Chinese or English name (default: DEI)")
-    p.add_argument("--year", type=_year)
-    p.add_argument("--release", help="a release directory (default: latest)")
-    p.set_defaults(func=cmd_ranking)
-
-    p = sub.add_parser("scenarios", help="computations written but not published (data_lake/scenarios/)")
-    ssub = p.add_subparsers(dest="action", required=True)
-    ssub.add_parser("list", help="id, name, weight scheme, method, created, path").set_defaults(func=cmd_scenarios)
-
-    p = sub.add_parser("compare", help="two releases or scenarios side by side, or several weight schemes")
-    p.add_argument("ids", nargs="*", metavar="ID", help="two release or scenario ids / names (unique prefixes)")
-    p.add_argument("--weights", nargs="+", type=_sql_file("weights"), metavar="F",
-                   help="weight scheme files, each computed as a scenario; moves are against the first")
-    p.add_argument("--method", type=_sql_file("method"), help="method spec TOML for --weights (default: dei.toml)")
-    p.add_argument("--node", help="node id, Chinese or English name (default: DEI)")
-    p.add_argument("--year", type=_year, help="default: the latest year all hold")
-    p.add_argument("--xlsx", metavar="FILE", help="also write the table as a workbook")
-    p.set_defaults(func=cmd_compare)
-
-    p = sub.add_parser("export", help="a whole release or scenario as one XLSX workbook")
-    p.add_argument("--xlsx", required=True, metavar="FILE", help="the workbook to write")
-    p.add_argument("--release", metavar="ID", help="release id or unique prefix (default: the current release)")
-    p.add_argument("--scenario", metavar="ID", help="scenario id or name, or a unique prefix")
-    p.set_defaults(func=cmd_export)
-
-    from index.uncertainty import cli as uncertainty_cli  # light at import: argparse and index.errors only
-
-    uncertainty_cli.add_parser(sub)
-    return parser
+        result = group.main(args=argv, prog_name="dei", standalone_mode=False)
+    except click.ClickException as exc:
+        print(_one_line(exc, group, argv), file=sys.stderr)
+        raise SystemExit(2 if isinstance(exc, click.UsageError) else exc.exit_code) from None
+    except click.Abort:
+        print("dei: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+    if not callable(getattr(result, "func", None)):  # --help (0), or click's own exit
+        raise SystemExit(result or 0)
+    return result
 
 
 def _release_id() -> str | None:
@@ -513,7 +894,11 @@ def _os_error_message(exc: OSError) -> str:
 
 def _save_traceback(command: str) -> Path | None:
     """The full traceback in a file of its own, so the user sees one line and support sees everything."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    import tempfile
+    import traceback
+    from datetime import UTC, datetime
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = Path(tempfile.gettempdir()) / f"dei-{command}-{stamp}-{os.getpid()}.log"
     try:
         path.write_text(traceback.format_exc(), encoding="utf-8")
@@ -525,7 +910,7 @@ def _save_traceback(command: str) -> Path | None:
 def main(argv: list[str] | None = None) -> int:
     """Exit codes: 0 done, 1 done but files were rejected, 2 a clear error (config, submission, disk),
     3 an unexpected error (one line here; the traceback in a log file, or shown with DEI_DEBUG=1), 130 Ctrl-C."""
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     before = _release_id()
     try:
         return args.func(args)
@@ -544,8 +929,10 @@ def main(argv: list[str] | None = None) -> int:
         first = (str(exc).strip().splitlines() or [""])[0][:300]
         saved = _save_traceback(args.command)
         where = f"full traceback in {saved}" if saved else "rerun with DEI_DEBUG=1 to see the traceback"
-        print(f"dei {args.command}: unexpected error: {type(exc).__name__}: {first}; {_published_note(before)}; "
-              f"{where}", file=sys.stderr)
+        print(
+            f"dei {args.command}: unexpected error: {type(exc).__name__}: {first}; {_published_note(before)}; {where}",
+            file=sys.stderr,
+        )
         return 3
 
 

@@ -20,8 +20,8 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.errors import ConfigError
 from index.engine import inputs as engine_inputs
+from index.errors import ConfigError
 
 if TYPE_CHECKING:
     import duckdb
@@ -30,7 +30,13 @@ IMETA = "imeta.csv"
 IDATA = "idata.csv"
 IMETA_REQUIRED = ("Level", "iCode", "iName", "Direction", "Weight", "Parent", "Type")
 IMETA_OPTIONAL = (
-    "Unit", "Denominator", "Target", "goalpost_lower", "goalpost_upper", "goalpost_scale", "goalpost_trunc2posts",
+    "Unit",
+    "Denominator",
+    "Target",
+    "goalpost_lower",
+    "goalpost_upper",
+    "goalpost_scale",
+    "goalpost_trunc2posts",
 )
 TYPES = ("Indicator", "Aggregate", "Group", "Denominator")
 GROUP_SUFFIX = "_group"
@@ -40,7 +46,10 @@ UNIT_COLUMNS = ("uCode", "uName", "Time")
 # node's name (and name_en, COINr's language), Unit as its unit; nothing of the DEI's framework.
 FRAMEWORK_TABLE = [
     *((column, kind) for column, (kind, _) in {**engine_inputs.FRAMEWORK, **engine_inputs.FRAMEWORK_NULLABLE}.items()),
-    ("name", "varchar"), ("name_en", "varchar"), ("unit", "varchar"), ("raw_unit", "varchar"),
+    ("name", "varchar"),
+    ("name_en", "varchar"),
+    ("unit", "varchar"),
+    ("raw_unit", "varchar"),
 ]
 # DuckDB threads for compute_coinr's own connection (see there)
 COINR_THREADS = 1
@@ -142,8 +151,18 @@ def read_imeta(path: Path) -> tuple[list[dict], list[tuple[str, float]], list[st
         unit = None if _blank(rec["Unit"]) else rec["Unit"]
         if node_type == "Denominator":
             denominators.append(code)
-            rows.append(dict(node_id=code, parent_id=None, level=1, node_type=node_type, name=name, name_en=name,
-                             unit=unit, raw_unit=unit))
+            rows.append(
+                dict(
+                    node_id=code,
+                    parent_id=None,
+                    level=1,
+                    node_type=node_type,
+                    name=name,
+                    name_en=name,
+                    unit=unit,
+                    raw_unit=unit,
+                )
+            )
             continue
         level = _number(path, row, "Level", rec["Level"], allow_blank=False)
         if level != int(level) or level < 1:
@@ -159,25 +178,27 @@ def read_imeta(path: Path) -> tuple[list[dict], list[tuple[str, float]], list[st
             if polarity not in (1.0, -1.0):
                 raise ConfigError(f"{_where(path, row, 'Direction')}: {rec['Direction']!r} must be 1 or -1")
             denominator = None if _blank(rec["Denominator"]) else rec["Denominator"]
-        rows.append(dict(
-            node_id=code,
-            parent_id=parent,
-            level=int(level),
-            node_type=node_type,
-            name=name,
-            name_en=name,
-            unit=unit,
-            raw_unit=unit,
-            polarity=None if polarity is None else int(polarity),
-            denominator=denominator,
-            denominator_scale=1.0 if denominator is not None else None,
-            target=_number(path, row, "Target", rec["Target"]),
-            goalpost_lower=_number(path, row, "goalpost_lower", rec["goalpost_lower"]),
-            goalpost_upper=_number(path, row, "goalpost_upper", rec["goalpost_upper"]),
-            goalpost_scale=_number(path, row, "goalpost_scale", rec["goalpost_scale"]),
-            goalpost_trunc2posts=_boolean(path, row, "goalpost_trunc2posts", rec["goalpost_trunc2posts"]),
-            _row=row,
-        ))
+        rows.append(
+            dict(
+                node_id=code,
+                parent_id=parent,
+                level=int(level),
+                node_type=node_type,
+                name=name,
+                name_en=name,
+                unit=unit,
+                raw_unit=unit,
+                polarity=None if polarity is None else int(polarity),
+                denominator=denominator,
+                denominator_scale=1.0 if denominator is not None else None,
+                target=_number(path, row, "Target", rec["Target"]),
+                goalpost_lower=_number(path, row, "goalpost_lower", rec["goalpost_lower"]),
+                goalpost_upper=_number(path, row, "goalpost_upper", rec["goalpost_upper"]),
+                goalpost_scale=_number(path, row, "goalpost_scale", rec["goalpost_scale"]),
+                goalpost_trunc2posts=_boolean(path, row, "goalpost_trunc2posts", rec["goalpost_trunc2posts"]),
+                _row=row,
+            )
+        )
         if parent is not None:
             weights.append(dict(node_id=code, parent_id=parent, weight=weight, _row=row))
 
@@ -206,8 +227,9 @@ def read_imeta(path: Path) -> tuple[list[dict], list[tuple[str, float]], list[st
         raise ConfigError(f"{path}: the tree needs exactly one root (a row without Parent), found {roots}")
     if not any(r["node_type"] == "Indicator" for r in rows):
         raise ConfigError(f"{path}: no Indicator rows")
-    childless = sorted(set(r["node_id"] for r in rows if r["node_type"] == "Aggregate")
-                       - {r["parent_id"] for r in rows})
+    childless = sorted(
+        set(r["node_id"] for r in rows if r["node_type"] == "Aggregate") - {r["parent_id"] for r in rows}
+    )
     if childless:
         raise ConfigError(f"{path}: Aggregate(s) {childless} have no children")
 
@@ -301,7 +323,7 @@ def _create_table(con, name: str, columns: list[tuple[str, str]], rows: list, ex
     con.execute(f"create or replace table {name} as select {select}", lists)
 
 
-def load_coinr(con: "duckdb.DuckDBPyConnection", directory: str | Path) -> dict:
+def load_coinr(con: duckdb.DuckDBPyConnection, directory: str | Path) -> dict:
     """Create framework, weights, units, observations and unit_groups on ``con`` from a COINr directory.
 
     Returns a summary (counts, group columns, whether iData has a Time column).
@@ -317,11 +339,16 @@ def load_coinr(con: "duckdb.DuckDBPyConnection", directory: str | Path) -> dict:
 
     _create_table(con, "units", [("unit_code", "varchar"), ("unit_name", "varchar")], units)
     _create_table(
-        con, "observations", [("unit_code", "varchar"), ("period", "integer"), ("variable_id", "varchar"),
-                              ("value", "double")], observations, extra="cast(null as timestamp) as loaded_at",
+        con,
+        "observations",
+        [("unit_code", "varchar"), ("period", "integer"), ("variable_id", "varchar"), ("value", "double")],
+        observations,
+        extra="cast(null as timestamp) as loaded_at",
     )
     _create_table(
-        con, "unit_groups", [("unit_code", "varchar"), ("group_column", "varchar"), ("group_value", "varchar")],
+        con,
+        "unit_groups",
+        [("unit_code", "varchar"), ("group_column", "varchar"), ("group_value", "varchar")],
         unit_groups,
     )
     types = [r["node_type"] for r in framework]
@@ -393,8 +420,7 @@ def _resolve_weights(con, spec: dict, method_path: Path, framework_dir: Path) ->
         return scheme or "metadata"
     # A method file may come from someone else: the scheme it names must sit beside it, in the framework
     # folder, in the SQL tree or in a DEI_SQL_ALLOW folder (symlinks followed), or it is refused unread.
-    from index.config import allowed_roots
-    from index.config import settings
+    from index.config import allowed_roots, settings
 
     roots = [method_path.parent.resolve(), framework_dir.resolve(), *allowed_roots(settings())]
     candidates = [Path(scheme), method_path.parent / scheme, framework_dir / scheme]
@@ -457,8 +483,13 @@ def compute_coinr(framework_dir: str | Path, method_path: str | Path, out_dir: s
                 indicators,
                 with_time,
             )
-        _write_wide(con, out_dir / "aggregated.csv",
-                    "select unit_code, period, node_id as code, score as value from aggregate", nodes, with_time)
+        _write_wide(
+            con,
+            out_dir / "aggregated.csv",
+            "select unit_code, period, node_id as code, score as value from aggregate",
+            nodes,
+            with_time,
+        )
 
         record = {
             "framework_dir": str(framework_dir),

@@ -13,7 +13,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.config import Settings, settings as current_settings
+from index.config import Settings
+from index.config import settings as current_settings
 from index.errors import ConfigError
 from index.scenarios import Source, method_of, resolve, scheme_of
 
@@ -41,9 +42,15 @@ def diff_rows(path_a: Path, path_b: Path, node_id: str | None = None, year: int 
     """Per league, year and node: both scores and ranks, and how they moved from a to b (rank_delta > 0: up)."""
     import duckdb
 
-    cursor = duckdb.connect().execute(DIFF_SQL, {
-        "a": str(Path(path_a) / "index_scores.parquet"), "b": str(Path(path_b) / "index_scores.parquet"),
-        "node": node_id, "year": year})
+    cursor = duckdb.connect().execute(
+        DIFF_SQL,
+        {
+            "a": str(Path(path_a) / "index_scores.parquet"),
+            "b": str(Path(path_b) / "index_scores.parquet"),
+            "node": node_id,
+            "year": year,
+        },
+    )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
@@ -51,9 +58,15 @@ def diff_rows(path_a: Path, path_b: Path, node_id: str | None = None, year: int 
 def _years(path: Path, node_id: str) -> set[int]:
     import duckdb
 
-    return {y for (y,) in duckdb.connect().execute(
-        "select distinct year from read_parquet($p) where node_id = $n",
-        {"p": str(Path(path) / "index_scores.parquet"), "n": node_id}).fetchall()}
+    return {
+        y
+        for (y,) in duckdb.connect()
+        .execute(
+            "select distinct year from read_parquet($p) where node_id = $n",
+            {"p": str(Path(path) / "index_scores.parquet"), "n": node_id},
+        )
+        .fetchall()
+    }
 
 
 def pick_node_and_year(paths: list[Path], node: str | None, year: int | None) -> tuple[str, int]:
@@ -92,10 +105,12 @@ def changes(a: Source, b: Source) -> list[str]:
 
     ca, cb = ma.get("code_version"), mb.get("code_version")
     code = f"same ({cb})" if ca == cb else f"{ca} → {cb}"
-    return [f"A = {a.label}: {scheme_of(ma)}, {method_of(ma)}, created {ma.get('created_at') or '?'}",
-            f"B = {b.label}: {scheme_of(mb)}, {method_of(mb)}, created {mb.get('created_at') or '?'}",
-            f"changed: inputs {inputs}; weight scheme {part('weight_scheme', scheme_of)}; "
-            f"method spec {part('method', method_of)}; code version {code}"]
+    return [
+        f"A = {a.label}: {scheme_of(ma)}, {method_of(ma)}, created {ma.get('created_at') or '?'}",
+        f"B = {b.label}: {scheme_of(mb)}, {method_of(mb)}, created {mb.get('created_at') or '?'}",
+        f"changed: inputs {inputs}; weight scheme {part('weight_scheme', scheme_of)}; "
+        f"method spec {part('method', method_of)}; code version {code}",
+    ]
 
 
 @dataclass
@@ -117,7 +132,11 @@ def diff(a: str, b: str, cfg: Settings | None = None, node: str | None = None, y
     node_id, year = pick_node_and_year([sb.path, sa.path], node, year)
     every = diff_rows(sa.path, sb.path)
     return Comparison(
-        sa, sb, node_id, year, [r for r in every if r["node_id"] == node_id and r["year"] == year],
+        sa,
+        sb,
+        node_id,
+        year,
+        [r for r in every if r["node_id"] == node_id and r["year"] == year],
         total_scores=len(every),
         scores_changed=sum(1 for r in every if r["score_delta"] is not None and abs(r["score_delta"]) > 1e-12),
         ranks_moved=sum(1 for r in every if r["rank_delta"]),
@@ -134,12 +153,22 @@ def format_diff(comparison: Comparison) -> str:
     c = comparison
     moved = sum(1 for r in c.rows if r["rank_delta"])
     lines = changes(c.a, c.b)
-    lines.append(f"all nodes and years: {c.scores_changed} of {c.total_scores} scores changed, {c.ranks_moved} ranks moved")
+    lines.append(
+        f"all nodes and years: {c.scores_changed} of {c.total_scores} scores changed, {c.ranks_moved} ranks moved"
+    )
     lines.append(f"{c.node_id} {c.year}: {moved} of {len(c.rows)} 盟市 change rank (B against A)")
-    body = [[r["league_name"], _num(r["score_a"]), _num(r["rank_a"], "{:.0f}"), _num(r["score_b"]),
-             _num(r["rank_b"], "{:.0f}"), _num(r["score_delta"], "{:+.2f}"),
-             arrow(r["rank_delta"]) if r["rank_a"] is not None and r["rank_b"] is not None else "–"]
-            for r in c.rows]
+    body = [
+        [
+            r["league_name"],
+            _num(r["score_a"]),
+            _num(r["rank_a"], "{:.0f}"),
+            _num(r["score_b"]),
+            _num(r["rank_b"], "{:.0f}"),
+            _num(r["score_delta"], "{:+.2f}"),
+            arrow(r["rank_delta"]) if r["rank_a"] is not None and r["rank_b"] is not None else "–",
+        ]
+        for r in c.rows
+    ]
     lines += render(["盟市", "A 得分", "A 排名", "B 得分", "B 排名", "得分变化", "名次变化"], body, indent="  ")
     return "\n".join(lines)
 
@@ -157,7 +186,9 @@ class SchemeTable:
     warnings: list[str] = field(default_factory=list)
 
 
-def compute_schemes(weights: list[str], method: str | None = None, cfg: Settings | None = None) -> tuple[list[Source], list[str]]:
+def compute_schemes(
+    weights: list[str], method: str | None = None, cfg: Settings | None = None
+) -> tuple[list[Source], list[str]]:
     """Each scheme computed as a scenario in data_lake/scenarios/<name>/ (compute.compute, same as
     `dei compute --weights`); returns the scenarios and the drop-out warnings of each scheme."""
     from index import compute
@@ -203,7 +234,8 @@ def scheme_table(scenarios: list[Source], node: str | None = None, year: int | N
     for s in scenarios:
         rows = con.execute(
             "select league_code, league_name, score, rank from read_parquet($p) where node_id = $n and year = $y",
-            {"p": str(s.path / "index_scores.parquet"), "n": node_id, "y": year}).fetchall()
+            {"p": str(s.path / "index_scores.parquet"), "n": node_id, "y": year},
+        ).fetchall()
         per.append({code: (name, score, rank) for code, name, score, rank in rows})
     first = per[0]
     headers = ["盟市"]
@@ -228,8 +260,10 @@ def scheme_table(scenarios: list[Source], node: str | None = None, year: int | N
 def format_scheme_table(table: SchemeTable) -> str:
     from index.tables import render, shown_path
 
-    lines = [f"{table.node_id} {table.year}: {len(table.schemes)} weight schemes; moves are against "
-             f"{scheme_of(table.schemes[0].manifest)} (the first scheme named)"]
+    lines = [
+        f"{table.node_id} {table.year}: {len(table.schemes)} weight schemes; moves are against "
+        f"{scheme_of(table.schemes[0].manifest)} (the first scheme named)"
+    ]
     lines += [f"  {s.name}: scenario {s.id} in {shown_path(s.path)}" for s in table.schemes]
     lines += render(table.headers, table.rows, indent="  ")
     return "\n".join(lines)
@@ -247,6 +281,17 @@ def write_xlsx(path: Path, title: str, headers: list[str], rows: list[list]) -> 
 def diff_table(comparison: Comparison) -> tuple[list[str], list[list]]:
     """The diff's rows as plain values, for --xlsx."""
     headers = ["league_code", "盟市", "A 得分", "A 排名", "B 得分", "B 排名", "得分变化", "名次变化"]
-    rows = [[r["league_code"], r["league_name"], r["score_a"], r["rank_a"], r["score_b"], r["rank_b"],
-             r["score_delta"], r["rank_delta"]] for r in comparison.rows]
+    rows = [
+        [
+            r["league_code"],
+            r["league_name"],
+            r["score_a"],
+            r["rank_a"],
+            r["score_b"],
+            r["rank_b"],
+            r["score_delta"],
+            r["rank_delta"],
+        ]
+        for r in comparison.rows
+    ]
     return headers, rows

@@ -13,12 +13,14 @@ import socket
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from index import __version__
+
 # resolve / allowed_roots: the paths of scheme and method files live in index.config (re-exported here)
-from index.config import ALLOW_ENV, REPO_ROOT, Settings, allowed_roots, resolve, settings as current_settings  # noqa: F401
+from index.config import ALLOW_ENV, REPO_ROOT, Settings, allowed_roots, resolve  # noqa: F401
+from index.config import settings as current_settings
 from index.engine.vocabulary import NAMED_WEIGHT_SCHEMES
 from index.errors import ConfigError
 from index.files import sha256_file
@@ -45,7 +47,8 @@ def _source_files(root: Path) -> list[Path]:
     if not root.is_dir():
         return []
     return sorted(
-        p for p in root.rglob("*")
+        p
+        for p in root.rglob("*")
         if p.is_file() and not _NOT_SOURCES.intersection(p.relative_to(root).parts) and p.suffix != ".pyc"
     )
 
@@ -196,17 +199,36 @@ def precedence_log(con) -> list[dict]:
         select * from final
         """
     ).fetchall()
-    keys = ("indicator_id", "winning_file", "winning_department", "winner_is_owner", "overridden_file",
-            "overridden_department", "figures", "differing")
+    keys = (
+        "indicator_id",
+        "winning_file",
+        "winning_department",
+        "winner_is_owner",
+        "overridden_file",
+        "overridden_department",
+        "figures",
+        "differing",
+    )
     return [dict(zip(keys, row)) for row in rows]
 
 
-def release_id_for(inputs: list[dict], framework_sha: str, weights_sha: str, method_sha: str, code: str,
-                   uncertainty: dict | None = None) -> str:
+def release_id_for(
+    inputs: list[dict],
+    framework_sha: str,
+    weights_sha: str,
+    method_sha: str,
+    code: str,
+    uncertainty: dict | None = None,
+) -> str:
     """Content hash: the same inputs, framework, scheme, method, code and uncertainty analysis (spec,
     replicates, seed) give the same id."""
-    parts = dict(inputs=sorted(i["sha256"] for i in inputs), framework=framework_sha, weights=weights_sha,
-                 method=method_sha, code=code)
+    parts = dict(
+        inputs=sorted(i["sha256"] for i in inputs),
+        framework=framework_sha,
+        weights=weights_sha,
+        method=method_sha,
+        code=code,
+    )
     if uncertainty is not None:  # absent (no spec in the SQL tree): the id is what it was before the analysis
         parts["uncertainty"] = uncertainty
     payload = json.dumps(parts, sort_keys=True)
@@ -359,10 +381,12 @@ def compute(
     if analysis is not None:
         # what analyse_release must run again: the caller's own weights and method, as given (resolve() reads
         # "sql/..." against the SQL tree in use, so another worker's checkout resolves them the same way)
-        analysis["arguments"] = dict(weights=None if weights is None else str(weights),
-                                     method=None if method is None else str(method))
-    rid = release_id_for(inputs, shas["framework"], shas["weights"], shas["method"], code,
-                         uncertainty.id_part(analysis))
+        analysis["arguments"] = dict(
+            weights=None if weights is None else str(weights), method=None if method is None else str(method)
+        )
+    rid = release_id_for(
+        inputs, shas["framework"], shas["weights"], shas["method"], code, uncertainty.id_part(analysis)
+    )
 
     staged = out_dir or (cfg.published / STAGING_DIR / f"{rid}-{uuid.uuid4().hex[:8]}")
     staged.mkdir(parents=True, exist_ok=True)
@@ -387,7 +411,7 @@ def compute(
 
     manifest = dict(
         id=rid,
-        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         inputs=inputs,
         framework=dict(path=_rel(cfg.framework_file), sha256=shas["framework"]),
         weight_scheme=dict(path=run.scheme, sha256=shas["weights"]),
@@ -398,7 +422,9 @@ def compute(
     )
     if analysis is not None:
         manifest[uncertainty.MANIFEST_KEY] = analysis
-    (staged / "release.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    (staged / "release.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
     con.close()
     return ComputeResult(staged=staged, release_id=rid, manifest=manifest, log=run.log)
 

@@ -15,15 +15,30 @@ if TYPE_CHECKING:  # keep the import light for DAG parsing
     import pandas as pd
 
 FRAMEWORK_COLUMNS = [
-    "node_id", "parent_id", "level", "node_type", "name_zh", "name_en", "unit", "raw_unit",
-    "polarity", "denominator", "denominator_scale", "department", "definition", "target_2025",
-    "target_note", "valid_min", "valid_max", "source_clause",
+    "node_id",
+    "parent_id",
+    "level",
+    "node_type",
+    "name_zh",
+    "name_en",
+    "unit",
+    "raw_unit",
+    "polarity",
+    "denominator",
+    "denominator_scale",
+    "department",
+    "definition",
+    "target_2025",
+    "target_note",
+    "valid_min",
+    "valid_max",
+    "source_clause",
 ]
 NODE_TYPES = {"Indicator", "Aggregate", "Denominator"}
 WEIGHT_TOLERANCE = 1e-9
 
 
-def _query(sql_path: Path, kind: str = "framework", tables: "dict[str, pd.DataFrame] | None" = None) -> "pd.DataFrame":
+def _query(sql_path: Path, kind: str = "framework", tables: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """User SQL runs only in the sandbox: one SELECT, on a closed connection holding just ``tables``."""
     from index import sandbox
 
@@ -61,7 +76,7 @@ def load_periods(framework_path: Path) -> tuple[int, int]:
     return first, last
 
 
-def load_framework(path: Path) -> "pd.DataFrame":
+def load_framework(path: Path) -> pd.DataFrame:
     """Run the framework SQL file and check its shape: columns, unique ids, one root, known parents.
 
     ``attrs["periods"]`` is the reporting range (first_year, last_year) from periods.sql beside it."""
@@ -100,12 +115,12 @@ def load_framework(path: Path) -> "pd.DataFrame":
     return frame
 
 
-def root_id(framework: "pd.DataFrame") -> str:
+def root_id(framework: pd.DataFrame) -> str:
     tree = framework[framework["node_type"] != "Denominator"]
     return str(tree.loc[tree["parent_id"].isna(), "node_id"].iloc[0])
 
 
-def load_weights(path: Path, framework: "pd.DataFrame") -> "pd.DataFrame":
+def load_weights(path: Path, framework: pd.DataFrame) -> pd.DataFrame:
     """Run a weight-scheme SQL file and check it against the framework before anything uses it.
 
     The scheme sees one table, ``framework`` (the checked framework's columns), and nothing else."""
@@ -161,7 +176,7 @@ select
 """
 
 
-def check_weight_tables(con: "duckdb.DuckDBPyConnection", source: str = "weights") -> None:
+def check_weight_tables(con: duckdb.DuckDBPyConnection, source: str = "weights") -> None:
     """Check table ``weights`` (node_id, weight) against table ``framework`` on ``con``: non-negative, summing
     to 1 under each parent, naming only known nodes, covering every node but the root."""
     unknown, dupes, nulls, negative, uncovered, sums = con.execute(WEIGHT_CHECKS_SQL, [WEIGHT_TOLERANCE]).fetchone()
@@ -182,7 +197,7 @@ def check_weight_tables(con: "duckdb.DuckDBPyConnection", source: str = "weights
         raise ConfigError(f"weight scheme {source} is broken: " + "; ".join(problems))
 
 
-def check_weights(weights: "pd.DataFrame", framework: "pd.DataFrame", source: str = "weights") -> None:
+def check_weights(weights: pd.DataFrame, framework: pd.DataFrame, source: str = "weights") -> None:
     """Non-negative, summing to 1 under each parent, naming only known nodes, covering every node
     (:func:`check_weight_tables`, on a scratch connection holding just these two frames)."""
     import duckdb
@@ -205,7 +220,7 @@ def check_weights(weights: "pd.DataFrame", framework: "pd.DataFrame", source: st
         con.close()
 
 
-def dropout_warnings(weights: "pd.DataFrame", framework: "pd.DataFrame", source: str = "the scheme") -> list[str]:
+def dropout_warnings(weights: pd.DataFrame, framework: pd.DataFrame, source: str = "the scheme") -> list[str]:
     """One line per indicator that a scheme leaves out of the index: weight 0 (or missing), or an ancestor
     with weight 0. Legal (a scheme may mean it), but easy to do by accident, so `dei` says so."""
     tree = framework[framework["node_type"] != "Denominator"]
@@ -222,8 +237,13 @@ def dropout_warnings(weights: "pd.DataFrame", framework: "pd.DataFrame", source:
         zero = next((n for n in chain if not weight.get(n)), None)  # None, NaN-free 0 or missing
         if zero is None:
             continue
-        why = "has weight 0" if zero == node and node in weight else (
-            "has no weight" if zero == node else f"sits under {name.get(zero) or zero} ({zero}), which has weight 0")
+        why = (
+            "has weight 0"
+            if zero == node and node in weight
+            else (
+                "has no weight" if zero == node else f"sits under {name.get(zero) or zero} ({zero}), which has weight 0"
+            )
+        )
         lines.append(f"warning: {name.get(node) or node} ({node}) {why} in {source}: it drops out of the index")
     return lines
 
@@ -234,7 +254,7 @@ from index.engine.inputs import FRAMEWORK_NULLABLE  # noqa: E402
 OPTIONAL_ENGINE_COLUMNS = {column: kind for column, (kind, _) in FRAMEWORK_NULLABLE.items()}
 
 
-def with_engine_columns(framework: "pd.DataFrame") -> "pd.DataFrame":
+def with_engine_columns(framework: pd.DataFrame) -> pd.DataFrame:
     """The DEI framework in the engine's contract: its target_2025 is the engine's `target` (so distance-to-
     target and goalposts can use it), its Chinese name the `name`; the DEI's own columns stay beside them."""
     frame = framework.copy()
@@ -248,7 +268,7 @@ def with_engine_columns(framework: "pd.DataFrame") -> "pd.DataFrame":
     return frame
 
 
-def register(con: "duckdb.DuckDBPyConnection", framework: "pd.DataFrame", weights: "pd.DataFrame") -> None:
+def register(con: duckdb.DuckDBPyConnection, framework: pd.DataFrame, weights: pd.DataFrame) -> None:
     """Expose the framework (in the engine's contract, see with_engine_columns) and the checked weights to the
     engine's SQL as tables."""
     from index.engine.inputs import register as register_inputs

@@ -76,24 +76,23 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import math
 import os
 import re
 import shutil
 import unicodedata
 import zipfile
-from xml.etree import ElementTree
-from html import unescape
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from html import unescape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
 
 from index.errors import SubmissionError, SubmissionProblem
-from index.leagues import resolve_league
 from index.files import write_with
+from index.leagues import resolve_league
 
 if TYPE_CHECKING:  # keep the import light for DAG parsing
     import pandas as pd
@@ -101,8 +100,16 @@ if TYPE_CHECKING:  # keep the import light for DAG parsing
     from index.config import Settings
 
 PARSED_COLUMNS = [
-    "league_code", "year", "indicator_id", "value", "department", "source_file", "source_sheet",
-    "source_row", "source_column", "synthetic",
+    "league_code",
+    "year",
+    "indicator_id",
+    "value",
+    "department",
+    "source_file",
+    "source_sheet",
+    "source_row",
+    "source_column",
+    "synthetic",
 ]
 RAW_FILE_COLUMNS = [c for c in PARSED_COLUMNS if c != "year"] + ["sha256", "ingested_at"]
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -150,22 +157,113 @@ def _is_blank(value: Any) -> bool:
 
 # Header of the 盟市 column (after fold, brackets removed).
 LEAGUE_HEADERS = {
-    "盟市", "地区", "盟市名称", "地区名称", "盟市地区", "地区盟市", "区域", "地市", "城市", "地级市", "城市名称",
-    "行政区划", "行政区划名称", "行政区划代码", "区划代码", "盟市代码", "地区代码", "盟市别",
+    "盟市",
+    "地区",
+    "盟市名称",
+    "地区名称",
+    "盟市地区",
+    "地区盟市",
+    "区域",
+    "地市",
+    "城市",
+    "地级市",
+    "城市名称",
+    "行政区划",
+    "行政区划名称",
+    "行政区划代码",
+    "区划代码",
+    "盟市代码",
+    "地区代码",
+    "盟市别",
 }
 YEAR_HEADERS = {"年份", "年度", "年", "统计年度", "报告期", "统计年份", "时间"}
-IGNORED_HEADERS = {"序号", "编号", "备注", "说明", "填报说明", "代码", "行政区划代码", "区划代码", "盟市代码",
-                   "地区代码", "填报人", "联系电话", "审核人", "填报日期"}
+IGNORED_HEADERS = {
+    "序号",
+    "编号",
+    "备注",
+    "说明",
+    "填报说明",
+    "代码",
+    "行政区划代码",
+    "区划代码",
+    "盟市代码",
+    "地区代码",
+    "填报人",
+    "联系电话",
+    "审核人",
+    "填报日期",
+}
 GENERIC_LEAVES = {"合计", "总计", "小计", "总数", "总量", "数量", "数值", "指标值", "值", "规模", "金额"}
-TOTAL_ROWS = {"合计", "总计", "全区", "全区合计", "全自治区", "自治区", "内蒙古", "内蒙古自治区", "全区总计",
-              "150000", "全盟市", "全区平均", "平均", "均值"}
-FOOTNOTE_PREFIXES = ("注", "备注", "说明", "数据来源", "资料来源", "来源", "填表", "填报", "制表", "审核",
-                     "单位负责人", "统计负责人", "*", "※")
-NULL_TOKENS = {"", "-", "--", "---", "—", "——", "–", "―", "─", "/", "\\", "…", "...", "……", "无数据", "N/A",
-               "n/a", "NA"}
+TOTAL_ROWS = {
+    "合计",
+    "总计",
+    "全区",
+    "全区合计",
+    "全自治区",
+    "自治区",
+    "内蒙古",
+    "内蒙古自治区",
+    "全区总计",
+    "150000",
+    "全盟市",
+    "全区平均",
+    "平均",
+    "均值",
+}
+FOOTNOTE_PREFIXES = (
+    "注",
+    "备注",
+    "说明",
+    "数据来源",
+    "资料来源",
+    "来源",
+    "填表",
+    "填报",
+    "制表",
+    "审核",
+    "单位负责人",
+    "统计负责人",
+    "*",
+    "※",
+)
+NULL_TOKENS = {
+    "",
+    "-",
+    "--",
+    "---",
+    "—",
+    "——",
+    "–",
+    "―",
+    "─",
+    "/",
+    "\\",
+    "…",
+    "...",
+    "……",
+    "无数据",
+    "N/A",
+    "n/a",
+    "NA",
+}
 # Excel's error values. #N/A is one of them (a failed lookup), so it is not a "not reported" mark.
-EXCEL_ERRORS = {"#DIV/0!", "#REF!", "#N/A", "#VALUE!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
-                "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}
+EXCEL_ERRORS = {
+    "#DIV/0!",
+    "#REF!",
+    "#N/A",
+    "#VALUE!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#SPILL!",
+    "#CALC!",
+    "#GETTING_DATA",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#CONNECT!",
+    "#BUSY!",
+    "#UNKNOWN!",
+}
 
 _BRACKETS = re.compile(r"[(\[][^()\[\]]*[)\]]")
 _LABEL_UNIT = re.compile(r"^(?P<name>.*?)[(\[](?P<unit>[^()\[\]]*)[)\]]$")
@@ -207,27 +305,86 @@ D = Decimal
 # Base units: text -> (dimension, factor to the dimension's base). Counted things keep their own
 # dimension (户 is not 人), so converting between them is an incompatible_unit problem.
 BASE_UNITS: dict[str, tuple[str, Decimal]] = {
-    "元": ("元", D(1)), "人民币元": ("元", D(1)),
-    "户": ("户", D(1)), "人": ("人", D(1)), "人次": ("人次", D(1)), "个": ("个", D(1)), "家": ("家", D(1)),
-    "座": ("座", D(1)), "台": ("台", D(1)), "套": ("套", D(1)), "件": ("件", D(1)), "项": ("项", D(1)),
-    "部": ("部", D(1)), "条": ("条", D(1)), "次": ("次", D(1)), "所": ("所", D(1)), "处": ("处", D(1)),
-    "张": ("张", D(1)), "辆": ("辆", D(1)), "架": ("架", D(1)), "标准机架": ("标准机架", D(1)),
-    "机架": ("标准机架", D(1)), "吨": ("吨", D(1)), "吨标准煤": ("吨标准煤", D(1)), "吨标煤": ("吨标准煤", D(1)),
-    "瓦": ("W", D(1)), "瓦时": ("Wh", D(1)), "度": ("Wh", D(1000)), "千瓦时": ("Wh", D(1000)),
-    "米": ("m", D(1)), "公里": ("m", D(1000)), "平方米": ("m2", D(1)), "平方公里": ("m2", D(10) ** 6),
-    "%": ("%", D(1)), "百分比": ("%", D(1)), "百分数": ("%", D(1)), "‰": ("%", D("0.1")),
-    "百分点": ("百分点", D(1)), "个百分点": ("百分点", D(1)),
-    "指数": ("指数", D(1)), "点": ("指数", D(1)), "分": ("分", D(1)), "倍": ("倍", D(1)),
-    "比值": ("比值", D(1)), "比率": ("比值", D(1)), "无量纲": ("比值", D(1)),
-    "年": ("年", D(1)), "天": ("天", D(1)), "小时": ("s", D(3600)), "秒": ("s", D(1)), "毫秒": ("s", D("0.001")),
+    "元": ("元", D(1)),
+    "人民币元": ("元", D(1)),
+    "户": ("户", D(1)),
+    "人": ("人", D(1)),
+    "人次": ("人次", D(1)),
+    "个": ("个", D(1)),
+    "家": ("家", D(1)),
+    "座": ("座", D(1)),
+    "台": ("台", D(1)),
+    "套": ("套", D(1)),
+    "件": ("件", D(1)),
+    "项": ("项", D(1)),
+    "部": ("部", D(1)),
+    "条": ("条", D(1)),
+    "次": ("次", D(1)),
+    "所": ("所", D(1)),
+    "处": ("处", D(1)),
+    "张": ("张", D(1)),
+    "辆": ("辆", D(1)),
+    "架": ("架", D(1)),
+    "标准机架": ("标准机架", D(1)),
+    "机架": ("标准机架", D(1)),
+    "吨": ("吨", D(1)),
+    "吨标准煤": ("吨标准煤", D(1)),
+    "吨标煤": ("吨标准煤", D(1)),
+    "瓦": ("W", D(1)),
+    "瓦时": ("Wh", D(1)),
+    "度": ("Wh", D(1000)),
+    "千瓦时": ("Wh", D(1000)),
+    "米": ("m", D(1)),
+    "公里": ("m", D(1000)),
+    "平方米": ("m2", D(1)),
+    "平方公里": ("m2", D(10) ** 6),
+    "%": ("%", D(1)),
+    "百分比": ("%", D(1)),
+    "百分数": ("%", D(1)),
+    "‰": ("%", D("0.1")),
+    "百分点": ("百分点", D(1)),
+    "个百分点": ("百分点", D(1)),
+    "指数": ("指数", D(1)),
+    "点": ("指数", D(1)),
+    "分": ("分", D(1)),
+    "倍": ("倍", D(1)),
+    "比值": ("比值", D(1)),
+    "比率": ("比值", D(1)),
+    "无量纲": ("比值", D(1)),
+    "年": ("年", D(1)),
+    "天": ("天", D(1)),
+    "小时": ("s", D(3600)),
+    "秒": ("s", D(1)),
+    "毫秒": ("s", D("0.001")),
 }
 CN_PREFIXES: dict[str, Decimal] = {"十": D(10), "百": D(100), "千": D(1000), "万": D(10) ** 4, "亿": D(10) ** 8}
-SI_PREFIXES: dict[str, Decimal] = {"": D(1), "K": D(10) ** 3, "M": D(10) ** 6, "G": D(10) ** 9,
-                                   "T": D(10) ** 12, "P": D(10) ** 15, "E": D(10) ** 18}
+SI_PREFIXES: dict[str, Decimal] = {
+    "": D(1),
+    "K": D(10) ** 3,
+    "M": D(10) ** 6,
+    "G": D(10) ** 9,
+    "T": D(10) ** 12,
+    "P": D(10) ** 15,
+    "E": D(10) ** 18,
+}
 _SI_UNIT = re.compile(
-    r"^(?P<prefix>[kKMGTPE]?)(?P<base>bps|bit/s|b/s|flop/s|flops|flop|w|wh|b|byte|bytes|m|s|ms)$", re.IGNORECASE)
-_SI_BASES = {"bps": "bit/s", "bit/s": "bit/s", "b/s": "bit/s", "flop/s": "flop/s", "flops": "flop/s",
-             "flop": "flop/s", "w": "W", "wh": "Wh", "b": "B", "byte": "B", "bytes": "B", "m": "m", "s": "s"}
+    r"^(?P<prefix>[kKMGTPE]?)(?P<base>bps|bit/s|b/s|flop/s|flops|flop|w|wh|b|byte|bytes|m|s|ms)$", re.IGNORECASE
+)
+_SI_BASES = {
+    "bps": "bit/s",
+    "bit/s": "bit/s",
+    "b/s": "bit/s",
+    "flop/s": "flop/s",
+    "flops": "flop/s",
+    "flop": "flop/s",
+    "w": "W",
+    "wh": "Wh",
+    "b": "B",
+    "byte": "B",
+    "bytes": "B",
+    "m": "m",
+    "s": "s",
+}
 
 
 def _simple_unit(unit: str) -> tuple[str, Decimal] | None:
@@ -266,7 +423,7 @@ def parse_unit(unit: str | None) -> tuple[str, Decimal] | None:
     if "/" in folded:
         # split at the last '/' whose left side parses (so 'PFlop/s/万人' -> 'PFlop/s' over '万人')
         for i in [i for i, ch in enumerate(folded) if ch == "/"][::-1]:
-            num, den = _simple_unit(folded[:i]) or parse_unit(folded[:i]), _simple_unit(folded[i + 1:])
+            num, den = _simple_unit(folded[:i]) or parse_unit(folded[:i]), _simple_unit(folded[i + 1 :])
             if num and den:
                 return f"{num[0]}/{den[0]}", num[1] / den[1]
     return None
@@ -289,11 +446,13 @@ def unit_factor(from_unit: str | None, to_unit: str | None) -> Decimal | str:
 # Reading files into grids
 # ---------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Unreadable:
     """A cell with nothing to read: an Excel error value, or a formula whose result is missing or untrusted.
 
     It stays in the grid (not blank), so the row is processed and the cell reported."""
+
     rule: str  # 'formula_error' | 'formula_no_value'
     value: str  # the error value as Excel shows it ('#DIV/0!'), '' when there is none
     formula: str = ""  # '=B4/C4', '' for a plain error cell
@@ -306,6 +465,7 @@ class _Unreadable:
 @dataclass
 class _Grid:
     """One sheet (or a CSV file) as rows of cell values, 0-based, plus merged ranges (r0, c0, r1, c1)."""
+
     sheet: str | None
     rows: list[list[Any]]
     row_numbers: list[int]  # 1-based row as seen in Excel / a text editor, per grid row
@@ -404,8 +564,9 @@ def _xlsx_parts(zf: zipfile.ZipFile) -> tuple[dict[str, str], bool, set[int], di
         if tag == "sheet":
             rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), "")
             target = rels.get(rid, "")
-            parts[el.get("name") or ""] = (target.lstrip("/") if target.startswith("/")
-                                           else posixpath.normpath(posixpath.join("xl", target)))
+            parts[el.get("name") or ""] = (
+                target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            )
         elif tag == "calcPr":
             recalc = (el.get("fullCalcOnLoad") or "").lower() in ("1", "true")
     percent: set[int] = set()
@@ -461,8 +622,9 @@ def _col_letter(c: int) -> str:
     return letters
 
 
-def _scan_sheet(xml: bytes, percent_styles: set[int], recalc: bool
-                ) -> tuple[dict[tuple[int, int], _Unreadable], set[tuple[int, int]], int]:
+def _scan_sheet(
+    xml: bytes, percent_styles: set[int], recalc: bool
+) -> tuple[dict[tuple[int, int], _Unreadable], set[tuple[int, int]], int]:
     """The cells calamine reads as blank although they are not (error values, formulas without a stored
     result), and the cells shown as percentages. Byte scans for just those cells: the values come from calamine,
     which is ten times faster than openpyxl on a large sheet. Returns (cells, percent cells, cells without a
@@ -481,14 +643,14 @@ def _scan_sheet(xml: bytes, percent_styles: set[int], recalc: bool
             start = xml.rfind(open_tag, begin, start)
             if start < 0:
                 return None
-            if xml[start + len(open_tag):start + len(open_tag) + 1] in (b" ", b">", b"/", b"\t", b"\r", b"\n"):
+            if xml[start + len(open_tag) : start + len(open_tag) + 1] in (b" ", b">", b"/", b"\t", b"\r", b"\n"):
                 break
         tag_end = xml.find(b">", start)
         attrs = dict(_ATTR.findall(xml[start:tag_end]))
-        if xml[tag_end - 1:tag_end] == b"/":
+        if xml[tag_end - 1 : tag_end] == b"/":
             return attrs, b""
         end = xml.find(close_tag, tag_end)
-        return attrs, xml[tag_end + 1:end if end >= 0 else len(xml)]
+        return attrs, xml[tag_end + 1 : end if end >= 0 else len(xml)]
 
     def text_of(raw: bytes | None) -> str | None:
         return None if raw is None else unescape(raw.decode("utf-8", "replace"))
@@ -551,8 +713,10 @@ def _scaled_cells(xml: bytes, scaled_styles: dict[int, str]) -> dict[tuple[int, 
     if found is None or not scaled_styles:
         return {}
     open_tag = b"<" + found.group(1) + b"c"
-    return {where: scaled_styles[style]
-            for where, style in _styled_cells(xml, found.start(), open_tag, scaled_styles).items()}
+    return {
+        where: scaled_styles[style]
+        for where, style in _styled_cells(xml, found.start(), open_tag, scaled_styles).items()
+    }
 
 
 def _hidden_rows_and_cols(xml: bytes) -> tuple[set[int], set[int]]:
@@ -588,9 +752,16 @@ def _read_workbook(data: bytes, kind: str, file: str) -> _Read:
         if meta.visible != SheetVisibleEnum.Visible:
             how = "very hidden" if meta.visible == SheetVisibleEnum.VeryHidden else "hidden"
             read.hidden.append(meta.name)
-            read.notes.append(SubmissionProblem(
-                file, meta.name, None, None, "hidden_sheet_ignored",
-                f"the sheet is {how} in Excel, so it is not read; unhide it if its figures belong to the submission"))
+            read.notes.append(
+                SubmissionProblem(
+                    file,
+                    meta.name,
+                    None,
+                    None,
+                    "hidden_sheet_ignored",
+                    f"the sheet is {how} in Excel, so it is not read; unhide it if its figures belong to the submission",
+                )
+            )
             continue
         sheet = workbook.get_sheet_by_name(meta.name)
         rows = [[None if v == "" else v for v in row] for row in sheet.to_python(skip_empty_area=False)]
@@ -605,16 +776,30 @@ def _read_workbook(data: bytes, kind: str, file: str) -> _Read:
             for (r, c), cell in cells.items():
                 grid.put(r, c, cell)
             if unplaced:
-                read.problems.append(SubmissionProblem(
-                    file, meta.name, None, None, "unreadable",
-                    f"{unplaced} error or formula cell(s) carry no cell reference, so their place is unknown; "
-                    "save the workbook again in Excel/WPS"))
+                read.problems.append(
+                    SubmissionProblem(
+                        file,
+                        meta.name,
+                        None,
+                        None,
+                        "unreadable",
+                        f"{unplaced} error or formula cell(s) carry no cell reference, so their place is unknown; "
+                        "save the workbook again in Excel/WPS",
+                    )
+                )
         read.grids.append(grid)
     if kind != "xlsx":
-        read.notes.append(SubmissionProblem(
-            file, None, None, None, "cell_checks_limited",
-            f"in a {kind} workbook an error value or an uncalculated formula cannot be told from an empty cell and "
-            "number formats are not read; send .xlsx to have them checked"))
+        read.notes.append(
+            SubmissionProblem(
+                file,
+                None,
+                None,
+                None,
+                "cell_checks_limited",
+                f"in a {kind} workbook an error value or an uncalculated formula cannot be told from an empty cell and "
+                "number formats are not read; send .xlsx to have them checked",
+            )
+        )
     return read
 
 
@@ -622,6 +807,7 @@ def _decode_text(file: str, data: bytes) -> str:
     """The text of a CSV in one encoding: UTF-8 (with or without BOM), GB18030/GBK, or UTF-16 with BOM.
 
     A file that mixes encodings is refused line by line (row = the line number), never decoded half wrong."""
+
     def unreadable(line: int | None, message: str) -> SubmissionProblem:
         return SubmissionProblem(file, None, line, None, "unreadable", message)
 
@@ -631,8 +817,15 @@ def _decode_text(file: str, data: bytes) -> str:
         except UnicodeDecodeError as exc:
             raise SubmissionError([unreadable(None, f"the UTF-16 text has invalid bytes ({exc.reason})")]) from exc
     if b"\x00" in data:
-        raise SubmissionError([unreadable(None, "the file is binary, not text (or UTF-16 without a BOM); "
-                                                "send the table as .xlsx or as CSV UTF-8 / GBK")])
+        raise SubmissionError(
+            [
+                unreadable(
+                    None,
+                    "the file is binary, not text (or UTF-16 without a BOM); "
+                    "send the table as .xlsx or as CSV UTF-8 / GBK",
+                )
+            ]
+        )
     bom = data.startswith(b"\xef\xbb\xbf")
     body = data[3:] if bom else data
     try:
@@ -659,13 +852,21 @@ def _decode_text(file: str, data: bytes) -> str:
         for n in utf8_bad:
             gbk = decodes(lines[n - 1], "gb18030")
             seen = f" (read as GBK it says '{gbk[:40]}')" if gbk is not None else ""
-            problems.append(unreadable(n, f"line {n} is not UTF-8 like the rest of the file{seen}; "
-                                          "save the whole file in one encoding (CSV UTF-8)"))
+            problems.append(
+                unreadable(
+                    n,
+                    f"line {n} is not UTF-8 like the rest of the file{seen}; "
+                    "save the whole file in one encoding (CSV UTF-8)",
+                )
+            )
     else:
         for n in sorted(utf8_ok + utf8_bad):
             if n in utf8_ok:
-                problems.append(unreadable(n, f"line {n} is UTF-8 while the rest of the file is GBK; "
-                                              "save the whole file in one encoding"))
+                problems.append(
+                    unreadable(
+                        n, f"line {n} is UTF-8 while the rest of the file is GBK; save the whole file in one encoding"
+                    )
+                )
             elif decodes(lines[n - 1], "gb18030") is None:
                 problems.append(unreadable(n, f"line {n} is neither GBK nor UTF-8; save the file as CSV UTF-8"))
     raise SubmissionError(problems or [unreadable(None, "the text is neither UTF-8 nor GBK/GB18030")])
@@ -686,8 +887,9 @@ def _read_text(file: str, suffix: str, data: bytes) -> _Read:
         except StopIteration:
             break
         except csv.Error as exc:
-            raise SubmissionError([SubmissionProblem(file, None, start, None, "unreadable",
-                                                     f"the CSV cannot be read here: {exc}")]) from exc
+            raise SubmissionError(
+                [SubmissionProblem(file, None, start, None, "unreadable", f"the CSV cannot be read here: {exc}")]
+            ) from exc
         rows.append([None if not fold(v) else v for v in row])
         numbers.append(start)
     return _Read([_Grid(None, rows, numbers)])
@@ -696,6 +898,7 @@ def _read_text(file: str, suffix: str, data: bytes) -> _Read:
 # ---------------------------------------------------------------------------------------------------
 # Parsing one grid
 # ---------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Column:
@@ -706,7 +909,6 @@ class _Column:
     factor: Decimal = D(1)
     unit_is_percent: bool = False
 
-
     unit: str | None = None  # the unit the figures are written in (header, 单位 line, else raw_unit)
     percent_factor: Decimal = D(1)  # takes a figure in % (a cell shown as %, or '67%') to raw_unit
 
@@ -715,7 +917,7 @@ class _Framework:
     """The framework rows an ingest can match (Indicators and Denominators, by folded name_zh), the departments
     a file can name, and the years it covers (``framework.attrs['periods']``)."""
 
-    def __init__(self, framework: "pd.DataFrame"):
+    def __init__(self, framework: pd.DataFrame):
         rows = framework[framework["node_type"].isin(["Indicator", "Denominator"])]
         self.by_name: dict[str, dict] = {}
         for row in rows.to_dict("records"):
@@ -775,8 +977,9 @@ def _header_bottom(grid: _Grid, top: int, league_col: int) -> int:
     return bottom
 
 
-
-_QUALIFIED = re.compile(r"^(约|大约|近|逾|超过|超|不足|不到|少于|多于|大于|小于|至少|最多|>=|<=|≥|≤|<|>|≈|~|～)\s*[+-]?[\d.,]")
+_QUALIFIED = re.compile(
+    r"^(约|大约|近|逾|超过|超|不足|不到|少于|多于|大于|小于|至少|最多|>=|<=|≥|≤|<|>|≈|~|～)\s*[+-]?[\d.,]"
+)
 _WITH_TAIL = re.compile(r"^[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?(?P<tail>\D.*)$")
 # The day a form was filled in or sent (填报日期：2024年3月1日) is not its reporting year.
 _FILED_ON = re.compile(r"(?:填报|报送|制表|填表|打印|报出)(?:日期|时间)\s*[:：]?\s*[\d年月日./\-\s]*")
@@ -790,8 +993,10 @@ def _why_not_number(raw: Any, col: _Column) -> str:
     unit = col.unit or "the header's unit"
     match = _QUALIFIED.match(text)
     if match:
-        return (f"'{shown}' is a bound or an estimate ({match.group(1)}), not a definite figure; write the figure "
-                "itself, or — when it is not known")
+        return (
+            f"'{shown}' is a bound or an estimate ({match.group(1)}), not a definite figure; write the figure "
+            "itself, or — when it is not known"
+        )
     match = _WITH_TAIL.match(text)
     if match:
         tail = match.group("tail")
@@ -800,31 +1005,43 @@ def _why_not_number(raw: Any, col: _Column) -> str:
         if col.unit and fold(tail) == fold(col.unit):
             return f"'{shown}' repeats the unit ({tail}) in the cell; the unit is in the header, write digits only"
         if not (tail[0].isalpha() or tail[0] in "%‰°"):
-            return (f"'{shown}' is not a well-formed number; write digits, with one decimal point and commas only "
-                    "between groups of three")
+            return (
+                f"'{shown}' is not a well-formed number; write digits, with one decimal point and commas only "
+                "between groups of three"
+            )
         if tail[0] in CN_PREFIXES:
-            return (f"'{shown}' carries a magnitude ({tail}) in the cell; write the whole figure in {unit} "
-                    "as digits only")
-        return (f"'{shown}' carries a unit ({tail}) in the cell; the unit belongs in the header (this column "
-                f"is in {unit}), write digits only")
+            return (
+                f"'{shown}' carries a magnitude ({tail}) in the cell; write the whole figure in {unit} as digits only"
+            )
+        return (
+            f"'{shown}' carries a unit ({tail}) in the cell; the unit belongs in the header (this column "
+            f"is in {unit}), write digits only"
+        )
     return f"'{shown}' is not a number; write digits, or — / leave blank when not reported"
 
 
 def _unreadable_message(cell: _Unreadable) -> str:
     if cell.rule == "formula_error":
         source = f"the formula {cell.formula} gives" if cell.formula else "the cell holds"
-        return (f"{source} the Excel error {cell.value}, not a figure; fix the formula or its inputs so the cell "
-                "shows the figure, or write — when it is not reported")
+        return (
+            f"{source} the Excel error {cell.value}, not a figure; fix the formula or its inputs so the cell "
+            "shows the figure, or write — when it is not reported"
+        )
     if cell.untrusted:
-        return (f"the formula {cell.formula} was saved by a program that does not calculate (the workbook asks "
-                "to be recalculated when opened), so its stored result cannot be trusted; open and save the file "
-                "in Excel/WPS, or write the figure itself")
-    return (f"the formula {cell.formula} has no stored result (the file was saved without calculating); open "
-            "and save it in Excel/WPS, or write the figure itself")
+        return (
+            f"the formula {cell.formula} was saved by a program that does not calculate (the workbook asks "
+            "to be recalculated when opened), so its stored result cannot be trusted; open and save the file "
+            "in Excel/WPS, or write the figure itself"
+        )
+    return (
+        f"the formula {cell.formula} has no stored result (the file was saved without calculating); open "
+        "and save it in Excel/WPS, or write the figure itself"
+    )
 
 
-def _read_value(raw: Any, col: _Column, shown_as_percent: bool
-                ) -> tuple[float | None, Decimal | None, str | None, tuple[str, str] | None]:
+def _read_value(
+    raw: Any, col: _Column, shown_as_percent: bool
+) -> tuple[float | None, Decimal | None, str | None, tuple[str, str] | None]:
     """(value in raw_unit, the number as written, evidence that it is a percentage ('format' | 'sign'),
     problem (rule, message)). Blank or a dash -> (None, None, None, None)."""
     if raw is None:
@@ -834,8 +1051,15 @@ def _read_value(raw: Any, col: _Column, shown_as_percent: bool
     if isinstance(raw, bool):
         return None, None, None, ("non_numeric", f"'{str(raw).upper()}' is a TRUE/FALSE value, not a figure")
     if isinstance(raw, (date, datetime, time, timedelta)):
-        return None, None, None, ("non_numeric", f"'{raw}' is a date or time, not a figure; if the cell holds "
-                                                 "a figure, format it as a number")
+        return (
+            None,
+            None,
+            None,
+            (
+                "non_numeric",
+                f"'{raw}' is a date or time, not a figure; if the cell holds a figure, format it as a number",
+            ),
+        )
     if isinstance(raw, (int, float)):
         if raw != raw:  # NaN
             return None, None, None, None
@@ -843,8 +1067,15 @@ def _read_value(raw: Any, col: _Column, shown_as_percent: bool
         if shown_as_percent:
             shown = _plain(number * 100)
             if not col.unit_is_percent:
-                return None, None, None, ("non_numeric", f"the cell shows {shown}% but the column's unit is "
-                                                         f"{col.unit}; write the figure in {col.unit}")
+                return (
+                    None,
+                    None,
+                    None,
+                    (
+                        "non_numeric",
+                        f"the cell shows {shown}% but the column's unit is {col.unit}; write the figure in {col.unit}",
+                    ),
+                )
             return float(number * 100 * col.percent_factor), number, "format", None
         return float(number * col.factor), number, None, None
     text = fold(raw).replace("\u2212", "-")  # the typographic minus sign
@@ -852,11 +1083,27 @@ def _read_value(raw: Any, col: _Column, shown_as_percent: bool
         return None, None, None, None
     spaced = unicodedata.normalize("NFKC", str(raw))
     if _SPACE_IN_DIGITS.search(spaced) and not _SPACE_GROUPED.match(spaced):
-        return None, None, None, ("non_numeric", f"'{_as_text(raw)}' has a space inside the figure, so which "
-                                                 "number it is is not certain; write the digits without spaces")
+        return (
+            None,
+            None,
+            None,
+            (
+                "non_numeric",
+                f"'{_as_text(raw)}' has a space inside the figure, so which "
+                "number it is is not certain; write the digits without spaces",
+            ),
+        )
     if text.upper() in EXCEL_ERRORS:
-        return None, None, None, ("formula_error", f"'{text}' is an Excel error value, not a figure; fix the "
-                                                   "formula behind it, or write — when it is not reported")
+        return (
+            None,
+            None,
+            None,
+            (
+                "formula_error",
+                f"'{text}' is an Excel error value, not a figure; fix the "
+                "formula behind it, or write — when it is not reported",
+            ),
+        )
     factor, evidence = col.factor, None
     if col.unit_is_percent and text.endswith("%"):
         text, factor, evidence = text[:-1], col.percent_factor, "sign"
@@ -903,8 +1150,14 @@ class _Sheet:
     departments: list[str]  # named in the title lines above the header
 
 
-def _parse_grid(grid: _Grid, file: str, fw: _Framework, file_year: int | None,
-                problems: list[SubmissionProblem], notes: list[SubmissionProblem]) -> _Sheet | None:
+def _parse_grid(
+    grid: _Grid,
+    file: str,
+    fw: _Framework,
+    file_year: int | None,
+    problems: list[SubmissionProblem],
+    notes: list[SubmissionProblem],
+) -> _Sheet | None:
     """Rows of one sheet in long form; None when the sheet has no 盟市 header (not a data sheet)."""
     found = _find_header(grid)
     if found is None:
@@ -943,12 +1196,22 @@ def _parse_grid(grid: _Grid, file: str, fw: _Framework, file_year: int | None,
     year_said = " and ".join(where for where, _ in sources)
     years_agree = len({y for _, y in sources}) <= 1
     if not years_agree:
-        problem(None, None, "year_conflict", "the reporting year differs: "
-                + "; ".join(f"{where} says {y}" for where, y in sources) + "; make them agree")
+        problem(
+            None,
+            None,
+            "year_conflict",
+            "the reporting year differs: "
+            + "; ".join(f"{where} says {y}" for where, y in sources)
+            + "; make them agree",
+        )
     elif year is not None and not first_year <= year <= last_year:
-        problem(None, None, "year_out_of_range",
-                f"{year_said} say{'s' if len(sources) == 1 else ''} {year}, outside the framework's years "
-                f"{first_year}–{last_year}")
+        problem(
+            None,
+            None,
+            "year_out_of_range",
+            f"{year_said} say{'s' if len(sources) == 1 else ''} {year}, outside the framework's years "
+            f"{first_year}–{last_year}",
+        )
 
     block = _fill_merges(grid, top, bottom)
     # Without merge information (CSV), a group header stands over the empty cells to its right.
@@ -974,8 +1237,12 @@ def _parse_grid(grid: _Grid, file: str, fw: _Framework, file_year: int | None,
         has_data = any(not _is_blank(grid.cell(r, c)) for r in range(bottom + 1, len(grid.rows)))
         if not stack:
             if has_data:
-                problem(header_row_number, f"第{c + 1}列", "unknown_column",
-                        "this column has figures but no header; write the indicator name and unit above it")
+                problem(
+                    header_row_number,
+                    f"第{c + 1}列",
+                    "unknown_column",
+                    "this column has figures but no header; write the indicator name and unit above it",
+                )
             continue
         leaf = stack[-1]
         leaf_name, leaf_unit = _split_label(leaf)
@@ -1004,8 +1271,12 @@ def _parse_grid(grid: _Grid, file: str, fw: _Framework, file_year: int | None,
         if node is None:
             if not has_data:
                 continue  # a note or a spare header cell over an empty column
-            problem(header_row_number, leaf, "unknown_column",
-                    f"'{leaf}' is not an indicator of the framework (name_zh); check the spelling of the header")
+            problem(
+                header_row_number,
+                leaf,
+                "unknown_column",
+                f"'{leaf}' is not an indicator of the framework (name_zh); check the spelling of the header",
+            )
             columns.append(_Column(c, leaf, "bad"))
             continue
         if unit is None:
@@ -1020,25 +1291,43 @@ def _parse_grid(grid: _Grid, file: str, fw: _Framework, file_year: int | None,
         factor = unit_factor(unit, raw_unit)
         if isinstance(factor, str):
             if factor == "unknown_unit":
-                message = (f"unit '{unit}' is not one ingest knows; write the figure in {raw_unit}"
-                           if parse_unit(unit) is None else
-                           f"the framework unit '{raw_unit}' of {node['node_id']} is not in the unit table")
+                message = (
+                    f"unit '{unit}' is not one ingest knows; write the figure in {raw_unit}"
+                    if parse_unit(unit) is None
+                    else f"the framework unit '{raw_unit}' of {node['node_id']} is not in the unit table"
+                )
             else:
-                message = f"unit '{unit}' cannot be converted to {raw_unit} (the framework's unit for {node['node_id']})"
+                message = (
+                    f"unit '{unit}' cannot be converted to {raw_unit} (the framework's unit for {node['node_id']})"
+                )
             problem(header_row_number, leaf, factor, message)
             columns.append(_Column(c, leaf, "bad"))
             continue
         node_id = str(node["node_id"])
         if node_id in seen_nodes:
-            problem(header_row_number, leaf, "duplicate_column",
-                    f"{node['name_zh']} appears twice (also column '{seen_nodes[node_id]}')")
+            problem(
+                header_row_number,
+                leaf,
+                "duplicate_column",
+                f"{node['name_zh']} appears twice (also column '{seen_nodes[node_id]}')",
+            )
             columns.append(_Column(c, leaf, "bad"))
             continue
         seen_nodes[node_id] = leaf
         percent = (parse_unit(unit or raw_unit) or ("",))[0] == "%"
         percent_factor = unit_factor("%", raw_unit) if percent else factor
-        columns.append(_Column(c, leaf, "indicator", node, factor, percent, unit or raw_unit,
-                               percent_factor if isinstance(percent_factor, Decimal) else factor))
+        columns.append(
+            _Column(
+                c,
+                leaf,
+                "indicator",
+                node,
+                factor,
+                percent,
+                unit or raw_unit,
+                percent_factor if isinstance(percent_factor, Decimal) else factor,
+            )
+        )
 
     league_label = _as_text(block[-1][league_col]) or _as_text(grid.cell(top, league_col)) or "盟市"
     year_col = next((col for col in columns if col.kind == "year"), None)
@@ -1046,8 +1335,12 @@ def _parse_grid(grid: _Grid, file: str, fw: _Framework, file_year: int | None,
     if not any(col.kind in ("indicator", "bad") for col in columns):
         problem(header_row_number, None, "no_data", "no indicator column found next to the 盟市 column")
     if year is None and year_col is None:
-        problem(None, None, "no_year",
-                "the reporting year is not in the title, the sheet name or the file name; write e.g. '2023年' in the title")
+        problem(
+            None,
+            None,
+            "no_year",
+            "the reporting year is not in the title, the sheet name or the file name; write e.g. '2023年' in the title",
+        )
 
     # Which rows below the header hold figures, and which are footnotes.
     data_rows: list[int] = []
@@ -1092,22 +1385,34 @@ def _parse_grid(grid: _Grid, file: str, fw: _Framework, file_year: int | None,
             hit_row, hit_col = first_hit
             where = f"{_col_letter(c0)}{r0 + 1}:{_col_letter(c1)}{r1 + 1}"
             what = "no 盟市 of its own" if hit_col == league_col else "an empty cell under the merged value"
-            problem(grid.row_numbers[hit_row], labels[hit_col], "merged_cells",
-                    f"cells {where} are merged, so row {grid.row_numbers[hit_row]} has {what}; unmerge them and "
-                    "write every 盟市's figure in its own cell")
+            problem(
+                grid.row_numbers[hit_row],
+                labels[hit_col],
+                "merged_cells",
+                f"cells {where} are merged, so row {grid.row_numbers[hit_row]} has {what}; unmerge them and "
+                "write every 盟市's figure in its own cell",
+            )
 
     # Hidden rows and columns: Excel shows the sheet without them, so whether their figures are part of the
     # submission is not certain. A hidden 盟市 row, or a hidden column the table reads, is a problem.
     hidden_rows = {r for r in data_rows if r in grid.hidden_rows}
     for r in sorted(hidden_rows):
-        problem(grid.row_numbers[r], league_label, "hidden_cells",
-                f"row {grid.row_numbers[r]} is hidden in Excel (by hand or by a filter) but holds figures; unhide "
-                "it if they belong to the submission, or delete the row")
+        problem(
+            grid.row_numbers[r],
+            league_label,
+            "hidden_cells",
+            f"row {grid.row_numbers[r]} is hidden in Excel (by hand or by a filter) but holds figures; unhide "
+            "it if they belong to the submission, or delete the row",
+        )
     for c in sorted(grid.hidden_cols & set(labels)):
         if any(not _is_blank(grid.cell(r, c)) for r in data_rows):
-            problem(header_row_number, labels[c], "hidden_cells",
-                    f"column {_col_letter(c)} ({labels[c]}) is hidden in Excel but holds figures; unhide it if they "
-                    "belong to the submission, or delete the column")
+            problem(
+                header_row_number,
+                labels[c],
+                "hidden_cells",
+                f"column {_col_letter(c)} ({labels[c]}) is hidden in Excel but holds figures; unhide it if they "
+                "belong to the submission, or delete the column",
+            )
 
     out: list[dict] = []
     seen_keys: dict[tuple[int, int], int] = {}
@@ -1123,8 +1428,12 @@ def _parse_grid(grid: _Grid, file: str, fw: _Framework, file_year: int | None,
             problem(row_number, league_label, league_raw.rule, _unreadable_message(league_raw))
             continue
         if _is_blank(league_raw):
-            problem(row_number, league_label, "unknown_league",
-                    "the 盟市 cell is empty but the row has figures; write the 盟市 name or code")
+            problem(
+                row_number,
+                league_label,
+                "unknown_league",
+                "the 盟市 cell is empty but the row has figures; write the 盟市 name or code",
+            )
             continue
         if fold(league_raw) in TOTAL_ROWS:
             continue  # a 全区/合计 row is the region, not a 盟市
@@ -1133,8 +1442,12 @@ def _parse_grid(grid: _Grid, file: str, fw: _Framework, file_year: int | None,
             leagues[league_key] = resolve_league(league_raw)
         league = leagues[league_key]
         if league is None:
-            problem(row_number, league_label, "unknown_league",
-                    f"'{_as_text(league_raw)}' is not one of the 12 盟市 (full name, short name or 6-digit code)")
+            problem(
+                row_number,
+                league_label,
+                "unknown_league",
+                f"'{_as_text(league_raw)}' is not one of the 12 盟市 (full name, short name or 6-digit code)",
+            )
             continue
         row_year = year
         if year_col is not None:
@@ -1150,20 +1463,32 @@ def _parse_grid(grid: _Grid, file: str, fw: _Framework, file_year: int | None,
                 continue
             if year is not None and row_year != year:
                 if years_agree:
-                    problem(row_number, year_col.label, "year_conflict",
-                            f"the {year_col.label} cell says {row_year} but {year_said} say"
-                            f"{'s' if len(sources) == 1 else ''} {year}; make them agree")
+                    problem(
+                        row_number,
+                        year_col.label,
+                        "year_conflict",
+                        f"the {year_col.label} cell says {row_year} but {year_said} say"
+                        f"{'s' if len(sources) == 1 else ''} {year}; make them agree",
+                    )
                 continue
             if year is None and not first_year <= row_year <= last_year:
-                problem(row_number, year_col.label, "year_out_of_range",
-                        f"{row_year} is outside the framework's years {first_year}–{last_year}")
+                problem(
+                    row_number,
+                    year_col.label,
+                    "year_out_of_range",
+                    f"{row_year} is outside the framework's years {first_year}–{last_year}",
+                )
                 continue
         if row_year is None:
             continue  # already reported as no_year
         key = (league, row_year)
         if key in seen_keys:
-            problem(row_number, league_label, "duplicate_league",
-                    f"'{_as_text(league_raw)}' ({league}) already has a row for {row_year} (row {seen_keys[key]})")
+            problem(
+                row_number,
+                league_label,
+                "duplicate_league",
+                f"'{_as_text(league_raw)}' ({league}) already has a row for {row_year} (row {seen_keys[key]})",
+            )
             continue
         seen_keys[key] = row_number
         for col in indicator_cols:
@@ -1173,10 +1498,14 @@ def _parse_grid(grid: _Grid, file: str, fw: _Framework, file_year: int | None,
             if (r, col.index) in grid.scaled and isinstance(raw, (int, float)) and not isinstance(raw, bool):
                 code = grid.scaled[(r, col.index)]
                 shown = raw / 1000 ** _format_scale(code)
-                problem(row_number, col.label, "scaled_format",
-                        f"the cell stores {_as_text(raw)} but its number format ({code}) shows it as {shown:g}; "
-                        f"which one is meant is not certain: format the cell as a plain number and write the figure "
-                        f"in {col.unit or 'the header unit'}")
+                problem(
+                    row_number,
+                    col.label,
+                    "scaled_format",
+                    f"the cell stores {_as_text(raw)} but its number format ({code}) shows it as {shown:g}; "
+                    f"which one is meant is not certain: format the cell as a plain number and write the figure "
+                    f"in {col.unit or 'the header unit'}",
+                )
                 continue
             value, written, evidence, bad = _read_value(raw, col, (r, col.index) in grid.percent)
             if bad is not None:
@@ -1187,29 +1516,54 @@ def _parse_grid(grid: _Grid, file: str, fw: _Framework, file_year: int | None,
                     scaled[col.index].append((row_number, written))
                 elif evidence is None:
                     unproven[col.index].append((row_number, written))
-            out.append({
-                "league_code": league, "year": row_year, "indicator_id": str(col.node["node_id"]),
-                "value": value, "department": None, "source_file": file,
-                "source_sheet": sheet, "source_row": row_number, "source_column": col.label,
-            })
+            out.append(
+                {
+                    "league_code": league,
+                    "year": row_year,
+                    "indicator_id": str(col.node["node_id"]),
+                    "value": value,
+                    "department": None,
+                    "source_file": file,
+                    "source_sheet": sheet,
+                    "source_row": row_number,
+                    "source_column": col.label,
+                }
+            )
 
     # Percentages stored as fractions: read as shown when the cell format says so, a problem when nothing does.
     for col in indicator_cols:
         if scaled[col.index]:
             row_number, written = scaled[col.index][0]
-            notes.append(SubmissionProblem(
-                file, sheet, row_number, col.label, "percent_format_scaled",
-                f"{len(scaled[col.index])} cell(s) ({_rows_text([n for n, _ in scaled[col.index]])}) are stored "
-                f"as fractions and shown as percentages (e.g. {_plain(written)} shown as "
-                f"{_plain(written * 100)}%); read as the percentages shown"))
+            notes.append(
+                SubmissionProblem(
+                    file,
+                    sheet,
+                    row_number,
+                    col.label,
+                    "percent_format_scaled",
+                    f"{len(scaled[col.index])} cell(s) ({_rows_text([n for n, _ in scaled[col.index]])}) are stored "
+                    f"as fractions and shown as percentages (e.g. {_plain(written)} shown as "
+                    f"{_plain(written * 100)}%); read as the percentages shown",
+                )
+            )
         valid_max = col.node.get("valid_max")
         figures = unproven[col.index]
-        if (figures and valid_max is not None and valid_max == valid_max and float(valid_max) > 1
-                and all(0 <= w <= 1 for _, w in figures) and any(w > 0 for _, w in figures)):
-            problem(None, col.label, "percent_as_fraction",
-                    f"every figure of this % column ({_rows_text([n for n, _ in figures])}) lies between 0 and 1, "
-                    "which looks like fractions (0.67 for 67 %); write percentages (67), or, if the figures really "
-                    "are below 1 %, write them with a % sign (0.67%) or format the cells as percentages")
+        if (
+            figures
+            and valid_max is not None
+            and valid_max == valid_max
+            and float(valid_max) > 1
+            and all(0 <= w <= 1 for _, w in figures)
+            and any(w > 0 for _, w in figures)
+        ):
+            problem(
+                None,
+                col.label,
+                "percent_as_fraction",
+                f"every figure of this % column ({_rows_text([n for n, _ in figures])}) lies between 0 and 1, "
+                "which looks like fractions (0.67 for 67 %); write percentages (67), or, if the figures really "
+                "are below 1 %, write them with a % sign (0.67%) or format the cells as percentages",
+            )
 
     if not out and not problems:
         problem(None, None, "no_data", "the sheet has a header but no 盟市 rows")
@@ -1220,7 +1574,7 @@ def _parse_grid(grid: _Grid, file: str, fw: _Framework, file_year: int | None,
     return _Sheet(out, sheet, fw.departments_in(title))
 
 
-def parse_file(path: Path, framework: "pd.DataFrame") -> "pd.DataFrame":
+def parse_file(path: Path, framework: pd.DataFrame) -> pd.DataFrame:
     """One landing file -> raw-layer long form (``PARSED_COLUMNS``; ``ingest_file`` adds sha256, ingested_at).
 
     Raises ``SubmissionError`` carrying every problem found in the file (its ``notes`` attribute holds the notes
@@ -1250,9 +1604,16 @@ def parse_file(path: Path, framework: "pd.DataFrame") -> "pd.DataFrame":
     kind = _sniff(data)
     if kind in ("xlsx", "xlsb", "ods", "xls"):
         if _KIND_OF_SUFFIX.get(suffix) != kind:
-            notes.append(SubmissionProblem(file, None, None, None, "format_mismatch",
-                                           f"the file is an {kind.upper()} workbook although it is named "
-                                           f"{suffix}; read as {kind.upper()}"))
+            notes.append(
+                SubmissionProblem(
+                    file,
+                    None,
+                    None,
+                    None,
+                    "format_mismatch",
+                    f"the file is an {kind.upper()} workbook although it is named {suffix}; read as {kind.upper()}",
+                )
+            )
         try:
             read = _read_workbook(data, kind, file)
         except Exception as exc:  # calamine and zipfile raise their own error types for broken workbooks
@@ -1277,9 +1638,16 @@ def parse_file(path: Path, framework: "pd.DataFrame") -> "pd.DataFrame":
         if not any(not _is_blank(v) for g in read.grids for row in g.rows for v in row) and not read.hidden:
             problems.append(SubmissionProblem(file, None, None, None, "empty_file", "the file holds no cells"))
         else:
-            problems.append(SubmissionProblem(
-                file, read.grids[0].sheet if len(read.grids) == 1 else None, None, None, "no_header",
-                f"no header row with a 盟市/地区 column found in the first rows of any sheet{hidden}"))
+            problems.append(
+                SubmissionProblem(
+                    file,
+                    read.grids[0].sheet if len(read.grids) == 1 else None,
+                    None,
+                    None,
+                    "no_header",
+                    f"no header row with a 盟市/地区 column found in the first rows of any sheet{hidden}",
+                )
+            )
 
     # The sending department: named by the file name or the title; two different names are a problem.
     claims = [("the file name", None, d) for d in fw.departments_in(path.stem)]
@@ -1289,17 +1657,32 @@ def parse_file(path: Path, framework: "pd.DataFrame") -> "pd.DataFrame":
     named = sorted({d for _, _, d in claims})
     if len(named) > 1:
         sheet = next((s for _, s, d in claims if d != claims[0][2]), None)
-        problems.append(SubmissionProblem(
-            file, sheet, None, None, "department_conflict",
-            "the sending department differs: " + "; ".join(f"{w} names {d}" for w, _, d in claims)
-            + "; name one department"))
+        problems.append(
+            SubmissionProblem(
+                file,
+                sheet,
+                None,
+                None,
+                "department_conflict",
+                "the sending department differs: "
+                + "; ".join(f"{w} names {d}" for w, _, d in claims)
+                + "; name one department",
+            )
+        )
     department = named[0] if len(named) == 1 else None
     if not named and sheets:
-        notes.append(SubmissionProblem(
-            file, None, None, None, "department_unknown",
-            "neither the file name nor the title names a department of the framework, so the figures are "
-            "nobody's copy (used only where the owning department sent none); name the file "
-            "YEAR_DEPARTMENT_subject"))
+        notes.append(
+            SubmissionProblem(
+                file,
+                None,
+                None,
+                None,
+                "department_unknown",
+                "neither the file name nor the title names a department of the framework, so the figures are "
+                "nobody's copy (used only where the owning department sent none); name the file "
+                "YEAR_DEPARTMENT_subject",
+            )
+        )
 
     if problems:
         error = SubmissionError(problems)
@@ -1326,9 +1709,17 @@ def parse_file(path: Path, framework: "pd.DataFrame") -> "pd.DataFrame":
 
 # Landing hygiene and the bounded problem report live in index.landing (shared with index.validate).
 from index.landing import (  # noqa: E402
-    SUMMARY_SHOWN, FileState, NotARegularFile, Refused, Waiting, read_state, regular_files, write_problem_report,
+    SUMMARY_SHOWN,
+    FileState,
+    NotARegularFile,
+    Refused,
+    Waiting,
+    read_state,
+    regular_files,
+    write_problem_report,
 )
 from index.landing import scan as scan_landing  # noqa: E402
+
 
 @dataclass(frozen=True)
 class Batch:
@@ -1359,9 +1750,14 @@ class Quarantined:
 
     def summary(self) -> dict:
         moved = self.directory is not None
-        return {"file": self.source_file, "stage": "ingest", "folder": str(self.directory) if moved else None,
-                "landing_file": "moved to quarantine" if moved else "left in landing (could not be moved)",
-                "problems": len(self.problems), "first": [str(p) for p in self.problems[:SUMMARY_SHOWN]]}
+        return {
+            "file": self.source_file,
+            "stage": "ingest",
+            "folder": str(self.directory) if moved else None,
+            "landing_file": "moved to quarantine" if moved else "left in landing (could not be moved)",
+            "problems": len(self.problems),
+            "first": [str(p) for p in self.problems[:SUMMARY_SHOWN]],
+        }
 
 
 @dataclass
@@ -1415,7 +1811,7 @@ def _seen_in_layer(root: Path) -> set[str]:
     return seen
 
 
-def seen_sha16(settings: "Settings") -> dict[str, str]:
+def seen_sha16(settings: Settings) -> dict[str, str]:
     """sha16 -> where it was seen ('raw', 'curated', 'quarantine')."""
     seen: dict[str, str] = {}
     for where, root in (("quarantine", Path(settings.quarantine)),):
@@ -1439,12 +1835,21 @@ def landing_files(landing: Path) -> list[Path]:
 def _raw_schema():
     import pyarrow as pa
 
-    return pa.schema([
-        ("league_code", pa.int32()), ("indicator_id", pa.string()), ("value", pa.float64()),
-        ("department", pa.string()), ("source_file", pa.string()), ("source_sheet", pa.string()),
-        ("source_row", pa.int32()), ("source_column", pa.string()), ("synthetic", pa.bool_()),
-        ("sha256", pa.string()), ("ingested_at", pa.timestamp("us", tz="UTC")),
-    ])
+    return pa.schema(
+        [
+            ("league_code", pa.int32()),
+            ("indicator_id", pa.string()),
+            ("value", pa.float64()),
+            ("department", pa.string()),
+            ("source_file", pa.string()),
+            ("source_sheet", pa.string()),
+            ("source_row", pa.int32()),
+            ("source_column", pa.string()),
+            ("synthetic", pa.bool_()),
+            ("sha256", pa.string()),
+            ("ingested_at", pa.timestamp("us", tz="UTC")),
+        ]
+    )
 
 
 def _unchanged_since(path: Path, before: FileState) -> None:
@@ -1457,8 +1862,14 @@ def _unchanged_since(path: Path, before: FileState) -> None:
         raise StillBeingWritten("it changed while it was being read (sha256, size or mtime differ)")
 
 
-def ingest_file(path: Path, framework: "pd.DataFrame", raw_root: Path, sha256: str | None = None,
-                now: datetime | None = None, before: FileState | None = None) -> Batch:
+def ingest_file(
+    path: Path,
+    framework: pd.DataFrame,
+    raw_root: Path,
+    sha256: str | None = None,
+    now: datetime | None = None,
+    before: FileState | None = None,
+) -> Batch:
     """Parse one landing file and write its raw batch, one Parquet file per year.
 
     Raises SubmissionError for a bad file and StillBeingWritten when the file's sha256, size or mtime after
@@ -1471,9 +1882,9 @@ def ingest_file(path: Path, framework: "pd.DataFrame", raw_root: Path, sha256: s
     path = Path(path)
     before = before or read_state(path)
     sha256 = sha256 or before.sha256
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
+        now = now.replace(tzinfo=UTC)
     try:
         frame = parse_file(path, framework)
     except SubmissionError:
@@ -1487,10 +1898,9 @@ def ingest_file(path: Path, framework: "pd.DataFrame", raw_root: Path, sha256: s
     written = []
     schema = _raw_schema()
     for year, part in sorted(frame.groupby("year"), key=lambda kv: kv[0]):
-        table = pa.Table.from_pandas(part[RAW_FILE_COLUMNS].reset_index(drop=True), schema=schema,
-                                     preserve_index=False)
+        table = pa.Table.from_pandas(part[RAW_FILE_COLUMNS].reset_index(drop=True), schema=schema, preserve_index=False)
         rel = Path(f"year={int(year)}") / f"{sha256[:16]}.parquet"
-        write_with(Path(raw_root) / rel, lambda tmp: pq.write_table(table, tmp))
+        write_with(Path(raw_root) / rel, lambda tmp, table=table: pq.write_table(table, tmp))
         written.append(rel)
     return Batch(path.name, sha256, len(frame), tuple(written), notes)
 
@@ -1517,8 +1927,14 @@ def _refuse(entry: Refused, quarantine_root: Path) -> Quarantined:
         write_problem_report(directory, [problem], file=entry.source_file, stage="ingest")
         os.replace(entry.path, directory / entry.path.name)  # rename only: a copy would read the target
     except OSError as exc:
-        left = SubmissionProblem(entry.source_file, None, None, None, entry.rule,
-                                 f"{entry.reason}; it could not be moved out of landing ({exc.strerror or exc})")
+        left = SubmissionProblem(
+            entry.source_file,
+            None,
+            None,
+            None,
+            entry.rule,
+            f"{entry.reason}; it could not be moved out of landing ({exc.strerror or exc})",
+        )
         return Quarantined(entry.source_file, sha, None, (left,))
     return Quarantined(entry.source_file, sha, directory, (problem,))
 
@@ -1530,15 +1946,16 @@ def _delivery_order(path: Path) -> tuple:
         return (0, path.name)
 
 
-def ingest_landing(settings: "Settings", framework: "pd.DataFrame", now: datetime | None = None,
-                   settle: float | None = None) -> IngestOutcome:
+def ingest_landing(
+    settings: Settings, framework: pd.DataFrame, now: datetime | None = None, settle: float | None = None
+) -> IngestOutcome:
     """Ingest every landing file ready to read whose sha256 is not yet in raw, curated or quarantine.
 
     Links and special files are refused into quarantine, files with problems are quarantined, hidden,
     partial and still-changing files wait in landing (see index.landing). ``settle`` defaults to
     DEI_LANDING_SETTLE_SECONDS.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     outcome = IngestOutcome()
     found = scan_landing(settings.landing, settle)
     outcome.waiting.extend(found.waiting)
@@ -1556,8 +1973,9 @@ def ingest_landing(settings: "Settings", framework: "pd.DataFrame", now: datetim
         except NotARegularFile as exc:
             # swapped for a link or pipe since the scan: refuse it like one
             rule = "symlink" if os.path.islink(path) else "not_a_regular_file"
-            outcome.quarantined.append(_refuse(Refused(rel, path, rule, f"{exc} (since the scan); not read"),
-                                               settings.quarantine))
+            outcome.quarantined.append(
+                _refuse(Refused(rel, path, rule, f"{exc} (since the scan); not read"), settings.quarantine)
+            )
             continue
         except FileNotFoundError:
             continue  # removed by its sender meanwhile
@@ -1569,8 +1987,9 @@ def ingest_landing(settings: "Settings", framework: "pd.DataFrame", now: datetim
             outcome.skipped.append(Skipped(path.name, sha, seen[sha[:16]]))
             continue
         try:
-            batch = ingest_file(path, framework, settings.raw, sha256=sha, now=now + timedelta(microseconds=position),
-                                before=before)
+            batch = ingest_file(
+                path, framework, settings.raw, sha256=sha, now=now + timedelta(microseconds=position), before=before
+            )
         except StillBeingWritten as exc:
             outcome.waiting.append(Waiting(rel, f"still being written: {exc}; it is read on the next run"))
             continue

@@ -24,9 +24,9 @@ import os
 import stat
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from index.errors import ConfigError, SubmissionProblem
 from index.files import write_text_atomic
@@ -96,8 +96,12 @@ class LandingScan:
 
 
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
         if test(mode):
             return name
     return "not a regular file"
@@ -138,24 +142,45 @@ def _walk(landing: Path, scan: LandingScan) -> Iterator[tuple[Path, os.stat_resu
                     target = os.readlink(path)
                 except OSError:
                     target = "?"
-                scan.refused.append(Refused(rel, path, "symlink", (
-                    f"a symbolic link (to {target}); links are never followed: put the file itself in landing/")))
+                scan.refused.append(
+                    Refused(
+                        rel,
+                        path,
+                        "symlink",
+                        (f"a symbolic link (to {target}); links are never followed: put the file itself in landing/"),
+                    )
+                )
             elif stat.S_ISDIR(st.st_mode):
                 if entry.name.startswith("."):
-                    scan.waiting.append(Waiting(rel + "/", (
-                        "a hidden folder (name starts with '.'): its files are read once it is renamed")))
+                    scan.waiting.append(
+                        Waiting(
+                            rel + "/", ("a hidden folder (name starts with '.'): its files are read once it is renamed")
+                        )
+                    )
                 else:
                     subfolders.append(path)
             elif not stat.S_ISREG(st.st_mode):
-                scan.refused.append(Refused(rel, path, "not_a_regular_file", (
-                    f"{_kind(st.st_mode)}, not a file; only regular files are read")))
+                scan.refused.append(
+                    Refused(
+                        rel,
+                        path,
+                        "not_a_regular_file",
+                        (f"{_kind(st.st_mode)}, not a file; only regular files are read"),
+                    )
+                )
             elif is_readme(entry.name):
                 continue  # documents the folder
             elif (reason := waiting_reason(entry.name)) is not None:
                 scan.waiting.append(Waiting(rel, reason))
             elif not _inside(path, root_real):
-                scan.refused.append(Refused(rel, path, "outside_landing", (
-                    f"resolves to {os.path.realpath(path)}, outside landing/; not read")))
+                scan.refused.append(
+                    Refused(
+                        rel,
+                        path,
+                        "outside_landing",
+                        (f"resolves to {os.path.realpath(path)}, outside landing/; not read"),
+                    )
+                )
             else:
                 yield path, st
         stack.extend(reversed(subfolders))
@@ -169,8 +194,13 @@ def regular_files(landing: Path) -> list[Path]:
     return sorted(path for path, _ in _walk(landing, LandingScan()))
 
 
-def scan(landing: Path, settle: float | None = None, *, sleep: Callable[[float], None] = time.sleep,
-         clock: Callable[[], float] = time.time) -> LandingScan:
+def scan(
+    landing: Path,
+    settle: float | None = None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+) -> LandingScan:
     """Sort landing into files ready to read, files waiting (with why) and entries refused.
 
     A file modified within the last ``settle`` seconds is waited for once, at most ``settle`` seconds (a
@@ -200,8 +230,12 @@ def scan(landing: Path, settle: float | None = None, *, sleep: Callable[[float],
         except OSError:
             continue  # gone while we waited: nothing to read
         if _key(again) != _key(st) or not stat.S_ISREG(again.st_mode):
-            result.waiting.append(Waiting(path.relative_to(landing).as_posix(), (
-                f"still being written: it changed within the last {settle:g} s; it is read on the next run")))
+            result.waiting.append(
+                Waiting(
+                    path.relative_to(landing).as_posix(),
+                    (f"still being written: it changed within the last {settle:g} s; it is read on the next run"),
+                )
+            )
         else:
             result.ready.append(path)
     result.ready.sort()
@@ -211,6 +245,7 @@ def scan(landing: Path, settle: float | None = None, *, sleep: Callable[[float],
 # --------------------------------------------------------------------------------------------------
 # Reading a landing file safely
 # --------------------------------------------------------------------------------------------------
+
 
 class NotARegularFile(OSError):
     """The path turned into a link, pipe or device after the scan."""
@@ -223,7 +258,7 @@ class FileState:
     sha256: str
     key: tuple
 
-    def changed(self, other: "FileState") -> bool:
+    def changed(self, other: FileState) -> bool:
         return self != other
 
 
@@ -269,21 +304,32 @@ def find_file(landing: Path, names: Iterable[str], sha256: str | None, sha16: st
 # The bounded problem report (ingest and validation quarantine both write it)
 # --------------------------------------------------------------------------------------------------
 
+
 def problem_summary(problems: list[SubmissionProblem], limit: int = REPORT_LIMIT) -> dict:
     """Totals per rule and column over every problem, plus the first ``limit`` problems."""
     counts = Counter((p.rule, p.column) for p in problems)
-    by_rule = [{"rule": rule, "column": column, "count": count}
-               for (rule, column), count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], str(kv[0][1])))]
+    by_rule = [
+        {"rule": rule, "column": column, "count": count}
+        for (rule, column), count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], str(kv[0][1])))
+    ]
     shown = problems[:limit]
-    return {"total": len(problems), "shown": len(shown), "truncated": len(problems) > len(shown),
-            "by_rule": by_rule, "problems": [p.to_dict() for p in shown]}
+    return {
+        "total": len(problems),
+        "shown": len(shown),
+        "truncated": len(problems) > len(shown),
+        "by_rule": by_rule,
+        "problems": [p.to_dict() for p in shown],
+    }
 
 
 def _text(file: str, stage: str, summary: dict, shown: list[SubmissionProblem]) -> str:
     total = summary["total"]
-    lines = [f"{file}: rejected by {stage}, {total:,} problem(s).",
-             "The submitted file is kept unchanged in this folder. Fix it and drop it into data_lake/landing/ again.",
-             "", "Problems by rule and column:"]
+    lines = [
+        f"{file}: rejected by {stage}, {total:,} problem(s).",
+        "The submitted file is kept unchanged in this folder. Fix it and drop it into data_lake/landing/ again.",
+        "",
+        "Problems by rule and column:",
+    ]
     for row in summary["by_rule"]:
         where = f", column {row['column']}" if row["column"] else ""
         lines.append(f"  {row['count']:>9,}  {row['rule']}{where}")
@@ -295,8 +341,9 @@ def _text(file: str, stage: str, summary: dict, shown: list[SubmissionProblem]) 
     return "\n".join(lines) + "\n"
 
 
-def write_problem_report(directory: Path, problems: list[SubmissionProblem], *, file: str, stage: str,
-                         limit: int = REPORT_LIMIT) -> dict:
+def write_problem_report(
+    directory: Path, problems: list[SubmissionProblem], *, file: str, stage: str, limit: int = REPORT_LIMIT
+) -> dict:
     """Write problems.txt and problems.json into a quarantine folder, both bounded to ``limit`` problems.
 
     problems.json: {file, stage, total, shown, truncated, by_rule: [{rule, column, count}], problems: [...]}.

@@ -56,17 +56,21 @@ def leagues_table(path: Path | None = None) -> list[dict]:
     for row in rows:
         league = by_code[int(row["code"])]
         if row["name_zh"].strip() != league.name_zh:
-            raise ValueError(f"{file}: {league.code} is {row['name_zh']!r} there but {league.name_zh!r} in the "
-                             f"unit registry; run python -m index.units build")
-        out.append({
-            "code": league.code,
-            "name_zh": league.name_zh,
-            "name_en": league.name_en,
-            "kind": _KIND_EN[league.kind],
-            "aliases": list(league.aliases),
-            "approx_pop_2023_10k": float(row["approx_pop_2023_10k"]),
-            "approx_gdp_2023_100m_yuan": float(row["approx_gdp_2023_100m_yuan"]),
-        })
+            raise ValueError(
+                f"{file}: {league.code} is {row['name_zh']!r} there but {league.name_zh!r} in the "
+                f"unit registry; run python -m index.units build"
+            )
+        out.append(
+            {
+                "code": league.code,
+                "name_zh": league.name_zh,
+                "name_en": league.name_en,
+                "kind": _KIND_EN[league.kind],
+                "aliases": list(league.aliases),
+                "approx_pop_2023_10k": float(row["approx_pop_2023_10k"]),
+                "approx_gdp_2023_100m_yuan": float(row["approx_gdp_2023_100m_yuan"]),
+            }
+        )
     return out
 
 

@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from index.errors import ConfigError, PublishError
@@ -114,15 +114,20 @@ def _acquire(fd: int, path: Path, action: str, timeout: float) -> None:
             pass
         info = holder(path)
         if not told:
-            print(f"dei: waiting for {describe(info)} to finish before this {action} "
-                  f"(up to {timeout:g} s, {ENV_TIMEOUT}) ...", file=sys.stderr, flush=True)
+            print(
+                f"dei: waiting for {describe(info)} to finish before this {action} "
+                f"(up to {timeout:g} s, {ENV_TIMEOUT}) ...",
+                file=sys.stderr,
+                flush=True,
+            )
             told = True
         if time.monotonic() >= deadline:
             raise PublishError(
                 f"{describe(info)} still holds {path} after {timeout:g} s: this {action} did nothing; "
-                f"run it again when that one has finished (or raise {ENV_TIMEOUT})")
+                f"run it again when that one has finished (or raise {ENV_TIMEOUT})"
+            )
         time.sleep(_POLL)
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")

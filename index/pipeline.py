@@ -14,7 +14,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.config import Settings, settings as current_settings
+from index.config import Settings
+from index.config import settings as current_settings
+from index.files import write_text_atomic
 
 log = logging.getLogger("index.pipeline")
 
@@ -66,8 +68,9 @@ def landing_fingerprint(cfg: Settings) -> list[list]:
                 st = os.lstat(path)
             except OSError:
                 continue  # gone meanwhile
-            entries.append([os.path.relpath(path, root), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino,
-                            st.st_mode])
+            entries.append(
+                [os.path.relpath(path, root), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode]
+            )
     return sorted(entries)
 
 
@@ -86,8 +89,10 @@ def landing_changed(run_type: str | None = None, cfg: Settings | None = None) ->
     True for a manual run (`airflow dags trigger`, `airflow dags test`, `make run`): someone asked for it."""
     run_type = str(getattr(run_type, "value", run_type) or "")
     if run_type == "backfill":
-        log.warning("backfill run: nothing to do (the years are in the landing files, not the run's date); "
-                    "recompute history with `dei compute --publish` or by triggering dei_compute")
+        log.warning(
+            "backfill run: nothing to do (the years are in the landing files, not the run's date); "
+            "recompute history with `dei compute --publish` or by triggering dei_compute"
+        )
         return False
     if run_type == "manual":
         log.info("manual run: ingesting whatever landing looks like")
@@ -108,10 +113,7 @@ def _stage_landing_state(cfg: Settings, fingerprint: list, summary: dict) -> Non
     if summary.get("waiting"):
         pending.unlink(missing_ok=True)
         return
-    pending.parent.mkdir(parents=True, exist_ok=True)
-    tmp = pending.with_name(f"{pending.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(fingerprint), encoding="utf-8")
-    os.replace(tmp, pending)
+    write_text_atomic(pending, json.dumps(fingerprint))
 
 
 def _confirm_landing_state(cfg: Settings) -> None:
@@ -133,8 +135,10 @@ def file_lines(stage: str, summary: dict) -> list[str]:
         lines += [f"validation: batch {name}: promoted to curated" for name in summary.get("promoted") or []]
     for entry in summary.get("quarantined") or []:
         what = "file" if stage == "ingest" else "batch"
-        lines.append(f"{stage}: {what} {entry['file']}: REJECTED, {entry['problems']} problem(s), quarantined in "
-                     f"{entry.get('folder') or 'nowhere (it could not be moved)'}")
+        lines.append(
+            f"{stage}: {what} {entry['file']}: REJECTED, {entry['problems']} problem(s), quarantined in "
+            f"{entry.get('folder') or 'nowhere (it could not be moved)'}"
+        )
         lines += [f"{stage}: problem: {problem}" for problem in entry.get("first", [])]
         more = int(entry["problems"]) - len(entry.get("first", []))
         if more > 0:
@@ -204,15 +208,12 @@ def _save_run_report(stage: str, summary: dict) -> None:
     folder = os.environ.get(RUN_REPORT_ENV)
     if not folder:
         return
-    path = Path(folder) / f"{stage}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(Path(folder) / f"{stage}.json", json.dumps(summary, ensure_ascii=False, indent=2, default=str))
 
 
-def compute_step(weights: str | None = None, method: str | None = None, cfg: Settings | None = None,
-                 replicates: int | None = None) -> str:
+def compute_step(
+    weights: str | None = None, method: str | None = None, cfg: Settings | None = None, replicates: int | None = None
+) -> str:
     """Curated -> staged release. Returns the staging directory for the analysis and publish steps."""
     from index.compute import compute
 
@@ -228,8 +229,13 @@ def analyse_step(staged: str, cfg: Settings | None = None) -> str:
     section = analyse_release(Path(staged), cfg=cfg or current_settings())
     if section:
         t = section.get("timings_seconds") or {}
-        log.info("uncertainty analysis: %s replicates, Sobol n = %s, %s engine build(s), %.1f s",
-                 section["replicates"], section["sobol_n"], t.get("variants"), t.get("total") or 0.0)
+        log.info(
+            "uncertainty analysis: %s replicates, Sobol n = %s, %s engine build(s), %.1f s",
+            section["replicates"],
+            section["sobol_n"],
+            t.get("variants"),
+            t.get("total") or 0.0,
+        )
     return str(staged)
 
 
@@ -255,8 +261,13 @@ class RunReport:
         return run_summary_lines(self.ingest, self.validation, self.release)
 
 
-def run_all(cfg: Settings | None = None, weights: str | None = None, method: str | None = None,
-            report: RunReport | None = None, replicates: int | None = None) -> dict:
+def run_all(
+    cfg: Settings | None = None,
+    weights: str | None = None,
+    method: str | None = None,
+    report: RunReport | None = None,
+    replicates: int | None = None,
+) -> dict:
     """The whole chain in-process, without Airflow (the DAGs run the same steps). Returns the release.
 
     Rejected files do not stop it: the release is computed from what was accepted; ``report`` (when given)
@@ -274,11 +285,14 @@ def run_all(cfg: Settings | None = None, weights: str | None = None, method: str
 # Summaries for people (task logs, `dei run`, `make run`)
 # --------------------------------------------------------------------------------------------------
 
+
 def _quarantine_lines(entry: dict) -> list[str]:
     folder = entry.get("folder")
     where = f"{folder}/ (problems.txt, problems.json)" if folder else "nowhere: it could not be moved"
-    lines = [f"    {entry['file']}: {entry['problems']} problem(s) found by {entry.get('stage', '?')}; "
-             f"landing file {entry.get('landing_file', '?')}; report in {where}"]
+    lines = [
+        f"    {entry['file']}: {entry['problems']} problem(s) found by {entry.get('stage', '?')}; "
+        f"landing file {entry.get('landing_file', '?')}; report in {where}"
+    ]
     lines += [f"      - {p}" for p in entry.get("first", [])]
     more = int(entry["problems"]) - len(entry.get("first", []))
     if more > 0:
@@ -297,8 +311,9 @@ def stage_lines(stage: str, summary: dict) -> list[str]:
         lines.append(f"{stage}: note: {note['note']}")
     rejected = summary.get("quarantined") or []
     if rejected:
-        lines.append(f"{stage}: {len(rejected)} file(s) REJECTED and quarantined; fix them and drop them into "
-                     "landing/ again:")
+        lines.append(
+            f"{stage}: {len(rejected)} file(s) REJECTED and quarantined; fix them and drop them into landing/ again:"
+        )
         for entry in rejected:
             lines += _quarantine_lines(entry)
     waiting = summary.get("waiting") or []
@@ -350,7 +365,8 @@ def run_summary_lines(ingest: dict | None, validation: dict | None, release: dic
     else:
         lines.append("  no release was published; the last release is unchanged")
     if rejected:
-        lines.append(f"{len(rejected)} file(s) were rejected: the run counts as failed (exit code 1) until they "
-                     "are fixed and submitted again.")
+        lines.append(
+            f"{len(rejected)} file(s) were rejected: the run counts as failed (exit code 1) until they "
+            "are fixed and submitted again."
+        )
     return lines
-

@@ -28,12 +28,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from index import releases, targets
-from index.config import Settings, settings as current_settings
+from index.config import Settings
+from index.config import settings as current_settings
 from index.errors import ConfigError
+from index.files import write_text_atomic
 from index.targets import parquet
 
 REQUIRED_FILES = ("index_scores.parquet", "indicator_values.parquet", "framework.parquet", "release.json")
@@ -64,9 +66,12 @@ def _check_complete(staged: Path, new: bool = True) -> dict:
     if new and uncertainty.declared(manifest):
         missing += uncertainty.missing_tables(staged)
     if missing:
-        hint = (" (run the uncertainty analysis first: the analyse_uncertainty task, or"
-                " index.uncertainty.release.analyse_release)" if any(m.split(".")[0] in uncertainty.TABLES
-                                                                       for m in missing) else "")
+        hint = (
+            " (run the uncertainty analysis first: the analyse_uncertainty task, or"
+            " index.uncertainty.release.analyse_release)"
+            if any(m.split(".")[0] in uncertainty.TABLES for m in missing)
+            else ""
+        )
         raise ConfigError(f"staged release {staged} is incomplete, missing {missing}{hint}; not publishing")
     return manifest
 
@@ -97,13 +102,9 @@ def _publish(staged: Path, triggered_by: str, cfg: Settings) -> dict:
     created = not target.exists()
     if created:
         manifest["triggered_by"] = triggered_by
-        manifest["published_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        tmp_json = staged / "release.json.tmp"
-        try:
-            tmp_json.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-            os.replace(tmp_json, staged / "release.json")
-        finally:
-            tmp_json.unlink(missing_ok=True)  # a full disk must not leave it behind
+        manifest["published_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        # a full disk leaves the old release.json and no temporary file behind
+        write_text_atomic(staged / "release.json", json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
         (staged / releases.OWNER_FILE).unlink(missing_ok=True)  # compute's note, not part of the release
         targets.checkpoint("before_rename")
         os.rename(staged, target)  # same filesystem: atomic; the release appears whole or not at all
@@ -114,9 +115,15 @@ def _publish(staged: Path, triggered_by: str, cfg: Settings) -> dict:
     previous = parquet.current_release_id(cfg)
     targets.checkpoint("before_latest")
     parquet.switch_latest(cfg, rid)
-    releases.append_event(cfg, dict(event="publish", id=rid, created=created, previous=previous,
-                                    triggered_by=triggered_by))
+    releases.append_event(
+        cfg, dict(event="publish", id=rid, created=created, previous=previous, triggered_by=triggered_by)
+    )
     shown = releases.sync_targets(cfg)
     releases.prune(cfg)
-    return dict(id=rid, path=str(target), created=created, previous=previous,
-                targets={k: shown[k] for k in ("parquet", "catalog", "postgres")})
+    return dict(
+        id=rid,
+        path=str(target),
+        created=created,
+        previous=previous,
+        targets={k: shown[k] for k in ("parquet", "catalog", "postgres")},
+    )

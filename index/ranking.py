@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 # the columns a ranking shows; an older release may lack some (e.g. score_change): what exists is shown
 RANKING_COLUMNS = ("rank", "league_code", "league_name", "year", "score", "score_change", "rank_change", "node_id")
 
 
 def _columns(con, path: str) -> set[str]:
-    return {c for (c,) in con.execute("select column_name from (describe select * from read_parquet($p))",
-                                      {"p": path}).fetchall()}
+    return {
+        c
+        for (c,) in con.execute(
+            "select column_name from (describe select * from read_parquet($p))", {"p": path}
+        ).fetchall()
+    }
 
 
 def release_nodes(release_dir: Path, con=None) -> list[tuple]:
@@ -21,10 +24,15 @@ def release_nodes(release_dir: Path, con=None) -> list[tuple]:
     con = con or duckdb.connect()
     path = str(Path(release_dir) / "index_scores.parquet")
     if {"node_name_zh", "node_name_en"} <= _columns(con, path):
-        return con.execute("select distinct node_id, node_name_zh, node_name_en from read_parquet($p) order by node_id",
-                           {"p": path}).fetchall()
-    return [(n, None, None) for (n,) in con.execute(
-        "select distinct node_id from read_parquet($p) order by node_id", {"p": path}).fetchall()]
+        return con.execute(
+            "select distinct node_id, node_name_zh, node_name_en from read_parquet($p) order by node_id", {"p": path}
+        ).fetchall()
+    return [
+        (n, None, None)
+        for (n,) in con.execute(
+            "select distinct node_id from read_parquet($p) order by node_id", {"p": path}
+        ).fetchall()
+    ]
 
 
 def ranking(release_dir: Path, node_id: str = "DEI", year: int | None = None) -> list[dict]:
@@ -39,13 +47,18 @@ def ranking(release_dir: Path, node_id: str = "DEI", year: int | None = None) ->
     path = str(Path(release_dir) / "index_scores.parquet")
     con = duckdb.connect()
     node_id = resolve_node(node_id, release_nodes(release_dir, con))
-    years = [y for (y,) in con.execute(
-        "select distinct year from read_parquet($p) where node_id = $n order by year", {"p": path, "n": node_id}
-    ).fetchall()]
+    years = [
+        y
+        for (y,) in con.execute(
+            "select distinct year from read_parquet($p) where node_id = $n order by year", {"p": path, "n": node_id}
+        ).fetchall()
+    ]
     if year is None:
         year = years[-1]
     elif year not in years:
-        raise ConfigError(f"--year {year}: the release holds {years[0]}–{years[-1]} for {node_id}; choose one of {years}")
+        raise ConfigError(
+            f"--year {year}: the release holds {years[0]}–{years[-1]} for {node_id}; choose one of {years}"
+        )
     present = _columns(con, path)
     columns = [c for c in RANKING_COLUMNS if c in present]
     rows = con.execute(
@@ -76,12 +89,13 @@ def rank_intervals(release_dir: Path, node_id: str, year: int, con=None) -> dict
         return {}
     rows = con.execute(
         f"select league_code, {', '.join(INTERVAL_COLUMNS)} from read_parquet($p) where node_id = $n and year = $y",
-        {"p": str(path), "n": node_id, "y": year}).fetchall()
+        {"p": str(path), "n": node_id, "y": year},
+    ).fetchall()
     return {int(code): dict(zip(INTERVAL_COLUMNS, rest)) for code, *rest in rows}
 
 
 def interval_text(row: dict) -> str:
-    """"3–5" (or "4" when both ends agree); "" without an interval. A quantile between two ranks rounds
+    """ "3–5" (or "4" when both ends agree); "" without an interval. A quantile between two ranks rounds
     outwards to the whole ranks containing it, as the site does."""
     import math
 
@@ -104,7 +118,9 @@ def resolve_node(text: str, nodes: list[tuple]) -> str:
         if wanted in (norm(node_id), norm(name_zh), norm(name_en)):
             return node_id
     choices = ", ".join(f"{n} ({zh})" if zh else n for n, zh, _ in nodes)
-    raise ConfigError(f"unknown node {text!r}; valid: {choices}. Indicators have no ranking here: see indicator_values.")
+    raise ConfigError(
+        f"unknown node {text!r}; valid: {choices}. Indicators have no ranking here: see indicator_values."
+    )
 
 
 def synthetic_note(release_dir: Path) -> str | None:
@@ -131,8 +147,11 @@ def format_ranking(rows: list[dict], title: str) -> str:
     shown = next((r for r in rows if r.get("interval_low") is not None), None)
     # the interval beside the rank: "90 % of plausible method choices rank it here" (rank_intervals)
     band = [f"{shown['interval_low'] * 100:g}–{shown['interval_high'] * 100:g}% 区间"] if shown else []
-    headers = ["排名", *band, "盟市", "得分"] + (["较上年"] if "score_change" in columns else []) \
+    headers = (
+        ["排名", *band, "盟市", "得分"]
+        + (["较上年"] if "score_change" in columns else [])
         + (["名次变化"] if "rank_change" in columns else [])
+    )
     body = []
     for row in rows:
         line = [int(row["rank"]), *([interval_text(row)] if shown else []), row["league_name"], f"{row['score']:.2f}"]
@@ -146,8 +165,10 @@ def format_ranking(rows: list[dict], title: str) -> str:
     lines = [title] + render(headers, body, align=align, indent="  ")
     if shown:
         share = f"{(shown['interval_high'] - shown['interval_low']) * 100:g}"
-        lines.append(f"  {band[0]}：{share}% 的合理方法选择下的名次 / the ranks in {share} % of plausible method choices"
-                     " (rank_intervals)")
+        lines.append(
+            f"  {band[0]}：{share}% 的合理方法选择下的名次 / the ranks in {share} % of plausible method choices"
+            " (rank_intervals)"
+        )
     return "\n".join(lines)
 
 
@@ -169,7 +190,11 @@ def rank_moves(baseline_dir: Path, scenario_dir: Path, node_id: str = "DEI") -> 
              )
         select * from final order by year, scenario_rank, league_code
         """,
-        {"b": str(Path(baseline_dir) / "index_scores.parquet"), "s": str(Path(scenario_dir) / "index_scores.parquet"), "n": node_id},
+        {
+            "b": str(Path(baseline_dir) / "index_scores.parquet"),
+            "s": str(Path(scenario_dir) / "index_scores.parquet"),
+            "n": node_id,
+        },
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
@@ -183,8 +208,17 @@ def format_moves(moves: list[dict], year: int | None = None) -> str:
     if year is None:
         year = max(m["year"] for m in moves)
     sel = [m for m in moves if m["year"] == year]
-    body = [[m["league_name"], int(m["baseline_rank"]), f"{m['baseline_score']:.1f}", int(m["scenario_rank"]),
-             f"{m['scenario_score']:.1f}", arrow(m["rank_moved_up"])] for m in sel]
+    body = [
+        [
+            m["league_name"],
+            int(m["baseline_rank"]),
+            f"{m['baseline_score']:.1f}",
+            int(m["scenario_rank"]),
+            f"{m['scenario_score']:.1f}",
+            arrow(m["rank_moved_up"]),
+        ]
+        for m in sel
+    ]
     lines = [f"{year} 年 DEI 排名变化 (scenario vs current release)"]
     lines += render(["盟市", "current", "得分", "scenario", "得分", "名次变化"], body, indent="  ")
     changed = sum(1 for m in sel if m["rank_moved_up"] != 0)

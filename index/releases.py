@@ -21,11 +21,12 @@ import socket
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from index import locks
-from index.config import Settings, settings as current_settings
+from index.config import Settings
+from index.config import settings as current_settings
 from index.errors import ConfigError, PublishError
 from index.targets import contract, duckdb_catalog, parquet, postgres
 
@@ -54,7 +55,7 @@ def keep_releases() -> int:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def append_event(cfg: Settings, event: dict) -> None:
@@ -98,6 +99,7 @@ def _manifest(cfg: Settings, release_id: str) -> dict | None:
 
 def lineage(manifest: dict) -> dict:
     """The columns of the releases table that come from release.json."""
+
     def part(key):
         value = manifest.get(key) or {}
         return value if isinstance(value, dict) else {}
@@ -150,18 +152,23 @@ def list_releases(cfg: Settings | None = None):
         elif manifest is None:
             status = "pruned"
         else:
-            moved_away = [e for e in events if e.get("previous") == rid and e["id"] != rid
-                          and e["event"] in ("publish", "rollback")]
+            moved_away = [
+                e
+                for e in events
+                if e.get("previous") == rid and e["id"] != rid and e["event"] in ("publish", "rollback")
+            ]
             status = "rolled_back" if moved_away and moved_away[-1]["event"] == "rollback" else "superseded"
         info["triggered_by"] = info.get("triggered_by") or (first_publish or {}).get("triggered_by")
         info["published_at"] = info.get("published_at") or (first_publish or {}).get("at")
-        rows.append(dict(
-            release_id=rid,
-            status=status,
-            is_current=rid == current,
-            last_current_at=max(made_current) if made_current else info["published_at"],
-            **info,
-        ))
+        rows.append(
+            dict(
+                release_id=rid,
+                status=status,
+                is_current=rid == current,
+                last_current_at=max(made_current) if made_current else info["published_at"],
+                **info,
+            )
+        )
     names = [name for name, _ in contract.columns("releases")]
     frame = pd.DataFrame(rows, columns=names).astype(object)
     return frame.where(frame.notna(), None)
@@ -261,8 +268,16 @@ def diff(a: str, b: str, cfg: Settings | None = None, node_id: str | None = None
 def format_list(frame) -> str:
     from index.tables import render
 
-    rows = [[row.release_id, row.status, Path(row.weight_scheme).name if row.weight_scheme else "",
-             str(row.published_at or ""), row.triggered_by or ""] for row in frame.itertuples()]
+    rows = [
+        [
+            row.release_id,
+            row.status,
+            Path(row.weight_scheme).name if row.weight_scheme else "",
+            str(row.published_at or ""),
+            row.triggered_by or "",
+        ]
+        for row in frame.itertuples()
+    ]
     return "\n".join(render(["release", "status", "weights", "published_at", "triggered_by"], rows, align="<" * 5))
 
 
@@ -313,8 +328,10 @@ def disk_full_message(cfg: Settings, before: str | None) -> str:
     if postgres.dsn() and shown.get("postgres") != now:
         lagging.append(f"PostgreSQL still shows {shown.get('postgres')}")
     rest = ", ".join(lagging) or "the registry tables may lag"
-    return head + (f"release {now} is current in {parquet.latest_link(cfg)} but {rest} (each a complete "
-                   "release); free space and run `dei releases sync`")
+    return head + (
+        f"release {now} is current in {parquet.latest_link(cfg)} but {rest} (each a complete "
+        "release); free space and run `dei releases sync`"
+    )
 
 
 def _remove_temp_files(cfg: Settings) -> list[str]:

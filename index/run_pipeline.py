@@ -34,7 +34,10 @@ def run_dag(dag_id: str, log_dir: Path, env: dict | None = None) -> tuple[bool, 
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.run(
             [str(Path(sys.executable).with_name("airflow")), "dags", "test", dag_id],
-            stdout=log, stderr=subprocess.STDOUT, env=env or os.environ.copy(), check=False,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env or os.environ.copy(),
+            check=False,
         )
     return proc.returncode == 0, log_path, time.monotonic() - started
 
@@ -69,8 +72,9 @@ def run(log_dir: Path) -> int:
         if stage:
             reports[stage] = _read_report(report_dir / f"{stage}.json")
         rejected_only = not ok and stage and (reports[stage] or {}).get("rejected")
-        state = "ok" if ok else ("FAILED: files rejected, going on with the accepted ones" if rejected_only
-                                 else "FAILED")
+        state = (
+            "ok" if ok else ("FAILED: files rejected, going on with the accepted ones" if rejected_only else "FAILED")
+        )
         print(f"airflow dags test {dag_id:<13} {state}  ({seconds:.0f} s, log {shown_path(log_path)})")
         if not ok and not rejected_only:
             print(explain_failure(log_path), file=sys.stderr)
@@ -112,8 +116,11 @@ def main() -> int:
     except Exception as exc:  # no traceback for the user; the DAG logs are in log_dir
         if os.environ.get("DEI_DEBUG") == "1":
             raise
-        print(f"make run: unexpected error: {type(exc).__name__}: {exc}; DAG logs in {log_dir}; "
-              "rerun with DEI_DEBUG=1 to see the traceback", file=sys.stderr)
+        print(
+            f"make run: unexpected error: {type(exc).__name__}: {exc}; DAG logs in {log_dir}; "
+            "rerun with DEI_DEBUG=1 to see the traceback",
+            file=sys.stderr,
+        )
         return 3
 
 

@@ -45,7 +45,7 @@ other than the framework's raw_unit (万元 for 亿元, 人 for 万人) that ing
 
 Regenerating gives byte-identical files (fixed workbook timestamps, normalised zip entries).
 
-    python -m index.samples [--out DIR] [--seed N]
+    dei samples [--out DIR] [--seed N]        (python -m index.samples [...]: the same)
 """
 
 from __future__ import annotations
@@ -650,17 +650,12 @@ def generate(landing_dir: Path | None = None, seed: int = DEFAULT_SEED, framewor
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
+    """``python -m index.samples [--out DIR] [--seed N]``: an alias of ``dei samples`` (index/cli.py)."""
+    import sys
 
-    parser = argparse.ArgumentParser(prog="python -m index.samples", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=None, help="landing directory (default: the lake's landing/)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    args = parser.parse_args(argv)
-    result = generate(args.out, seed=args.seed)
-    for path in result.files:
-        print(path)
-    print(f"wrote {len(result.files)} sample submission(s)")
-    return 0
+    from index import cli
+
+    return cli.main(["samples", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

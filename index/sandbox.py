@@ -24,10 +24,11 @@ import json
 import os
 import re
 import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from index.errors import ConfigError
 
@@ -226,10 +227,16 @@ def _statement_rule(sql: str, source: str, one_query: str) -> None:
     kind = statements[0].type
     if kind != duckdb.StatementType.SELECT:
         # MULTI: one statement DuckDB runs as several, e.g. a PIVOT statement (it creates a type first)
-        what = "a statement DuckDB runs as several" if kind.name == "MULTI" else (
-            f"{'an' if kind.name[0] in 'AEIOU' else 'a'} {kind.name} statement")
-        raise _refuse(source, f"it is {what}, not a query; {one_query}"
-                              " (no COPY, ATTACH, INSTALL, LOAD, SET, PRAGMA, CREATE, EXPORT, CALL, ...)")
+        what = (
+            "a statement DuckDB runs as several"
+            if kind.name == "MULTI"
+            else (f"{'an' if kind.name[0] in 'AEIOU' else 'a'} {kind.name} statement")
+        )
+        raise _refuse(
+            source,
+            f"it is {what}, not a query; {one_query}"
+            " (no COPY, ATTACH, INSTALL, LOAD, SET, PRAGMA, CREATE, EXPORT, CALL, ...)",
+        )
 
 
 def check_sql(sql: str, source: str | Path, kind: str, tables: Iterable[str] | None = None) -> str:
@@ -267,7 +274,7 @@ def read_user_sql(path: Path, kind: str) -> str:
 
 
 @contextmanager
-def time_limit(con: "duckdb.DuckDBPyConnection", seconds: float, source: str, env: str = TIMEOUT_ENV) -> Iterator[None]:
+def time_limit(con: duckdb.DuckDBPyConnection, seconds: float, source: str, env: str = TIMEOUT_ENV) -> Iterator[None]:
     """Interrupt ``con`` after ``seconds``; the interruption becomes a ConfigError naming ``source``."""
     import duckdb
 
@@ -302,7 +309,7 @@ def _failure(exc: Exception, source: str, limit: str, env: str) -> ConfigError:
     return ConfigError(f"{source}: the SQL does not run{_line_of(exc)}: {first[:300]}")
 
 
-def run_query(path: Path, kind: str, tables: "dict[str, pd.DataFrame] | None" = None) -> "pd.DataFrame":
+def run_query(path: Path, kind: str, tables: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Run user SQL file ``path`` (one SELECT) on a closed connection that holds only ``tables``; a DataFrame."""
     import duckdb
 
@@ -330,7 +337,7 @@ def run_query(path: Path, kind: str, tables: "dict[str, pd.DataFrame] | None" = 
         con.close()
 
 
-def close_engine_connection(con: "duckdb.DuckDBPyConnection") -> None:
+def close_engine_connection(con: duckdb.DuckDBPyConnection) -> None:
     """After the inputs are loaded: no file, network or extension access, and the engine's memory limit.
 
     Cannot be undone (DuckDB refuses to re-enable external access). The configuration is locked by
@@ -343,7 +350,7 @@ def close_engine_connection(con: "duckdb.DuckDBPyConnection") -> None:
     con.execute(f"set memory_limit = '{engine_memory_limit()}'")  # checked against _MEMORY: a plain size
 
 
-def lock_configuration(con: "duckdb.DuckDBPyConnection") -> None:
+def lock_configuration(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("set lock_configuration = true")
 
 
@@ -353,6 +360,15 @@ def engine_failure(exc: Exception, source: str) -> ConfigError:
 
 
 __all__ = [
-    "check_sql", "run_query", "read_user_sql", "time_limit", "close_engine_connection", "lock_configuration",
-    "engine_failure", "timeout_seconds", "memory_limit", "engine_timeout_seconds", "engine_memory_limit",
+    "check_sql",
+    "run_query",
+    "read_user_sql",
+    "time_limit",
+    "close_engine_connection",
+    "lock_configuration",
+    "engine_failure",
+    "timeout_seconds",
+    "memory_limit",
+    "engine_timeout_seconds",
+    "engine_memory_limit",
 ]

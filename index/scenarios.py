@@ -14,7 +14,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.config import Settings, settings as current_settings
+from index.config import Settings
+from index.config import settings as current_settings
 from index.errors import ConfigError
 
 FOLDER = "scenarios"
@@ -89,8 +90,17 @@ def format_list(scenarios: list[Source]) -> str:
 
     if not scenarios:
         return "no scenarios yet: `dei compute --weights sql/weights/equal.sql` writes one"
-    rows = [[s.id, s.name, scheme_of(s.manifest), method_of(s.manifest), s.manifest.get("created_at") or "",
-             shown_path(s.path)] for s in scenarios]
+    rows = [
+        [
+            s.id,
+            s.name,
+            scheme_of(s.manifest),
+            method_of(s.manifest),
+            s.manifest.get("created_at") or "",
+            shown_path(s.path),
+        ]
+        for s in scenarios
+    ]
     return "\n".join(render(["id", "name", "weights", "method", "created", "path"], rows, align="<" * 6))
 
 
@@ -101,8 +111,9 @@ def resolve(text: str, cfg: Settings | None = None, kinds: tuple[str, ...] = ("r
     that is one candidate, and the release is taken. Unknown or ambiguous -> a one-line ConfigError listing
     the candidates."""
     cfg = cfg or current_settings()
-    sources = (list_release_sources(cfg) if "release" in kinds else []) + \
-        (list_scenarios(cfg) if "scenario" in kinds else [])
+    sources = (list_release_sources(cfg) if "release" in kinds else []) + (
+        list_scenarios(cfg) if "scenario" in kinds else []
+    )
     what = " or ".join(f"{k} id" for k in kinds) + (" or scenario name" if "scenario" in kinds else "")
     text = str(text).strip()
     exact = [s for s in sources if text in (s.id, s.name)]
@@ -115,6 +126,7 @@ def resolve(text: str, cfg: Settings | None = None, kinds: tuple[str, ...] = ("r
     if not by_id:
         known = ", ".join(f"{s.kind} {s.id if s.kind == 'release' else s.name}" for s in sources) or "none yet"
         raise ConfigError(f"{text!r} is no {what}; choose one of: {known}")
-    listed = ", ".join(f"{s.kind} {s.id if s.kind == 'release' else s.name + ' (' + s.id + ')'}"
-                       for s in by_id.values())
+    listed = ", ".join(
+        f"{s.kind} {s.id if s.kind == 'release' else s.name + ' (' + s.id + ')'}" for s in by_id.values()
+    )
     raise ConfigError(f"{text!r} is ambiguous: it matches {listed}; type more of it")

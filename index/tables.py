@@ -1,46 +1,65 @@
-"""Plain-text tables that line up in a terminal whatever mix of Chinese and ASCII the cells hold.
-
-The one helper every `dei` table goes through (ranking, moves, diff, compare, weights suggest, audit). Width is
-the display width (East Asian wide and full-width characters take two columns, combining marks none), so
-"5G用户普及率" and "IPv6 活跃用户占比" pad correctly; names are never cut. Output is plain text, TTY or not.
+"""Terminal tables: every `dei` table (ranking, moves, diff, compare, weights suggest, audit, lists) is a
+rich.table.Table rendered by a rich Console, so display width (East Asian wide and full-width characters take two
+columns, combining marks none) is the library's: "5G用户普及率" and "IPv6 活跃用户占比" line up. Names are never cut
+(the console is as wide as the table needs, cells never wrap) and the text is plain, TTY or not: no colour, no
+markup, no ANSI codes, so captured output and pipes read the same as the terminal.
 """
 
 from __future__ import annotations
 
-import unicodedata
-
 
 def width(text) -> int:
-    """Columns ``text`` takes in a monospaced terminal."""
-    total = 0
-    for ch in str(text):
-        if unicodedata.combining(ch):
-            continue
-        total += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return total
+    """Columns ``text`` takes in a monospaced terminal (rich's measure)."""
+    from rich.cells import cell_len
+
+    return cell_len(str(text))
 
 
-def pad(text, size: int, align: str = "<") -> str:
-    text = str(text)
-    fill = " " * max(0, size - width(text))
-    return fill + text if align == ">" else text + fill
-
-
-def render(headers: list[str], rows: list[list], align: str | None = None, indent: str = "",
-           gap: str = "  ", rule: bool = False) -> list[str]:
+def render(
+    headers: list[str],
+    rows: list[list],
+    align: str | None = None,
+    indent: str = "",
+    gap: str = "  ",
+    rule: bool = False,
+) -> list[str]:
     """Lines of a table: headers, an optional rule of dashes, then rows. ``align`` has one "<" or ">" per column
-    (default: first column left, the rest right). ``None`` cells print empty."""
-    cells = [[("" if c is None else str(c)) for c in row] for row in rows]
+    (default: first column left, the rest right). ``None`` cells print empty; cells are text, never markup."""
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     align = align or ("<" + ">" * (len(headers) - 1))
-    sizes = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
-
-    def line(row: list[str]) -> str:
-        return (indent + gap.join(pad(c, s, a) for c, s, a in zip(row, sizes, align))).rstrip()
-
-    out = [line(list(headers))]
+    cells = [[Text("" if cell is None else str(cell)) for cell in row] for row in rows]
+    # columns are separated by ``gap`` (the right padding of each cell); the rule, when asked for, is a first row
+    # of dashes exactly as wide as its column
+    table = Table(box=None, show_edge=False, pad_edge=False, expand=False, padding=(0, len(gap), 0, 0))
+    for header_text, how in zip(headers, align):
+        table.add_column(
+            Text(str(header_text)), justify="right" if how == ">" else "left", no_wrap=True, overflow="fold"
+        )
     if rule:
-        out.append(line(["-" * s for s in sizes]))
-    return out + [line(r) for r in cells]
+        sizes = [max([width(h)] + [r[i].cell_len for r in cells]) for i, h in enumerate(headers)]
+        table.add_row(*(Text("-" * size) for size in sizes))
+    for row in cells:
+        table.add_row(*row)
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        width=100_000,
+        color_system=None,
+        force_terminal=False,
+        force_jupyter=False,
+        legacy_windows=False,
+        no_color=True,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
+    console.print(table)
+    return [(indent + line).rstrip() for line in out.getvalue().splitlines()]
 
 
 def arrow(change) -> str:

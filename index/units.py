@@ -31,10 +31,10 @@ import numbers
 import re
 import sys
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 from index.errors import SubmissionProblem
 
@@ -80,6 +80,7 @@ def _split(cell: str | None) -> tuple[str, ...]:
 # The unit
 # --------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Unit:
     code: int
@@ -114,19 +115,31 @@ class Unit:
 
     def to_row(self) -> dict[str, str]:
         return {
-            "code": str(self.code), "name_zh": self.name_zh, "name_en": self.name_en, "level": self.level,
-            "kind": self.kind, "parent_code": "" if self.parent_code is None else str(self.parent_code),
-            "pop_2020": str(self.pop_2020), "aliases": "|".join(self.aliases),
+            "code": str(self.code),
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "level": self.level,
+            "kind": self.kind,
+            "parent_code": "" if self.parent_code is None else str(self.parent_code),
+            "pop_2020": str(self.pop_2020),
+            "aliases": "|".join(self.aliases),
             "former_names": "|".join(self.former_names),
         }
 
     @classmethod
-    def from_row(cls, row: dict) -> "Unit":
+    def from_row(cls, row: dict) -> Unit:
         parent = (row.get("parent_code") or "").strip()
-        return cls(code=int(row["code"]), name_zh=row["name_zh"].strip(), name_en=row["name_en"].strip(),
-                   level=row["level"].strip(), kind=row["kind"].strip(), parent_code=int(parent) if parent else None,
-                   pop_2020=int(row["pop_2020"]), aliases=_split(row.get("aliases")),
-                   former_names=_split(row.get("former_names")))
+        return cls(
+            code=int(row["code"]),
+            name_zh=row["name_zh"].strip(),
+            name_en=row["name_en"].strip(),
+            level=row["level"].strip(),
+            kind=row["kind"].strip(),
+            parent_code=int(parent) if parent else None,
+            pop_2020=int(row["pop_2020"]),
+            aliases=_split(row.get("aliases")),
+            former_names=_split(row.get("former_names")),
+        )
 
 
 def _stem(unit: Unit) -> str | None:
@@ -144,8 +157,12 @@ def _stem(unit: Unit) -> str | None:
             stem = name[:-1]
         elif unit.kind == "县级市" and name.endswith("市"):
             stem = name[:-1]
-        elif unit.kind == "旗" and name.endswith("旗") and name[-2:-1] not in "左右前中后" \
-                and not name.endswith("联合旗"):
+        elif (
+            unit.kind == "旗"
+            and name.endswith("旗")
+            and name[-2:-1] not in "左右前中后"
+            and not name.endswith("联合旗")
+        ):
             stem = name[:-1]
     return stem if stem and len(stem) >= 2 else None
 
@@ -153,6 +170,7 @@ def _stem(unit: Unit) -> str | None:
 # --------------------------------------------------------------------------------------------------
 # Errors
 # --------------------------------------------------------------------------------------------------
+
 
 class UnitNameError(ValueError):
     """A submission's unit name or code cannot be resolved to exactly one unit.
@@ -164,29 +182,38 @@ class UnitNameError(ValueError):
     ``problem()`` turns it into the ``SubmissionProblem`` ingest reports (file, sheet, row, column).
     """
 
-    def __init__(self, rule: str, text: object, message: str, candidates: Iterable[Unit] = (),
-                 parents: dict[int, Unit] | None = None):
+    def __init__(
+        self,
+        rule: str,
+        text: object,
+        message: str,
+        candidates: Iterable[Unit] = (),
+        parents: dict[int, Unit] | None = None,
+    ):
         self.rule = rule
         self.text = text
         self.candidates: tuple[Unit, ...] = tuple(candidates)
         parents = parents or {}
         self.candidate_rows: tuple[tuple[int, str, int | None, str | None], ...] = tuple(
             (u.code, u.name_zh, u.parent_code, parents[u.parent_code].name_zh if u.parent_code in parents else None)
-            for u in self.candidates)
+            for u in self.candidates
+        )
         super().__init__(message)
 
     @property
     def message(self) -> str:
         return str(self)
 
-    def problem(self, file: str, sheet: str | None = None, row: int | None = None,
-                column: str | None = None) -> SubmissionProblem:
+    def problem(
+        self, file: str, sheet: str | None = None, row: int | None = None, column: str | None = None
+    ) -> SubmissionProblem:
         return SubmissionProblem(file=file, sheet=sheet, row=row, column=column, rule=self.rule, message=str(self))
 
 
 # --------------------------------------------------------------------------------------------------
 # The registry
 # --------------------------------------------------------------------------------------------------
+
 
 def _code_key(text: object) -> str | None:
     """The lookup key of a submitted cell: a 6-digit code for numbers and code-like text, else the folded text.
@@ -235,8 +262,9 @@ class Registry:
             for name in unit.names()[1:]:
                 key = fold(name)
                 if key in self._exact and self._exact[key] != unit.code:
-                    raise ValueError(f"{unit.label()}: the short name {name!r} is the full name or code of "
-                                     f"{self._exact[key]}")
+                    raise ValueError(
+                        f"{unit.label()}: the short name {name!r} is the full name or code of {self._exact[key]}"
+                    )
                 if key in self._exact:
                     continue
                 codes = self._names.get(key, ())
@@ -244,7 +272,8 @@ class Registry:
                     self._names[key] = codes + (unit.code,)
         self._prefixes = sorted(
             {(fold(name), u.code) for u in self.units if u.level == "league" for name in u.names()},
-            key=lambda item: -len(item[0]))
+            key=lambda item: -len(item[0]),
+        )
 
     # -------------------------------------------------------------------------------- navigation
 
@@ -290,7 +319,7 @@ class Registry:
         rests = [key]
         for prefix in REGION_PREFIXES:
             if key.startswith(prefix) and len(key) > len(prefix):
-                rests.append(key[len(prefix):])
+                rests.append(key[len(prefix) :])
         out: list[list[tuple[Unit, Unit | None]]] = [[], []]
         for rest in rests[1:]:
             for tier, codes in zip(out, self._direct(rest)):
@@ -299,7 +328,7 @@ class Registry:
             for prefix, league_code in self._prefixes:
                 if rest.startswith(prefix) and len(rest) > len(prefix):
                     league = self.by_code[league_code]
-                    for tier, codes in zip(out, self._direct(rest[len(prefix):])):
+                    for tier, codes in zip(out, self._direct(rest[len(prefix) :])):
                         tier.extend((self.by_code[c], league) for c in codes if self.by_code[c].level != "league")
         return out
 
@@ -321,12 +350,15 @@ class Registry:
         try:
             return self.resolve(parent, levels=("region", "league"))
         except UnitNameError as exc:
-            raise self._error("unknown_parent", parent, f"the parent {parent!r} is not a 盟市 or the 自治区: {exc}",
-                              exc.candidates) from None
+            raise self._error(
+                "unknown_parent", parent, f"the parent {parent!r} is not a 盟市 or the 自治区: {exc}", exc.candidates
+            ) from None
 
-    def suggestions(self, key: str, levels: set[str] | None = None, parent: Unit | None = None,
-                    n: int = 5) -> list[Unit]:
+    def suggestions(
+        self, key: str, levels: set[str] | None = None, parent: Unit | None = None, n: int = 5
+    ) -> list[Unit]:
         """The units whose names come closest to ``key`` (difflib), within ``parent`` first when one is given."""
+
         def pool(restrict: bool) -> dict[str, set[int]]:
             names: dict[str, set[int]] = {}
             for unit in self.units:
@@ -338,7 +370,7 @@ class Registry:
                     names.setdefault(fold(name), set()).add(unit.code)
             return names
 
-        for restrict in ((True, False) if parent is not None else (False,)):
+        for restrict in (True, False) if parent is not None else (False,):
             names = pool(restrict)
             close = difflib.get_close_matches(key, list(names), n=n * 2, cutoff=0.5)
             found: list[Unit] = []
@@ -377,9 +409,12 @@ class Registry:
                 return consistent[0]
             if consistent:
                 raise self._error(
-                    "ambiguous_unit", text,
+                    "ambiguous_unit",
+                    text,
                     f"'{text}' may be any of {self._described(consistent)}; write the full name or the code, "
-                    f"or give the 盟市", consistent)
+                    f"or give the 盟市",
+                    consistent,
+                )
         everything: list[Unit] = []
         named_leagues: list[Unit] = []
         for tier in tiers:
@@ -392,21 +427,31 @@ class Registry:
             close = self.suggestions(key, wanted, within)
             hint = f"; closest: {self._described(close)}" if close else ""
             what = "no unit has the code" if _CODE.match(key) else "no unit is named"
-            scope = f" in {within.name_zh}" if within is not None and close and all(
-                self.within(u, within) for u in close) else ""
+            scope = (
+                f" in {within.name_zh}"
+                if within is not None and close and all(self.within(u, within) for u in close)
+                else ""
+            )
             raise self._error("unknown_unit", text, f"{what} '{text}'{scope}{hint}", close)
         right_level = [u for u in everything if wanted is None or u.level in wanted]
         if not right_level:
             asked = " or ".join(LEVEL_ZH[level] for level in LEVELS if level in wanted)
             found = "; ".join(f"{self._described([u])} is a {LEVEL_ZH[u.level]}" for u in everything)
-            zone_note = (" (development zones are not ranked and not expected in submissions: their figures are "
-                         "part of their 盟市's)") if any(u.level == "zone" for u in everything) else ""
+            zone_note = (
+                (
+                    " (development zones are not ranked and not expected in submissions: their figures are "
+                    "part of their 盟市's)"
+                )
+                if any(u.level == "zone" for u in everything)
+                else ""
+            )
             raise self._error("wrong_level", text, f"'{text}' is not a {asked}: {found}{zone_note}", everything)
         expected = [within] if within is not None else []
         expected += [league for league in named_leagues if league not in expected]
         said = " and ".join(u.name_zh for u in expected) or "the given 盟市"
-        raise self._error("wrong_parent", text,
-                          f"'{text}' is not in {said}: it is {self._described(right_level)}", right_level)
+        raise self._error(
+            "wrong_parent", text, f"'{text}' is not in {said}: it is {self._described(right_level)}", right_level
+        )
 
 
 @lru_cache(maxsize=8)
@@ -430,8 +475,9 @@ def unit(code: int | str, path: Path | str | None = None) -> Unit:
     return registry(path).unit(code)
 
 
-def resolve_unit(text: object, parent: object = None, levels: Iterable[str] | str | None = None,
-                 path: Path | str | None = None) -> Unit:
+def resolve_unit(
+    text: object, parent: object = None, levels: Iterable[str] | str | None = None, path: Path | str | None = None
+) -> Unit:
     """The unit a submission means by ``text``; raises UnitNameError (never guesses). See ``Registry.resolve``."""
     return registry(path).resolve(text, parent=parent, levels=levels)
 
@@ -439,6 +485,7 @@ def resolve_unit(text: object, parent: object = None, levels: Iterable[str] | st
 # --------------------------------------------------------------------------------------------------
 # Building reference/units.csv
 # --------------------------------------------------------------------------------------------------
+
 
 def _read_csv(path: Path) -> list[dict]:
     with open(path, encoding="utf-8-sig", newline="") as handle:
@@ -468,8 +515,12 @@ def _check_kind(unit: Unit, parent: Unit | None) -> None:
         raise ValueError(f"{unit.label()}: kind {kind!r} does not fit its name, level {unit.level} and code")
 
 
-def build_units(reference: Path | str | None = None, census: Path | str | None = None,
-                names: Path | str | None = None, leagues: Path | str | None = None) -> list[Unit]:
+def build_units(
+    reference: Path | str | None = None,
+    census: Path | str | None = None,
+    names: Path | str | None = None,
+    leagues: Path | str | None = None,
+) -> list[Unit]:
     """The registry rows from the census, the hand-kept names table and leagues.csv (all in ``reference``)."""
     reference = Path(reference) if reference else _reference_dir()
     census_rows = _read_csv(Path(census) if census else reference / CENSUS_FILE)
@@ -487,8 +538,10 @@ def build_units(reference: Path | str | None = None, census: Path | str | None =
             population[code] = int(row["value"])
     if set(seen) != set(name_rows):
         only_census, only_names = sorted(set(seen) - set(name_rows)), sorted(set(name_rows) - set(seen))
-        raise ValueError(f"{NAMES_FILE} and the census disagree on the units: only in the census {only_census}, "
-                         f"only in {NAMES_FILE} {only_names}")
+        raise ValueError(
+            f"{NAMES_FILE} and the census disagree on the units: only in the census {only_census}, "
+            f"only in {NAMES_FILE} {only_names}"
+        )
     out: list[Unit] = []
     for code in sorted(seen):
         row, hand = seen[code], name_rows[code]
@@ -502,11 +555,16 @@ def build_units(reference: Path | str | None = None, census: Path | str | None =
             if code not in league_rows or league_rows[code]["name_zh"].strip() != name:
                 raise ValueError(f"{LEAGUES_FILE} has no row {code} {name}")
             if hand["name_en"].strip() or hand["kind"].strip() or hand["aliases"].strip():
-                raise ValueError(f"{NAMES_FILE}: {code} {name}: a 盟市's English name, kind and aliases come from "
-                                 f"{LEAGUES_FILE}; leave them blank here")
+                raise ValueError(
+                    f"{NAMES_FILE}: {code} {name}: a 盟市's English name, kind and aliases come from "
+                    f"{LEAGUES_FILE}; leave them blank here"
+                )
             league = league_rows[code]
-            name_en, kind, aliases = league["name_en"].strip(), LEAGUE_KINDS[league["kind"].strip()], \
-                _split(league.get("aliases"))
+            name_en, kind, aliases = (
+                league["name_en"].strip(),
+                LEAGUE_KINDS[league["kind"].strip()],
+                _split(league.get("aliases")),
+            )
         else:
             name_en, kind, aliases = hand["name_en"].strip(), hand["kind"].strip(), _split(hand["aliases"])
             if not name_en:
@@ -514,8 +572,19 @@ def build_units(reference: Path | str | None = None, census: Path | str | None =
         expected_parent = None if level == "region" else (REGION_CODE if level == "league" else code // 100 * 100)
         if parent != expected_parent:
             raise ValueError(f"census: {code} {name} has parent {parent}, expected {expected_parent}")
-        out.append(Unit(code=code, name_zh=name, name_en=name_en, level=level, kind=kind, parent_code=parent,
-                        pop_2020=population[code], aliases=aliases, former_names=_split(hand["former_names"])))
+        out.append(
+            Unit(
+                code=code,
+                name_zh=name,
+                name_en=name_en,
+                level=level,
+                kind=kind,
+                parent_code=parent,
+                pop_2020=population[code],
+                aliases=aliases,
+                former_names=_split(hand["former_names"]),
+            )
+        )
     if set(league_rows) != {u.code for u in out if u.level == "league"}:
         raise ValueError(f"{LEAGUES_FILE} and the census disagree on the 盟市")
     reg = Registry(out)  # checks parents and that no short name shadows a full name or code

@@ -9,7 +9,8 @@ a clean batch is copied unchanged to curated, a failing one is moved with its la
 Great Expectations takes seconds to import, so it is imported inside functions only; the module's
 top-level imports are stdlib (DAG files import this module indirectly at parse time).
 
-Command line: ``python -m index.validate build-suite [--out PATH] [--leagues-csv PATH]``.
+Command line: ``dei expectations build [--out PATH] [--leagues-csv PATH]`` (``python -m index.validate build-suite
+[...]``: the same).
 """
 
 from __future__ import annotations
@@ -579,25 +580,14 @@ def read_league_codes(path: Path) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
+    """``python -m index.validate build-suite [--out PATH] [--leagues-csv PATH]``: an alias of
+    ``dei expectations build`` (index/cli.py)."""
+    from index import cli
 
-    from index.config import settings as current_settings
-    from index.framework import load_framework
-
-    parser = argparse.ArgumentParser(prog="python -m index.validate")
-    sub = parser.add_subparsers(dest="command", required=True)
-    build = sub.add_parser("build-suite", help="write expectations/raw_observations.json from the framework")
-    build.add_argument("--out", type=Path, default=None)
-    build.add_argument("--leagues-csv", type=Path, default=None)
-    args = parser.parse_args(argv)
-
-    cfg = current_settings()
-    if args.command == "build-suite":
-        framework = load_framework(cfg.framework_file)
-        codes = read_league_codes(args.leagues_csv or Path(cfg.reference) / "leagues.csv")
-        path = write_suite(build_suite(framework, codes), args.out or suite_path(cfg))
-        print(f"wrote {path}")
-    return 0
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["build-suite"]:
+        args[0] = "build"
+    return cli.main(["expectations", *args])
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.config import Settings, settings as current_settings
+from index.config import Settings
+from index.config import settings as current_settings
 from index.engine.vocabulary import NAMED_WEIGHT_SCHEMES
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ DECIMALS = 4
 _UNIT = 10**DECIMALS
 
 
-def round_within_parents(weights: "pd.DataFrame", framework: "pd.DataFrame") -> "pd.DataFrame":
+def round_within_parents(weights: pd.DataFrame, framework: pd.DataFrame) -> pd.DataFrame:
     """Round to DECIMALS places; the largest weight of each parent absorbs the rounding so each sum is exactly 1.
 
     Works in integer units of 10^-DECIMALS, so the written decimals add up to 1 exactly.
@@ -46,7 +47,7 @@ def _comment(text) -> str:
 
 
 def render_sql(
-    method: str, weights: "pd.DataFrame", framework: "pd.DataFrame", expert: "pd.DataFrame | None", source: str
+    method: str, weights: pd.DataFrame, framework: pd.DataFrame, expert: pd.DataFrame | None, source: str
 ) -> str:
     """The scheme as one `select` over a VALUES list, grouped by parent (top-down), Chinese names as comments."""
     from index.engine.objective_weights import FORMULAS
@@ -113,6 +114,7 @@ def _release_method(cfg: Settings) -> tuple[dict, Path]:
     """
     from index import engine
     from index.config import resolve
+
     spec = engine.load_method(cfg.default_method)
     scheme = spec.get("weights", {}).get("scheme")
     named = set(NAMED_WEIGHT_SCHEMES)  # computed, not files
@@ -133,7 +135,9 @@ def suggest(method: str, out: Path | None = None, cfg: Settings | None = None) -
     from index.framework import load_weights
 
     if method not in objective_weights.SCHEMES:
-        raise ConfigError(f"weights suggest: method {method!r} is not known; use one of {list(objective_weights.SCHEMES)}")
+        raise ConfigError(
+            f"weights suggest: method {method!r} is not known; use one of {list(objective_weights.SCHEMES)}"
+        )
     cfg = cfg or current_settings()
     spec, expert_path = _release_method(cfg)
     con = duckdb.connect()
@@ -157,7 +161,7 @@ def suggest(method: str, out: Path | None = None, cfg: Settings | None = None) -
     return out
 
 
-def compare(method_weights: "pd.DataFrame", expert_weights: "pd.DataFrame") -> "pd.DataFrame":
+def compare(method_weights: pd.DataFrame, expert_weights: pd.DataFrame) -> pd.DataFrame:
     """node_id, expert, suggested, difference (suggested - expert); in the expert scheme's order."""
     expert = expert_weights[["node_id", "weight"]].rename(columns={"weight": "expert"})
     suggested = method_weights[["node_id", "weight"]].rename(columns={"weight": "suggested"})

@@ -42,8 +42,10 @@ def lake(tmp_path, monkeypatch):
 
 # ------------------------------------------------------------------ SYNTHETIC releases for CLI-level tests
 
-SYNTHETIC_NODES = (("DEI", "内蒙古数字经济发展指数", "Digital Economy Index"),
-                   ("digital_infrastructure", "数字基础设施", "Digital infrastructure"))
+SYNTHETIC_NODES = (
+    ("DEI", "内蒙古数字经济发展指数", "Digital Economy Index"),
+    ("digital_infrastructure", "数字基础设施", "Digital infrastructure"),
+)
 SYNTHETIC_LEAGUES = {150100: "呼和浩特市", 150200: "包头市", 150300: "乌海市"}
 
 
@@ -58,8 +60,14 @@ def make_release():
 
     import pandas as pd
 
-    def make(root: Path, release_id: str = "r1", scores: dict | None = None, years=(2023, 2024),
-             drop: tuple = (), manifest: dict | None = None) -> Path:
+    def make(
+        root: Path,
+        release_id: str = "r1",
+        scores: dict | None = None,
+        years=(2023, 2024),
+        drop: tuple = (),
+        manifest: dict | None = None,
+    ) -> Path:
         scores = scores or {150100: 60.0, 150200: 50.0}
         root.mkdir(parents=True, exist_ok=True)
         rows = []
@@ -68,20 +76,38 @@ def make_release():
                 shifted = {code: s - 5.0 * k - 2.0 * (years[-1] - year) for code, s in scores.items()}
                 order = sorted(shifted, key=lambda c: -shifted[c])
                 for code, score in shifted.items():
-                    rows.append(dict(release_id=release_id, rank=order.index(code) + 1, league_code=code,
-                                     league_name=SYNTHETIC_LEAGUES[code], year=year, node_id=node,
-                                     node_name_zh=zh, node_name_en=en, score=score,
-                                     score_change=None if year == years[0] else 2.0, rank_change=None))
+                    rows.append(
+                        dict(
+                            release_id=release_id,
+                            rank=order.index(code) + 1,
+                            league_code=code,
+                            league_name=SYNTHETIC_LEAGUES[code],
+                            year=year,
+                            node_id=node,
+                            node_name_zh=zh,
+                            node_name_en=en,
+                            score=score,
+                            score_change=None if year == years[0] else 2.0,
+                            rank_change=None,
+                        )
+                    )
         pd.DataFrame(rows).drop(columns=list(drop)).to_parquet(root / "index_scores.parquet")
         pd.DataFrame({"release_id": [release_id], "indicator_id": ["x"], "contribution": [1.0]}).to_parquet(
-            root / "indicator_values.parquet")
+            root / "indicator_values.parquet"
+        )
         pd.DataFrame({"release_id": [release_id], "node_id": ["DEI"]}).to_parquet(root / "framework.parquet")
-        info = dict(id=release_id, created_at="2026-01-01T00:00:00+00:00", code_version="test",
-                    inputs=[{"file": "a.csv", "sha256": "a" * 64, "synthetic": True},
-                            {"file": "b.csv", "sha256": "b" * 64, "synthetic": True}],
-                    framework={"path": "sql/framework/dei_framework.sql", "sha256": "f" * 64},
-                    weight_scheme={"path": "sql/weights/expert.sql", "sha256": "w" * 64},
-                    method={"path": "sql/method/dei.toml", "sha256": "m" * 64})
+        info = dict(
+            id=release_id,
+            created_at="2026-01-01T00:00:00+00:00",
+            code_version="test",
+            inputs=[
+                {"file": "a.csv", "sha256": "a" * 64, "synthetic": True},
+                {"file": "b.csv", "sha256": "b" * 64, "synthetic": True},
+            ],
+            framework={"path": "sql/framework/dei_framework.sql", "sha256": "f" * 64},
+            weight_scheme={"path": "sql/weights/expert.sql", "sha256": "w" * 64},
+            method={"path": "sql/method/dei.toml", "sha256": "m" * 64},
+        )
         info.update(manifest or {})
         (root / "release.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
         return root

@@ -61,8 +61,9 @@ def validate_method(method: dict, source: str = "method") -> dict:
     digest = None
     if text is not None:
         here = Path(__file__).parent
-        checker = verdicts.fingerprint(str(here / "spec.py"), str(here / "vocabulary.py"),
-                                       verdicts.package_file("pydantic", "version.py"))
+        checker = verdicts.fingerprint(
+            str(here / "spec.py"), str(here / "vocabulary.py"), verdicts.package_file("pydantic", "version.py")
+        )
         digest = verdicts.key("method", checker, text)
         stored = verdicts.recall("method", digest)
         if stored is not None:
@@ -92,6 +93,20 @@ from index.engine.build import INPUT_TABLES, equal_weights, run  # noqa: E402
 from index.engine.catalog import STEP_TABLES, STEP_VIEWS  # noqa: E402
 from index.engine.log import StepRecord  # noqa: E402
 
-__all__ = ["run", "load_method", "validate_method", "equal_weights", "StepRecord", "INPUT_TABLES", "STEP_TABLES",
-           "STEP_VIEWS", "GROUP_IMPUTE_METHODS", "IMPUTE_METHODS", "KNN_DEFAULT_K", "NAMED_WEIGHT_SCHEMES",
-           "OBJECTIVE_WEIGHT_SCHEMES", "SCREEN_ON", "TREAT_METHODS"]
+__all__ = [
+    "run",
+    "load_method",
+    "validate_method",
+    "equal_weights",
+    "StepRecord",
+    "INPUT_TABLES",
+    "STEP_TABLES",
+    "STEP_VIEWS",
+    "GROUP_IMPUTE_METHODS",
+    "IMPUTE_METHODS",
+    "KNN_DEFAULT_K",
+    "NAMED_WEIGHT_SCHEMES",
+    "OBJECTIVE_WEIGHT_SCHEMES",
+    "SCREEN_ON",
+    "TREAT_METHODS",
+]

@@ -77,8 +77,6 @@ def aggregate_levels(con) -> list[int]:
     ]
 
 
-
-
 def _nonpositive_problem(con, level: int, name: str, spec: dict) -> None:
     """Stop with the first child a non-compensatory mean cannot take (nonpositive = "error")."""
     rows = con.execute(
@@ -155,5 +153,10 @@ def run(con, method: dict) -> StepRecord:
         run_view(con, "aggregate_contribution", AMEAN_CONTRIBUTIONS_FILE)
     else:
         run_step(con, "aggregate_contribution", CONTRIBUTIONS_FILE)
-    return record("aggregate", FILE, count_rows(con, "normalise") + count_rows(con, "aggregate_nodes"), started,
-                  "; ".join(used) or "no aggregate nodes")
+    return record(
+        "aggregate",
+        FILE,
+        count_rows(con, "normalise") + count_rows(con, "aggregate_nodes"),
+        started,
+        "; ".join(used) or "no aggregate nodes",
+    )

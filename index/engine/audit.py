@@ -92,10 +92,9 @@ def _pca(matrices: pd.DataFrame, aggregates: pd.DataFrame, t_components: float) 
     for node_id, block in matrices.groupby("aggregate_id", sort=True):
         children = sorted(set(block["child_a"]))
         k = len(children)
-        cube = (
-            block.pivot_table(index=["scope", "child_a"], columns="child_b", values="correlation", dropna=False)
-            .reindex(columns=children)
-        )
+        cube = block.pivot_table(
+            index=["scope", "child_a"], columns="child_b", values="correlation", dropna=False
+        ).reindex(columns=children)
         scopes = sorted(set(block["scope"]))
         cube = cube.reindex(pd.MultiIndex.from_product([scopes, children], names=["scope", "child_a"]))
         stack = cube.to_numpy(dtype=float).reshape(len(scopes), k, k)
@@ -112,14 +111,16 @@ def _pca(matrices: pd.DataFrame, aggregates: pd.DataFrame, t_components: float) 
                 values = np.clip(eigen[position], 0.0, None)  # round-off below 0 on singular matrices
                 shares = (values / values.sum()).tolist()
                 kaiser = int((values > 1.0 + 1e-12).sum())
-            rows.append({
-                "node_id": node_id,
-                "period": None if scope == -1 else int(scope),
-                "pca_shares": shares,
-                "pca_first_share": shares[0] if shares else None,
-                "pca_components": kaiser,
-                "flag_pca": bool(kaiser is not None and kaiser > t_components),
-            })
+            rows.append(
+                {
+                    "node_id": node_id,
+                    "period": None if scope == -1 else int(scope),
+                    "pca_shares": shares,
+                    "pca_first_share": shares[0] if shares else None,
+                    "pca_components": kaiser,
+                    "flag_pca": bool(kaiser is not None and kaiser > t_components),
+                }
+            )
     pca = pd.DataFrame(
         rows, columns=["node_id", "period", "pca_shares", "pca_first_share", "pca_components", "flag_pca"]
     )
@@ -133,7 +134,7 @@ def _pca(matrices: pd.DataFrame, aggregates: pd.DataFrame, t_components: float) 
     return frame
 
 
-def _nodes(con: "duckdb.DuckDBPyConnection") -> pd.DataFrame:
+def _nodes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The tree's nodes with their names (the framework's optional `name` column, index/engine/inputs.py)."""
     columns = set(con.sql("from framework limit 0").columns)
     name = "cast(name as varchar)" if "name" in columns else "cast(null as varchar)"
@@ -143,7 +144,7 @@ def _nodes(con: "duckdb.DuckDBPyConnection") -> pd.DataFrame:
     ).df()
 
 
-def audit(con: "duckdb.DuckDBPyConnection", thresholds: dict | None = None) -> dict[str, pd.DataFrame]:
+def audit(con: duckdb.DuckDBPyConnection, thresholds: dict | None = None) -> dict[str, pd.DataFrame]:
     """Run the audit on the engine's tables on ``con``; return frames indicators, correlations, pairs,
     aggregates (see the module docstring), plus thresholds (the limits used) and nodes (node_id, parent_id,
     level, node_type, name) for the report. Leaves tables audit_* on the connection."""
@@ -151,10 +152,7 @@ def audit(con: "duckdb.DuckDBPyConnection", thresholds: dict | None = None) -> d
     variables = {f"audit_{key}": value for key, value in limits.items()}
     for table, file_name in STEPS:
         run_step(con, table, file_name, variables)
-    frames = {
-        name: con.execute(f"select * from audit_{name}").df()
-        for name in ("indicators", "correlations", "pairs")
-    }
+    frames = {name: con.execute(f"select * from audit_{name}").df() for name in ("indicators", "correlations", "pairs")}
     matrices = con.execute("select * from audit_child_matrices order by aggregate_id, child_a, child_b").df()
     aggregates = con.execute("select * from audit_aggregates").df()
     frames["aggregates"] = _pca(matrices, aggregates, limits["t_components"])
@@ -165,18 +163,28 @@ def audit(con: "duckdb.DuckDBPyConnection", thresholds: dict | None = None) -> d
     return frames
 
 
-def _long(frame: pd.DataFrame, section: str, node: str, other: str | None, statistic: str, value: str,
-          threshold: float | None, flag: str | None) -> pd.DataFrame:
-    return pd.DataFrame({
-        "section": section,
-        "node_id": frame[node],
-        "other_node_id": frame[other] if other else None,
-        "period": frame["period"],
-        "statistic": statistic,
-        "value": frame[value],
-        "threshold": threshold,
-        "flag": frame[flag] if flag else None,
-    })
+def _long(
+    frame: pd.DataFrame,
+    section: str,
+    node: str,
+    other: str | None,
+    statistic: str,
+    value: str,
+    threshold: float | None,
+    flag: str | None,
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "section": section,
+            "node_id": frame[node],
+            "other_node_id": frame[other] if other else None,
+            "period": frame["period"],
+            "statistic": statistic,
+            "value": frame[value],
+            "threshold": threshold,
+            "flag": frame[flag] if flag else None,
+        }
+    )
 
 
 def audit_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -191,12 +199,16 @@ def audit_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     aggregates    cronbach_alpha (flag below t_alpha), pca_components (eigenvalues > 1; flag above
                   t_components), pca_share_pc1 ... pca_share_pc<k> (no threshold)
     """
-    t = dict(zip(frames["thresholds"]["threshold"], frames["thresholds"]["value"])) if "thresholds" in frames \
+    t = (
+        dict(zip(frames["thresholds"]["threshold"], frames["thresholds"]["value"]))
+        if "thresholds" in frames
         else dict(THRESHOLDS)
+    )
     ind = frames["indicators"]
     parts = [
-        _long(ind, "indicators", "indicator_id", None, "availability", "availability", t["t_avail"],
-              "flag_availability"),
+        _long(
+            ind, "indicators", "indicator_id", None, "availability", "availability", t["t_avail"], "flag_availability"
+        ),
         _long(ind, "indicators", "indicator_id", None, "share_zeros", "share_zeros", 1 - t["t_zero"], "flag_zeros"),
         _long(ind, "indicators", "indicator_id", None, "share_unique", "share_unique", t["t_unq"], "flag_unique"),
         _long(ind, "indicators", "indicator_id", None, "skew", "skew", t["t_skew"], "flag_outliers"),
@@ -206,31 +218,47 @@ def audit_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for relation in ("parent", "index"):
         subset = corr[corr["relation"] == relation]
         for method in ("pearson", "spearman"):
-            parts.append(_long(subset, "correlations", "node_id", "other_node_id", f"{method}_{relation}", method,
-                               t["t_weak"], f"flag_weak_{method}"))
+            parts.append(
+                _long(
+                    subset,
+                    "correlations",
+                    "node_id",
+                    "other_node_id",
+                    f"{method}_{relation}",
+                    method,
+                    t["t_weak"],
+                    f"flag_weak_{method}",
+                )
+            )
     pairs = frames["pairs"]
     pair_rows = _long(pairs, "pairs", "node_id", "other_node_id", "pearson", "pearson", None, None)
     pair_rows["threshold"] = np.where(pairs["pearson"].fillna(0) >= 0, t["t_high"], t["t_negative"])
     pair_rows["flag"] = pairs["flag_high"] | pairs["flag_negative"]
     parts.append(pair_rows)
     agg = frames["aggregates"]
-    parts.append(_long(agg, "aggregates", "node_id", None, "cronbach_alpha", "cronbach_alpha", t["t_alpha"],
-                       "flag_alpha"))
-    parts.append(_long(agg, "aggregates", "node_id", None, "pca_components", "pca_components", t["t_components"],
-                       "flag_pca"))
+    parts.append(
+        _long(agg, "aggregates", "node_id", None, "cronbach_alpha", "cronbach_alpha", t["t_alpha"], "flag_alpha")
+    )
+    parts.append(
+        _long(agg, "aggregates", "node_id", None, "pca_components", "pca_components", t["t_components"], "flag_pca")
+    )
     shares = agg[["node_id", "period", "pca_shares"]].dropna(subset=["pca_shares"]).explode("pca_shares")
     if len(shares):
         shares["component"] = shares.groupby(["node_id", "period"], dropna=False).cumcount() + 1
-        parts.append(pd.DataFrame({
-            "section": "aggregates",
-            "node_id": shares["node_id"],
-            "other_node_id": None,
-            "period": shares["period"],
-            "statistic": "pca_share_pc" + shares["component"].astype(str),
-            "value": shares["pca_shares"].astype(float),
-            "threshold": None,
-            "flag": None,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "section": "aggregates",
+                    "node_id": shares["node_id"],
+                    "other_node_id": None,
+                    "period": shares["period"],
+                    "statistic": "pca_share_pc" + shares["component"].astype(str),
+                    "value": shares["pca_shares"].astype(float),
+                    "threshold": None,
+                    "flag": None,
+                }
+            )
+        )
     table = pd.concat([p for p in parts if len(p)], ignore_index=True)
     table = table[list(AUDIT_COLUMNS)].reset_index(drop=True).astype(object)
     table = table.where(table.notna(), None)  # one missing marker before the typed casts

@@ -10,11 +10,10 @@ from __future__ import annotations
 import time
 
 from index.engine.catalog import current_setting, fold_into_view, show_keys_as_text
-from index.engine.log import StepRecord, record
-from index.engine.vocabulary import OBJECTIVE_WEIGHT_SCHEMES
-
 from index.engine.inputs import REQUIRED_TABLES as INPUT_TABLES  # noqa: F401  (re-exported)
 from index.engine.inputs import check as check_inputs
+from index.engine.log import StepRecord, record
+from index.engine.vocabulary import OBJECTIVE_WEIGHT_SCHEMES
 
 
 def _weight_scheme(spec: dict) -> str | None:
@@ -37,8 +36,13 @@ def equal_weights(con) -> StepRecord:
         select * from final
         """
     )
-    return record("weights_equal", None, int(con.execute("select count(*) from weights").fetchone()[0]), started,
-                  "scheme equal: every child gets 1 / (number of children) of its parent")
+    return record(
+        "weights_equal",
+        None,
+        int(con.execute("select count(*) from weights").fetchone()[0]),
+        started,
+        "scheme equal: every child gets 1 / (number of children) of its parent",
+    )
 
 
 def run(con, method: dict, keep_steps: bool = False) -> list[StepRecord]:
@@ -55,7 +59,18 @@ def run(con, method: dict, keep_steps: bool = False) -> list[StepRecord]:
     read through the view <step>, which shows the keys as text).
     Returns the log: one StepRecord per step (keys step, file, rows, seconds, notes; index.engine.log).
     """
-    from index.engine import aggregate, denominate, impute, normalise, rank, screen, stage, treat, validate_method, weight
+    from index.engine import (
+        aggregate,
+        denominate,
+        impute,
+        normalise,
+        rank,
+        screen,
+        stage,
+        treat,
+        validate_method,
+        weight,
+    )
     from index.engine.sqlsteps import count_rows, repoint_view, run_step, run_view
 
     spec = validate_method(method)

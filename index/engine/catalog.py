@@ -9,13 +9,31 @@ from __future__ import annotations
 
 import re
 
-
 # every table a run may create whose keys can be of the enum key types (index/engine/stage.py)
 STEP_TABLES = (
-    "stage", "denominate", "impute_fills", "impute", "screen_units", "screen", "treat_state", "treat_moments", "treat_initial",
-    "treat_indicators", "treat", "normalise", "weight_aggregates", "weight", "aggregate_nodes", "aggregate_level",
-    "aggregate_children_level", "aggregate_children", "aggregate_contribution", "rank", "year_over_year",
-    "indicator_results", "node_scores",
+    "stage",
+    "denominate",
+    "impute_fills",
+    "impute",
+    "screen_units",
+    "screen",
+    "treat_state",
+    "treat_moments",
+    "treat_initial",
+    "treat_indicators",
+    "treat",
+    "normalise",
+    "weight_aggregates",
+    "weight",
+    "aggregate_nodes",
+    "aggregate_level",
+    "aggregate_children_level",
+    "aggregate_children",
+    "aggregate_contribution",
+    "rank",
+    "year_over_year",
+    "indicator_results",
+    "node_scores",
 )
 
 
@@ -30,8 +48,12 @@ def show_keys_as_text(con) -> None:
     from index.engine.sqlsteps import drop_relation
 
     # each step table's columns from its result types (duckdb_columns() would render every enum's members)
-    tables = {name for (name,) in con.execute(
-        "select table_name from duckdb_tables() where schema_name = current_schema()").fetchall()}
+    tables = {
+        name
+        for (name,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = current_schema()"
+        ).fetchall()
+    }
     columns_of: dict[str, list[tuple[str, bool]]] = {}
     for table in STEP_TABLES:
         if table in tables:

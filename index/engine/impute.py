@@ -44,8 +44,7 @@ def _build_groups(con, spec: dict) -> None:
 
 def _build_knn(con, spec: dict) -> None:
     con.execute(
-        "create or replace table impute_knn"
-        " (unit_code varchar, period integer, indicator_id varchar, knn_value double)"
+        "create or replace table impute_knn (unit_code varchar, period integer, indicator_id varchar, knn_value double)"
     )
     if spec["method"] != "knn":
         return

@@ -51,7 +51,7 @@ OPTIONAL_TABLES = {"unit_groups": ("unit_code", "group_column", "group_value")}
 REQUIRED_TABLES = tuple(TABLES)
 
 
-def register(con, framework: "pd.DataFrame", weights: "pd.DataFrame") -> None:
+def register(con, framework: pd.DataFrame, weights: pd.DataFrame) -> None:
     """Tables ``framework`` and ``weights`` on ``con`` from DataFrames in this contract's columns: the nullable
     columns a frame lacks are NULL, every contract column is cast to its type, other columns are kept."""
     frame = framework.copy()

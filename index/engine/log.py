@@ -21,10 +21,16 @@ class StepRecord(TypedDict, total=False):
     notes: str
 
 
-def record(step: str, file: str | None, rows: int | None, started: float, notes: str = "",
-           **details: Any) -> StepRecord:
+def record(
+    step: str, file: str | None, rows: int | None, started: float, notes: str = "", **details: Any
+) -> StepRecord:
     """The record of a step that began at ``started`` (time.perf_counter()) and has just ended."""
-    entry: dict[str, Any] = {"step": step, "file": file, "rows": rows,
-                             "seconds": round(time.perf_counter() - started, 4), "notes": notes}
+    entry: dict[str, Any] = {
+        "step": step,
+        "file": file,
+        "rows": rows,
+        "seconds": round(time.perf_counter() - started, 4),
+        "notes": notes,
+    }
     entry.update(details)
     return entry  # type: ignore[return-value]

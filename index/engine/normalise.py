@@ -90,7 +90,7 @@ def run(con, method: dict, keep_steps: bool = False) -> StepRecord:
             "normalise_mean": float(spec.get("mean", 0.0)),
             "normalise_sd": float(spec.get("sd", 1.0)),
             "normalise_cap_max": bool(spec.get("cap_max", False)),
-            "normalise_base_period": int(spec.get("base_period", -2**31)),
+            "normalise_base_period": int(spec.get("base_period", -(2**31))),
         },
     )
     notes = {

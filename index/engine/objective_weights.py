@@ -187,7 +187,7 @@ def _has_table(con, name: str) -> bool:
     return name in relation_names(con)
 
 
-def compute(con: "duckdb.DuckDBPyConnection", scheme: str, **options) -> "pd.DataFrame":
+def compute(con: duckdb.DuckDBPyConnection, scheme: str, **options) -> pd.DataFrame:
     """Weights (node_id, weight) of every non-root tree node, derived by ``scheme`` from table ``normalise``.
 
     Options: ``targets`` (balance only): dict node_id -> relative target importance; a child not named gets 1.
@@ -204,9 +204,7 @@ def compute(con: "duckdb.DuckDBPyConnection", scheme: str, **options) -> "pd.Dat
             raise ConfigError(f"objective weights need table {table!r} on the connection (run the engine first)")
     targets = options.get("targets") or {}
 
-    tree = con.execute(
-        "select node_id, parent_id, node_type from framework where node_type <> 'Denominator'"
-    ).df()
+    tree = con.execute("select node_id, parent_id, node_type from framework where node_type <> 'Denominator'").df()
     # keys as text: during a run the engine's tables key cells by enum types (pandas would see categoricals)
     long = con.execute(
         "select cast(unit_code as varchar) as unit_code, period, cast(indicator_id as varchar) as indicator_id,"
@@ -238,7 +236,7 @@ def compute(con: "duckdb.DuckDBPyConnection", scheme: str, **options) -> "pd.Dat
     return pd.DataFrame({"node_id": list(order), "weight": [weights[n] for n in order]})
 
 
-def apply(con: "duckdb.DuckDBPyConnection", scheme: str, **options) -> StepRecord:
+def apply(con: duckdb.DuckDBPyConnection, scheme: str, **options) -> StepRecord:
     """Replace table ``weights`` on ``con`` by the weights ``scheme`` derives; return the engine log entry."""
     started = time.perf_counter()
     frame = compute(con, scheme, **options)
@@ -249,8 +247,14 @@ def apply(con: "duckdb.DuckDBPyConnection", scheme: str, **options) -> StepRecor
     )
     con.unregister("objective_weights_df")
     zero = int((frame["weight"] == 0).sum())
-    return record("objective_weights", None, len(frame), started,
-                  f"weights derived from the data by {FORMULAS[scheme]}; {zero} node(s) got weight 0", scheme=scheme)
+    return record(
+        "objective_weights",
+        None,
+        len(frame),
+        started,
+        f"weights derived from the data by {FORMULAS[scheme]}; {zero} node(s) got weight 0",
+        scheme=scheme,
+    )
 
 
 __all__ = ["SCHEMES", "FORMULAS", "compute", "apply", "block_weights"]

@@ -31,15 +31,15 @@ def run(con, method: dict) -> StepRecord:
         run_step(con, "screen", FILE)
         rows = count_rows(con, "screen")
         dropped = con.execute(
-            "select unit_code, period, data_availability from screen_units where not kept"
-            " order by unit_code, period"
+            "select unit_code, period, data_availability from screen_units where not kept order by unit_code, period"
         ).fetchall()
     periods = {p for _, p, _ in dropped}
-    shown = ", ".join(
-        f"{u}{'' if len(periods) <= 1 else f' ({p})'}: {share:.1%}" for u, p, share in dropped
-    )
+    shown = ", ".join(f"{u}{'' if len(periods) <= 1 else f' ({p})'}: {share:.1%}" for u, p, share in dropped)
     return record(
-        "screen", FILE, rows, started,
+        "screen",
+        FILE,
+        rows,
+        started,
         f"min_data {spec['min_data']:g} on {spec['on']} data: "
         + (f"{len(dropped)} unit-period(s) dropped ({shown})" if dropped else "no unit dropped"),
         dropped=[{"unit_code": u, "period": int(p), "data_availability": float(s)} for u, p, s in dropped],

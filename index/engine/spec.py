@@ -48,19 +48,32 @@ class Denominate(Section):
 
 
 class Impute(Section):
-    method: Literal[IMPUTE_METHODS] = Field("none", description=(
-        "`mean`/`median`: cross-section of the same period; `group_*`: within the unit's group (`group` key); "
-        "`panel_linear`: interpolate the unit's own periods, nearest period at the ends; `panel_latest`: last "
-        "earlier value, else next; panel methods fall back to the cross-section mean; `knn`: scikit-learn "
-        "KNNImputer per period on standardised indicators"))
-    group: str | None = Field(None, min_length=1, json_schema_extra={"values": "a `*_group` column"}, description="the units' group column for `group_mean` / `group_median`")
-    k: Annotated[WholeNumber, Field(ge=1)] | None = Field(None, json_schema_extra={"values": f"`{KNN_DEFAULT_K}`, ≥ 1"}, description="neighbours for `knn`")
+    method: Literal[IMPUTE_METHODS] = Field(
+        "none",
+        description=(
+            "`mean`/`median`: cross-section of the same period; `group_*`: within the unit's group (`group` key); "
+            "`panel_linear`: interpolate the unit's own periods, nearest period at the ends; `panel_latest`: last "
+            "earlier value, else next; panel methods fall back to the cross-section mean; `knn`: scikit-learn "
+            "KNNImputer per period on standardised indicators"
+        ),
+    )
+    group: str | None = Field(
+        None,
+        min_length=1,
+        json_schema_extra={"values": "a `*_group` column"},
+        description="the units' group column for `group_mean` / `group_median`",
+    )
+    k: Annotated[WholeNumber, Field(ge=1)] | None = Field(
+        None, json_schema_extra={"values": f"`{KNN_DEFAULT_K}`, ≥ 1"}, description="neighbours for `knn`"
+    )
 
     @model_validator(mode="after")
     def _keys_of_the_method(self):
         if self.method in GROUP_IMPUTE_METHODS and self.group is None:
-            raise ValueError(f"impute.group is required for impute.method = {self.method!r}: name a group column"
-                             " of the units, e.g. group = \"EurAsia_group\"")
+            raise ValueError(
+                f"impute.group is required for impute.method = {self.method!r}: name a group column"
+                ' of the units, e.g. group = "EurAsia_group"'
+            )
         if self.method not in GROUP_IMPUTE_METHODS and self.group is not None:
             raise ValueError(f"impute.group applies only to impute.method in {list(GROUP_IMPUTE_METHODS)}")
         if self.method != "knn" and self.k is not None:
@@ -71,8 +84,14 @@ class Impute(Section):
 
 
 class Screen(Section):
-    min_data: Annotated[Number, Field(ge=0, le=1)] = Field(0.0, json_schema_extra={"values": "`0` … `1` (0)"}, description="keep unit-periods with at least this share of indicators present")
-    on: Literal[SCREEN_ON] = Field("imputed", description="which data set's availability counts (COINr's reference build: imputed)")
+    min_data: Annotated[Number, Field(ge=0, le=1)] = Field(
+        0.0,
+        json_schema_extra={"values": "`0` … `1` (0)"},
+        description="keep unit-periods with at least this share of indicators present",
+    )
+    on: Literal[SCREEN_ON] = Field(
+        "imputed", description="which data set's availability counts (COINr's reference build: imputed)"
+    )
 
     @field_validator("min_data", mode="after")
     @classmethod
@@ -81,12 +100,20 @@ class Screen(Section):
 
 
 class Treat(Section):
-    method: Literal[TREAT_METHODS] = Field("none", description=(
-        "COINr's default rule: an indicator fails when |skew| ≥ `skew` and kurtosis ≥ `kurtosis`; winsorise one "
-        "point at a time from the tail the skew points to, up to `winmax`; if it still fails, use the untreated "
-        "values with log(x − min + 0.01·(max − min)); per indicator and period"))
-    winmax: Annotated[WholeNumber, Field(ge=0)] = Field(5, json_schema_extra={"values": "`5`, ≥ 0"}, description="most points winsorised per indicator")
-    skew: Annotated[Number, Field(gt=0)] = Field(2.0, json_schema_extra={"values": "`2.0`, > 0"}, description="threshold on |skewness|")
+    method: Literal[TREAT_METHODS] = Field(
+        "none",
+        description=(
+            "COINr's default rule: an indicator fails when |skew| ≥ `skew` and kurtosis ≥ `kurtosis`; winsorise one "
+            "point at a time from the tail the skew points to, up to `winmax`; if it still fails, use the untreated "
+            "values with log(x − min + 0.01·(max − min)); per indicator and period"
+        ),
+    )
+    winmax: Annotated[WholeNumber, Field(ge=0)] = Field(
+        5, json_schema_extra={"values": "`5`, ≥ 0"}, description="most points winsorised per indicator"
+    )
+    skew: Annotated[Number, Field(gt=0)] = Field(
+        2.0, json_schema_extra={"values": "`2.0`, > 0"}, description="threshold on |skewness|"
+    )
     kurtosis: Number = Field(3.5, description="threshold on kurtosis")
 
     @field_validator("skew", "kurtosis", mode="after")
@@ -101,16 +128,33 @@ NORMALISE_METHOD_DEFAULTS = {"mean": 0.0, "sd": 1.0, "cap_max": False}
 
 
 class Normalise(Section):
-    method: Literal[NORMALISE_METHODS] = Field("minmax", description=(
-        "COINr's n_minmax, n_zscore, n_prank, n_rank, n_goalposts (posts from the framework's goalpost_* "
-        "columns), n_dist2targ (the framework's `target`); `base_period`: value ÷ the unit's value in "
-        "`base_period` × 100 (`base_year` is read as `base_period`). Polarity −1 is reversed so higher = better"))
+    method: Literal[NORMALISE_METHODS] = Field(
+        "minmax",
+        description=(
+            "COINr's n_minmax, n_zscore, n_prank, n_rank, n_goalposts (posts from the framework's goalpost_* "
+            "columns), n_dist2targ (the framework's `target`); `base_period`: value ÷ the unit's value in "
+            "`base_period` × 100 (`base_year` is read as `base_period`). Polarity −1 is reversed so higher = better"
+        ),
+    )
     range: tuple[Number, Number] = Field((0, 100), description="min-max range [lo, hi], lo < hi")
-    scope: Literal[NORMALISE_SCOPES] = Field("panel", description="pooled over all periods (comparable across periods) or per period (`year` is read as `period`)")
+    scope: Literal[NORMALISE_SCOPES] = Field(
+        "panel",
+        description="pooled over all periods (comparable across periods) or per period (`year` is read as `period`)",
+    )
     mean: Number | None = Field(None, json_schema_extra={"values": "`0`"}, description="target mean for `zscore`")
-    sd: Annotated[Number, Field(gt=0)] | None = Field(None, json_schema_extra={"values": "`1`, > 0"}, description="target sd for `zscore`")
-    cap_max: bool | None = Field(None, json_schema_extra={"values": "`false` \\| `true`"}, description="cap `dist2targ` at 1 once the target is reached")
-    base_period: WholeNumber | None = Field(None, json_schema_extra={"values": "a period, e.g. `2020`"}, description="the base period; required for `base_period`")
+    sd: Annotated[Number, Field(gt=0)] | None = Field(
+        None, json_schema_extra={"values": "`1`, > 0"}, description="target sd for `zscore`"
+    )
+    cap_max: bool | None = Field(
+        None,
+        json_schema_extra={"values": "`false` \\| `true`"},
+        description="cap `dist2targ` at 1 once the target is reached",
+    )
+    base_period: WholeNumber | None = Field(
+        None,
+        json_schema_extra={"values": "a period, e.g. `2020`"},
+        description="the base period; required for `base_period`",
+    )
 
     @field_validator("method", "scope", mode="before")
     @classmethod
@@ -143,20 +187,36 @@ class Normalise(Section):
 
 
 class Weights(Section):
-    scheme: str | None = Field(None, json_schema_extra={
-        "values": " \\| ".join(f"`{name}`" for name in NAMED_WEIGHT_SCHEMES) + " \\| a SQL file"}, description=(
-        "`metadata`: the registered weights (DEI: the scheme file; COINr: the Weight column); `equal`: equal "
-        "within each parent; `entropy`, `critic`, `pca`, `balance`: computed from the data"))
+    scheme: str | None = Field(
+        None,
+        json_schema_extra={"values": " \\| ".join(f"`{name}`" for name in NAMED_WEIGHT_SCHEMES) + " \\| a SQL file"},
+        description=(
+            "`metadata`: the registered weights (DEI: the scheme file; COINr: the Weight column); `equal`: equal "
+            "within each parent; `entropy`, `critic`, `pca`, `balance`: computed from the data"
+        ),
+    )
 
 
 class Aggregate(Section):
-    method: Literal[AGGREGATE_METHODS] = Field("amean", description=(
-        "weighted arithmetic, geometric, harmonic, generalised (power `p`) mean, or Copeland's pairwise outranking"))
-    p: Number | None = Field(None, json_schema_extra={"values": "a number"}, description="power of the generalised mean; required for `genmean`")
-    levels: dict[str, Literal[AGGREGATE_METHODS]] | None = Field(None, json_schema_extra={
-        "values": "e.g. `{ \"3\" = \"gmean\" }`"}, description="a different method per level (a level number → a method)")
-    nonpositive: Literal[NONPOSITIVE] | None = Field(None, description=(
-        "what a geometric/harmonic/generalised mean does with a value ≤ 0 (default error)"))
+    method: Literal[AGGREGATE_METHODS] = Field(
+        "amean",
+        description=(
+            "weighted arithmetic, geometric, harmonic, generalised (power `p`) mean, or Copeland's pairwise outranking"
+        ),
+    )
+    p: Number | None = Field(
+        None,
+        json_schema_extra={"values": "a number"},
+        description="power of the generalised mean; required for `genmean`",
+    )
+    levels: dict[str, Literal[AGGREGATE_METHODS]] | None = Field(
+        None,
+        json_schema_extra={"values": 'e.g. `{ "3" = "gmean" }`'},
+        description="a different method per level (a level number → a method)",
+    )
+    nonpositive: Literal[NONPOSITIVE] | None = Field(
+        None, description=("what a geometric/harmonic/generalised mean does with a value ≤ 0 (default error)")
+    )
 
     @field_validator("levels", mode="before")
     @classmethod
@@ -167,7 +227,7 @@ class Aggregate(Section):
         for level, name in value.items():
             key = str(level)
             if not key.isdigit():
-                raise ValueError(f"aggregate.levels key {level!r} must be a framework level number, e.g. \"3\"")
+                raise ValueError(f'aggregate.levels key {level!r} must be a framework level number, e.g. "3"')
             checked[str(int(key))] = name
         return checked
 
@@ -197,7 +257,9 @@ class MethodSpec(BaseModel):
     aggregate: Aggregate = Aggregate()
 
     def as_dict(self) -> dict:
-        return {name: getattr(self, name).as_dict() for name in type(self).model_fields if getattr(self, name) is not None}
+        return {
+            name: getattr(self, name).as_dict() for name in type(self).model_fields if getattr(self, name) is not None
+        }
 
 
 SECTIONS: dict[str, type[Section]] = {name: field.annotation for name, field in MethodSpec.model_fields.items()}
@@ -263,8 +325,11 @@ def validate_section(name: str, body: Any, source: str = "method") -> dict:
 
 def key_table() -> str:
     """The README's table of method-spec keys, generated from the models."""
-    lines = ["| key | values (default first) | meaning |", "|---|---|---|",
-             "| `[denominate]` | present or absent | " + (Denominate.__doc__ or "").strip() + " |"]
+    lines = [
+        "| key | values (default first) | meaning |",
+        "|---|---|---|",
+        "| `[denominate]` | present or absent | " + (Denominate.__doc__ or "").strip() + " |",
+    ]
     for section, model in SECTIONS.items():
         for key, field in model.model_fields.items():
             meaning = (field.description or "").replace("|", "\\|")
@@ -311,5 +376,6 @@ def write_readme(readme: Path | None = None) -> Path:
     """Replace the key table between the markers in README.md (``python -m index.readme`` calls it)."""
     from index.files import replace_between
 
-    return replace_between(readme or Path(__file__).resolve().parents[2] / "README.md", README_START, README_END,
-                           readme_block())
+    return replace_between(
+        readme or Path(__file__).resolve().parents[2] / "README.md", README_START, README_END, readme_block()
+    )

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.engine.log import StepRecord, record
 from index.config import settings
+from index.engine.log import StepRecord, record
 from index.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -38,20 +38,20 @@ def read_step(file_name: str) -> str:
     return sandbox.check_sql(sandbox.read_user_sql(path, "engine step"), path, "engine step")
 
 
-def set_variables(con: "duckdb.DuckDBPyConnection", variables: dict[str, Any] | None) -> None:
+def set_variables(con: duckdb.DuckDBPyConnection, variables: dict[str, Any] | None) -> None:
     for name, value in (variables or {}).items():
         if not _IDENTIFIER.match(name):
             raise ValueError(f"bad DuckDB variable name {name!r}")
         con.execute(f"set variable {name} = ?", [value])
 
 
-def count_rows(con: "duckdb.DuckDBPyConnection", table: str) -> int:
+def count_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
     if not _IDENTIFIER.match(table):
         raise ValueError(f"bad table name {table!r}")
     return int(con.execute(f"select count(*) from {table}").fetchone()[0])
 
 
-def is_view(con: "duckdb.DuckDBPyConnection", name: str) -> bool:
+def is_view(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether ``name`` is a view on the connection. Asked dozens of times a run, so of duckdb_views() alone:
     duckdb_tables() writes out every table's definition, enum members included (milliseconds a call)."""
     return bool(
@@ -61,7 +61,7 @@ def is_view(con: "duckdb.DuckDBPyConnection", name: str) -> bool:
     )
 
 
-def relation_names(con: "duckdb.DuckDBPyConnection") -> set[str]:
+def relation_names(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Names of the tables and views in the current schema. Of duckdb_tables() / duckdb_views() alone:
     information_schema binds a view over the whole catalog (tens of milliseconds on a fresh connection)."""
     return {
@@ -73,7 +73,7 @@ def relation_names(con: "duckdb.DuckDBPyConnection") -> set[str]:
     }
 
 
-def drop_relation(con: "duckdb.DuckDBPyConnection", name: str) -> None:
+def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Drop table or view ``name`` if present (DuckDB will not replace a view by a table or the reverse)."""
     if not _IDENTIFIER.match(name):
         raise ValueError(f"bad table name {name!r}")
@@ -84,7 +84,7 @@ def drop_relation(con: "duckdb.DuckDBPyConnection", name: str) -> None:
 
 
 def run_view(
-    con: "duckdb.DuckDBPyConnection",
+    con: duckdb.DuckDBPyConnection,
     view: str,
     file_name: str,
     variables: dict[str, Any] | None = None,
@@ -101,7 +101,7 @@ def run_view(
     return record(view, file_name, None, started, "view")
 
 
-def repoint_view(con: "duckdb.DuckDBPyConnection", view: str, file_name: str) -> None:
+def repoint_view(con: duckdb.DuckDBPyConnection, view: str, file_name: str) -> None:
     """Point step view ``view`` (made by :func:`run_view`) at another definition once its data lives elsewhere;
     no new step starts, so nothing for the bench's meter."""
     if not _IDENTIFIER.match(view):
@@ -111,7 +111,7 @@ def repoint_view(con: "duckdb.DuckDBPyConnection", view: str, file_name: str) ->
 
 
 def run_step(
-    con: "duckdb.DuckDBPyConnection",
+    con: duckdb.DuckDBPyConnection,
     table: str,
     file_name: str,
     variables: dict[str, Any] | None = None,

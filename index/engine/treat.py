@@ -48,8 +48,15 @@ def run(con, method: dict) -> StepRecord:
         run_view(con, "treat_indicators", DECIDE_FILE)
         run_view(con, "treat", NONE_FILE)
         (rows,) = con.execute("select count(*) from screen").fetchone()
-        return record("treat", NONE_FILE, rows, started, "method none: values enter normalisation as imputed",
-                      winsorised=[], log_transformed=[])
+        return record(
+            "treat",
+            NONE_FILE,
+            rows,
+            started,
+            "method none: values enter normalisation as imputed",
+            winsorised=[],
+            log_transformed=[],
+        )
     run_step(con, "treat_state", START_FILE, variables)
     run_step(con, "treat_moments", MOMENTS_FILE)
     drop_relation(con, "treat_initial")
@@ -86,5 +93,12 @@ def run(con, method: dict) -> StepRecord:
         f"winsorised: {winsorised or 'none'}; log-transformed: {', '.join(outcome.get('log', [])) or 'none'}; "
         f"{passes} winsorisation pass(es)"
     )
-    return record("treat", FILE, count_rows(con, "treat"), started, notes,
-                  winsorised=outcome.get("winsorised", []), log_transformed=outcome.get("log", []))
+    return record(
+        "treat",
+        FILE,
+        count_rows(con, "treat"),
+        started,
+        notes,
+        winsorised=outcome.get("winsorised", []),
+        log_transformed=outcome.get("log", []),
+    )

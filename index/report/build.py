@@ -19,7 +19,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from index.report import downloads, method
+from index.report import method
 from index.report import uncertainty as uncertainty_view
 from index.report.i18n import LABELS, beijing_time, target_note_en, unit_forms
 
@@ -103,7 +103,12 @@ def framework_order(framework: pd.DataFrame, release: dict) -> pd.DataFrame:
         return framework.reset_index(drop=True)
     position = {node: i for i, node in enumerate(order)}
     key = framework["node_id"].map(position).fillna(len(order) + framework.index.to_series())
-    return framework.assign(_order=key.values).sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
+    return (
+        framework.assign(_order=key.values)
+        .sort_values("_order", kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
 
 
 # ---------------------------------------------------------------- derived tables
@@ -118,7 +123,16 @@ def strengths_weaknesses(values: pd.DataFrame, year: int, n: int = TOP_N) -> dic
         indicator_rank=latest.groupby("indicator_id")["normalised"].rank(ascending=False, method="min"),
     )
     latest = latest.assign(gap=latest["normalised"] - latest["league_mean"])
-    cols = ["indicator_id", "denominated_value", "raw_value", "normalised", "league_mean", "gap", "indicator_rank", "imputed"]
+    cols = [
+        "indicator_id",
+        "denominated_value",
+        "raw_value",
+        "normalised",
+        "league_mean",
+        "gap",
+        "indicator_rank",
+        "imputed",
+    ]
     out: dict[int, dict[str, list[dict]]] = {}
     for code, group in latest.groupby("league_code"):
         above = group[group["gap"] > GAP_EPS].sort_values(["gap", "indicator_id"], ascending=[False, True])
@@ -147,7 +161,9 @@ def region_trend(scores: pd.DataFrame) -> tuple[str, dict[str, dict[int, float]]
     kind = "row"
     if region.empty:
         kind = "mean"
-        region = scores[scores["league_code"] != REGION_CODE].groupby(["node_id", "year"], as_index=False)["score"].mean()
+        region = (
+            scores[scores["league_code"] != REGION_CODE].groupby(["node_id", "year"], as_index=False)["score"].mean()
+        )
     trend: dict[str, dict[int, float]] = {}
     for node_id, year, score in region[["node_id", "year", "score"]].itertuples(index=False, name=None):
         trend.setdefault(node_id, {})[int(year)] = _clean(score)
@@ -209,24 +225,43 @@ def payload(release_dir: Path) -> dict:
     dims = [n["node_id"] for n in _tree_order(nodes) if n.get("parent_id") == root]
 
     score_map: dict[str, dict[int, dict[int, list]]] = {}
-    for row in scores[["node_id", "league_code", "year", "score", "rank", "score_change", "rank_change"]].itertuples(index=False, name=None):
+    for row in scores[["node_id", "league_code", "year", "score", "rank", "score_change", "rank_change"]].itertuples(
+        index=False, name=None
+    ):
         node, code, year, *rest = row
         score_map.setdefault(node, {}).setdefault(int(code), {})[int(year)] = [_clean(v) for v in rest]
 
     value_map: dict[str, dict[int, dict[int, list]]] = {}
-    vcols = ["indicator_id", "league_code", "year", "raw_value", "denominated_value", "normalised", "imputed", "imputation"]
+    vcols = [
+        "indicator_id",
+        "league_code",
+        "year",
+        "raw_value",
+        "denominated_value",
+        "normalised",
+        "imputed",
+        "imputation",
+    ]
     for row in values[vcols].itertuples(index=False, name=None):
         ind, code, year, raw, val, norm, imputed, how = row
         value_map.setdefault(ind, {}).setdefault(int(code), {})[int(year)] = [
-            _clean(raw), _clean(val), _clean(norm), 1 if bool(imputed) else 0, _clean(how) if isinstance(how, str) else None
+            _clean(raw),
+            _clean(val),
+            _clean(norm),
+            1 if bool(imputed) else 0,
+            _clean(how) if isinstance(how, str) else None,
         ]
 
     targets = table_targets(attainment)
     target_source = "table" if attainment is not None else "absent"
     # One order for the page's chart, its table and the download: share reached, highest first, then framework order.
     position = {node: i for i, node in enumerate(framework["node_id"])}
-    targets = targets.assign(_pos=targets["indicator_id"].map(position), _share=targets["share"].astype(float).fillna(-1.0))
-    targets = targets.sort_values(["league_code", "_share", "_pos"], ascending=[True, False, True]).drop(columns=["_pos", "_share"])
+    targets = targets.assign(
+        _pos=targets["indicator_id"].map(position), _share=targets["share"].astype(float).fillna(-1.0)
+    )
+    targets = targets.sort_values(["league_code", "_share", "_pos"], ascending=[True, False, True]).drop(
+        columns=["_pos", "_share"]
+    )
     target_map: dict[int, list[dict]] = {}
     for rec in _records(targets):
         target_map.setdefault(int(rec.pop("league_code")), []).append(rec)
@@ -239,9 +274,20 @@ def payload(release_dir: Path) -> dict:
     has_region_values = bool((values["league_code"] == REGION_CODE).any())
 
     return {
-        "release": {k: release.get(k) for k in (
-            "id", "created_at", "published_at", "code_version", "triggered_by", "framework", "weight_scheme", "method", "inputs"
-        )},
+        "release": {
+            k: release.get(k)
+            for k in (
+                "id",
+                "created_at",
+                "published_at",
+                "code_version",
+                "triggered_by",
+                "framework",
+                "weight_scheme",
+                "method",
+                "inputs",
+            )
+        },
         "times": {k: beijing_time(release.get(k)) for k in ("created_at", "published_at")},
         "engine_log": release.get("engine_log") or [],
         "leagues": leagues,
@@ -274,7 +320,11 @@ def payload(release_dir: Path) -> dict:
 def _yes_no(value) -> str | None:
     if value is None:
         return LABELS["not_judged"][0] + " / " + LABELS["not_judged"][1]
-    return (LABELS["on_track"] if value else LABELS["off_track"])[0] + " / " + (LABELS["on_track"] if value else LABELS["off_track"])[1]
+    return (
+        (LABELS["on_track"] if value else LABELS["off_track"])[0]
+        + " / "
+        + (LABELS["on_track"] if value else LABELS["off_track"])[1]
+    )
 
 
 def _mean(xs):
@@ -303,40 +353,119 @@ def page_tables(data: dict) -> dict[str, tuple[list[str], list[list]]]:
 
     out: dict[str, tuple[list[str], list[list]]] = {}
     counts = data["target_counts"]
-    ranking_cols = ([head("rank"), head("league"), "League (English)", head(("总指数", "DEI")), head("score_change"), head("rank_change")]
-                    + [head(nz(d)) for d in dims]
-                    + [head(("目标按期", "Targets on track")) + f" ({latest})", head(("可判断", "Judged")), head(("有目标", "With a target"))])
+    ranking_cols = (
+        [
+            head("rank"),
+            head("league"),
+            "League (English)",
+            head(("总指数", "DEI")),
+            head("score_change"),
+            head("rank_change"),
+        ]
+        + [head(nz(d)) for d in dims]
+        + [
+            head(("目标按期", "Targets on track")) + f" ({latest})",
+            head(("可判断", "Judged")),
+            head(("有目标", "With a target")),
+        ]
+    )
     for year in data["years"]:
-        rows = sorted((c for c in codes if score(root, c, year)), key=lambda c: (score(root, c, year)[1], codes.index(c)))
+        rows = sorted(
+            (c for c in codes if score(root, c, year)), key=lambda c: (score(root, c, year)[1], codes.index(c))
+        )
         table = []
         for c in rows:
             s = score(root, c, year)
             k = counts.get(c, {"on": None, "judged": None, "total": None})
-            table.append([s[1], names[c][0], names[c][1], s[0], s[2], s[3]]
-                         + [(score(d, c, year) or [None])[0] for d in dims] + [k["on"], k["judged"], k["total"]])
+            table.append(
+                [s[1], names[c][0], names[c][1], s[0], s[2], s[3]]
+                + [(score(d, c, year) or [None])[0] for d in dims]
+                + [k["on"], k["judged"], k["total"]]
+            )
         out[f"ranking_{year}"] = (ranking_cols, table)
 
-    sw_cols = [head("indicator"), "Indicator (English)", head("value"), head("unit"), head("normalised"), head("league_mean"),
-               head("gap"), head("indicator_rank"), head("imputed")]
-    tg_cols = [head("indicator"), "Indicator (English)", head("year"), head("value"), head("target"), head("unit"),
-               head("share_reached"), head("on_track"), head("target_note"), "Target note (English)"]
-    dim_cols = [head("dimension"), "Dimension (English)", head("score"), head("score_change"), head("rank"), head("rank_change"),
-                head("league_mean")]
+    sw_cols = [
+        head("indicator"),
+        "Indicator (English)",
+        head("value"),
+        head("unit"),
+        head("normalised"),
+        head("league_mean"),
+        head("gap"),
+        head("indicator_rank"),
+        head("imputed"),
+    ]
+    tg_cols = [
+        head("indicator"),
+        "Indicator (English)",
+        head("year"),
+        head("value"),
+        head("target"),
+        head("unit"),
+        head("share_reached"),
+        head("on_track"),
+        head("target_note"),
+        "Target note (English)",
+    ]
+    dim_cols = [
+        head("dimension"),
+        "Dimension (English)",
+        head("score"),
+        head("score_change"),
+        head("rank"),
+        head("rank_change"),
+        head("league_mean"),
+    ]
     for c in codes:
         rows = []
         for d in [root] + dims:
             s = score(d, c, latest) or [None] * 4
-            rows.append([*(("总指数", "DEI") if d == root else nz(d)), s[0], s[2], s[1], s[3],
-                         _mean([(score(d, x, latest) or [None])[0] for x in codes])])
+            rows.append(
+                [
+                    *(("总指数", "DEI") if d == root else nz(d)),
+                    s[0],
+                    s[2],
+                    s[1],
+                    s[3],
+                    _mean([(score(d, x, latest) or [None])[0] for x in codes]),
+                ]
+            )
         out[f"dimensions_{c}"] = (dim_cols, rows)
         sw = data["strengths"].get(c, {"best": [], "worst": []})
         for key, name in (("best", "strengths"), ("worst", "weaknesses")):
-            out[f"{name}_{c}"] = (sw_cols, [[*nz(r["indicator_id"]), r["denominated_value"], nodes.get(r["indicator_id"], {}).get("unit"),
-                                             r["normalised"], r["league_mean"], r["gap"], f"{r['indicator_rank']:g} / {len(codes)}",
-                                             bool(r["imputed"])] for r in sw[key]])
-        out[f"targets_{c}"] = (tg_cols, [[*nz(r["indicator_id"]), r["year"], r["value"], r["target"], nodes.get(r["indicator_id"], {}).get("unit"),
-                                          r["share"], _yes_no(r["on_track"]), nodes.get(r["indicator_id"], {}).get("target_note"),
-                                          nodes.get(r["indicator_id"], {}).get("target_note_en")] for r in data["targets"].get(c, [])])
+            out[f"{name}_{c}"] = (
+                sw_cols,
+                [
+                    [
+                        *nz(r["indicator_id"]),
+                        r["denominated_value"],
+                        nodes.get(r["indicator_id"], {}).get("unit"),
+                        r["normalised"],
+                        r["league_mean"],
+                        r["gap"],
+                        f"{r['indicator_rank']:g} / {len(codes)}",
+                        bool(r["imputed"]),
+                    ]
+                    for r in sw[key]
+                ],
+            )
+        out[f"targets_{c}"] = (
+            tg_cols,
+            [
+                [
+                    *nz(r["indicator_id"]),
+                    r["year"],
+                    r["value"],
+                    r["target"],
+                    nodes.get(r["indicator_id"], {}).get("unit"),
+                    r["share"],
+                    _yes_no(r["on_track"]),
+                    nodes.get(r["indicator_id"], {}).get("target_note"),
+                    nodes.get(r["indicator_id"], {}).get("target_note_en"),
+                ]
+                for r in data["targets"].get(c, [])
+            ],
+        )
 
     measures = {"value": 1, "raw": 0, "normalised": 2}
     for ind, by_league in data["values"].items():
@@ -344,12 +473,19 @@ def page_tables(data: dict) -> dict[str, tuple[list[str], list[list]]]:
             continue
         units = codes + ([REGION_CODE] if data["region_values"] and REGION_CODE in by_league else [])
         for measure, pos in measures.items():
-            cols = [head("league"), "League (English)"] + [str(y) for y in data["years"]] + [head(("插补年份", "Imputed years"))]
+            cols = (
+                [head("league"), "League (English)"]
+                + [str(y) for y in data["years"]]
+                + [head(("插补年份", "Imputed years"))]
+            )
             rows = []
             for c in units:
                 cells = by_league.get(c, {})
-                rows.append([*names[c]] + [(cells.get(y) or [None] * 5)[pos] for y in data["years"]]
-                            + [", ".join(str(y) for y in data["years"] if (cells.get(y) or [0, 0, 0, 0])[3]) or None])
+                rows.append(
+                    [*names[c]]
+                    + [(cells.get(y) or [None] * 5)[pos] for y in data["years"]]
+                    + [", ".join(str(y) for y in data["years"] if (cells.get(y) or [0, 0, 0, 0])[3]) or None]
+                )
             out[f"explorer_{ind}_{measure}"] = (cols, rows)
     out.update(uncertainty_view.page_tables(data, head))
     return out
@@ -358,9 +494,20 @@ def page_tables(data: dict) -> dict[str, tuple[list[str], list[list]]]:
 def inputs_table(release: dict) -> tuple[list[str], list[list]]:
     from index.report.downloads import head
 
-    return ([head("file"), head("department"), head("values"), head("years"), head("synthetic"), "sha256"],
-            [[i.get("file"), i.get("department"), i.get("values"), "–".join(str(y) for y in (i.get("years") or [])),
-              bool(i.get("synthetic")), i.get("sha256")] for i in release.get("inputs") or []])
+    return (
+        [head("file"), head("department"), head("values"), head("years"), head("synthetic"), "sha256"],
+        [
+            [
+                i.get("file"),
+                i.get("department"),
+                i.get("values"),
+                "–".join(str(y) for y in (i.get("years") or [])),
+                bool(i.get("synthetic")),
+                i.get("sha256"),
+            ]
+            for i in release.get("inputs") or []
+        ],
+    )
 
 
 def methodology_tables(ctx: dict) -> dict[str, tuple[list[str], list[list]]]:
@@ -369,32 +516,132 @@ def methodology_tables(ctx: dict) -> dict[str, tuple[list[str], list[list]]]:
 
     tree = [n for n in ctx["nodes"] if n.get("node_type") != "Denominator"]
     out = {
-        "framework": ([head(("层级", "Level")), head("name_zh"), head("name_en"), head("unit"), head("polarity"), head("within_parent"),
-                       head("effective_weight"), head("target"), head("target_note"), "Target note (English)", head("department"),
-                       head("clause"), head("definition"), "node_id"],
-                      [[n["depth"], n["name_zh"], n["name_en"], n.get("unit"), n.get("polarity"), n.get("weight"), n.get("effective_weight"),
-                        n.get("target_2025"), n.get("target_note"), n.get("target_note_en"), n.get("department"),
-                        n.get("source_clause"), n.get("definition"), n["node_id"]] for n in tree]),
-        "denominators": ([head("name_zh"), head("name_en"), head("unit"), head("department"), "node_id"],
-                         [[n["name_zh"], n["name_en"], n.get("unit"), n.get("department"), n["node_id"]]
-                          for n in ctx["nodes"] if n.get("node_type") == "Denominator"]),
-        "weights": ([head(("层级", "Level")), head("name_zh"), head("name_en"), head("within_parent"), head("effective_weight"), "node_id"],
-                    [[n["depth"], n["name_zh"], n["name_en"], n.get("weight") if n["depth"] else None, n.get("effective_weight"), n["node_id"]]
-                     for n in ctx["tree"]]),
-        "method": ([head("step"), head(("步骤", "Step (English)")), head("parameters"), head(("计算记录", "Engine note"))],
-                   [[f"{s['n']}. {s['title'][0]}", s["title"][1], "; ".join(p[1] for p in s["params"]), s["log"]] for s in ctx["steps"]]),
+        "framework": (
+            [
+                head(("层级", "Level")),
+                head("name_zh"),
+                head("name_en"),
+                head("unit"),
+                head("polarity"),
+                head("within_parent"),
+                head("effective_weight"),
+                head("target"),
+                head("target_note"),
+                "Target note (English)",
+                head("department"),
+                head("clause"),
+                head("definition"),
+                "node_id",
+            ],
+            [
+                [
+                    n["depth"],
+                    n["name_zh"],
+                    n["name_en"],
+                    n.get("unit"),
+                    n.get("polarity"),
+                    n.get("weight"),
+                    n.get("effective_weight"),
+                    n.get("target_2025"),
+                    n.get("target_note"),
+                    n.get("target_note_en"),
+                    n.get("department"),
+                    n.get("source_clause"),
+                    n.get("definition"),
+                    n["node_id"],
+                ]
+                for n in tree
+            ],
+        ),
+        "denominators": (
+            [head("name_zh"), head("name_en"), head("unit"), head("department"), "node_id"],
+            [
+                [n["name_zh"], n["name_en"], n.get("unit"), n.get("department"), n["node_id"]]
+                for n in ctx["nodes"]
+                if n.get("node_type") == "Denominator"
+            ],
+        ),
+        "weights": (
+            [
+                head(("层级", "Level")),
+                head("name_zh"),
+                head("name_en"),
+                head("within_parent"),
+                head("effective_weight"),
+                "node_id",
+            ],
+            [
+                [
+                    n["depth"],
+                    n["name_zh"],
+                    n["name_en"],
+                    n.get("weight") if n["depth"] else None,
+                    n.get("effective_weight"),
+                    n["node_id"],
+                ]
+                for n in ctx["tree"]
+            ],
+        ),
+        "method": (
+            [head("step"), head(("步骤", "Step (English)")), head("parameters"), head(("计算记录", "Engine note"))],
+            [
+                [f"{s['n']}. {s['title'][0]}", s["title"][1], "; ".join(p[1] for p in s["params"]), s["log"]]
+                for s in ctx["steps"]
+            ],
+        ),
     }
     audit = ctx["audit"]
     if audit is not None:
-        out["audit_summary"] = ([head("section"), head("statistic"), head("meaning"), "What it means", head("threshold"), head("checked"),
-                                 head("flagged")],
-                                [[r["section"][0] + " / " + r["section"][1], r["statistic"], r["meaning"][0], r["meaning"][1],
-                                  r["threshold"], r["checked"], r["flagged"]] for r in audit["rows"]])
-        out["audit_flags"] = ([head("section"), head("statistic"), head("node"), head("other_node"), head("period"), head("value"),
-                               head("threshold"), head("flag"), "node_id"],
-                              [[f["section"][0] + " / " + f["section"][1], f["statistic"], f["node"][0] if f["node"] else None,
-                                f["other"][0] if f["other"] else None, f["period"], f["value"], f["threshold"], f["flag"],
-                                f["node_id"]] for f in audit["flags"]])
+        out["audit_summary"] = (
+            [
+                head("section"),
+                head("statistic"),
+                head("meaning"),
+                "What it means",
+                head("threshold"),
+                head("checked"),
+                head("flagged"),
+            ],
+            [
+                [
+                    r["section"][0] + " / " + r["section"][1],
+                    r["statistic"],
+                    r["meaning"][0],
+                    r["meaning"][1],
+                    r["threshold"],
+                    r["checked"],
+                    r["flagged"],
+                ]
+                for r in audit["rows"]
+            ],
+        )
+        out["audit_flags"] = (
+            [
+                head("section"),
+                head("statistic"),
+                head("node"),
+                head("other_node"),
+                head("period"),
+                head("value"),
+                head("threshold"),
+                head("flag"),
+                "node_id",
+            ],
+            [
+                [
+                    f["section"][0] + " / " + f["section"][1],
+                    f["statistic"],
+                    f["node"][0] if f["node"] else None,
+                    f["other"][0] if f["other"] else None,
+                    f["period"],
+                    f["value"],
+                    f["threshold"],
+                    f["flag"],
+                    f["node_id"],
+                ]
+                for f in audit["flags"]
+            ],
+        )
     return out
 
 
@@ -434,7 +681,10 @@ def build(release_dir: Path, out_dir: Path, lang: str = "zh") -> Path:
     data = payload(release_dir)
     release_full = data.pop("_release")
     weights_table = data.pop("_weights")
-    names = {n["node_id"]: (n.get("name_zh") or n["node_id"], n.get("name_en") or n.get("name_zh") or n["node_id"]) for n in data["nodes"]}
+    names = {
+        n["node_id"]: (n.get("name_zh") or n["node_id"], n.get("name_en") or n.get("name_zh") or n["node_id"])
+        for n in data["nodes"]
+    }
     audit = method.audit_summary(data.pop("_audit"), names)
     scheme = method.weight_scheme(release_full, weights_table)
     steps = method.steps((data["release"].get("method") or {}).get("spec"), data["engine_log"], scheme)
@@ -477,9 +727,25 @@ def build(release_dir: Path, out_dir: Path, lang: str = "zh") -> Path:
         "latest": data["latest"],
         "uncertainty": data["uncertainty"],
     }
-    pages = [("index.html", "index.html", "overview", "", {}), ("indicators.html", "indicators.html", "indicators", "", {
-        "first_indicator": next((n["node_id"] for n in data["nodes"] if n.get("node_type") == "Indicator" and n["node_id"] in data["values"]), ""),
-    })]
+    pages = [
+        ("index.html", "index.html", "overview", "", {}),
+        (
+            "indicators.html",
+            "indicators.html",
+            "indicators",
+            "",
+            {
+                "first_indicator": next(
+                    (
+                        n["node_id"]
+                        for n in data["nodes"]
+                        if n.get("node_type") == "Indicator" and n["node_id"] in data["values"]
+                    ),
+                    "",
+                ),
+            },
+        ),
+    ]
     pages.append(("methodology.html", "methodology.html", "methodology", "", meth))
     for league in data["leagues"]:
         pages.append((f"league/{league['code']}.html", "league.html", "league", "../", {"league": league}))

@@ -67,8 +67,10 @@ _CONTENT_TYPES = (
     '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
     "{sheets}</Types>"
 )
-_SHEET_TYPE = ('<Override PartName="/xl/worksheets/sheet{n}.xml" '
-               'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>')
+_SHEET_TYPE = (
+    '<Override PartName="/xl/worksheets/sheet{n}.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+)
 _ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
@@ -84,8 +86,10 @@ _WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>'
 )
-_SHEET_REL = ('<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-              'Target="worksheets/sheet{n}.xml"/>')
+_SHEET_REL = (
+    '<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+    'Target="worksheets/sheet{n}.xml"/>'
+)
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")  # characters Excel refuses in a sheet name
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -115,8 +119,10 @@ def _xml_cell(ref: str, value) -> str:
 
 def _sheet_xml(columns: list[str], rows) -> str:
     letters: list[str] = []
-    parts = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>']
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    ]
     for r, row in enumerate([list(columns), *rows], start=1):
         while len(letters) < len(row):
             letters.append(_column(len(letters)))
@@ -136,9 +142,17 @@ def write_workbook(path: Path, sheets: list[tuple[str, list[str], object]]) -> N
         book.writestr("[Content_Types].xml", _CONTENT_TYPES.format(sheets="".join(_SHEET_TYPE.format(n=i) for i in n)))
         book.writestr("_rels/.rels", _ROOT_RELS)
         titles = [_BAD_TITLE.sub("_", title)[:31] for title, _, _ in sheets]
-        book.writestr("xl/workbook.xml", _WORKBOOK.format(sheets="".join(
-            f'<sheet name={quoteattr(title)} sheetId="{i}" r:id="rId{i}"/>' for i, title in zip(n, titles))))
-        book.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS.format(rels="".join(_SHEET_REL.format(n=i) for i in n)))
+        book.writestr(
+            "xl/workbook.xml",
+            _WORKBOOK.format(
+                sheets="".join(
+                    f'<sheet name={quoteattr(title)} sheetId="{i}" r:id="rId{i}"/>' for i, title in zip(n, titles)
+                )
+            ),
+        )
+        book.writestr(
+            "xl/_rels/workbook.xml.rels", _WORKBOOK_RELS.format(rels="".join(_SHEET_REL.format(n=i) for i in n))
+        )
         for i, (_, columns, rows) in zip(n, sheets):
             book.writestr(f"xl/worksheets/sheet{i}.xml", _sheet_xml(columns, rows))
 
@@ -159,16 +173,35 @@ def write_release_workbook(folder: Path, release_dir: Path, release: dict, targe
     """Every published table of the release as a sheet, plus the release's own facts and inputs.
 
     Written to ``folder``/release.xlsx (the site), or to ``target`` (`dei export --xlsx FILE`)."""
-    info = [("release_id", release.get("id")), ("created_at", release.get("created_at")),
-            ("published_at", release.get("published_at")), ("code_version", release.get("code_version")),
-            ("triggered_by", release.get("triggered_by"))]
+    info = [
+        ("release_id", release.get("id")),
+        ("created_at", release.get("created_at")),
+        ("published_at", release.get("published_at")),
+        ("code_version", release.get("code_version")),
+        ("triggered_by", release.get("triggered_by")),
+    ]
     for key in ("framework", "weight_scheme", "method"):
         item = release.get(key) or {}
         info += [(f"{key}.path", item.get("path")), (f"{key}.sha256", item.get("sha256"))]
     inputs = release.get("inputs") or []
-    sheets = [("release", ["key", "value"], info),
-              ("inputs", ["file", "department", "values", "years", "synthetic", "sha256"],
-               [[i.get("file"), i.get("department"), i.get("values"), i.get("years"), i.get("synthetic"), i.get("sha256")] for i in inputs])]
+    sheets = [
+        ("release", ["key", "value"], info),
+        (
+            "inputs",
+            ["file", "department", "values", "years", "synthetic", "sha256"],
+            [
+                [
+                    i.get("file"),
+                    i.get("department"),
+                    i.get("values"),
+                    i.get("years"),
+                    i.get("synthetic"),
+                    i.get("sha256"),
+                ]
+                for i in inputs
+            ],
+        ),
+    ]
     for name in RELEASE_SHEETS:
         path = release_dir / f"{name}.parquet"
         if path.is_file():

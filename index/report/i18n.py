@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
 
 LABELS: dict[str, tuple[str, str]] = {
     "site_title": ("数字经济发展指数监测平台", "Digital Economy Development Index Monitor"),
@@ -141,11 +142,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "scale_year": ("按当年", "This year"),
     "scale_pooled": ("全部年份统一", "All years pooled"),
     "scale_note_year": ("色标按所选年份的最低与最高得分", "Colours span the selected year's lowest to highest score"),
-    "scale_note_pooled": ("色标按2019年以来全部年份的最低与最高得分，可跨年比较颜色",
-                          "Colours span the lowest to highest score of all years, comparable across years"),
-    "targets_counts": ("{on}/{judged} 项按期；{total} 项设有2025年目标，其中 {nj} 项无法判断趋势（上一年数值为零或负、或缺上年数据，增速无法计算），不计入分母。",
-                       "{on} of {judged} on track; {total} indicators have a 2025 target, {nj} of them cannot be projected "
-                       "(no previous year, or a zero or negative previous value, so no growth rate) and are left out of the denominator."),
+    "scale_note_pooled": (
+        "色标按2019年以来全部年份的最低与最高得分，可跨年比较颜色",
+        "Colours span the lowest to highest score of all years, comparable across years",
+    ),
+    "targets_counts": (
+        "{on}/{judged} 项按期；{total} 项设有2025年目标，其中 {nj} 项无法判断趋势（上一年数值为零或负、或缺上年数据，增速无法计算），不计入分母。",
+        "{on} of {judged} on track; {total} indicators have a 2025 target, {nj} of them cannot be projected "
+        "(no previous year, or a zero or negative previous value, so no growth rate) and are left out of the denominator.",
+    ),
     "targets_col_note": (
         "目标按期 = 按期指标数 / 可判断趋势的指标数。设有2025年目标的指标中，已达标或可按增速外推的才能判断；"
         "上一年数值为零或负（增速无法计算）的不计入分母，因此各盟市分母可能不同（带 * 者有指标无法判断）。",
@@ -154,8 +159,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "or negative (no growth rate) are left out, so the denominator can differ between leagues (* marks a league with "
         "indicators that cannot be judged).",
     ),
-    "targets_counts_all": ("{on}/{judged} 项按期；{total} 项设有2025年目标，均可判断趋势。",
-                           "{on} of {judged} on track; all {total} indicators with a 2025 target can be judged."),
+    "targets_counts_all": (
+        "{on}/{judged} 项按期；{total} 项设有2025年目标，均可判断趋势。",
+        "{on} of {judged} on track; all {total} indicators with a 2025 target can be judged.",
+    ),
     "targets_kpi_sub_all": ("{total} 项有目标，均可判断", "{total} with a target, all judged"),
     "targets_kpi_sub": ("{total} 项有目标，{nj} 项无法判断", "{total} with a target, {nj} cannot be judged"),
     "not_judged": ("无法判断", "cannot be judged"),
@@ -170,9 +177,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "meaning": ("含义", "What it means"),
     "checked": ("检查项数", "Checked"),
     "pooled": ("全部年份", "all years pooled"),
-    "release_workbook": ("下载完整发布数据（XLSX，含全部发布表）", "Download the whole release (XLSX, every published table)"),
+    "release_workbook": (
+        "下载完整发布数据（XLSX，含全部发布表）",
+        "Download the whole release (XLSX, every published table)",
+    ),
     "region_note_trend": ("自治区", "Region"),
-    "ranking_note": ("各维度得分满分100；按框架顺序排列。", "Dimension scores on a 0–100 scale, in the framework's order."),
+    "ranking_note": (
+        "各维度得分满分100；按框架顺序排列。",
+        "Dimension scores on a 0–100 scale, in the framework's order.",
+    ),
     "no_flag": ("无标记", "none flagged"),
     # the uncertainty analysis published with the release (rank_intervals, sensitivity)
     "interval_title": ("名次有多确定", "How certain is each rank?"),
@@ -180,8 +193,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "rank_interval": ("名次区间", "Rank interval"),
     "share_kept": ("保持名次的比例", "Share keeping the rank"),
     "league_intervals": ("各维度名次区间", "Rank interval of every dimension"),
-    "no_uncertainty": ("此版本发布时尚无不确定性分析，没有名次区间。",
-                       "This release was published before the uncertainty analysis existed: it has no rank intervals."),
+    "no_uncertainty": (
+        "此版本发布时尚无不确定性分析，没有名次区间。",
+        "This release was published before the uncertainty analysis existed: it has no rank intervals.",
+    ),
     "sobol_title": ("哪些方法选择影响排名", "Which method choices move the ranking"),
     "method_choice": ("方法选择", "Method choice"),
     "alternatives": ("备选方案", "Alternatives"),
@@ -196,15 +211,30 @@ UNITS: dict[str, tuple[str, str, str, str]] = {
     "%": ("%", "%", "%（百分比）", "percent (%)"),
     "比值": ("", "", "比值（无单位）", "ratio (no unit)"),
     "指数": ("", "", "指数（无单位）", "index (no unit)"),
-    "家/百万人": ("家/百万人", "per million residents", "家/百万人（每百万常住人口企业数）", "firms per million residents"),
+    "家/百万人": (
+        "家/百万人",
+        "per million residents",
+        "家/百万人（每百万常住人口企业数）",
+        "firms per million residents",
+    ),
     "家": ("家", "firms", "家（企业数）", "firms"),
     "元/人": ("元/人", "yuan per resident", "元/人（按常住人口人均）", "yuan per resident"),
     "亿元": ("亿元", "× 100 million yuan", "亿元", "100 million yuan"),
     "万元": ("万元", "× 10,000 yuan", "万元", "10,000 yuan"),
     "万人": ("万人", "× 10,000 persons", "万人", "10,000 persons"),
-    "元/万元GDP": ("元/万元GDP", "yuan per 10,000 yuan of GDP", "元/万元GDP（每万元地区生产总值）", "yuan per 10,000 yuan of GDP"),
+    "元/万元GDP": (
+        "元/万元GDP",
+        "yuan per 10,000 yuan of GDP",
+        "元/万元GDP（每万元地区生产总值）",
+        "yuan per 10,000 yuan of GDP",
+    ),
     "PFlop/s": ("PFlop/s", "PFlop/s", "PFlop/s（每秒千万亿次浮点运算）", "PFlop/s (petaflops)"),
-    "PFlop/s/万人": ("PFlop/s/万人", "PFlop/s per 10,000 residents", "PFlop/s/万人（每万常住人口）", "PFlop/s per 10,000 residents"),
+    "PFlop/s/万人": (
+        "PFlop/s/万人",
+        "PFlop/s per 10,000 residents",
+        "PFlop/s/万人（每万常住人口）",
+        "PFlop/s per 10,000 residents",
+    ),
 }
 
 
@@ -229,15 +259,23 @@ _NOTE_RULES: list[tuple[re.Pattern, object]] = [
     (re.compile(r"^达(?P<x>[\d.]+%?)以上$"), lambda m: f"reach {m['x']} or more"),
     (re.compile(r"^达(?P<x>[\d.]+%?)$"), lambda m: f"reach {m['x']}"),
     (re.compile(r"^年均增长(?P<x>[\d.]+%)$"), lambda m: f"average annual growth of {m['x']}"),
-    (re.compile(r"^不高于(?P<x>[\d.]+)（工作方案：降至(?P<y>[\d.]+)以下）$"),
-     lambda m: f"no higher than {m['x']} (工作方案 work plan: below {m['y']})"),
+    (
+        re.compile(r"^不高于(?P<x>[\d.]+)（工作方案：降至(?P<y>[\d.]+)以下）$"),
+        lambda m: f"no higher than {m['x']} (工作方案 work plan: below {m['y']})",
+    ),
     (re.compile(r"^不高于(?P<x>[\d.]+%?)$"), lambda m: f"no higher than {m['x']}"),
     (re.compile(r"^工业园区全部建成智慧园区$"), lambda m: "every industrial park built as a smart park"),
-    (re.compile(r"^自治区级目标：(?P<t>.+)；盟市按(?P<per>每百万人|人均|每万人)计，不设目标$"),
-     lambda m: f"region-wide target (自治区级目标, Chinese original: {m['t']}); leagues are measured "
-               f"{_PER[m['per']]}, with no league target"),
-    (re.compile(r"^自治区级目标：(?P<t>.+)；无金额目标$"),
-     lambda m: f"region-wide target (自治区级目标, Chinese original: {m['t']}); no amount target"),
+    (
+        re.compile(r"^自治区级目标：(?P<t>.+)；盟市按(?P<per>每百万人|人均|每万人)计，不设目标$"),
+        lambda m: (
+            f"region-wide target (自治区级目标, Chinese original: {m['t']}); leagues are measured "
+            f"{_PER[m['per']]}, with no league target"
+        ),
+    ),
+    (
+        re.compile(r"^自治区级目标：(?P<t>.+)；无金额目标$"),
+        lambda m: f"region-wide target (自治区级目标, Chinese original: {m['t']}); no amount target",
+    ),
 ]
 
 
@@ -252,8 +290,12 @@ def target_note_en(note: str | None) -> tuple[str | None, bool]:
     return note, False
 
 
-WEIGHT_SCHEMES = {"expert": ("专家赋权", "expert weights"), "equal": ("等权", "equal weights"),
-                  "pca": ("主成分赋权", "PCA weights"), "entropy": ("熵值法赋权", "entropy weights")}
+WEIGHT_SCHEMES = {
+    "expert": ("专家赋权", "expert weights"),
+    "equal": ("等权", "equal weights"),
+    "pca": ("主成分赋权", "PCA weights"),
+    "entropy": ("熵值法赋权", "entropy weights"),
+}
 
 
 def beijing_time(iso: str | None) -> dict[str, str] | None:
@@ -267,7 +309,7 @@ def beijing_time(iso: str | None) -> dict[str, str] | None:
     except ValueError:
         return {"zh": str(iso), "en": str(iso)}
     if moment.tzinfo is None:  # a naive stamp is taken as UTC, as the pipeline writes them
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
     return {"zh": f"{local} 北京时间", "en": f"{local} Beijing time (UTC+8)"}
 

@@ -46,10 +46,14 @@ def rank_sentence(name_zh: str, name_en: str, low: float, high: float, share: fl
     lo, hi = rank_bounds(low, high)
     pct = f"{share:g}"
     if lo == hi:
-        return (f"{name_zh}在 {pct}% 的合理方法选择下均排名第 {lo} 位",
-                f"{name_en} ranks {ordinal(lo)} in {pct} % of plausible method choices")
-    return (f"{name_zh}在 {pct}% 的合理方法选择下排名第 {lo} 至第 {hi} 位",
-            f"{name_en} ranks between {ordinal(lo)} and {ordinal(hi)} in {pct} % of plausible method choices")
+        return (
+            f"{name_zh}在 {pct}% 的合理方法选择下均排名第 {lo} 位",
+            f"{name_en} ranks {ordinal(lo)} in {pct} % of plausible method choices",
+        )
+    return (
+        f"{name_zh}在 {pct}% 的合理方法选择下排名第 {lo} 至第 {hi} 位",
+        f"{name_en} ranks between {ordinal(lo)} and {ordinal(hi)} in {pct} % of plausible method choices",
+    )
 
 
 def sobol_sentence(rows: list[dict], year: int) -> tuple[str, str]:
@@ -58,10 +62,14 @@ def sobol_sentence(rows: list[dict], year: int) -> tuple[str, str]:
     if not ranked or max(r["total"] for r in ranked) <= 0:
         return (f"{year} 年，没有哪项方法选择改变排名。", f"In {year}, no method choice moves the ranking.")
     first, rest = ranked[0], ranked[1:3]
-    zh = (f"{year} 年，对排名影响最大的方法选择是{first['name'][0]}（总效应指数 {first['total']:.2f}，"
-          f"单独作用 {max(first['first'] or 0, 0):.2f}）")
-    en = (f"In {year}, the method choice that moves the ranking most is {first['name'][1]} (total Sobol index "
-          f"{first['total']:.2f}, {max(first['first'] or 0, 0):.2f} on its own)")
+    zh = (
+        f"{year} 年，对排名影响最大的方法选择是{first['name'][0]}（总效应指数 {first['total']:.2f}，"
+        f"单独作用 {max(first['first'] or 0, 0):.2f}）"
+    )
+    en = (
+        f"In {year}, the method choice that moves the ranking most is {first['name'][1]} (total Sobol index "
+        f"{first['total']:.2f}, {max(first['first'] or 0, 0):.2f} on its own)"
+    )
     if rest:
         zh += "，其次是" + "、".join(f"{r['name'][0]}（{r['total']:.2f}）" for r in rest)
         en += ", then " + " and ".join(f"{r['name'][1]} ({r['total']:.2f})" for r in rest)
@@ -89,8 +97,12 @@ def payload(release_dir: Path, release: dict, leagues: list[dict], latest: int) 
         code, year = int(row.league_code), int(row.year)
         others = [int(c) for c in str(row.indistinguishable_from or "").split(";") if c]
         ranks.setdefault(row.node_id, {}).setdefault(code, {})[year] = [
-            None if pd.isna(row.nominal_rank) else int(row.nominal_rank), _num(row.rank_low), _num(row.rank_high),
-            _num(row.share_nominal_rank), others]
+            None if pd.isna(row.nominal_rank) else int(row.nominal_rank),
+            _num(row.rank_low),
+            _num(row.rank_high),
+            _num(row.share_nominal_rank),
+            others,
+        ]
         if row.node_id == root and code in names:
             lines.setdefault(year, {})[code] = list(rank_sentence(*names[code], row.rank_low, row.rank_high, share))
 
@@ -101,11 +113,20 @@ def payload(release_dir: Path, release: dict, leagues: list[dict], latest: int) 
         shift = sens[sens["output"] == "mean_abs_rank_shift"]
         if len(shift):
             year = int(latest) if (shift["year"] == latest).any() else int(shift["year"].max())
-            rows = [dict(input=r.input, name=list(INPUT_NAMES.get(r.input, (r.input, r.input))),
-                         alternatives=r.alternatives, first=_num(r.first_order), first_low=_num(r.first_order_low),
-                         first_high=_num(r.first_order_high), total=_num(r.total_order),
-                         total_low=_num(r.total_order_low), total_high=_num(r.total_order_high))
-                    for r in shift[shift["year"] == year].itertuples(index=False)]
+            rows = [
+                dict(
+                    input=r.input,
+                    name=list(INPUT_NAMES.get(r.input, (r.input, r.input))),
+                    alternatives=r.alternatives,
+                    first=_num(r.first_order),
+                    first_low=_num(r.first_order_low),
+                    first_high=_num(r.first_order_high),
+                    total=_num(r.total_order),
+                    total_low=_num(r.total_order_low),
+                    total_high=_num(r.total_order_high),
+                )
+                for r in shift[shift["year"] == year].itertuples(index=False)
+            ]
             rows.sort(key=lambda r: (-(r["total"] if r["total"] is not None else -1), r["input"]))
             sobol = {"year": year, "rows": rows, "sentence": list(sobol_sentence(rows, year))}
     return {
@@ -131,18 +152,33 @@ def page_tables(data: dict, head) -> dict[str, tuple[list[str], list[list]]]:
     names = {l["code"]: (l["zh"], l["en"]) for l in data["leagues"]}
     nodes = {n["node_id"]: n for n in data["nodes"]}
     band = f"{u['interval'][0] * 100:g}–{u['interval'][1] * 100:g}%"
-    cols = [head("rank"), head("league"), "League (English)", head(("区间下限", "Interval from")) + f" ({band})",
-            head(("区间上限", "Interval to")) + f" ({band})", head(("保持名次的比例", "Share keeping the rank")),
-            head(("说明", "In words")), "In words (English)"]
+    cols = [
+        head("rank"),
+        head("league"),
+        "League (English)",
+        head(("区间下限", "Interval from")) + f" ({band})",
+        head(("区间上限", "Interval to")) + f" ({band})",
+        head(("保持名次的比例", "Share keeping the rank")),
+        head(("说明", "In words")),
+        "In words (English)",
+    ]
     by_league = u["ranks"].get(root, {})
     for year in data["years"]:
         rows = [(c, cells[year]) for c, cells in by_league.items() if year in cells]
         rows.sort(key=lambda x: (x[1][0] if x[1][0] is not None else 99, x[0]))
         line = u["lines"].get(year, {})
-        out[f"intervals_{year}"] = (cols, [[r[0], *names.get(c, (c, c)), r[1], r[2], r[3], *line.get(c, [None, None])]
-                                           for c, r in rows])
-    dim_cols = [head("dimension"), "Dimension (English)", head("rank"), head(("区间下限", "Interval from")) + f" ({band})",
-                head(("区间上限", "Interval to")) + f" ({band})", head(("保持名次的比例", "Share keeping the rank"))]
+        out[f"intervals_{year}"] = (
+            cols,
+            [[r[0], *names.get(c, (c, c)), r[1], r[2], r[3], *line.get(c, [None, None])] for c, r in rows],
+        )
+    dim_cols = [
+        head("dimension"),
+        "Dimension (English)",
+        head("rank"),
+        head(("区间下限", "Interval from")) + f" ({band})",
+        head(("区间上限", "Interval to")) + f" ({band})",
+        head(("保持名次的比例", "Share keeping the rank")),
+    ]
     latest = data["latest"]
     for code in names:
         rows = []
@@ -153,10 +189,30 @@ def page_tables(data: dict, head) -> dict[str, tuple[list[str], list[list]]]:
             rows.append([*label, *(cell[:4] if cell else [None] * 4)])
         out[f"intervals_{code}"] = (dim_cols, rows)
     s = u["sobol"]
-    out["sensitivity"] = ([head(("方法选择", "Method choice")), "Method choice (English)", head(("备选方案", "Alternatives")),
-                           head(("一阶指数", "First order")), head(("一阶下限", "First order low")),
-                           head(("一阶上限", "First order high")), head(("总效应指数", "Total")),
-                           head(("总效应下限", "Total low")), head(("总效应上限", "Total high"))],
-                          [[*r["name"], r["alternatives"], r["first"], r["first_low"], r["first_high"], r["total"],
-                            r["total_low"], r["total_high"]] for r in s["rows"]])
+    out["sensitivity"] = (
+        [
+            head(("方法选择", "Method choice")),
+            "Method choice (English)",
+            head(("备选方案", "Alternatives")),
+            head(("一阶指数", "First order")),
+            head(("一阶下限", "First order low")),
+            head(("一阶上限", "First order high")),
+            head(("总效应指数", "Total")),
+            head(("总效应下限", "Total low")),
+            head(("总效应上限", "Total high")),
+        ],
+        [
+            [
+                *r["name"],
+                r["alternatives"],
+                r["first"],
+                r["first_low"],
+                r["first_high"],
+                r["total"],
+                r["total_low"],
+                r["total_high"],
+            ]
+            for r in s["rows"]
+        ],
+    )
     return out

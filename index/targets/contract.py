@@ -63,8 +63,12 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("denominated_value", "DOUBLE", "value in the indicator's unit after dividing by its denominator"),
             ("imputed", "BOOLEAN", "true when the engine filled a missing value"),
             ("imputation", "VARCHAR", "imputation method used for a filled value, else NULL"),
-            ("treated", "DOUBLE", "value entering normalisation: the imputed value after outlier treatment "
-                                  "(equal to it when the method's treat step is `none`)"),
+            (
+                "treated",
+                "DOUBLE",
+                "value entering normalisation: the imputed value after outlier treatment "
+                "(equal to it when the method's treat step is `none`)",
+            ),
             ("treatment", "VARCHAR", "what the treat step did to the value (e.g. winsorised, log), NULL = untouched"),
             ("normalised", "DOUBLE", "normalised value, polarity applied (higher = better)"),
             ("effective_weight", "DOUBLE", "weight of the indicator in the composite for this league and year"),
@@ -88,8 +92,11 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("polarity", "INTEGER", "+1 higher is better, -1 lower is better"),
             ("target_2025", "DOUBLE", "2025 target from the framework"),
             ("value", "DOUBLE", "reported denominated value; NULL when not reported"),
-            ("attainment", "DOUBLE", "share of the target reached: value / target, or target / value for "
-                                     "polarity -1 (1 = reached)"),
+            (
+                "attainment",
+                "DOUBLE",
+                "share of the target reached: value / target, or target / value for polarity -1 (1 = reached)",
+            ),
             ("target_reached", "BOOLEAN", "value meets the target (>= target, or <= for polarity -1)"),
             ("growth_rate", "DOUBLE", "compound annual growth from the previous reported year to this year"),
             ("projected_2025", "DOUBLE", "value extrapolated to 2025 at growth_rate (the value itself from 2025)"),
@@ -174,8 +181,12 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("score_high", "DOUBLE", "upper quantile (interval_high) of the score"),
             ("interval_low", "DOUBLE", "quantile of rank_low and score_low, e.g. 0.05"),
             ("interval_high", "DOUBLE", "quantile of rank_high and score_high, e.g. 0.95"),
-            ("indistinguishable_from", "VARCHAR", "league codes (`;`-separated) whose rank interval for the same "
-                                                  "node and year overlaps this one: the ranking cannot tell them apart"),
+            (
+                "indistinguishable_from",
+                "VARCHAR",
+                "league codes (`;`-separated) whose rank interval for the same "
+                "node and year overlaps this one: the ranking cannot tell them apart",
+            ),
         ],
     ),
     "sensitivity": (
@@ -186,8 +197,12 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         "with its interactions. Releases published before the analysis existed have no such table.",
         [
             ("release_id", "VARCHAR", "release the row belongs to"),
-            ("input", "VARCHAR", "uncertain input: `impute`, `treat`, `normalise`, `weights` (whole schemes), "
-                                 "`weight_noise`, `aggregate`"),
+            (
+                "input",
+                "VARCHAR",
+                "uncertain input: `impute`, `treat`, `normalise`, `weights` (whole schemes), "
+                "`weight_noise`, `aggregate`",
+            ),
             ("alternatives", "VARCHAR", "the input's alternatives (` | `-separated), as the spec names them"),
             ("output", "VARCHAR", "`mean_abs_rank_shift` (all 盟市 together) or `rank` (one 盟市's rank)"),
             ("league_code", "INTEGER", "the 盟市 of a `rank` output; NULL for `mean_abs_rank_shift`"),
@@ -211,8 +226,12 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("release_id", "VARCHAR", "release the row belongs to"),
             ("excluded", "VARCHAR", "node left out"),
             ("excluded_level", "INTEGER", "its framework level (2 = dimension)"),
-            ("rebuilt", "BOOLEAN", "true when the engine was run again without it (data-driven steps), false "
-                                   "when a zero weight is the same build"),
+            (
+                "rebuilt",
+                "BOOLEAN",
+                "true when the engine was run again without it (data-driven steps), false "
+                "when a zero weight is the same build",
+            ),
             ("league_code", "INTEGER", "GB/T 2260 code of the 盟市"),
             ("league_name", "VARCHAR", "name of the 盟市"),
             ("year", "INTEGER", "reporting year"),
@@ -231,22 +250,34 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         "`<schema>.releases` are rewritten on each publish, rollback and prune.",
         [
             ("release_id", "VARCHAR", "content hash of inputs, framework, weights, method and code version"),
-            ("status", "VARCHAR", "`current`, `superseded` (replaced by a newer publish), `rolled_back` "
-                                  "(replaced by a rollback) or `pruned` (files deleted, beyond the last N)"),
+            (
+                "status",
+                "VARCHAR",
+                "`current`, `superseded` (replaced by a newer publish), `rolled_back` "
+                "(replaced by a rollback) or `pruned` (files deleted, beyond the last N)",
+            ),
             ("is_current", "BOOLEAN", "status = current"),
             ("triggered_by", "VARCHAR", "`airflow:<run_id>` or `cli` of the first publish"),
             ("published_at", "TIMESTAMP WITH TIME ZONE", "first publish"),
             ("last_current_at", "TIMESTAMP WITH TIME ZONE", "last time the release was made current"),
             ("created_at", "TIMESTAMP WITH TIME ZONE", "when compute wrote it"),
-            ("code_version", "VARCHAR", "package version + hash of every release source (sql/, index/, reference/, expectations, lock file)"),
+            (
+                "code_version",
+                "VARCHAR",
+                "package version + hash of every release source (sql/, index/, reference/, expectations, lock file)",
+            ),
             ("framework_sha256", "VARCHAR", "sha256 of the framework file"),
             ("weight_scheme", "VARCHAR", "weight scheme file (repo-relative path)"),
             ("weight_scheme_sha256", "VARCHAR", "sha256 of the weight scheme file"),
             ("method", "VARCHAR", "method spec file (repo-relative path)"),
             ("method_sha256", "VARCHAR", "sha256 of the method spec file"),
             ("input_sha256s", "VARCHAR[]", "sha256 of every curated input file, sorted"),
-            ("synthetic_inputs", "INTEGER", "input files whose title or footnotes declare their figures synthetic "
-                                            "(示例数据（合成）); 0 when every input is real"),
+            (
+                "synthetic_inputs",
+                "INTEGER",
+                "input files whose title or footnotes declare their figures synthetic "
+                "(示例数据（合成）); 0 when every input is real",
+            ),
         ],
     ),
 }
@@ -283,7 +314,8 @@ def render() -> str:
         "table `dei.releases`; role `dei_reader` reads (grant it to dashboard logins). Read several tables in one "
         "REPEATABLE READ transaction (or one statement) to get them from one release; publishes never block it.",
         "",
-        "Types are DuckDB / Parquet types; PostgreSQL uses " + ", ".join(f"{k} → {v}" for k, v in PG_TYPES.items())
+        "Types are DuckDB / Parquet types; PostgreSQL uses "
+        + ", ".join(f"{k} → {v}" for k, v in PG_TYPES.items())
         + ".",
         "",
     ]

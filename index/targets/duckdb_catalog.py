@@ -50,9 +50,7 @@ def write_catalog(cfg: Settings, release_id: str, release_dir: Path, releases_fr
         con = duckdb.connect(str(tmp))
         try:
             for table in sorted(release_dir.glob("*.parquet")):
-                con.execute(
-                    f'create view "{table.stem}" as select * from read_parquet({_literal(table)})'
-                )
+                con.execute(f'create view "{table.stem}" as select * from read_parquet({_literal(table)})')
             con.register("releases_frame", releases_frame)
             con.execute(f"create table releases as {contract.cast_select('releases', 'releases_frame')}")
             con.unregister("releases_frame")

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from index.config import Settings
 from index.errors import ConfigError
-from index.targets import contract
 from index.files import sql_string
+from index.targets import contract
 
 RELEASES_TABLE = "releases.parquet"
 
@@ -72,7 +72,9 @@ def write_releases_table(cfg: Settings, frame) -> Path:
     con = duckdb.connect()
     try:
         con.register("releases_frame", frame)
-        con.execute(f"copy ({contract.cast_select('releases', 'releases_frame')}) to {sql_string(tmp)} (format parquet)")
+        con.execute(
+            f"copy ({contract.cast_select('releases', 'releases_frame')}) to {sql_string(tmp)} (format parquet)"
+        )
         if path.is_file() and same_table(con, path, tmp):
             return path
         os.replace(tmp, path)

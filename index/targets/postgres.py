@@ -54,8 +54,16 @@ PUBLISHER = "dei_publisher"
 READER = "dei_reader"
 SQL_DIR = REPO_ROOT / "sql" / "postgres"
 # DuckDB types beyond the contract's that a release file may carry
-_EXTRA_PG_TYPES = {"FLOAT": "real", "SMALLINT": "smallint", "TINYINT": "smallint", "DATE": "date",
-                   "TIMESTAMP": "timestamp", "BIGINT[]": "bigint[]", "INTEGER[]": "integer[]", "DOUBLE[]": "double precision[]"}
+_EXTRA_PG_TYPES = {
+    "FLOAT": "real",
+    "SMALLINT": "smallint",
+    "TINYINT": "smallint",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+    "BIGINT[]": "bigint[]",
+    "INTEGER[]": "integer[]",
+    "DOUBLE[]": "double precision[]",
+}
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,45}$")
 STORE_SUFFIX = "_store"
 POINTER = "current_release"
@@ -140,7 +148,9 @@ def _schema_ready(conn, schema: str) -> bool:
         return False
     row = conn.execute(
         "select has_database_privilege(%s, current_database(), 'CREATE'),"
-        " (select oid from pg_namespace where nspname = %s)", [PUBLISHER, schema]).fetchone()
+        " (select oid from pg_namespace where nspname = %s)",
+        [PUBLISHER, schema],
+    ).fetchone()
     if not row[0] or row[1] is None:
         return False
     return conn.execute("select has_schema_privilege(%s, %s::oid, 'USAGE')", [READER, row[1]]).fetchone()[0]
@@ -175,19 +185,27 @@ def _pg_type(duck_type: str) -> str:
 
 def _columns(conn, qualified: str) -> list[tuple[str, str]]:
     """(name, type) of a table or view, in order; [] when it does not exist."""
-    return [tuple(r) for r in conn.execute(
-        "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a"
-        " where a.attrelid = to_regclass(%s) and a.attnum > 0 and not a.attisdropped order by a.attnum",
-        [qualified]).fetchall()]
+    return [
+        tuple(r)
+        for r in conn.execute(
+            "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a"
+            " where a.attrelid = to_regclass(%s) and a.attnum > 0 and not a.attisdropped order by a.attnum",
+            [qualified],
+        ).fetchall()
+    ]
 
 
 def _canonical(conn, types: list[str]) -> list[str]:
     """PostgreSQL's own spelling of type names (timestamptz -> timestamp with time zone)."""
     if not types:
         return []
-    return [r[0] for r in conn.execute(
-        "select format_type(t::regtype, null) from unnest(%s::text[]) with ordinality as u(t, i) order by i",
-        [types]).fetchall()]
+    return [
+        r[0]
+        for r in conn.execute(
+            "select format_type(t::regtype, null) from unnest(%s::text[]) with ordinality as u(t, i) order by i",
+            [types],
+        ).fetchall()
+    ]
 
 
 def _relkind(conn, qualified: str) -> str | None:
@@ -196,12 +214,17 @@ def _relkind(conn, qualified: str) -> str | None:
 
 
 def _depends_on(conn, view: str, table: str) -> bool:
-    return bool(conn.execute(
-        "select 1 from pg_rewrite r join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid"
-        " where r.ev_class = to_regclass(%s) and d.refobjid = to_regclass(%s)", [view, table]).fetchall())
+    return bool(
+        conn.execute(
+            "select 1 from pg_rewrite r join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid"
+            " where r.ev_class = to_regclass(%s) and d.refobjid = to_regclass(%s)",
+            [view, table],
+        ).fetchall()
+    )
 
 
 # ---- what a release holds -------------------------------------------------------------------------------
+
 
 def _release_tables(release_dir: Path) -> list[tuple[str, Path, list[tuple[str, str]]]]:
     """(table, parquet path, [(column, duckdb type)]) of every Parquet table of a release."""
@@ -251,6 +274,7 @@ def _view_columns(table: str, store_cols: list[str]) -> list[str]:
 
 # ---- locking and retrying --------------------------------------------------------------------------------
 
+
 class _Busy(Exception):
     """A step kept hitting lock timeouts, deadlocks or serialization failures for the whole retry budget."""
 
@@ -284,12 +308,18 @@ def _writer_lock(conn, schema: str):
     told = False
     while not conn.execute("select pg_try_advisory_lock(hashtext(%s))", [key]).fetchone()[0]:
         if not told:
-            print(f"dei: waiting for another publish to PostgreSQL schema {schema} ({_lock_holder(conn, key)}) "
-                  f"to finish (up to {timeout:g} s, {locks.ENV_TIMEOUT}) ...", file=sys.stderr, flush=True)
+            print(
+                f"dei: waiting for another publish to PostgreSQL schema {schema} ({_lock_holder(conn, key)}) "
+                f"to finish (up to {timeout:g} s, {locks.ENV_TIMEOUT}) ...",
+                file=sys.stderr,
+                flush=True,
+            )
             told = True
         if time.monotonic() >= deadline:
-            raise PublishError(f"another publish to PostgreSQL schema {schema} ({_lock_holder(conn, key)}) still "
-                               f"runs after {timeout:g} s; run `dei releases sync` when it has finished")
+            raise PublishError(
+                f"another publish to PostgreSQL schema {schema} ({_lock_holder(conn, key)}) still "
+                f"runs after {timeout:g} s; run `dei releases sync` when it has finished"
+            )
         time.sleep(0.1)
     try:
         yield
@@ -306,7 +336,9 @@ def _lock_holder(conn, key: str) -> str:
         "select l.pid, a.client_addr::text, a.backend_start from pg_locks l"
         " left join pg_stat_activity a on a.pid = l.pid"
         " where l.locktype = 'advisory' and l.granted and l.objsubid = 1"
-        " and l.objid = ((hashtext(%s)::bigint) & 4294967295)::oid limit 1", [key]).fetchone()
+        " and l.objid = ((hashtext(%s)::bigint) & 4294967295)::oid limit 1",
+        [key],
+    ).fetchone()
     if not row:
         return "holder unknown"
     since = f", connected since {row[2]:%Y-%m-%d %H:%M:%S}" if row[2] else ""
@@ -315,15 +347,20 @@ def _lock_holder(conn, key: str) -> str:
 
 # ---- the steps of a publish -------------------------------------------------------------------------------
 
+
 def _prepare_store(conn, schema: str, store: str, tables) -> None:
     """The bookkeeping and data tables in dei_store; new columns when a release brings them. No reader
     object changes here, except a view whose store column changed type (recreated in this transaction)."""
     conn.execute(f"create schema if not exists {_ident(store)}")
-    conn.execute(f"create table if not exists {_q(store, POINTER)} (singleton boolean primary key default true"
-                 " check (singleton), release_id text not null, releases_digest text,"
-                 " switched_at timestamptz not null default now())")
-    conn.execute(f"create table if not exists {_q(store, LOADED)} (release_id text primary key,"
-                 " tables text[] not null, row_counts bigint[] not null, loaded_at timestamptz not null default now())")
+    conn.execute(
+        f"create table if not exists {_q(store, POINTER)} (singleton boolean primary key default true"
+        " check (singleton), release_id text not null, releases_digest text,"
+        " switched_at timestamptz not null default now())"
+    )
+    conn.execute(
+        f"create table if not exists {_q(store, LOADED)} (release_id text primary key,"
+        " tables text[] not null, row_counts bigint[] not null, loaded_at timestamptz not null default now())"
+    )
     new_layout = _depends_on(conn, _q(schema, "release_info"), _q(store, POINTER))
     for table, _, parquet_cols in tables:
         qualified = _q(store, table)
@@ -331,8 +368,10 @@ def _prepare_store(conn, schema: str, store: str, tables) -> None:
         have = dict(_columns(conn, qualified))
         if not have:
             # vacuum_truncate off: pruning deletes rows, and truncating the file would lock readers out
-            conn.execute(f"create table {qualified} ({', '.join(f'{_ident(c)} {t}' for c, t in wanted)})"
-                         " with (vacuum_truncate = false)")
+            conn.execute(
+                f"create table {qualified} ({', '.join(f'{_ident(c)} {t}' for c, t in wanted)})"
+                " with (vacuum_truncate = false)"
+            )
             conn.execute(f"create index on {qualified} (release_id)")
             continue
         canon = dict(zip([c for c, _ in wanted], _canonical(conn, [t for _, t in wanted])))
@@ -342,8 +381,9 @@ def _prepare_store(conn, schema: str, store: str, tables) -> None:
             elif have[name] != canon[name] and table in contract.TABLES:
                 # the contract changed a type: the view depends on the column, rebuild both together
                 conn.execute(f"drop view if exists {_q(schema, table)}")
-                conn.execute(f"alter table {qualified} alter column {_ident(name)} type {kind}"
-                             f" using {_ident(name)}::{kind}")
+                conn.execute(
+                    f"alter table {qualified} alter column {_ident(name)} type {kind} using {_ident(name)}::{kind}"
+                )
         if new_layout:
             _ensure_view(conn, schema, store, table)
 
@@ -371,8 +411,10 @@ def _load(conn, store: str, release_id: str, tables) -> bool:
             targets.checkpoint("pg_load")
     finally:
         duck.close()
-    conn.execute(f"insert into {_q(store, LOADED)} (release_id, tables, row_counts) values (%s, %s, %s)",
-                 [release_id, [t for t, _, _ in tables], counts])
+    conn.execute(
+        f"insert into {_q(store, LOADED)} (release_id, tables, row_counts) values (%s, %s, %s)",
+        [release_id, [t for t, _, _ in tables], counts],
+    )
     return True
 
 
@@ -386,8 +428,10 @@ def _ensure_view(conn, schema: str, store: str, table: str) -> bool:
     have = _columns(conn, view)
     if have == wanted and _depends_on(conn, view, source):
         return False
-    select = (f"select {', '.join(_ident(c) for c in shown)} from {source}"
-              f" where release_id = (select release_id from {_q(store, POINTER)})")
+    select = (
+        f"select {', '.join(_ident(c) for c in shown)} from {source}"
+        f" where release_id = (select release_id from {_q(store, POINTER)})"
+    )
     kind = _relkind(conn, view)
     if kind == "v" and have == wanted[: len(have)]:
         conn.execute(f"create or replace view {view} as {select}")
@@ -403,9 +447,13 @@ def _ensure_view(conn, schema: str, store: str, table: str) -> bool:
 
 def _ensure_reader_objects(conn, schema: str, store: str) -> None:
     """Views for every store table, dei.release_info over the pointer and the table dei.releases."""
-    data = [r[0] for r in conn.execute(
-        "select tablename from pg_tables where schemaname = %s and tablename not in (%s, %s) order by 1",
-        [store, POINTER, LOADED]).fetchall()]
+    data = [
+        r[0]
+        for r in conn.execute(
+            "select tablename from pg_tables where schemaname = %s and tablename not in (%s, %s) order by 1",
+            [store, POINTER, LOADED],
+        ).fetchall()
+    ]
     for table in data:
         _ensure_view(conn, schema, store, table)
     info, pointer = _q(schema, "release_info"), _q(store, POINTER)
@@ -435,9 +483,11 @@ def _switch(conn, schema: str, store: str, release_id: str, rows, digest: str) -
     if current is None:
         conn.execute(f"insert into {pointer} (release_id, releases_digest) values (%s, %s)", [release_id, digest])
     elif switched or changed:
-        conn.execute(f"update {pointer} set release_id = %s, releases_digest = %s,"
-                     " switched_at = case when release_id = %s then switched_at else now() end",
-                     [release_id, digest, release_id])
+        conn.execute(
+            f"update {pointer} set release_id = %s, releases_digest = %s,"
+            " switched_at = case when release_id = %s then switched_at else now() end",
+            [release_id, digest, release_id],
+        )
     if changed:
         qualified = _q(schema, "releases")
         conn.execute(f"delete from {qualified}")
@@ -459,15 +509,17 @@ def _cleanup(conn, schema: str, store: str, keep: set[str], known: set[str], doo
     gone -= {current[0]} if current else set()
     if gone:
         for (table,) in conn.execute(
-                "select tablename from pg_tables where schemaname = %s and tablename not in (%s, %s)",
-                [store, POINTER, LOADED]).fetchall():
+            "select tablename from pg_tables where schemaname = %s and tablename not in (%s, %s)",
+            [store, POINTER, LOADED],
+        ).fetchall():
             conn.execute(f"delete from {_q(store, table)} where release_id = any(%s)", [sorted(gone)])
         conn.execute(f"delete from {_q(store, LOADED)} where release_id = any(%s)", [sorted(gone)])
         removed += sorted(gone)
     # only names of releases this lake knows: never another schema that merely starts with "dei_"
     names = [f"{schema}_{rid}" for rid in sorted(known | (doomed or set())) if re.fullmatch(r"[0-9a-z_]+", rid)]
-    for (name,) in conn.execute("select nspname from pg_namespace where nspname = any(%s) and nspname <> %s"
-                                " order by 1", [names, store]).fetchall():
+    for (name,) in conn.execute(
+        "select nspname from pg_namespace where nspname = any(%s) and nspname <> %s order by 1", [names, store]
+    ).fetchall():
         conn.execute(f"drop schema {_ident(name)} cascade")
         removed.append(name)
     return removed
@@ -495,6 +547,7 @@ def _releases_rows(releases_frame) -> tuple[list[tuple], str]:
 
 # ---- entry points -----------------------------------------------------------------------------------------
 
+
 def publish(conninfo: str, release_id: str, release_dir: Path, releases_frame, schema: str | None = None) -> dict:
     """Make ``release_id`` current in PostgreSQL. Nothing changes when it already is and the releases table is
     the same. Raises PublishError (PostgreSQL left on a complete release) when it cannot finish."""
@@ -511,11 +564,11 @@ def publish(conninfo: str, release_id: str, release_dir: Path, releases_frame, s
             _act_as_publisher(conn)
             _retrying(conn, lambda: _prepare_store(conn, schema, store, tables))
             loaded = _retrying(conn, lambda: _load(conn, store, release_id, tables))
-            switched, releases_changed = _retrying(conn, lambda: _switch(conn, schema, store, release_id, rows,
-                                                                          digest))
+            switched, releases_changed = _retrying(conn, lambda: _switch(conn, schema, store, release_id, rows, digest))
             removed = _tidy(conn, lambda: _cleanup(conn, schema, store, keep, set(ids)))
-    return dict(schema=schema, store=store, loaded=loaded, switched=switched, releases_changed=releases_changed,
-                removed=removed)
+    return dict(
+        schema=schema, store=store, loaded=loaded, switched=switched, releases_changed=releases_changed, removed=removed
+    )
 
 
 def _tidy(conn, fn) -> list[str]:
@@ -539,18 +592,24 @@ def _failures(conninfo: str, schema: str, release_id: str, what: str):
     try:
         yield
     except _Busy as exc:
-        raise PublishError(f"PostgreSQL schema {schema}: readers kept locks for too long ({exc}); PostgreSQL "
-                           f"still shows release {_shown(conninfo, schema)}, the other targets {release_id}; "
-                           "run `dei releases sync` later") from exc
+        raise PublishError(
+            f"PostgreSQL schema {schema}: readers kept locks for too long ({exc}); PostgreSQL "
+            f"still shows release {_shown(conninfo, schema)}, the other targets {release_id}; "
+            "run `dei releases sync` later"
+        ) from exc
     except psycopg.errors.DiskFull as exc:
-        raise PublishError(f"the PostgreSQL server's disk is full: PostgreSQL still shows release "
-                           f"{_shown(conninfo, schema)}, the other targets {release_id}; free space on the "
-                           "server and run `dei releases sync`") from exc
+        raise PublishError(
+            f"the PostgreSQL server's disk is full: PostgreSQL still shows release "
+            f"{_shown(conninfo, schema)}, the other targets {release_id}; free space on the "
+            "server and run `dei releases sync`"
+        ) from exc
     except psycopg.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise PublishError(f"PostgreSQL ({ENV_DSN}) {what}: {first}; PostgreSQL "
-                           f"still shows release {_shown(conninfo, schema)} (each target shows a complete "
-                           "release); fix that and run `dei releases sync`") from exc
+        raise PublishError(
+            f"PostgreSQL ({ENV_DSN}) {what}: {first}; PostgreSQL "
+            f"still shows release {_shown(conninfo, schema)} (each target shows a complete "
+            "release); fix that and run `dei releases sync`"
+        ) from exc
 
 
 def _shown(conninfo: str, schema: str) -> str:

@@ -11,55 +11,70 @@ sensitivity.csv (first-order and total Sobol indices with bootstrap intervals, p
 mean absolute rank shift and each unit's rank of the target node), exclusion_effects.csv (each node left out
 once) and summary.json (inputs varied, replicates, seed, timings).
 
-Standalone: ``add_parser(subparsers)`` adds the sub-command, ``run(args)`` runs it and returns the exit code
+``sensitivity`` is the click command index/cli.py adds to `dei`; ``run(args)`` runs it and returns the exit code
 (0 done, 2 a clear error on one line).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
+import click
+
 from index.errors import ConfigError
 
-OUTPUTS = ("rank_intervals.csv", "indistinguishable_pairs.csv", "sensitivity.csv", "exclusion_effects.csv",
-           "summary.json")
+OUTPUTS = (
+    "rank_intervals.csv",
+    "indistinguishable_pairs.csv",
+    "sensitivity.csv",
+    "exclusion_effects.csv",
+    "summary.json",
+)
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
+_FILE, _DIR = click.Path(dir_okay=False), click.Path(file_okay=False)
 
 
-def _whole(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+def _args(**params):
+    """What index/cli.py's main() runs: ``func(args)``, ``command`` naming it in messages."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(command="sensitivity", func=run, **params)
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "sensitivity", help="uncertainty and sensitivity analysis: rank intervals, Sobol indices, leave-one-out")
-    p.add_argument("--uncertainty", required=True, metavar="U.toml",
-                   help="the uncertainty spec, e.g. sql/method/dei_uncertainty.toml")
-    p.add_argument("--out", required=True, metavar="DIR", help="directory for the CSV tables")
-    p.add_argument("--framework", metavar="DIR", help="a framework in COINr's layout (imeta.csv, idata.csv);"
-                   " default: the DEI's curated lake")
-    p.add_argument("--method", metavar="M.toml", help="the nominal method spec (default for the lake: dei.toml;"
-                   " required with --framework)")
-    p.add_argument("--weights", metavar="F", help="weight scheme file for the lake (as in dei compute)")
-    p.add_argument("--replicates", type=_positive, metavar="N", help="Monte Carlo replicates (overrides the spec)")
-    p.add_argument("--seed", type=_whole, metavar="S", help="seed (overrides the spec)")
-    p.set_defaults(func=run)
-    return p
+@click.command(
+    "sensitivity",
+    help="uncertainty and sensitivity analysis: rank intervals, Sobol indices, leave-one-out",
+    short_help="uncertainty and sensitivity analysis: rank intervals, Sobol indices, leave-one-out",
+)
+@click.option(
+    "--uncertainty",
+    required=True,
+    type=_FILE,
+    metavar="U.toml",
+    help="the uncertainty spec, e.g. sql/method/dei_uncertainty.toml",
+)
+@click.option("--out", required=True, type=_DIR, metavar="DIR", help="directory for the CSV tables")
+@click.option(
+    "--framework",
+    type=_DIR,
+    metavar="DIR",
+    help="a framework in COINr's layout (imeta.csv, idata.csv); default: the DEI's curated lake",
+)
+@click.option(
+    "--method",
+    metavar="M.toml",
+    help="the nominal method spec (default for the lake: dei.toml; required with --framework)",
+)
+@click.option("--weights", metavar="F", help="weight scheme file for the lake (as in dei compute)")
+@click.option(
+    "--replicates", type=click.IntRange(min=1), metavar="N", help="Monte Carlo replicates (overrides the spec)"
+)
+@click.option("--seed", type=int, metavar="S", help="seed (overrides the spec)")
+def sensitivity(**params):
+    return _args(**params)
 
 
 class _Bar:
@@ -70,9 +85,15 @@ class _Bar:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         console = Console(stderr=True)
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=console, transient=False,
-                                 disable=not console.is_terminal)
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+            disable=not console.is_terminal,
+        )
         self.tasks: dict[str, int] = {}
 
     def __enter__(self):
@@ -137,16 +158,18 @@ def _run(args) -> int:
     }
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     t = results.timings
-    print(f"{spec.replicates} replicates over {t['variants']} engine build(s) in {t['total']:.1f} s "
-          f"(Monte Carlo {t['monte_carlo']:.2f} s, Sobol {t['sobol']:.1f} s); wrote {', '.join(OUTPUTS)} to {out}")
+    print(
+        f"{spec.replicates} replicates over {t['variants']} engine build(s) in {t['total']:.1f} s "
+        f"(Monte Carlo {t['monte_carlo']:.2f} s, Sobol {t['sobol']:.1f} s); wrote {', '.join(OUTPUTS)} to {out}"
+    )
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="dei")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
+    """``python -m index.uncertainty.cli sensitivity ...``: the same as ``dei sensitivity ...``."""
+    from index import cli as dei_cli
+
+    return dei_cli.main(argv)
 
 
 if __name__ == "__main__":

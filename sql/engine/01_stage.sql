@@ -97,8 +97,8 @@ reported_once_cells as (
     from located_observations
     anti join resubmitted_blocks
         on resubmitted_blocks.unit_code = located_observations.unit_code
-        and resubmitted_blocks.variable_id = located_observations.variable_id
-        and resubmitted_blocks.period_block = located_observations.period_block
+            and resubmitted_blocks.variable_id = located_observations.variable_id
+            and resubmitted_blocks.period_block = located_observations.period_block
 ),
 
 -- the row loaded last wins. Ties on loaded_at (or no loaded_at at all) fall to the larger value, a reported
@@ -119,8 +119,8 @@ resubmitted_cells as (
     from located_observations
     semi join resubmitted_blocks
         on resubmitted_blocks.unit_code = located_observations.unit_code
-        and resubmitted_blocks.variable_id = located_observations.variable_id
-        and resubmitted_blocks.period_block = located_observations.period_block
+            and resubmitted_blocks.variable_id = located_observations.variable_id
+            and resubmitted_blocks.period_block = located_observations.period_block
     group by located_observations.unit_code, located_observations.period, located_observations.variable_id
 ),
 
@@ -144,8 +144,8 @@ unreported_blocks as (
     cross join blocks
     anti join series_blocks
         on series_blocks.unit_code = units.unit_code
-        and series_blocks.variable_id = framework_variables.variable_id
-        and series_blocks.period_block = blocks.period_block
+            and series_blocks.variable_id = framework_variables.variable_id
+            and series_blocks.period_block = blocks.period_block
 ),
 
 unreported_cells as (
@@ -173,7 +173,7 @@ final as (
         cells.period,
         cells.variable_id,
         -- an enum: a text column would cost a string per cell
-        cast(framework_variables.variable_type as enum ('Indicator', 'Denominator')) as variable_type,
+        cast(framework_variables.variable_type as enum('Indicator', 'Denominator')) as variable_type,
         cells.raw_value,
         -- observation rows behind the cell (0: never reported); more than 1: resubmitted
         cast(cells.reports as integer) as reports

@@ -52,8 +52,8 @@ denominated as (
     from indicators_with_denominator
     left join denominator_values
         on denominator_values.unit_code = indicators_with_denominator.unit_code
-        and denominator_values.period = indicators_with_denominator.period
-        and denominator_values.denominator_id = indicators_with_denominator.denominator_id
+            and denominator_values.period = indicators_with_denominator.period
+            and denominator_values.denominator_id = indicators_with_denominator.denominator_id
 ),
 
 final as (

@@ -56,16 +56,16 @@ candidates as (
     from denominate
     join cross_section
         on cross_section.indicator_id = denominate.indicator_id
-        and cross_section.period = denominate.period
+            and cross_section.period = denominate.period
     left join impute_groups on impute_groups.unit_code = denominate.unit_code
     left join group_cross_section
         on group_cross_section.indicator_id = denominate.indicator_id
-        and group_cross_section.period = denominate.period
-        and group_cross_section.group_value = impute_groups.group_value
+            and group_cross_section.period = denominate.period
+            and group_cross_section.group_value = impute_groups.group_value
     left join impute_knn
         on impute_knn.unit_code = denominate.unit_code
-        and impute_knn.period = denominate.period
-        and impute_knn.indicator_id = denominate.indicator_id
+            and impute_knn.period = denominate.period
+            and impute_knn.indicator_id = denominate.indicator_id
 ),
 
 filled as (

@@ -38,15 +38,19 @@ panel_neighbours as (
         missing_cells.period,
         missing_cells.indicator_id,
         max(known_cells.period) filter (where known_cells.period < missing_cells.period) as previous_known_period,
-        arg_max(known_cells.denominated_value, known_cells.period) filter (where known_cells.period < missing_cells.period)
+        arg_max(known_cells.denominated_value, known_cells.period) filter (
+            where known_cells.period < missing_cells.period
+        )
             as previous_known_value,
         min(known_cells.period) filter (where known_cells.period > missing_cells.period) as next_known_period,
-        arg_min(known_cells.denominated_value, known_cells.period) filter (where known_cells.period > missing_cells.period)
+        arg_min(known_cells.denominated_value, known_cells.period) filter (
+            where known_cells.period > missing_cells.period
+        )
             as next_known_value
     from missing_cells
     join known_cells
         on known_cells.unit_code = missing_cells.unit_code
-        and known_cells.indicator_id = missing_cells.indicator_id
+            and known_cells.indicator_id = missing_cells.indicator_id
     group by missing_cells.unit_code, missing_cells.period, missing_cells.indicator_id
 ),
 
@@ -66,11 +70,11 @@ candidates as (
     from missing_cells
     left join panel_neighbours
         on panel_neighbours.unit_code = missing_cells.unit_code
-        and panel_neighbours.period = missing_cells.period
-        and panel_neighbours.indicator_id = missing_cells.indicator_id
+            and panel_neighbours.period = missing_cells.period
+            and panel_neighbours.indicator_id = missing_cells.indicator_id
     left join cross_section
         on cross_section.indicator_id = missing_cells.indicator_id
-        and cross_section.period = missing_cells.period
+            and cross_section.period = missing_cells.period
 ),
 
 filled as (

@@ -16,7 +16,7 @@ final as (
     from impute
     semi join kept_units
         on kept_units.unit_code = impute.unit_code
-        and kept_units.period = impute.period
+            and kept_units.period = impute.period
 )
 
 select * from final

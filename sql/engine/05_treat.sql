@@ -19,8 +19,10 @@ treated as (
         case
             when screen.filled_value is null then null
             when treat_indicators.treatment = 'log'
-                then ln(screen.filled_value - treat_indicators.untreated_min
-                        + 0.01 * (treat_indicators.untreated_max - treat_indicators.untreated_min))
+                then ln(
+                        screen.filled_value - treat_indicators.untreated_min
+                        + 0.01 * (treat_indicators.untreated_max - treat_indicators.untreated_min)
+                    )
             when treat_indicators.treatment = 'winsorised' and screen.filled_value > treat_indicators.clip_high
                 then treat_indicators.clip_high
             when treat_indicators.treatment = 'winsorised' and screen.filled_value < treat_indicators.clip_low
@@ -38,7 +40,7 @@ treated as (
     from screen
     left join treat_indicators
         on treat_indicators.indicator_id = screen.indicator_id
-        and treat_indicators.period = screen.period
+            and treat_indicators.period = screen.period
 ),
 
 final as (

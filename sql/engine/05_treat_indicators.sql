@@ -40,10 +40,10 @@ decided as (
     from treat_initial
     join treat_moments
         on treat_moments.indicator_id = treat_initial.indicator_id
-        and treat_moments.period = treat_initial.period
+            and treat_moments.period = treat_initial.period
     join treat_state
         on treat_state.indicator_id = treat_initial.indicator_id
-        and treat_state.period = treat_initial.period
+            and treat_state.period = treat_initial.period
 ),
 
 final as (

@@ -36,7 +36,7 @@ current_values as (
     from screen
     join treat_state
         on treat_state.indicator_id = screen.indicator_id
-        and treat_state.period = screen.period
+            and treat_state.period = screen.period
 ),
 
 deviations as (
@@ -96,8 +96,8 @@ final as (
         moments.skewness,
         moments.kurtosis,
         moments.skewness is null or moments.kurtosis is null
-            or abs(moments.skewness) < getvariable('treat_skew')
-            or moments.kurtosis < getvariable('treat_kurtosis') as passes,
+        or abs(moments.skewness) < getvariable('treat_skew')
+        or moments.kurtosis < getvariable('treat_kurtosis') as passes,
         cast(moments.winsorised_points as integer) as winsorised_points
     from moments
 )

@@ -34,7 +34,7 @@ final as (
     from treat_state
     left join moves
         on moves.indicator_id = treat_state.indicator_id
-        and moves.period = treat_state.period
+            and moves.period = treat_state.period
 )
 
 select * from final

@@ -1,4 +1,4 @@
--- Step normalise: put every indicator on a common scale, polarity applied so that higher = better.
+-- Step 06 normalise: put every indicator on a common scale, polarity applied so that higher = better.
 -- Definitions follow COINr's n_* functions (R/normalise.R in bluefoxr/COINr), where COINr's Normalise first
 -- multiplies x by the direction (polarity); here d = polarity × x is that "directed" value.
 -- Variable normalise_method:
@@ -102,11 +102,11 @@ prepared as (
     from ranked
     join scope_statistics
         on scope_statistics.indicator_id = ranked.indicator_id
-        and scope_statistics.scope_period is not distinct from ranked.scope_period
+            and scope_statistics.scope_period is not distinct from ranked.scope_period
     join framework on framework.indicator_id = ranked.indicator_id
     left join base_values
         on base_values.unit_code = ranked.unit_code
-        and base_values.indicator_id = ranked.indicator_id
+            and base_values.indicator_id = ranked.indicator_id
 ),
 
 goalpost_shares as (
@@ -128,36 +128,42 @@ normalised as (
         goalpost_shares.*,
         case
             when filled_value is null then null
-            when getvariable('normalise_method') = 'minmax' then
-                case
-                    when scope_constant then (getvariable('normalise_lo') + getvariable('normalise_hi')) / 2.0
-                    else getvariable('normalise_lo')
-                        + (directed_value - scope_min) / (scope_max - scope_min)
-                        * (getvariable('normalise_hi') - getvariable('normalise_lo'))
-                end
-            when getvariable('normalise_method') = 'zscore' then
-                case
-                    when scope_sd is null or scope_sd = 0 then getvariable('normalise_mean')
-                    else (directed_value - scope_mean) / scope_sd * getvariable('normalise_sd')
-                        + getvariable('normalise_mean')
-                end
-            when getvariable('normalise_method') = 'prank' then
-                case
-                    when scope_constant then 0.5
-                    else (lowest_rank - 1.0) / (scope_count - 1.0)
-                end
+            when getvariable('normalise_method') = 'minmax'
+                then
+                    case
+                        when scope_constant then (getvariable('normalise_lo') + getvariable('normalise_hi')) / 2.0
+                        else getvariable('normalise_lo')
+                            + (directed_value - scope_min) / (scope_max - scope_min)
+                            * (getvariable('normalise_hi') - getvariable('normalise_lo'))
+                    end
+            when getvariable('normalise_method') = 'zscore'
+                then
+                    case
+                        when scope_sd is null or scope_sd = 0 then getvariable('normalise_mean')
+                        else (directed_value - scope_mean) / scope_sd * getvariable('normalise_sd')
+                            + getvariable('normalise_mean')
+                    end
+            when getvariable('normalise_method') = 'prank'
+                then
+                    case
+                        when scope_constant then 0.5
+                        else (lowest_rank - 1.0) / (scope_count - 1.0)
+                    end
             when getvariable('normalise_method') = 'rank' then lowest_rank + (tied_values - 1.0) / 2.0
-            when getvariable('normalise_method') = 'goalposts' then
-                goalpost_scale * case
-                    when goalpost_trunc2posts then least(greatest(goalpost_share, 0.0), 1.0)
-                    else goalpost_share
-                end
-            when getvariable('normalise_method') = 'dist2targ' then
-                case when getvariable('normalise_cap_max') then least(target_share, 1.0) else target_share end
+            when getvariable('normalise_method') = 'goalposts'
+                then
+                    goalpost_scale * case
+                        when goalpost_trunc2posts then least(greatest(goalpost_share, 0.0), 1.0)
+                        else goalpost_share
+                    end
+            when getvariable('normalise_method') = 'dist2targ'
+                then
+                    case when getvariable('normalise_cap_max') then least(target_share, 1.0) else target_share end
             when getvariable('normalise_method') = 'base_period' then
                 case
-                    when polarity < 0 then
-                        case when filled_value > 0 and base_value > 0 then base_value / filled_value * 100.0 end
+                    when polarity < 0
+                        then
+                            case when filled_value > 0 and base_value > 0 then base_value / filled_value * 100.0 end
                     else case when base_value > 0 then filled_value / base_value * 100.0 end
                 end
         end as normalised

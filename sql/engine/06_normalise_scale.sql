@@ -1,4 +1,4 @@
--- Step normalise, minmax and zscore (variable normalise_method): the same definitions as 06_normalise.sql,
+-- Step 06 normalise, minmax and zscore (variable normalise_method): the same definitions as 06_normalise.sql,
 -- which holds every method, but without its ranks (a sort of every cell) and base-period values, which these
 -- two methods never read. Polarity applied: d = polarity × x.
 --   minmax  lo + (d - min d) / (max d - min d) × (hi - lo); a constant scope gets (lo + hi) / 2
@@ -45,15 +45,16 @@ normalised as (
         scoped.*,
         case
             when scoped.filled_value is null then null
-            when getvariable('normalise_method') = 'minmax' then
-                case
-                    when scope_statistics.scope_max = scope_statistics.scope_min
-                        then (getvariable('normalise_lo') + getvariable('normalise_hi')) / 2.0
-                    else getvariable('normalise_lo')
-                        + (scoped.directed_value - scope_statistics.scope_min)
-                        / (scope_statistics.scope_max - scope_statistics.scope_min)
-                        * (getvariable('normalise_hi') - getvariable('normalise_lo'))
-                end
+            when getvariable('normalise_method') = 'minmax'
+                then
+                    case
+                        when scope_statistics.scope_max = scope_statistics.scope_min
+                            then (getvariable('normalise_lo') + getvariable('normalise_hi')) / 2.0
+                        else getvariable('normalise_lo')
+                            + (scoped.directed_value - scope_statistics.scope_min)
+                            / (scope_statistics.scope_max - scope_statistics.scope_min)
+                            * (getvariable('normalise_hi') - getvariable('normalise_lo'))
+                    end
             when getvariable('normalise_method') = 'zscore' then
                 case
                     when scope_statistics.scope_sd is null or scope_statistics.scope_sd = 0
@@ -65,7 +66,7 @@ normalised as (
     from scoped
     join scope_statistics
         on scope_statistics.indicator_id = scoped.indicator_id
-        and scope_statistics.scope_period is not distinct from scoped.scope_period
+            and scope_statistics.scope_period is not distinct from scoped.scope_period
 ),
 
 -- the keys and the normalised value only: writing a table of every cell costs more with each column it

@@ -1,4 +1,4 @@
--- Step 05 weight: the effective weight of every indicator for each unit and period, relative to the ROOT.
+-- Step 07 weight: the effective weight of every indicator for each unit and period, relative to the ROOT.
 -- Along the path from the indicator up to the root each node contributes the factor
 --     weight of the node / sum of the weights of its PRESENT siblings (itself included),
 -- and the effective weight is the product of these factors: children with no value are re-weighted over the
@@ -47,16 +47,16 @@ weighted as (
             when tree.parent_id is null then 1.0  -- an indicator that is the root
             when tree.weight = 0 then 0.0
             else coalesce(
-                parent_weights.parent_effective_weight * tree.weight / parent_weights.parent_present_child_weight,
-                0.0
-            )
+                    parent_weights.parent_effective_weight * tree.weight / parent_weights.parent_present_child_weight,
+                    0.0
+                )
         end as effective_weight
     from normalise
     join tree on tree.node_id = normalise.indicator_id
     left join parent_weights
         on parent_weights.unit_code = normalise.unit_code
-        and parent_weights.period = normalise.period
-        and parent_weights.parent_id = tree.parent_id
+            and parent_weights.period = normalise.period
+            and parent_weights.parent_id = tree.parent_id
 ),
 
 final as (

@@ -1,4 +1,4 @@
--- Step 05 weight, part 1 (table weight_aggregates): for every aggregate node, unit and period where the node
+-- Step 07 weight, part 1 (table weight_aggregates): for every aggregate node, unit and period where the node
 -- is present, the sum of the weights of its present children and its effective weight relative to the root.
 -- 07_weight.sql then gives each indicator its effective weight from its parent's row. See 07_weight.sql for the
 -- rules (re-weighting over present siblings, zero weights).
@@ -86,7 +86,8 @@ present_aggregates as (
 ),
 
 present_aggregate_weights as (
-    select present_aggregates.unit_code, present_aggregates.period, aggregate_nodes.parent_id,
+    select
+        present_aggregates.unit_code, present_aggregates.period, aggregate_nodes.parent_id,
         sum(aggregate_nodes.weight) as present_aggregate_weight
     from present_aggregates
     join aggregate_nodes on aggregate_nodes.node_id = present_aggregates.node_id
@@ -101,12 +102,12 @@ present_child_weights as (
         coalesce(present_indicator_weights.period, present_aggregate_weights.period) as period,
         coalesce(present_indicator_weights.parent_id, present_aggregate_weights.parent_id) as node_id,
         coalesce(present_indicator_weights.present_indicator_weight, 0.0)
-            + coalesce(present_aggregate_weights.present_aggregate_weight, 0.0) as present_child_weight
+        + coalesce(present_aggregate_weights.present_aggregate_weight, 0.0) as present_child_weight
     from present_indicator_weights
     full outer join present_aggregate_weights
         on present_aggregate_weights.unit_code = present_indicator_weights.unit_code
-        and present_aggregate_weights.period = present_indicator_weights.period
-        and present_aggregate_weights.parent_id = present_indicator_weights.parent_id
+            and present_aggregate_weights.period = present_indicator_weights.period
+            and present_aggregate_weights.parent_id = present_indicator_weights.parent_id
 ),
 
 aggregate_path_factors as (
@@ -121,8 +122,8 @@ aggregate_path_factors as (
     left join aggregate_paths on aggregate_paths.aggregate_id = present_aggregates.node_id
     left join present_child_weights
         on present_child_weights.unit_code = present_aggregates.unit_code
-        and present_child_weights.period = present_aggregates.period
-        and present_child_weights.node_id = aggregate_paths.parent_id
+            and present_child_weights.period = present_aggregates.period
+            and present_child_weights.node_id = aggregate_paths.parent_id
 ),
 
 -- effective weight of each present aggregate relative to the root (the root: 1)
@@ -150,8 +151,8 @@ aggregate_weights as (
     from aggregate_effective_weights
     join present_child_weights
         on present_child_weights.unit_code = aggregate_effective_weights.unit_code
-        and present_child_weights.period = aggregate_effective_weights.period
-        and present_child_weights.node_id = aggregate_effective_weights.node_id
+            and present_child_weights.period = aggregate_effective_weights.period
+            and present_child_weights.node_id = aggregate_effective_weights.node_id
 ),
 
 final as (

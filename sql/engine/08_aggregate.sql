@@ -1,4 +1,4 @@
--- Step aggregate, one level (table aggregate_level): the score of every Aggregate node at level
+-- Step 08 aggregate, one level (table aggregate_level): the score of every Aggregate node at level
 -- getvariable('aggregate_level') for each unit and period, from the child rows of 08_aggregate_children.sql
 -- (which holds the method, the re-weighting over present children and the non-positive handling).
 -- index/engine/aggregate.py runs both once per level, lowest first, and appends the rows to `aggregate_nodes`

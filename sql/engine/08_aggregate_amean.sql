@@ -1,4 +1,4 @@
--- Step aggregate, one level under amean (table aggregate_level): the score of every Aggregate node at level
+-- Step 08 aggregate, one level under amean (table aggregate_level): the score of every Aggregate node at level
 -- getvariable('aggregate_level') for each unit and period, straight from its children's scores:
 --     score = sum(w x) / sum(w) over the children taking part (a score and a weight > 0)
 -- the same rule as 08_aggregate_children.sql + 08_aggregate.sql under amean, without child rows: under amean

@@ -1,4 +1,4 @@
--- Step aggregate, one level, child rows (table aggregate_children_level): every child of every Aggregate node at
+-- Step 08 aggregate, one level, child rows (table aggregate_children_level): every child of every Aggregate node at
 -- level getvariable('aggregate_level'), for each unit and period, with the parent's score and the child's share
 -- of it. 08_aggregate.sql reduces these rows to the parents' scores; index/engine/aggregate.py appends them to
 -- table aggregate_children, from which 08_aggregate_contributions.sql attributes the root score to indicators.
@@ -72,8 +72,9 @@ flagged as (
         taking_part and case getvariable('aggregate_method')
             when 'gmean' then child_score <= 0
             when 'hmean' then child_score <= 0
-            when 'genmean' then
-                case when getvariable('aggregate_p') <= 0 then child_score <= 0 else child_score < 0 end
+            when 'genmean'
+                then
+                    case when getvariable('aggregate_p') <= 0 then child_score <= 0 else child_score < 0 end
             else false
         end as nonpositive
     from child_scores
@@ -99,7 +100,8 @@ shifted as (
         flagged.child_score + node_shifts.shift as shifted_score,
         -- the value the power means may use: never a non-positive number under a logarithm or a division
         case when flagged.taking_part and flagged.child_score + node_shifts.shift > 0
-            then flagged.child_score + node_shifts.shift end as usable_score
+                then flagged.child_score + node_shifts.shift
+        end as usable_score
     from flagged
     join node_shifts on node_shifts.parent_id = flagged.parent_id
 ),
@@ -115,10 +117,10 @@ node_sums as (
         sum(weight * ln(usable_score)) as weighted_log_sum,
         sum(weight / usable_score) as weighted_reciprocal_sum,
         sum(weight * power(usable_score, getvariable('aggregate_p')))
-            filter (where getvariable('aggregate_p') <> 0) as weighted_power_sum,
+        filter (where getvariable('aggregate_p') <> 0) as weighted_power_sum,
         -- genmean with p > 0 allows a child of exactly 0
         sum(weight * power(greatest(shifted_score, 0.0), getvariable('aggregate_p')))
-            filter (where taking_part and getvariable('aggregate_p') > 0) as weighted_power_sum_with_zeros
+        filter (where taking_part and getvariable('aggregate_p') > 0) as weighted_power_sum_with_zeros
     from shifted
     group by unit_code, period, parent_id
 ),
@@ -136,9 +138,9 @@ pairs as (
     from shifted as unit
     join shifted as rival
         on rival.period = unit.period
-        and rival.parent_id = unit.parent_id
-        and rival.child_id = unit.child_id
-        and rival.unit_code <> unit.unit_code
+            and rival.parent_id = unit.parent_id
+            and rival.child_id = unit.child_id
+            and rival.unit_code <> unit.unit_code
     where getvariable('aggregate_method') = 'copeland' and unit.taking_part and rival.taking_part
 ),
 
@@ -158,9 +160,9 @@ copeland_shares as (
     from pairs
     join pair_weights
         on pair_weights.unit_code = pairs.unit_code
-        and pair_weights.rival_code = pairs.rival_code
-        and pair_weights.period = pairs.period
-        and pair_weights.parent_id = pairs.parent_id
+            and pair_weights.rival_code = pairs.rival_code
+            and pair_weights.period = pairs.period
+            and pair_weights.parent_id = pairs.parent_id
     group by pairs.unit_code, pairs.period, pairs.parent_id, pairs.child_id
 ),
 
@@ -209,13 +211,13 @@ child_shares as (
     from shifted
     join node_scores
         on node_scores.unit_code = shifted.unit_code
-        and node_scores.period = shifted.period
-        and node_scores.parent_id = shifted.parent_id
+            and node_scores.period = shifted.period
+            and node_scores.parent_id = shifted.parent_id
     left join copeland_shares
         on copeland_shares.unit_code = shifted.unit_code
-        and copeland_shares.period = shifted.period
-        and copeland_shares.parent_id = shifted.parent_id
-        and copeland_shares.child_id = shifted.child_id
+            and copeland_shares.period = shifted.period
+            and copeland_shares.parent_id = shifted.parent_id
+            and copeland_shares.child_id = shifted.child_id
 ),
 
 attributed as (

@@ -1,4 +1,4 @@
--- Step aggregate, attribution (table aggregate_contribution): every indicator cell of table `weight` with its
+-- Step 08 aggregate, attribution (table aggregate_contribution): every indicator cell of table `weight` with its
 -- contribution to the root score under the aggregation methods actually used.
 --     contribution = effective_weight × (normalised + sum of `adjustment` over the nodes on the indicator's
 --                    path to the root, the indicator itself included and the root excluded)
@@ -45,8 +45,8 @@ path_adjustments as (
     join indicator_paths on indicator_paths.indicator_id = weight.indicator_id
     join aggregate_children
         on aggregate_children.unit_code = weight.unit_code
-        and aggregate_children.period = weight.period
-        and aggregate_children.child_id = indicator_paths.path_node_id
+            and aggregate_children.period = weight.period
+            and aggregate_children.child_id = indicator_paths.path_node_id
     group by weight.unit_code, weight.period, weight.indicator_id
 ),
 
@@ -54,13 +54,13 @@ final as (
     select
         weight.* replace (
             weight.effective_weight
-                * (weight.normalised + coalesce(path_adjustments.path_adjustment, 0.0)) as contribution
+            * (weight.normalised + coalesce(path_adjustments.path_adjustment, 0.0)) as contribution
         )
     from weight
     left join path_adjustments
         on path_adjustments.unit_code = weight.unit_code
-        and path_adjustments.period = weight.period
-        and path_adjustments.indicator_id = weight.indicator_id
+            and path_adjustments.period = weight.period
+            and path_adjustments.indicator_id = weight.indicator_id
 )
 
 select * from final

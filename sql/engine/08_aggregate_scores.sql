@@ -1,4 +1,4 @@
--- Step aggregate, the scores (view aggregate): every node's score for each unit and period, the indicators'
+-- Step 08 aggregate, the scores (view aggregate): every node's score for each unit and period, the indicators'
 -- (their normalised value, from normalise) followed by the Aggregate nodes' (table aggregate_nodes, which
 -- index/engine/aggregate.py fills one level at a time, lowest first, from this view). A view, so the
 -- indicators' cells are not copied.

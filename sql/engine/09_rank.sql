@@ -1,4 +1,4 @@
--- Step 07 rank: rank the units within each node and period, 1 = best (highest score). Ties share the lowest
+-- Step 09 rank: rank the units within each node and period, 1 = best (highest score). Ties share the lowest
 -- rank of the tie (1, 1, 3: SQL rank(), R's ties.method = "min"); scores are compared exactly. A unit
 -- without a score has no rank and does not push others down.
 with

@@ -1,4 +1,4 @@
--- Output indicator_results: one row per unit × period × indicator, from the reported figure to its
+-- Step 11 output indicator_results: one row per unit × period × indicator, from the reported figure to its
 -- contribution to the root score (normalised × effective weight relative to the root under amean; under other
 -- means the attribution of 08_aggregate_contributions.sql, which also adds up to the root score).
 with
@@ -28,8 +28,8 @@ final as (
     from weight
     join impute
         on impute.unit_code = weight.unit_code
-        and impute.period = weight.period
-        and impute.indicator_id = weight.indicator_id
+            and impute.period = weight.period
+            and impute.indicator_id = weight.indicator_id
 )
 
 select * from final

@@ -1,4 +1,4 @@
--- Output node_scores: one row per unit × period × node, for every Aggregate node and every Indicator
+-- Step 11 output node_scores: one row per unit × period × node, for every Aggregate node and every Indicator
 -- (an indicator's score is its normalised value), with rank and the change against the previous period.
 with
 
@@ -20,4 +20,3 @@ final as (
 )
 
 select * from final
-

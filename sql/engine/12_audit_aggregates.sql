@@ -42,12 +42,12 @@ sums as (
     from audit_child_matrices as matrices
     semi join scored_children as a
         on a.aggregate_id = matrices.aggregate_id
-        and a.period is not distinct from matrices.period
-        and a.child_id = matrices.child_a
+            and a.period is not distinct from matrices.period
+            and a.child_id = matrices.child_a
     semi join scored_children as b
         on b.aggregate_id = matrices.aggregate_id
-        and b.period is not distinct from matrices.period
-        and b.child_id = matrices.child_b
+            and b.period is not distinct from matrices.period
+            and b.child_id = matrices.child_b
     where matrices.covariance is not null
     group by matrices.aggregate_id, matrices.period
 ),
@@ -68,7 +68,7 @@ alphas as (
     join aggregates on aggregates.aggregate_id = scopes.aggregate_id
     left join sums
         on sums.aggregate_id = scopes.aggregate_id
-        and sums.period is not distinct from scopes.period
+            and sums.period is not distinct from scopes.period
 ),
 
 final as (

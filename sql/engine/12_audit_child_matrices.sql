@@ -47,12 +47,12 @@ paired as (
     from child_scores as a
     join child_scores as b
         on b.aggregate_id = a.aggregate_id
-        and b.unit_code = a.unit_code
-        and b.period = a.period
+            and b.unit_code = a.unit_code
+            and b.period = a.period
     left join complete_cases
         on complete_cases.aggregate_id = a.aggregate_id
-        and complete_cases.unit_code = a.unit_code
-        and complete_cases.period = a.period
+            and complete_cases.unit_code = a.unit_code
+            and complete_cases.period = a.period
 ),
 
 scoped as (

@@ -44,8 +44,8 @@ paired as (
     join node_scores as node on node.node_id = relations.node_id
     join node_scores as other
         on other.node_id = relations.other_node_id
-        and other.unit_code = node.unit_code
-        and other.period = node.period
+            and other.unit_code = node.unit_code
+            and other.period = node.period
 ),
 
 scoped as (
@@ -59,9 +59,9 @@ ranked as (
     select
         scoped.*,
         rank() over (partition by node_id, relation, scope_period order by x)
-            + (count(*) over (partition by node_id, relation, scope_period, x) - 1) / 2.0 as x_rank,
+        + (count(*) over (partition by node_id, relation, scope_period, x) - 1) / 2.0 as x_rank,
         rank() over (partition by node_id, relation, scope_period order by y)
-            + (count(*) over (partition by node_id, relation, scope_period, y) - 1) / 2.0 as y_rank
+        + (count(*) over (partition by node_id, relation, scope_period, y) - 1) / 2.0 as y_rank
     from scoped
 ),
 

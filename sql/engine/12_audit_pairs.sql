@@ -24,8 +24,8 @@ paired as (
     join node_scores as node on node.node_id = siblings.node_id
     join node_scores as other
         on other.node_id = siblings.other_node_id
-        and other.unit_code = node.unit_code
-        and other.period = node.period
+            and other.unit_code = node.unit_code
+            and other.period = node.period
 ),
 
 scoped as (

@@ -15,6 +15,8 @@
 --   * valid_min / valid_max are plausibility bounds in raw_unit used by validation, not targets.
 --   * source_clause cites 工作方案 = 内蒙古自治区推动数字经济高质量发展工作方案（2023—2025年）,
 --     条例 = 内蒙古自治区数字经济促进条例 (2024); our copy of the 条例 lacks Art. 12–24.
+--   * The VALUES rows are a table laid out for reading and editing, so sqlfluff's layout rules are off here:
+-- noqa: disable=LT01,LT02,LT05
 
 with nodes as (
     select * from (values

@@ -35,8 +35,8 @@ league_rows as (
     left join units on units.unit_code = indicator_results.unit_code
     left join treat
         on treat.unit_code = indicator_results.unit_code
-        and treat.period = indicator_results.period
-        and treat.indicator_id = indicator_results.indicator_id
+            and treat.period = indicator_results.period
+            and treat.indicator_id = indicator_results.indicator_id
 ),
 
 region_rows as (

@@ -1,8 +1,8 @@
 -- Published table target_attainment: for each 盟市 (and the 自治区 row, level_kind 'region', from the shared
 -- view region_values, as in indicator_values.sql) and each indicator with a 2025 target, the share of the
 -- target reached in each year and whether the league is on track: the compound annual growth between its
--- previous reported year and this year, extrapolated to the target year, reaches the target. Reported (denominated) figures only; polarity -1
--- (lower is better) reads target / value.
+-- previous reported year and this year, extrapolated to the target year, reaches the target. Reported
+-- (denominated) figures only; polarity -1 (lower is better) reads target / value.
 with
 
 denominate as (select * from denominate),
@@ -10,8 +10,9 @@ denominate as (select * from denominate),
 units as (select * from units),
 
 framework as (
-    select node_id, cast(unit as varchar) as unit,
-           cast(polarity as integer) as polarity, cast(target_2025 as double) as target_2025
+    select
+        node_id, cast(unit as varchar) as unit,
+        cast(polarity as integer) as polarity, cast(target_2025 as double) as target_2025
     from framework where node_type = 'Indicator'
 ),
 
@@ -32,9 +33,10 @@ league_values as (
 ),
 
 region_rows as (
-    select region_values.league_code, region_values.league_name, 'region' as level_kind,
-           cast(region_values.period as integer) as year, region_values.indicator_id,
-           region_values.denominated_value as value
+    select
+        region_values.league_code, region_values.league_name, 'region' as level_kind,
+        cast(region_values.period as integer) as year, region_values.indicator_id,
+        region_values.denominated_value as value
     from region_values
 ),
 

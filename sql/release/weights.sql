@@ -12,12 +12,14 @@ framework as (
 weights as (select node_id, cast(weight as double) as weight from weights),
 
 tree as (
-    select framework.node_id, framework.parent_id, framework.level, framework.node_type,
-           1.0::double as weight, 1.0::double as effective_weight
+    select
+        framework.node_id, framework.parent_id, framework.level, framework.node_type,
+        1.0::double as weight, 1.0::double as effective_weight
     from framework where framework.parent_id is null
     union all
-    select child.node_id, child.parent_id, child.level, child.node_type,
-           coalesce(weights.weight, 0.0), tree.effective_weight * coalesce(weights.weight, 0.0)
+    select
+        child.node_id, child.parent_id, child.level, child.node_type,
+        coalesce(weights.weight, 0.0), tree.effective_weight * coalesce(weights.weight, 0.0)
     from framework as child
     join tree on tree.node_id = child.parent_id
     left join weights on weights.node_id = child.node_id

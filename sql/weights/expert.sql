@@ -1,9 +1,12 @@
 -- Default expert weight scheme (专家赋权) for 内蒙古数字经济发展指数.
 -- One row per non-root, non-denominator node: its weight within its parent. Under every parent the weights
 -- add up to exactly 1 (checked by index/framework.py and tests/framework/). Edit a number here, keep the sums.
+-- The rows are a table laid out for reading (weights in one column), so sqlfluff's spacing rule is off here:
+-- noqa: disable=LT01
 
 with weights as (
-    select * from (values
+    select * from (
+        values
         -- ------------------------------------------------------------ dimensions within DEI (sum 1.00)
         -- 数字基础设施 0.20: one of the plan's "两大保障"（基础设施、发展要素）and the base of the
         --   全国绿色算力保障基地 (工作方案 二、三（五）); most targets of the plan sit here.

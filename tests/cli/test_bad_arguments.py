@@ -1,18 +1,18 @@
 """Every `dei` sub-command, given a bad value for each of its arguments (or missing a required one, or an argument
 it does not have): one line on stderr, a non-zero exit, never a traceback.
 
-The sub-commands and their arguments are read from build_parser(), so a new command or option is tested the
+The sub-commands and their arguments are read from the click group cli.dei, so a new command or option is tested the
 day it is added; an option that needs a good value to reach the bad one must be listed in GOOD. The lake is a
 temporary one holding two SYNTHETIC releases and a SYNTHETIC scenario.
 """
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 import tempfile
 
+import click
 import pytest
 
 from index import cli
@@ -32,57 +32,71 @@ GOOD = {
 }
 
 
-def leaves(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
-    """(command path, parser) of every sub-command that takes no further sub-command."""
-    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    if not subs:
-        yield path, parser
-        return
-    for name, child in subs[0].choices.items():
-        yield from leaves(child, path + (name,))
+def leaves(group: click.Group, path: tuple[str, ...] = ()):
+    """(command path, command) of every sub-command that runs (a group that runs without a sub-command too)."""
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        child = group.get_command(ctx, name)
+        if not isinstance(child, click.Group) or child.invoke_without_command:
+            yield path + (name,), child
+        if isinstance(child, click.Group):
+            yield from leaves(child, path + (name,))
 
 
-def bad_values(action: argparse.Action) -> list[str]:
-    if action.choices:
+def _is_flag(param: click.Parameter) -> bool:
+    return isinstance(param, click.Option) and (param.is_flag or param.count)
+
+
+def bad_values(param: click.Parameter) -> list[str]:
+    if isinstance(param.type, click.Choice):
         return ["no-such-choice"]
-    if action.type is int:
+    if isinstance(param.type, click.types.IntParamType):
         return ["not-a-number"]
-    if getattr(action.type, "__name__", "") == "_year":
+    if param.type.name == "year":
         return ["not-a-year", "1900"]
     # one value that is a nonexistent file, an unknown id, node or release folder, and cannot be written to
-    return ["{tmp}/a-file.txt/no-such-" + action.dest]
+    return ["{tmp}/a-file.txt/no-such-" + param.name]
+
+
+def _needed(param: click.Parameter) -> bool:
+    return param.required
+
+
+def _spelling(param: click.Parameter, values: list[str]) -> list[str]:
+    return list(values) if isinstance(param, click.Argument) else [param.opts[0], *values]
 
 
 def cases():
-    for path, parser in leaves(cli.build_parser()):
-        command = " ".join(path)
-        actions = [a for a in parser._actions if not isinstance(a, argparse._HelpAction)]
-        yield pytest.param(command, [*path, "--no-such-option"], id=f"{command} --no-such-option")
-        for action in actions:
-            if action.nargs == 0:  # a flag has no value to get wrong
+    for path, command in leaves(cli.dei):
+        name = " ".join(path)
+        params = list(command.params)
+        yield pytest.param(name, [*path, "--no-such-option"], id=f"{name} --no-such-option")
+        for param in params:
+            if _is_flag(param):  # a flag has no value to get wrong
                 continue
-            good = _good_args(command, actions, skip=action)
-            for value in bad_values(action):
-                arg = [value] if not action.option_strings else [action.option_strings[0], value]
-                yield pytest.param(command, [*path, *good, *arg], id=f"{command} {action.dest}={value.split('/')[-1]}")
-            if action.required or (not action.option_strings and action.nargs not in ("*", "?")):
-                yield pytest.param(command, [*path, *good], id=f"{command} without {action.dest}")
+            good = _good_args(name, params, skip=param)
+            for value in bad_values(param):
+                yield pytest.param(
+                    name, [*path, *good, *_spelling(param, [value])], id=f"{name} {param.name}={value.split('/')[-1]}"
+                )
+            if _needed(param):
+                yield pytest.param(name, [*path, *good], id=f"{name} without {param.name}")
 
 
-def _good_args(command: str, actions, skip) -> list[str]:
+def _good_args(command: str, params, skip) -> list[str]:
     out = []
-    for action in actions:
-        if action is skip:
+    for param in params:
+        if param is skip:
             continue
-        needed = action.required or (not action.option_strings and action.nargs not in ("*", "?"))
-        if (command, action.dest) not in GOOD:
-            assert not needed, f"`dei {command}` needs {action.dest}: add a good value for it to GOOD"
+        needed = _needed(param)
+        if (command, param.name) not in GOOD:
+            assert not needed, f"`dei {command}` needs {param.name}: add a good value for it to GOOD"
             continue
-        if not needed and action.option_strings:
+        if not needed and isinstance(param, click.Option):
             continue
-        value = GOOD[(command, action.dest)]
+        value = GOOD[(command, param.name)]
         values = value if isinstance(value, list) else [value]
-        out += values if not action.option_strings else [action.option_strings[0], *values]
+        out += _spelling(param, values)
     return out
 
 
@@ -102,7 +116,7 @@ def test_a_bad_argument_is_one_line_and_a_non_zero_exit(world, capsys, command, 
     argv = [a.format(**world) for a in argv]
     try:
         code = cli.main(argv)
-    except SystemExit as exc:  # argparse's own refusals
+    except SystemExit as exc:  # the parser's own refusals
         code = exc.code
     out, err = capsys.readouterr()
     assert code not in (0, None), f"dei {' '.join(argv)} exited 0"
@@ -112,7 +126,7 @@ def test_a_bad_argument_is_one_line_and_a_non_zero_exit(world, capsys, command, 
 
 
 def test_every_sub_command_is_covered():
-    commands = {" ".join(path) for path, _ in leaves(cli.build_parser())}
+    commands = {" ".join(path) for path, _ in leaves(cli.dei)}
     assert {"compare", "export", "scenarios list", "releases diff", "ranking", "weights suggest"} <= commands
 
 

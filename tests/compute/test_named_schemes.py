@@ -25,7 +25,7 @@ def test_the_equal_file_is_the_engine_equal_scheme(lake, repo):
 
 def test_weights_equal_on_the_command_line_gives_the_file_schemes_scores(curated_lake, tmp_path):
     named = compute.compute(weights="equal", cfg=settings(), out_dir=tmp_path / "named")
-    from_file = compute.compute(weights="sql/weights/equal.sql", cfg=settings(), out_dir=tmp_path / "file")
+    compute.compute(weights="sql/weights/equal.sql", cfg=settings(), out_dir=tmp_path / "file")
     assert named.manifest["weight_scheme"]["path"] == "equal"
     con = duckdb.connect()
     differ = con.execute(f"""

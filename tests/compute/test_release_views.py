@@ -30,7 +30,8 @@ def test_the_region_rows_of_both_tables_are_the_shared_view(curated_lake, tmp_pa
 
 def test_a_shared_view_is_checked_like_any_release_sql(curated_lake, sql_copy, tmp_path):
     (sql_copy / "release" / "shared" / "region_values.sql").write_text(
-        "copy (select 1) to '/tmp/x.csv'", encoding="utf-8")
+        "copy (select 1) to '/tmp/x.csv'", encoding="utf-8"
+    )
     with pytest.raises(ConfigError) as err:
         compute.compute(cfg=settings(), out_dir=tmp_path / "release")
     assert "region_values.sql" in str(err.value)

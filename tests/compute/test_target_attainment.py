@@ -9,7 +9,9 @@ import pytest
 
 def _attainment(repo, denominated: list[tuple]) -> dict:
     con = duckdb.connect()
-    con.execute("create table denominate (unit_code integer, period integer, indicator_id varchar, denominated_value double)")
+    con.execute(
+        "create table denominate (unit_code integer, period integer, indicator_id varchar, denominated_value double)"
+    )
     con.executemany("insert into denominate values (?, ?, ?, ?)", denominated)
     con.execute("create table units as select 150100 as unit_code, '呼和浩特市' as unit_name")
     con.execute("""create table framework as select * from (values
@@ -28,11 +30,14 @@ def test_share_and_on_track_by_hand(repo):
     #      38/32 - 1 = 0.1875 -> 2025: 38 × 1.1875³ = 63.63 >= 50: on track, not reached yet
     # down (lower is better, target 1.2): 1.5 in 2021 and 2022 -> share 1.2/1.5 = 0.8; growth 0 -> 1.5 > 1.2: behind
     # none has no target: not in the table
-    out = _attainment(repo, [(150100, y, "up", v) for y, v in zip(range(2019, 2023), (20, 26, 32, 38))]
-                      + [(150100, 2021, "down", 1.5), (150100, 2022, "down", 1.5), (150100, 2022, "none", 9.0)])
+    out = _attainment(
+        repo,
+        [(150100, y, "up", v) for y, v in zip(range(2019, 2023), (20, 26, 32, 38))]
+        + [(150100, 2021, "down", 1.5), (150100, 2022, "down", 1.5), (150100, 2022, "none", 9.0)],
+    )
     assert set(out) == {"up", "down"}
     assert out["up"].attainment == pytest.approx(0.76) and out["up"].growth_rate == pytest.approx(0.1875)
-    assert out["up"].projected_2025 == pytest.approx(38 * 1.1875 ** 3)
+    assert out["up"].projected_2025 == pytest.approx(38 * 1.1875**3)
     assert bool(out["up"].on_track) and not bool(out["up"].target_reached)
     assert out["down"].attainment == pytest.approx(0.8) and not bool(out["down"].on_track)
 

@@ -30,15 +30,9 @@ if str(HERE) not in sys.path:  # spawned reader processes import their code from
 @pytest.fixture(scope="session")
 def real_release(tmp_path_factory, repo):
     """The release directory of one real run over the committed samples (PostgreSQL off)."""
-    root = tmp_path_factory.mktemp("real") / "data_lake"
-    shutil.copytree(repo / "data_lake" / "landing", root / "landing")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DEI_LAKE", str(root))
-    mp.delenv("DEI_POSTGRES_DSN", raising=False)
-    from index import pipeline
-    from index.config import settings
+    from tests.fixtures.lakes import published_lake
 
-    result = pipeline.run_all(cfg=settings())
+    _, result, mp = published_lake(tmp_path_factory.mktemp("real") / "data_lake", repo)
     mp.undo()
     return Path(result["path"])
 
@@ -65,18 +59,29 @@ def _variant(template: Path, out: Path, k: int):
     con = duckdb.connect()
     expected = {}
     for path in sorted(template.glob("*.parquet")):
-        cols = [c for (c,) in con.execute(f"select column_name from (describe select * from read_parquet('{path}'))").fetchall()]
+        cols = [
+            c
+            for (c,) in con.execute(
+                f"select column_name from (describe select * from read_parquet('{path}'))"
+            ).fetchall()
+        ]
         picked = ", ".join(
-            f"'{rid}' as release_id" if c == "release_id" else (f"score + {k} as score" if (c == "score" and path.stem == "index_scores") else f'"{c}"')
-            for c in cols)
+            f"'{rid}' as release_id"
+            if c == "release_id"
+            else (f"score + {k} as score" if (c == "score" and path.stem == "index_scores") else f'"{c}"')
+            for c in cols
+        )
         limit = ""
         if path.stem == "indicator_values":
             total = con.execute(f"select count(*) from read_parquet('{path}')").fetchall()[0][0]
             limit = f" limit {total - k % 7}"
-        con.execute(f"copy (select {picked} from read_parquet('{path}'){limit}) to '{target / path.name}' (format parquet)")
+        con.execute(
+            f"copy (select {picked} from read_parquet('{path}'){limit}) to '{target / path.name}' (format parquet)"
+        )
         expected[path.stem] = con.execute(f"select count(*) from read_parquet('{target / path.name}')").fetchall()[0][0]
     expected["score_sum"] = con.execute(
-        f"select sum(score) from read_parquet('{target / 'index_scores.parquet'}')").fetchall()[0][0]
+        f"select sum(score) from read_parquet('{target / 'index_scores.parquet'}')"
+    ).fetchall()[0][0]
     con.close()
     manifest = json.loads((template / "release.json").read_text(encoding="utf-8"))
     manifest.update(id=rid, code_version=f"synthetic-variant-{k}")

@@ -44,8 +44,11 @@ def _release_of(con, rel) -> tuple[dict, object, dict]:
     """Counts, score sum and release ids of one release's tables. ``rel(table)`` names the table (separate
     small statements: DuckDB plans one statement of many scalar subqueries ~20 times slower)."""
     counts = {t: con.execute(f"select count(*) from {rel(t)}").fetchall()[0][0] for t in TABLES}
-    ids = {t: [r for (r,) in con.execute(f"select distinct release_id from {rel(t)}").fetchall()]
-           for t in TABLES if t != "audit"}
+    ids = {
+        t: [r for (r,) in con.execute(f"select distinct release_id from {rel(t)}").fetchall()]
+        for t in TABLES
+        if t != "audit"
+    }
     score = con.execute(f"select sum(score) from {rel('index_scores')}").fetchall()[0][0]
     return counts, score, ids
 
@@ -147,10 +150,12 @@ def run(kind: str, target: str, expected: dict, stop, ready, reads, bad, errors,
 
         conn = psycopg.connect(target, autocommit=True)
         conn.execute("set role dei_reader")  # as a dashboard would: read-only rights
-    read = {"parquet": lambda: parquet_read(target, expected),
-            "catalog": lambda: catalog_read(target, expected),
-            "pg_rr": lambda: pg_repeatable_read(conn, schema, expected),
-            "pg_rc": lambda: pg_single_statement(conn, schema, expected)}[kind]
+    read = {
+        "parquet": lambda: parquet_read(target, expected),
+        "catalog": lambda: catalog_read(target, expected),
+        "pg_rr": lambda: pg_repeatable_read(conn, schema, expected),
+        "pg_rc": lambda: pg_single_statement(conn, schema, expected),
+    }[kind]
     ready.set()
     while not stop.is_set():
         try:

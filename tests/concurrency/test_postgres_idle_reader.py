@@ -14,12 +14,12 @@ import duckdb
 import psycopg
 import pytest
 
-import dei_concurrency_readers as readers
-from conftest import stage_copy
-
 from index import publish, releases
 from index.errors import PublishError
 from index.targets import contract, postgres
+
+import dei_concurrency_readers as readers
+from conftest import stage_copy
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,10 +35,14 @@ def read_in_open_transaction(conn, expected) -> str:
     """Reads inside the caller's open transaction; returns the release seen, fails on anything partial."""
     info = conn.execute("select release_id from dei.release_info").fetchall()
     releases_rows = conn.execute("select release_id, is_current from dei.releases").fetchall()
-    counts = {t: conn.execute(f"select count(*) from dei.{t}").fetchall()[0][0]
-              for t in ("index_scores", "indicator_values", "framework", "audit")}
-    ids = {t: [r for (r,) in conn.execute(f"select distinct release_id from dei.{t}").fetchall()]
-           for t in ("index_scores", "indicator_values", "framework")}
+    counts = {
+        t: conn.execute(f"select count(*) from dei.{t}").fetchall()[0][0]
+        for t in ("index_scores", "indicator_values", "framework", "audit")
+    }
+    ids = {
+        t: [r for (r,) in conn.execute(f"select distinct release_id from dei.{t}").fetchall()]
+        for t in ("index_scores", "indicator_values", "framework")
+    }
     score = conn.execute("select sum(score) from dei.index_scores").fetchall()[0][0]
     problem = readers._pg_check(expected, info, releases_rows, counts, score, ids)
     assert problem is None, problem
@@ -51,7 +55,8 @@ def backend_state(dsn, pid) -> str:
 
 
 def test_an_idle_repeatable_read_reader_does_not_block_publishes_and_keeps_its_release(
-        lake, variants, pg_on, monkeypatch):
+    lake, variants, pg_on, monkeypatch
+):
     made = variants(6)
     expected = {rid: exp for rid, _, exp in made}
     monkeypatch.setenv("DEI_KEEP_RELEASES", "2")
@@ -62,9 +67,14 @@ def test_an_idle_repeatable_read_reader_does_not_block_publishes_and_keeps_its_r
         assert read_in_open_transaction(reader, expected) == made[0][0]
         # the reader now holds its snapshot and AccessShareLocks on every view and store table, idle
         started = time.monotonic()
-        other = subprocess.run([sys.executable, "-c", f"from index import publish; publish.publish({str(stage_copy(lake, made[1]))!r})"],
-                               cwd=REPO, capture_output=True, text=True, timeout=120,
-                               env={**os.environ, "DEI_POSTGRES_LOCK_TIMEOUT": "2"})
+        other = subprocess.run(
+            [sys.executable, "-c", f"from index import publish; publish.publish({str(stage_copy(lake, made[1]))!r})"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "DEI_POSTGRES_LOCK_TIMEOUT": "2"},
+        )
         took = time.monotonic() - started
         assert other.returncode == 0, other.stderr
         assert "waiting" not in other.stderr and "postponed" not in other.stderr
@@ -98,15 +108,21 @@ def make_old_layout(dsn: str, rid: str, release_dir: Path, frame) -> None:
             duck = duckdb.connect()
             for path in sorted(release_dir.glob("*.parquet")):
                 cols = duck.execute(f"describe select * from read_parquet('{path}')").fetchall()
-                conn.execute(f"create table dei_{rid}.{path.stem} ("
-                             + ", ".join(f'"{c[0]}" {postgres._pg_type(c[1])}' for c in cols) + ")")
+                conn.execute(
+                    f"create table dei_{rid}.{path.stem} ("
+                    + ", ".join(f'"{c[0]}" {postgres._pg_type(c[1])}' for c in cols)
+                    + ")"
+                )
                 with conn.cursor().copy(f"copy dei_{rid}.{path.stem} from stdin") as copy:
                     for row in duck.execute(f"select * from read_parquet('{path}')").fetchall():
                         copy.write_row(row)
                 conn.execute(f"create view dei.{path.stem} as select * from dei_{rid}.{path.stem}")
             conn.execute(f"create view dei.release_info as select '{rid}'::text as release_id")
-            conn.execute("create table dei.releases (" + ", ".join(
-                f'"{c}" {postgres._pg_type(t)}' for c, t in contract.columns("releases")) + ")")
+            conn.execute(
+                "create table dei.releases ("
+                + ", ".join(f'"{c}" {postgres._pg_type(t)}' for c, t in contract.columns("releases"))
+                + ")"
+            )
             with conn.cursor().copy("copy dei.releases from stdin") as copy:
                 for row in rows:
                     copy.write_row(row)
@@ -134,7 +150,9 @@ def test_the_old_layout_is_migrated_once_no_reader_holds_it(lake, variants, pg_o
         assert read_in_open_transaction(reader, expected) == made[1][0]
         # replacing the old views needs their lock: with the reader on them the publish gives up clearly
         started = time.monotonic()
-        with pytest.raises(PublishError, match=f"readers kept locks.*still shows release {made[1][0]}.*dei releases sync"):
+        with pytest.raises(
+            PublishError, match=f"readers kept locks.*still shows release {made[1][0]}.*dei releases sync"
+        ):
             publish.publish(stage_copy(lake, made[2]))
         assert time.monotonic() - started < 20
         assert releases.target_release_ids(lake) == dict(parquet=made[2][0], catalog=made[2][0], postgres=made[1][0])
@@ -151,8 +169,10 @@ def test_the_old_layout_is_migrated_once_no_reader_holds_it(lake, variants, pg_o
         published = {t.stem for t in (lake.published / "releases" / made[2][0]).glob("*.parquet")}
         assert [v for (v,) in views.fetchall()] == sorted(published | {"release_info"})
         assert set(contract.UNCERTAINTY_TABLES) <= published
-        cols = conn.execute("select column_name from information_schema.columns where table_schema = 'dei' "
-                            "and table_name = 'index_scores' order by ordinal_position").fetchall()
+        cols = conn.execute(
+            "select column_name from information_schema.columns where table_schema = 'dei' "
+            "and table_name = 'index_scores' order by ordinal_position"
+        ).fetchall()
         assert [c for (c,) in cols] == [c for c, _ in contract.columns("index_scores")]
     reader = reader_connection(pg_on)
     try:
@@ -170,8 +190,18 @@ def test_views_have_the_contract_columns_and_types(lake, variants, pg_on):
     publish.publish(stage_copy(lake, variants(1)[0]))
     with psycopg.connect(pg_on) as conn:
         for table in contract.RELEASE_TABLES + ("audit", "releases") + contract.UNCERTAINTY_TABLES:
-            got = conn.execute("select column_name, data_type from information_schema.columns where "
-                               "table_schema = 'dei' and table_name = %s order by ordinal_position", [table]).fetchall()
-            want = [(c, "ARRAY" if t.endswith("[]") else {"timestamptz": "timestamp with time zone"}.get(
-                contract.PG_TYPES[t], contract.PG_TYPES[t])) for c, t in contract.columns(table)]
+            got = conn.execute(
+                "select column_name, data_type from information_schema.columns where "
+                "table_schema = 'dei' and table_name = %s order by ordinal_position",
+                [table],
+            ).fetchall()
+            want = [
+                (
+                    c,
+                    "ARRAY"
+                    if t.endswith("[]")
+                    else {"timestamptz": "timestamp with time zone"}.get(contract.PG_TYPES[t], contract.PG_TYPES[t]),
+                )
+                for c, t in contract.columns(table)
+            ]
             assert got == want, table

@@ -14,10 +14,10 @@ import time
 import psycopg
 import pytest
 
+from index import publish, releases
+
 import dei_concurrency_readers as readers
 from conftest import stage_copy
-
-from index import publish, releases
 
 PUBLISHES = 20
 ROLLBACK_AFTER = (6, 12, 17)  # after these publishes, roll back to the release two before
@@ -35,8 +35,11 @@ def _run(lake, variants, kinds, target_for):
     procs, readies = [], []
     for kind in kinds:
         ready = ctx.Event()
-        proc = ctx.Process(target=readers.run, args=(kind, target_for(kind), expected, stop, ready, reads, bad,
-                                                     errors, notes), daemon=True)
+        proc = ctx.Process(
+            target=readers.run,
+            args=(kind, target_for(kind), expected, stop, ready, reads, bad, errors, notes),
+            daemon=True,
+        )
         proc.start()
         procs.append(proc)
         readies.append(ready)
@@ -79,8 +82,9 @@ def _run(lake, variants, kinds, target_for):
             shown.append(notes.get_nowait())
         except queue.Empty:
             break
-    print(f"{kinds}: {reads.value} reads, {bad.value} inconsistent, {errors.value} errors during {ops} "
-          f"in {elapsed:.1f} s")
+    print(
+        f"{kinds}: {reads.value} reads, {bad.value} inconsistent, {errors.value} errors during {ops} in {elapsed:.1f} s"
+    )
     assert failures == []
     assert (bad.value, errors.value, shown) == (0, 0, [])
     assert reads.value >= MIN_READS

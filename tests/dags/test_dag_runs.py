@@ -53,9 +53,13 @@ def test_the_dags_publish_a_release(airflow_env):
     assert (latest / "index_scores.parquet").is_file()
     # the publish task's Asset event carries the release id, for DAGs scheduled on dei_release
     db = sqlite3.connect(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///"))
-    extras = [json.loads(extra) for (extra,) in db.execute(
-        "select asset_event.extra from asset_event join asset on asset.id = asset_event.asset_id "
-        "where asset.name = 'dei_release'")]
+    extras = [
+        json.loads(extra)
+        for (extra,) in db.execute(
+            "select asset_event.extra from asset_event join asset on asset.id = asset_event.asset_id "
+            "where asset.name = 'dei_release'"
+        )
+    ]
     assert {"release_id": manifest["id"], "path": str(lake / "published" / "releases" / manifest["id"])} in extras
     # analyse_uncertainty ran between compute and publish, with the Param's default replicate count ...
     from index.targets.contract import UNCERTAINTY_TABLES
@@ -75,26 +79,40 @@ def task_states(env, dag_id) -> dict[str, str]:
     """Task states of the DAG's latest run, from Airflow's metadata database."""
     db = sqlite3.connect(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///"))
     (run_id,) = db.execute("select run_id from dag_run where dag_id = ? order by id desc limit 1", (dag_id,)).fetchone()
-    states = dict(db.execute("select task_id, state from task_instance where dag_id = ? and run_id = ?",
-                             (dag_id, run_id)).fetchall())
+    states = dict(
+        db.execute(
+            "select task_id, state from task_instance where dag_id = ? and run_id = ?", (dag_id, run_id)
+        ).fetchall()
+    )
     (run_state,) = db.execute("select state from dag_run where run_id = ? and dag_id = ?", (run_id, dag_id)).fetchone()
     return {"<run>": run_state, **states}
 
 
 def raw_events(env) -> int:
     db = sqlite3.connect(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///"))
-    return db.execute("select count(*) from asset_event join asset on asset.id = asset_event.asset_id "
-                      "where asset.name = 'dei_raw'").fetchone()[0]
+    return db.execute(
+        "select count(*) from asset_event join asset on asset.id = asset_event.asset_id where asset.name = 'dei_raw'"
+    ).fetchone()[0]
 
 
 # SYNTHETIC drop: a good correction, a file validation rejects (250 % > 200 %), a file ingest rejects.
-GOOD = ("2024_内蒙古通信管理局_更正数据.csv", "2024年各盟市通信业更正数据（示例数据（合成））\n盟市,5G用户普及率（%）\n呼和浩特市,77.7\n")
-VALIDATION_BAD = ("2024_内蒙古通信管理局_补充数据.csv", "2024年各盟市通信业补充数据\n盟市,5G用户普及率（%）\n包头市,250\n")
-INGEST_BAD = ("2024_自治区商务厅_补充数据.csv", "2024年补充数据（示例数据（合成））\n盟市,5G用户普及率（%）\n北京市,50\n")
+GOOD = (
+    "2024_内蒙古通信管理局_更正数据.csv",
+    "2024年各盟市通信业更正数据（示例数据（合成））\n盟市,5G用户普及率（%）\n呼和浩特市,77.7\n",
+)
+VALIDATION_BAD = (
+    "2024_内蒙古通信管理局_补充数据.csv",
+    "2024年各盟市通信业补充数据\n盟市,5G用户普及率（%）\n包头市,250\n",
+)
+INGEST_BAD = (
+    "2024_自治区商务厅_补充数据.csv",
+    "2024年补充数据（示例数据（合成））\n盟市,5G用户普及率（%）\n北京市,50\n",
+)
 
 
 def test_make_run_publishes_the_good_file_of_a_drop_and_only_the_reporting_tasks_fail(
-        airflow_env, monkeypatch, tmp_path, capsys):
+    airflow_env, monkeypatch, tmp_path, capsys
+):
     """`make run` (index.run_pipeline) runs the three DAGs with `airflow dags test` past rejected files."""
     import duckdb
 
@@ -117,10 +135,19 @@ def test_make_run_publishes_the_good_file_of_a_drop_and_only_the_reporting_tasks
     out = capsys.readouterr().out
 
     ingest_states = task_states(env, "dei_ingest")
-    assert ingest_states == {"<run>": "failed", "landing_changed": "success", "ingest_landing": "success",
-                             "announce_raw": "success", "report_rejections": "failed"}
-    assert task_states(env, "dei_validate") == {"<run>": "failed", "validate_batches": "success",
-                                                "announce_curated": "success", "report_rejections": "failed"}
+    assert ingest_states == {
+        "<run>": "failed",
+        "landing_changed": "success",
+        "ingest_landing": "success",
+        "announce_raw": "success",
+        "report_rejections": "failed",
+    }
+    assert task_states(env, "dei_validate") == {
+        "<run>": "failed",
+        "validate_batches": "success",
+        "announce_curated": "success",
+        "report_rejections": "failed",
+    }
     assert task_states(env, "dei_compute")["<run>"] == "success"
     assert re.search(r"airflow dags test dei_ingest +FAILED: files rejected, going on with the accepted ones", out)
     assert re.search(r"airflow dags test dei_validate +FAILED: files rejected, going on with the accepted ones", out)
@@ -128,7 +155,8 @@ def test_make_run_publishes_the_good_file_of_a_drop_and_only_the_reporting_tasks
     assert os.readlink(latest) != before
     value = duckdb.sql(
         f"""select raw_value from read_parquet('{latest}/indicator_values.parquet')
-            where league_code = 150100 and year = 2024 and indicator_id = 'fiveg_user_penetration'""").fetchall()
+            where league_code = 150100 and year = 2024 and indicator_id = 'fiveg_user_penetration'"""
+    ).fetchall()
     assert value == [(77.7,)]
     for name, _ in (VALIDATION_BAD, INGEST_BAD):
         assert len(list((lake / "quarantine").glob(f"*/{name}"))) == 1 and not (lake / "landing" / name).exists()
@@ -138,7 +166,7 @@ def test_make_run_publishes_the_good_file_of_a_drop_and_only_the_reporting_tasks
     log = (tmp_path / "make-run" / "dei_validate.log").read_text(encoding="utf-8")
     assert VALIDATION_BAD[0] in log and "5G用户普及率（%）" in log
     assert INGEST_BAD[0] in (tmp_path / "make-run" / "dei_ingest.log").read_text(encoding="utf-8")
-    summary = out[out.index("Summary of this run:"):]
+    summary = out[out.index("Summary of this run:") :]
     assert f"  ingested (2): {GOOD[0]}, {VALIDATION_BAD[0]}\n" in summary
     assert f"  validated and promoted (1): {GOOD[0]}\n" in summary
     assert "QUARANTINED (2)" in summary and "unknown_league" in summary and "row 3, column 5G用户普及率（%）" in summary

@@ -73,7 +73,12 @@ def test_the_library_never_imports_airflow(repo):
     offenders = []
     for path in sorted((repo / "index").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             offenders += [f"{path.relative_to(repo)}:{node.lineno}" for n in names if n.split(".")[0] == "airflow"]
     assert offenders == []

@@ -66,13 +66,18 @@ def test_backfill_runs_do_nothing_and_manual_runs_always_ingest(lake):
 def tasks(repo):
     bag = BundleDagBag(dag_folder=str(repo / "dags"), bundle_path=repo / "dags")  # as the dag-processor parses it
     assert bag.import_errors == {}
-    return {f"{d}.{t.task_id}": t for d in ("dei_ingest", "dei_validate", "dei_compute")
-            for t in bag.dags[d].tasks}
+    return {f"{d}.{t.task_id}": t for d in ("dei_ingest", "dei_validate", "dei_compute") for t in bag.dags[d].tasks}
 
 
 def test_transient_failures_retry_with_backoff_and_rejections_do_not(tasks):
-    for name in ("dei_ingest.ingest_landing", "dei_validate.validate_batches", "dei_compute.compute_index",
-                 "dei_compute.analyse_uncertainty", "dei_compute.publish_release", "dei_ingest.report_rejections"):
+    for name in (
+        "dei_ingest.ingest_landing",
+        "dei_validate.validate_batches",
+        "dei_compute.compute_index",
+        "dei_compute.analyse_uncertainty",
+        "dei_compute.publish_release",
+        "dei_ingest.report_rejections",
+    ):
         task = tasks[name]
         assert task.retries == 3 and task.retry_exponential_backoff == 2.0, name
         assert task.max_retry_delay.total_seconds() == 600, name
@@ -101,8 +106,10 @@ def test_every_component_gets_the_same_settings_and_secrets(tmp_path, repo):
     assert first["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8282/execution/"
     assert first["AIRFLOW__CORE__PARALLELISM"] == str(os.cpu_count())
     assert first["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor" and first["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
-    assert airflow_local.environment(home=tmp_path / "other", port=8282, base=base)["AIRFLOW__API_AUTH__JWT_SECRET"] \
+    assert (
+        airflow_local.environment(home=tmp_path / "other", port=8282, base=base)["AIRFLOW__API_AUTH__JWT_SECRET"]
         != first["AIRFLOW__API_AUTH__JWT_SECRET"]
+    )
     # the repo's own home is ignored by git, so the secrets of `make airflow` are never committed
     ignored = subprocess.run(["git", "check-ignore", "-q", f".airflow/{airflow_local.SECRETS_FILE}"], cwd=repo)
     assert ignored.returncode == 0

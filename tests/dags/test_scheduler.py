@@ -59,8 +59,11 @@ class Airflow:
         return "\n".join(f.read_text(encoding="utf-8", errors="replace") for f in files)
 
     def asset_events(self, name: str) -> list[tuple]:
-        return self.query("select e.id, e.source_dag_id, e.source_run_id from asset_event e "
-                          "join asset a on a.id = e.asset_id where a.name = ?", name)
+        return self.query(
+            "select e.id, e.source_dag_id, e.source_run_id from asset_event e "
+            "join asset a on a.id = e.asset_id where a.name = ?",
+            name,
+        )
 
 
 def _cmdline(pid: int) -> bytes:
@@ -123,18 +126,29 @@ def _wait(what: str, airflow: Airflow, condition, timeout: float, every: float =
         if result:
             return result
         time.sleep(every)
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}\nfailed runs: {airflow.failed_runs()}\n"
-                f"scheduler log:\n{airflow.component_log('scheduler')}")
+    pytest.fail(
+        f"timed out after {timeout:.0f} s waiting for {what}\nfailed runs: {airflow.failed_runs()}\n"
+        f"scheduler log:\n{airflow.component_log('scheduler')}"
+    )
 
 
 @pytest.fixture(scope="module")
 def released(airflow, repo):
     """Unpause the DAGs, drop the samples into landing and wait for the release nobody triggered."""
     started = time.monotonic()
-    _wait("the dag-processor to register the DAGs", airflow,
-          lambda: set(DAGS) <= {d for (d,) in airflow.query("select dag_id from dag")}, timeout=120)
-    unpause = subprocess.run([airflow_local._airflow(), "dags", "unpause", "--treat-dag-id-as-regex", "-y", "^dei_"],
-                             env=airflow.env, capture_output=True, text=True, timeout=120)
+    _wait(
+        "the dag-processor to register the DAGs",
+        airflow,
+        lambda: set(DAGS) <= {d for (d,) in airflow.query("select dag_id from dag")},
+        timeout=120,
+    )
+    unpause = subprocess.run(
+        [airflow_local._airflow(), "dags", "unpause", "--treat-dag-id-as-regex", "-y", "^dei_"],
+        env=airflow.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert unpause.returncode == 0, unpause.stdout + unpause.stderr
     assert "graphviz" not in unpause.stdout + unpause.stderr  # no graphviz warning on every Airflow command
     assert airflow.query("select count(*) from dag where dag_id like 'dei_%' and is_paused = 0") == [(3,)]
@@ -150,8 +164,10 @@ def released(airflow, repo):
 
     release_json = airflow.lake / "published" / "latest" / "release.json"
     _wait("a published release", airflow, release_json.is_file, timeout=RELEASE_WITHIN)
-    print(f"\nrelease {time.monotonic() - dropped:.0f} s after the drop "
-          f"({time.monotonic() - started:.0f} s after the components were up)")
+    print(
+        f"\nrelease {time.monotonic() - dropped:.0f} s after the drop "
+        f"({time.monotonic() - started:.0f} s after the components were up)"
+    )
     return samples, release_json
 
 
@@ -161,16 +177,22 @@ def test_a_dropped_drop_becomes_a_release_without_a_trigger(airflow, released):
     assert manifest["triggered_by"].startswith("airflow:asset_triggered__")
     # nothing was triggered by hand: the poll was scheduled, the rest followed the Asset events
     run_types = {(d, t) for d, t in airflow.query("select dag_id, run_type from dag_run")}
-    assert run_types <= {("dei_ingest", "scheduled"), ("dei_validate", "asset_triggered"),
-                         ("dei_compute", "asset_triggered")}, run_types
+    assert run_types <= {
+        ("dei_ingest", "scheduled"),
+        ("dei_validate", "asset_triggered"),
+        ("dei_compute", "asset_triggered"),
+    }, run_types
     assert airflow.failed_runs() == []
     # parallelism sized to the machine: the LocalExecutor started no more workers than there are cores
     workers = [pid for pid in _group_members(airflow.procs[1].pid) if b"LocalExecutor" in _cmdline(pid)]
     assert 1 <= len(workers) <= (os.cpu_count() or 1), workers
 
     # the task logs carry the index.* log records: one line per file and per batch
-    records = [json.loads(line) for line in airflow.task_logs("dei_ingest", "ingest_landing").splitlines()
-               if line.startswith("{")]
+    records = [
+        json.loads(line)
+        for line in airflow.task_logs("dei_ingest", "ingest_landing").splitlines()
+        if line.startswith("{")
+    ]
     ingest_lines = {r["event"] for r in records if r.get("logger") == "index.pipeline"}
     for name in samples:
         assert f"ingest: file {name}: ingested into raw" in ingest_lines, name
@@ -181,21 +203,35 @@ def test_a_dropped_drop_becomes_a_release_without_a_trigger(airflow, released):
 
 def test_a_poll_with_nothing_new_emits_no_asset_event(airflow, released):
     # the drop's whole chain is done first: only the polls run from here on
-    _wait("dei_validate and dei_compute to be idle", airflow, lambda: not airflow.query(
-        "select 1 from dag_run where dag_id != 'dei_ingest' and state in ('queued', 'running')"), timeout=120)
+    _wait(
+        "dei_validate and dei_compute to be idle",
+        airflow,
+        lambda: (
+            not airflow.query("select 1 from dag_run where dag_id != 'dei_ingest' and state in ('queued', 'running')")
+        ),
+        timeout=120,
+    )
     events_before = {name: len(airflow.asset_events(name)) for name in ("dei_raw", "dei_curated", "dei_release")}
     since = airflow.query("select max(id) from dag_run where dag_id = 'dei_ingest'")[0][0]
 
     def next_poll_done():
-        rows = airflow.query("select run_id from dag_run where dag_id = 'dei_ingest' and run_type = 'scheduled' "
-                             "and id > ? and state = 'success' order by id limit 1", since)
+        rows = airflow.query(
+            "select run_id from dag_run where dag_id = 'dei_ingest' and run_type = 'scheduled' "
+            "and id > ? and state = 'success' order by id limit 1",
+            since,
+        )
         return rows[0][0] if rows else None
 
     run_id = _wait("the next scheduled poll of dei_ingest", airflow, next_poll_done, timeout=150)
-    states = dict(airflow.query("select task_id, state from task_instance where dag_id = 'dei_ingest' "
-                                "and run_id = ?", run_id))
-    assert states == {"landing_changed": "success", "ingest_landing": "skipped", "announce_raw": "skipped",
-                      "report_rejections": "skipped"}
+    states = dict(
+        airflow.query("select task_id, state from task_instance where dag_id = 'dei_ingest' and run_id = ?", run_id)
+    )
+    assert states == {
+        "landing_changed": "success",
+        "ingest_landing": "skipped",
+        "announce_raw": "skipped",
+        "report_rejections": "skipped",
+    }
     assert [e for e in airflow.asset_events("dei_raw") if e[2] == run_id] == []
     after = {name: len(airflow.asset_events(name)) for name in events_before}
     assert after == events_before
@@ -205,9 +241,25 @@ def test_a_poll_with_nothing_new_emits_no_asset_event(airflow, released):
 def test_a_backfill_of_dei_ingest_does_nothing(airflow, released):
     # the years are in the files, not in the logical date: a backfill's runs skip everything after the check
     events_before = {name: len(airflow.asset_events(name)) for name in ("dei_raw", "dei_curated", "dei_release")}
-    create = subprocess.run([airflow_local._airflow(), "backfill", "create", "--dag-id", "dei_ingest",
-                             "--from-date", "2026-06-01T00:00:00+00:00", "--to-date", "2026-06-01T00:02:00+00:00",
-                             "--max-active-runs", "1"], env=airflow.env, capture_output=True, text=True, timeout=120)
+    create = subprocess.run(
+        [
+            airflow_local._airflow(),
+            "backfill",
+            "create",
+            "--dag-id",
+            "dei_ingest",
+            "--from-date",
+            "2026-06-01T00:00:00+00:00",
+            "--to-date",
+            "2026-06-01T00:02:00+00:00",
+            "--max-active-runs",
+            "1",
+        ],
+        env=airflow.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert create.returncode == 0, create.stdout + create.stderr
 
     def backfill_done():
@@ -217,11 +269,20 @@ def test_a_backfill_of_dei_ingest_does_nothing(airflow, released):
     runs = _wait("the backfill runs of dei_ingest", airflow, backfill_done, timeout=180)
     assert len(runs) >= 2 and {state for _, state in runs} == {"success"}, runs
     for run_id, _ in runs:
-        states = dict(airflow.query("select task_id, state from task_instance where dag_id = 'dei_ingest' "
-                                    "and run_id = ?", run_id))
-        assert states == {"landing_changed": "success", "ingest_landing": "skipped", "announce_raw": "skipped",
-                          "report_rejections": "skipped"}, (run_id, states)
-        log = "\n".join(f.read_text(encoding="utf-8") for f in (airflow.home / "logs" / "dag_id=dei_ingest").glob(
-            f"run_id={run_id}/task_id=landing_changed/attempt=*.log"))
+        states = dict(
+            airflow.query("select task_id, state from task_instance where dag_id = 'dei_ingest' and run_id = ?", run_id)
+        )
+        assert states == {
+            "landing_changed": "success",
+            "ingest_landing": "skipped",
+            "announce_raw": "skipped",
+            "report_rejections": "skipped",
+        }, (run_id, states)
+        log = "\n".join(
+            f.read_text(encoding="utf-8")
+            for f in (airflow.home / "logs" / "dag_id=dei_ingest").glob(
+                f"run_id={run_id}/task_id=landing_changed/attempt=*.log"
+            )
+        )
         assert "backfill run: nothing to do" in log, run_id
     assert {name: len(airflow.asset_events(name)) for name in events_before} == events_before

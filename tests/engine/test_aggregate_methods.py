@@ -22,8 +22,17 @@ PASS_THROUGH = {"method": "goalposts"}
 
 
 def indicator(node_id: str, parent: str) -> dict:
-    return dict(node_id=node_id, parent_id=parent, level=1, node_type="Indicator", polarity=1,
-                goalpost_lower=0.0, goalpost_upper=1.0, goalpost_scale=1.0, goalpost_trunc2posts=False)
+    return dict(
+        node_id=node_id,
+        parent_id=parent,
+        level=1,
+        node_type="Indicator",
+        polarity=1,
+        goalpost_lower=0.0,
+        goalpost_upper=1.0,
+        goalpost_scale=1.0,
+        goalpost_trunc2posts=False,
+    )
 
 
 def build(framework: list[dict], weights: list[tuple], values: dict) -> duckdb.DuckDBPyConnection:
@@ -55,7 +64,10 @@ def contributions(con) -> dict:
 def assert_close(actual: dict, expected: dict):
     for key, want in expected.items():
         assert actual[key] is not None and math.isclose(actual[key], want, rel_tol=0, abs_tol=TOL), (
-            key, actual[key], want)
+            key,
+            actual[key],
+            want,
+        )
 
 
 def assert_contributions_add_up(con, root: str = "IDX"):
@@ -78,14 +90,20 @@ def assert_contributions_add_up(con, root: str = "IDX"):
 
 # --- the four means on one node ----------------------------------------------------------------------------
 
-FLAT = [dict(node_id="IDX", parent_id=None, level=2, node_type="Aggregate"), indicator("I1", "IDX"),
-        indicator("I2", "IDX")]
+FLAT = [
+    dict(node_id="IDX", parent_id=None, level=2, node_type="Aggregate"),
+    indicator("I1", "IDX"),
+    indicator("I2", "IDX"),
+]
 FLAT_WEIGHTS = [("I1", 1.0), ("I2", 3.0)]  # rescaled: 0.25, 0.75
 # A: 4, 16;  B: 1, 1;  C: I1 missing, 9
 FLAT_VALUES = {
-    ("A", 1, "I1"): 4.0, ("A", 1, "I2"): 16.0,
-    ("B", 1, "I1"): 1.0, ("B", 1, "I2"): 1.0,
-    ("C", 1, "I1"): None, ("C", 1, "I2"): 9.0,
+    ("A", 1, "I1"): 4.0,
+    ("A", 1, "I2"): 16.0,
+    ("B", 1, "I1"): 1.0,
+    ("B", 1, "I2"): 1.0,
+    ("C", 1, "I1"): None,
+    ("C", 1, "I2"): 9.0,
 }
 
 
@@ -119,10 +137,14 @@ def test_gmean_contribution_rule():
     # A: arithmetic mean 13, gmean 8 sqrt(2) = 11.313708498984761, penalty 13 - 11.3137... = 1.686291501015239
     # contribution = effective weight * (value - penalty): I1 0.25 * (4 - 1.686...), I2 0.75 * (16 - 1.686...)
     penalty = 13 - 8 * math.sqrt(2)
-    assert_close(contributions(con), {
-        ("A", 1, "I1"): 0.25 * (4 - penalty), ("A", 1, "I2"): 0.75 * (16 - penalty),
-        ("C", 1, "I2"): 9.0,
-    })
+    assert_close(
+        contributions(con),
+        {
+            ("A", 1, "I1"): 0.25 * (4 - penalty),
+            ("A", 1, "I2"): 0.75 * (16 - penalty),
+            ("C", 1, "I2"): 9.0,
+        },
+    )
     assert contributions(con)[("C", 1, "I1")] is None
 
 
@@ -130,8 +152,12 @@ def test_genmean_reweights_over_present_children():
     framework = FLAT + [indicator("I3", "IDX")]
     weights = [("I1", 1.0), ("I2", 1.0), ("I3", 2.0)]
     values = {
-        ("A", 1, "I1"): 1.0, ("A", 1, "I2"): 7.0, ("A", 1, "I3"): None,
-        ("B", 1, "I1"): 2.0, ("B", 1, "I2"): 2.0, ("B", 1, "I3"): 8.0,
+        ("A", 1, "I1"): 1.0,
+        ("A", 1, "I2"): 7.0,
+        ("A", 1, "I3"): None,
+        ("B", 1, "I1"): 2.0,
+        ("B", 1, "I2"): 2.0,
+        ("B", 1, "I3"): 8.0,
     }
     con = build(framework, weights, values)
     run(con, {"method": "genmean", "p": 2})
@@ -147,12 +173,21 @@ TREE = [
     dict(node_id="IDX", parent_id=None, level=3, node_type="Aggregate"),
     dict(node_id="AGG1", parent_id="IDX", level=2, node_type="Aggregate"),
     dict(node_id="AGG2", parent_id="IDX", level=2, node_type="Aggregate"),
-    indicator("I1", "AGG1"), indicator("I2", "AGG1"), indicator("I3", "AGG2"), indicator("I4", "AGG2"),
+    indicator("I1", "AGG1"),
+    indicator("I2", "AGG1"),
+    indicator("I3", "AGG2"),
+    indicator("I4", "AGG2"),
 ]
 TREE_WEIGHTS = [("AGG1", 1.0), ("AGG2", 1.0), ("I1", 1.0), ("I2", 1.0), ("I3", 1.0), ("I4", 1.0)]
 TREE_VALUES = {
-    ("A", 1, "I1"): 2.0, ("A", 1, "I2"): 6.0, ("A", 1, "I3"): 1.0, ("A", 1, "I4"): 15.0,
-    ("B", 1, "I1"): 3.0, ("B", 1, "I2"): 3.0, ("B", 1, "I3"): 3.0, ("B", 1, "I4"): 3.0,
+    ("A", 1, "I1"): 2.0,
+    ("A", 1, "I2"): 6.0,
+    ("A", 1, "I3"): 1.0,
+    ("A", 1, "I4"): 15.0,
+    ("B", 1, "I1"): 3.0,
+    ("B", 1, "I2"): 3.0,
+    ("B", 1, "I3"): 3.0,
+    ("B", 1, "I4"): 3.0,
 }
 
 
@@ -181,8 +216,10 @@ def test_override_of_a_level_without_aggregates_is_refused():
 # --- non-positive children ------------------------------------------------------------------------------------
 
 ZERO_VALUES = {
-    ("A", 2021, "I1"): 0.0, ("A", 2021, "I2"): 8.0,
-    ("B", 2021, "I1"): 3.0, ("B", 2021, "I2"): 3.0,
+    ("A", 2021, "I1"): 0.0,
+    ("A", 2021, "I2"): 8.0,
+    ("B", 2021, "I1"): 3.0,
+    ("B", 2021, "I2"): 3.0,
 }
 
 
@@ -220,14 +257,23 @@ def test_hmean_negative_with_shift():
 
 # --- copeland -------------------------------------------------------------------------------------------------
 
+
 def test_copeland_three_units_and_a_sparse_fourth():
     framework = FLAT + [indicator("I3", "IDX")]
     weights = [("I1", 1.0), ("I2", 1.0), ("I3", 2.0)]
     values = {
-        ("A", 1, "I1"): 3.0, ("A", 1, "I2"): 1.0, ("A", 1, "I3"): 3.0,
-        ("B", 1, "I1"): 2.0, ("B", 1, "I2"): 2.0, ("B", 1, "I3"): 2.0,
-        ("C", 1, "I1"): 1.0, ("C", 1, "I2"): 3.0, ("C", 1, "I3"): 1.0,
-        ("D", 1, "I1"): 0.0, ("D", 1, "I2"): None, ("D", 1, "I3"): None,
+        ("A", 1, "I1"): 3.0,
+        ("A", 1, "I2"): 1.0,
+        ("A", 1, "I3"): 3.0,
+        ("B", 1, "I1"): 2.0,
+        ("B", 1, "I2"): 2.0,
+        ("B", 1, "I3"): 2.0,
+        ("C", 1, "I1"): 1.0,
+        ("C", 1, "I2"): 3.0,
+        ("C", 1, "I3"): 1.0,
+        ("D", 1, "I1"): 0.0,
+        ("D", 1, "I2"): None,
+        ("D", 1, "I3"): None,
     }
     con = build(framework, weights, values)
     run(con, {"method": "copeland"})
@@ -244,6 +290,7 @@ def test_copeland_three_units_and_a_sparse_fourth():
 
 
 # --- validate_section -----------------------------------------------------------------------------------------
+
 
 def test_defaults():
     assert aggregate.validate_section({}, "m") == {"method": "amean"}

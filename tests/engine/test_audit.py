@@ -24,10 +24,12 @@ from scipy import stats
 from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
 
-from index import engine
-from index import audit_text  # the audit as text (outside the engine), tested on the same run
+from index import (
+    audit_text,  # the audit as text (outside the engine), tested on the same run
+    engine,
+)
 from index.engine import audit as audit_module
-from index.framework import FRAMEWORK_COLUMNS, register
+from index.framework import FRAMEWORK_COLUMNS
 from tests.fixtures import engine_inputs
 
 TOL = 1e-9
@@ -45,8 +47,11 @@ def framework_frame() -> pd.DataFrame:
     ]
     for parent in ("A", "B"):
         for child in CHILDREN[parent]:
-            rows.append(dict(node_id=child, parent_id=parent, level=1, node_type="Indicator",
-                             polarity=-1 if child == "a4" else 1))
+            rows.append(
+                dict(
+                    node_id=child, parent_id=parent, level=1, node_type="Indicator", polarity=-1 if child == "a4" else 1
+                )
+            )
     frame = pd.DataFrame(rows)
     for column in FRAMEWORK_COLUMNS:
         if column not in frame.columns:
@@ -55,8 +60,17 @@ def framework_frame() -> pd.DataFrame:
 
 
 WEIGHTS = pd.DataFrame(
-    [("A", 0.5), ("B", 0.5), ("a1", 0.25), ("a2", 0.25), ("a3", 0.25), ("a4", 0.25),
-     ("b1", 0.3), ("b2", 0.3), ("b3", 0.4)],
+    [
+        ("A", 0.5),
+        ("B", 0.5),
+        ("a1", 0.25),
+        ("a2", 0.25),
+        ("a3", 0.25),
+        ("a4", 0.25),
+        ("b1", 0.3),
+        ("b2", 0.3),
+        ("b3", 0.4),
+    ],
     columns=["node_id", "weight"],
 )
 
@@ -172,7 +186,7 @@ def test_sibling_pairs_match_numpy_and_planted_pairs_are_flagged(run):
     scores, pairs = run["scores"], run["frames"]["pairs"]
     for parent, kids in CHILDREN.items():
         for i, first in enumerate(sorted(kids)):
-            for second in sorted(kids)[i + 1:]:
+            for second in sorted(kids)[i + 1 :]:
                 for period, periods in scopes():
                     wide = wide_scores(scores, periods, [first, second]).dropna()
                     row = pick(pairs, period, node_id=first, other_node_id=second)
@@ -233,7 +247,14 @@ def test_audit_table_has_the_documented_columns_types_and_rows(run):
     frames = run["frames"]
     table = audit_module.audit_table(frames)
     assert list(table.columns) == [
-        "section", "node_id", "other_node_id", "period", "statistic", "value", "threshold", "flag",
+        "section",
+        "node_id",
+        "other_node_id",
+        "period",
+        "statistic",
+        "value",
+        "threshold",
+        "flag",
     ]
     assert {str(table[c].dtype) for c in ("section", "node_id", "other_node_id", "statistic")} == {"string"}
     assert str(table["period"].dtype) == "Int32"
@@ -244,8 +265,16 @@ def test_audit_table_has_the_documented_columns_types_and_rows(run):
     con = duckdb.connect()
     con.register("audit_df", table)
     types = dict(con.execute("select column_name, column_type from (describe select * from audit_df)").fetchall())
-    assert types == {"section": "VARCHAR", "node_id": "VARCHAR", "other_node_id": "VARCHAR", "period": "INTEGER",
-                     "statistic": "VARCHAR", "value": "DOUBLE", "threshold": "DOUBLE", "flag": "BOOLEAN"}
+    assert types == {
+        "section": "VARCHAR",
+        "node_id": "VARCHAR",
+        "other_node_id": "VARCHAR",
+        "period": "INTEGER",
+        "statistic": "VARCHAR",
+        "value": "DOUBLE",
+        "threshold": "DOUBLE",
+        "flag": "BOOLEAN",
+    }
     # the long rows carry the frames' values and flags
     pooled = table["period"].isna()
     high = table[pooled & (table.section == "pairs") & (table.node_id == "a1") & (table.other_node_id == "a2")]

@@ -61,9 +61,10 @@ def test_asem_tables(asem):
     assert con.execute("select polarity from framework where node_id = 'CostImpEx'").fetchone()[0] == -1
     assert con.execute("select target from framework where node_id = 'Cov4G'").fetchone()[0] == 95.0
     assert con.execute("select parent_id, level from framework where node_id = 'Index'").fetchone() == (None, 4)
-    assert con.execute(
-        "select parent_id, denominator_scale from framework where node_id = 'GDP'"
-    ).fetchone() == (None, None)
+    assert con.execute("select parent_id, denominator_scale from framework where node_id = 'GDP'").fetchone() == (
+        None,
+        None,
+    )
 
 
 def test_asem_weights_are_shares_of_the_parent(asem):
@@ -92,9 +93,12 @@ def test_asem_unit_groups(asem):
         ).fetchall()
     )
     assert eurasia == {"Europe": 30, "Asia": 21}
-    assert con.execute(
-        "select group_value from unit_groups where unit_code = 'AUT' and group_column = 'EurAsia_group'"
-    ).fetchone()[0] == "Europe"
+    assert (
+        con.execute(
+            "select group_value from unit_groups where unit_code = 'AUT' and group_column = 'EurAsia_group'"
+        ).fetchone()[0]
+        == "Europe"
+    )
 
 
 # --- synthetic ------------------------------------------------------------------------------------------------
@@ -172,25 +176,40 @@ def test_equal_weights_scheme(tmp_path):
 @pytest.mark.parametrize(
     "meta,data,message",
     [
-        (META.replace("2,IDX,Index,1,1,,Aggregate,", "2,IDX,Index,1,1,,Composite,"), DATA,
-         r"imeta\.csv row 4, column Type: 'Composite'"),
+        (
+            META.replace("2,IDX,Index,1,1,,Aggregate,", "2,IDX,Index,1,1,,Composite,"),
+            DATA,
+            r"imeta\.csv row 4, column Type: 'Composite'",
+        ),
         (META.replace("1,P,Plus,1,2,IDX", "1,P,Plus,0,2,IDX"), DATA, r"imeta\.csv row 2, column Direction"),
         (META.replace("1,P,Plus,1,2,IDX", "1,P,Plus,1,heavy,IDX"), DATA, r"imeta\.csv row 2, column Weight"),
         (META.replace("1,P,Plus,1,2,IDX", "1,P,Plus,1,2,TOP"), DATA, r"imeta\.csv row 2, column Parent: parent 'TOP'"),
-        (META.replace("1,N,Minus,-1,6,IDX,Indicator,POP", "1,N,Minus,-1,6,IDX,Indicator,GDP"), DATA,
-         r"imeta\.csv row 3, column Denominator: 'GDP'"),
+        (
+            META.replace("1,N,Minus,-1,6,IDX,Indicator,POP", "1,N,Minus,-1,6,IDX,Indicator,GDP"),
+            DATA,
+            r"imeta\.csv row 3, column Denominator: 'GDP'",
+        ),
         (META.replace("1,N,Minus", "1,P,Minus"), DATA, r"imeta\.csv row 3, column iCode: iCode 'P' already used"),
         (META.replace("Weight,", "Wt,"), DATA, r"imeta\.csv: missing column\(s\) \['Weight'\]"),
-        (META, DATA.replace("B,Beta,2021,big,20,4,60", "B,Beta,2021,big,20,four,60"),
-         r"idata\.csv row 5, column P: 'four' is not a number"),
+        (
+            META,
+            DATA.replace("B,Beta,2021,big,20,4,60", "B,Beta,2021,big,20,four,60"),
+            r"idata\.csv row 5, column P: 'four' is not a number",
+        ),
         (META, DATA.replace("B,Beta,2021", "B,Beta,2020"), r"idata\.csv row 5: uCode 'B' and Time 2020 already"),
         (META, DATA.replace(",P,N\n", ",P,Q\n"), r"idata\.csv: column\(s\) \['Q'\]"),
         (META, DATA.replace("B,Beta,2021,big", "B,Beta,2021,small"), r"idata\.csv row 5, column Size_group"),
         (META, DATA.replace("Time,", "Year,"), r"idata\.csv: column\(s\) \['Year'\]"),
-        (META, DATA.replace("uCode,uName,", "uCode,uCode ,"),
-         r"idata\.csv: column\(s\) \['uCode'\] appear more than once"),
-        (META, DATA.replace("A,Alpha,2020,small,10,1,20", "A,Alpha,2020,small,10,1,20,7"),
-         r"idata\.csv: not a readable CSV file: row 2 has 8 fields, the header 7"),
+        (
+            META,
+            DATA.replace("uCode,uName,", "uCode,uCode ,"),
+            r"idata\.csv: column\(s\) \['uCode'\] appear more than once",
+        ),
+        (
+            META,
+            DATA.replace("A,Alpha,2020,small,10,1,20", "A,Alpha,2020,small,10,1,20,7"),
+            r"idata\.csv: not a readable CSV file: row 2 has 8 fields, the header 7",
+        ),
     ],
 )
 def test_broken_input_names_file_row_and_column(tmp_path, meta, data, message):

@@ -32,11 +32,17 @@ def random_inputs(seed: int):
         for _ in range(n):
             indicator_count += 1
             denominated = rng.random() < 0.2
-            rows.append(dict(
-                node_id=f"ind_{indicator_count}", parent_id=parent, level=1, node_type="Indicator",
-                polarity=int(rng.choice([1, -1])),
-                denominator="DEN" if denominated else None, denominator_scale=100.0 if denominated else None,
-            ))
+            rows.append(
+                dict(
+                    node_id=f"ind_{indicator_count}",
+                    parent_id=parent,
+                    level=1,
+                    node_type="Indicator",
+                    polarity=int(rng.choice([1, -1])),
+                    denominator="DEN" if denominated else None,
+                    denominator_scale=100.0 if denominated else None,
+                )
+            )
 
     for a in range(int(rng.integers(2, 4))):
         upper = f"agg3_{a}"
@@ -87,8 +93,12 @@ def random_inputs(seed: int):
 def run_engine(seed: int, impute_method: str):
     framework, weights, units, observations = random_inputs(seed)
     con = engine_inputs.connect(framework, weights, observations, units)
-    method = {"denominate": {}, "impute": {"method": impute_method},
-              "normalise": {"method": "minmax", "range": [0, 100], "scope": "panel"}, "aggregate": {"method": "amean"}}
+    method = {
+        "denominate": {},
+        "impute": {"method": impute_method},
+        "normalise": {"method": "minmax", "range": [0, 100], "scope": "panel"},
+        "aggregate": {"method": "amean"},
+    }
     engine.run(con, method)
     results = con.execute("select * from indicator_results").df()
     scores = con.execute("select * from node_scores").df()
@@ -132,8 +142,11 @@ def test_aggregates_are_reweighted_means_of_present_children(seed, impute_method
     for unit in scores.unit_code.unique():
         for period in scores.period.unique():
             for node in aggregates.node_id:
-                present = [(weight_of[c], score_of[(unit, period, c)]) for c in children_of[node]
-                           if not pd.isna(score_of[(unit, period, c)])]
+                present = [
+                    (weight_of[c], score_of[(unit, period, c)])
+                    for c in children_of[node]
+                    if not pd.isna(score_of[(unit, period, c)])
+                ]
                 total_weight = sum(w for w, _ in present)
                 got = score_of[(unit, period, node)]
                 if total_weight == 0:
@@ -141,7 +154,12 @@ def test_aggregates_are_reweighted_means_of_present_children(seed, impute_method
                     continue
                 expected = sum(w * s for w, s in present) / total_weight
                 assert not pd.isna(got) and math.isclose(got, expected, rel_tol=0, abs_tol=TOL), (
-                    unit, period, node, got, expected)
+                    unit,
+                    period,
+                    node,
+                    got,
+                    expected,
+                )
                 if len(present) < len(children_of[node]):
                     reweighted += 1
     if impute_method == "none":

@@ -43,17 +43,26 @@ def framework_frame(rows: list[dict]) -> pd.DataFrame:
     return frame[FRAMEWORK_COLUMNS]
 
 
-FRAMEWORK = framework_frame([
-    dict(node_id="IDX", parent_id=None, level=3, node_type="Aggregate"),
-    dict(node_id="AGG1", parent_id="IDX", level=2, node_type="Aggregate"),
-    dict(node_id="AGG2", parent_id="IDX", level=2, node_type="Aggregate"),
-    dict(node_id="I1", parent_id="AGG1", level=1, node_type="Indicator", polarity=1),
-    dict(node_id="I2", parent_id="AGG1", level=1, node_type="Indicator", polarity=-1),
-    dict(node_id="I3", parent_id="AGG2", level=1, node_type="Indicator", polarity=1,
-         denominator="POP", denominator_scale=100.0),
-    dict(node_id="I4", parent_id="AGG2", level=1, node_type="Indicator", polarity=1),
-    dict(node_id="POP", parent_id=None, level=1, node_type="Denominator"),
-])
+FRAMEWORK = framework_frame(
+    [
+        dict(node_id="IDX", parent_id=None, level=3, node_type="Aggregate"),
+        dict(node_id="AGG1", parent_id="IDX", level=2, node_type="Aggregate"),
+        dict(node_id="AGG2", parent_id="IDX", level=2, node_type="Aggregate"),
+        dict(node_id="I1", parent_id="AGG1", level=1, node_type="Indicator", polarity=1),
+        dict(node_id="I2", parent_id="AGG1", level=1, node_type="Indicator", polarity=-1),
+        dict(
+            node_id="I3",
+            parent_id="AGG2",
+            level=1,
+            node_type="Indicator",
+            polarity=1,
+            denominator="POP",
+            denominator_scale=100.0,
+        ),
+        dict(node_id="I4", parent_id="AGG2", level=1, node_type="Indicator", polarity=1),
+        dict(node_id="POP", parent_id=None, level=1, node_type="Denominator"),
+    ]
+)
 
 WEIGHTS = pd.DataFrame(
     [("AGG1", 0.6), ("AGG2", 0.4), ("I1", 0.25), ("I2", 0.75), ("I3", 0.4), ("I4", 0.6)],
@@ -66,19 +75,39 @@ RELOADED = datetime(2024, 6, 1)
 # (unit, period, variable, value); None = reported missing
 OBSERVATIONS = [
     # I1: A's 2021 value is first submitted as 999, then corrected to 10 by a later load (below)
-    ("A", 2021, "I1", 999.0), ("B", 2021, "I1", 20.0), ("C", 2021, "I1", 30.0),
-    ("A", 2022, "I1", 20.0), ("B", 2022, "I1", 30.0), ("C", 2022, "I1", 40.0),
+    ("A", 2021, "I1", 999.0),
+    ("B", 2021, "I1", 20.0),
+    ("C", 2021, "I1", 30.0),
+    ("A", 2022, "I1", 20.0),
+    ("B", 2022, "I1", 30.0),
+    ("C", 2022, "I1", 40.0),
     # I2 (lower is better): C's 2022 value is reported missing -> panel_linear must fill it
-    ("A", 2021, "I2", 5.0), ("B", 2021, "I2", 3.0), ("C", 2021, "I2", 1.0),
-    ("A", 2022, "I2", 4.0), ("B", 2022, "I2", 2.0), ("C", 2022, "I2", None),
+    ("A", 2021, "I2", 5.0),
+    ("B", 2021, "I2", 3.0),
+    ("C", 2021, "I2", 1.0),
+    ("A", 2022, "I2", 4.0),
+    ("B", 2022, "I2", 2.0),
+    ("C", 2022, "I2", None),
     # I3 raw, divided by POP and multiplied by 100
-    ("A", 2021, "I3", 2.0), ("B", 2021, "I3", 6.0), ("C", 2021, "I3", 3.0),
-    ("A", 2022, "I3", 4.0), ("B", 2022, "I3", 6.0), ("C", 2022, "I3", 5.0),
-    ("A", 2021, "POP", 100.0), ("B", 2021, "POP", 200.0), ("C", 2021, "POP", 50.0),
-    ("A", 2022, "POP", 100.0), ("B", 2022, "POP", 300.0), ("C", 2022, "POP", 50.0),
+    ("A", 2021, "I3", 2.0),
+    ("B", 2021, "I3", 6.0),
+    ("C", 2021, "I3", 3.0),
+    ("A", 2022, "I3", 4.0),
+    ("B", 2022, "I3", 6.0),
+    ("C", 2022, "I3", 5.0),
+    ("A", 2021, "POP", 100.0),
+    ("B", 2021, "POP", 200.0),
+    ("C", 2021, "POP", 50.0),
+    ("A", 2022, "POP", 100.0),
+    ("B", 2022, "POP", 300.0),
+    ("C", 2022, "POP", 50.0),
     # I4
-    ("A", 2021, "I4", 1.0), ("B", 2021, "I4", 2.0), ("C", 2021, "I4", 3.0),
-    ("A", 2022, "I4", 3.0), ("B", 2022, "I4", 3.0), ("C", 2022, "I4", 1.0),
+    ("A", 2021, "I4", 1.0),
+    ("B", 2021, "I4", 2.0),
+    ("C", 2021, "I4", 3.0),
+    ("A", 2022, "I4", 3.0),
+    ("B", 2022, "I4", 3.0),
+    ("C", 2022, "I4", 1.0),
     # a variable the framework does not know: ignored
     ("A", 2021, "NOT_IN_FRAMEWORK", 123.0),
 ]
@@ -129,13 +158,40 @@ def test_output_shapes(con, log):
     # 3 units x 2 periods x (4 indicators + 3 aggregates) = 42 node rows
     assert con.execute("select count(*) from node_scores").fetchone()[0] == 42
     assert [c[0] for c in con.execute("describe indicator_results").fetchall()] == [
-        "unit_code", "period", "indicator_id", "raw_value", "denominated_value", "imputed", "imputation",
-        "normalised", "effective_weight", "contribution"]
+        "unit_code",
+        "period",
+        "indicator_id",
+        "raw_value",
+        "denominated_value",
+        "imputed",
+        "imputation",
+        "normalised",
+        "effective_weight",
+        "contribution",
+    ]
     assert [c[0] for c in con.execute("describe node_scores").fetchall()] == [
-        "unit_code", "period", "node_id", "level", "score", "rank", "score_change", "rank_change"]
+        "unit_code",
+        "period",
+        "node_id",
+        "level",
+        "score",
+        "rank",
+        "score_change",
+        "rank_change",
+    ]
     steps = [entry["step"] for entry in log]
-    assert steps[:10] == ["stage", "denominate", "impute", "screen", "treat", "normalise", "weight", "aggregate",
-                          "rank", "year_over_year"]
+    assert steps[:10] == [
+        "stage",
+        "denominate",
+        "impute",
+        "screen",
+        "treat",
+        "normalise",
+        "weight",
+        "aggregate",
+        "rank",
+        "year_over_year",
+    ]
 
 
 def test_raw_values_latest_load_wins(con):
@@ -149,12 +205,20 @@ def test_denominated_values(con):
     #   2021: A 2/100*100 = 2;  B 6/200*100 = 3;  C 3/50*100 = 6
     #   2022: A 4/100*100 = 4;  B 6/300*100 = 2;  C 5/50*100 = 10
     # other indicators have no denominator: denominated = raw
-    assert_close(indicator_column(con, "denominated_value"), {
-        ("A", 2021, "I3"): 2.0, ("B", 2021, "I3"): 3.0, ("C", 2021, "I3"): 6.0,
-        ("A", 2022, "I3"): 4.0, ("B", 2022, "I3"): 2.0, ("C", 2022, "I3"): 10.0,
-        ("A", 2021, "I1"): 10.0, ("B", 2022, "I4"): 3.0,
-        ("C", 2022, "I2"): None,  # missing before imputation
-    })
+    assert_close(
+        indicator_column(con, "denominated_value"),
+        {
+            ("A", 2021, "I3"): 2.0,
+            ("B", 2021, "I3"): 3.0,
+            ("C", 2021, "I3"): 6.0,
+            ("A", 2022, "I3"): 4.0,
+            ("B", 2022, "I3"): 2.0,
+            ("C", 2022, "I3"): 10.0,
+            ("A", 2021, "I1"): 10.0,
+            ("B", 2022, "I4"): 3.0,
+            ("C", 2022, "I2"): None,  # missing before imputation
+        },
+    )
 
 
 def test_imputed_values_and_flags(con):
@@ -166,9 +230,12 @@ def test_imputed_values_and_flags(con):
     assert rows == [("C", 2022, "I2", "panel_linear")]
     assert con.execute("select count(*) from indicator_results where imputation is not null").fetchone()[0] == 1
     assert con.execute("select count(*) from impute where imputed").fetchone()[0] == 1
-    assert con.execute(
-        "select filled_value from impute where unit_code = 'C' and period = 2022 and indicator_id = 'I2'"
-    ).fetchone()[0] == 1.0
+    assert (
+        con.execute(
+            "select filled_value from impute where unit_code = 'C' and period = 2022 and indicator_id = 'I2'"
+        ).fetchone()[0]
+        == 1.0
+    )
 
 
 def test_normalised_values(con):
@@ -185,16 +252,35 @@ def test_normalised_values(con):
     # I4 {1, 2, 3, 3, 3, 1}: min 1, max 3 -> (x - 1) / 2 * 100
     #   2021: A 0;  B 50;  C 100
     #   2022: A 100;  B 100;  C 0
-    assert_close(indicator_column(con, "normalised"), {
-        ("A", 2021, "I1"): 0.0, ("B", 2021, "I1"): 33.333333333333333, ("C", 2021, "I1"): 66.666666666666667,
-        ("A", 2022, "I1"): 33.333333333333333, ("B", 2022, "I1"): 66.666666666666667, ("C", 2022, "I1"): 100.0,
-        ("A", 2021, "I2"): 0.0, ("B", 2021, "I2"): 50.0, ("C", 2021, "I2"): 100.0,
-        ("A", 2022, "I2"): 25.0, ("B", 2022, "I2"): 75.0, ("C", 2022, "I2"): 100.0,
-        ("A", 2021, "I3"): 0.0, ("B", 2021, "I3"): 12.5, ("C", 2021, "I3"): 50.0,
-        ("A", 2022, "I3"): 25.0, ("B", 2022, "I3"): 0.0, ("C", 2022, "I3"): 100.0,
-        ("A", 2021, "I4"): 0.0, ("B", 2021, "I4"): 50.0, ("C", 2021, "I4"): 100.0,
-        ("A", 2022, "I4"): 100.0, ("B", 2022, "I4"): 100.0, ("C", 2022, "I4"): 0.0,
-    })
+    assert_close(
+        indicator_column(con, "normalised"),
+        {
+            ("A", 2021, "I1"): 0.0,
+            ("B", 2021, "I1"): 33.333333333333333,
+            ("C", 2021, "I1"): 66.666666666666667,
+            ("A", 2022, "I1"): 33.333333333333333,
+            ("B", 2022, "I1"): 66.666666666666667,
+            ("C", 2022, "I1"): 100.0,
+            ("A", 2021, "I2"): 0.0,
+            ("B", 2021, "I2"): 50.0,
+            ("C", 2021, "I2"): 100.0,
+            ("A", 2022, "I2"): 25.0,
+            ("B", 2022, "I2"): 75.0,
+            ("C", 2022, "I2"): 100.0,
+            ("A", 2021, "I3"): 0.0,
+            ("B", 2021, "I3"): 12.5,
+            ("C", 2021, "I3"): 50.0,
+            ("A", 2022, "I3"): 25.0,
+            ("B", 2022, "I3"): 0.0,
+            ("C", 2022, "I3"): 100.0,
+            ("A", 2021, "I4"): 0.0,
+            ("B", 2021, "I4"): 50.0,
+            ("C", 2021, "I4"): 100.0,
+            ("A", 2022, "I4"): 100.0,
+            ("B", 2022, "I4"): 100.0,
+            ("C", 2022, "I4"): 0.0,
+        },
+    )
 
 
 def test_effective_weights_and_contributions(con):
@@ -205,9 +291,15 @@ def test_effective_weights_and_contributions(con):
     assert_close(weights, {(u, p, i): w for u in "ABC" for p in (2021, 2022) for i, w in expected.items()})
     # contributions of B in 2022: I1 66.667 * 0.15 = 10;  I2 75 * 0.45 = 33.75;  I3 0 * 0.16 = 0;
     # I4 100 * 0.24 = 24;  sum 67.75 = IDX score of B in 2022 (below)
-    assert_close(indicator_column(con, "contribution"), {
-        ("B", 2022, "I1"): 10.0, ("B", 2022, "I2"): 33.75, ("B", 2022, "I3"): 0.0, ("B", 2022, "I4"): 24.0,
-    })
+    assert_close(
+        indicator_column(con, "contribution"),
+        {
+            ("B", 2022, "I1"): 10.0,
+            ("B", 2022, "I2"): 33.75,
+            ("B", 2022, "I3"): 0.0,
+            ("B", 2022, "I4"): 24.0,
+        },
+    )
 
 
 def test_aggregate_scores(con):
@@ -225,16 +317,32 @@ def test_aggregate_scores(con):
     #   2021: A 0;  B 0.6*45.8333 + 0.4*35 = 27.5 + 14 = 41.5;  C 0.6*91.6667 + 0.4*80 = 55 + 32 = 87
     #   2022: A 0.6*27.0833 + 0.4*70 = 16.25 + 28 = 44.25;  B 0.6*72.9167 + 0.4*60 = 43.75 + 24 = 67.75
     #         C 0.6*100 + 0.4*40 = 60 + 16 = 76
-    assert_close(node_column(con, "score"), {
-        ("A", 2021, "AGG1"): 0.0, ("B", 2021, "AGG1"): 45.833333333333333, ("C", 2021, "AGG1"): 91.666666666666667,
-        ("A", 2022, "AGG1"): 27.083333333333333, ("B", 2022, "AGG1"): 72.916666666666667, ("C", 2022, "AGG1"): 100.0,
-        ("A", 2021, "AGG2"): 0.0, ("B", 2021, "AGG2"): 35.0, ("C", 2021, "AGG2"): 80.0,
-        ("A", 2022, "AGG2"): 70.0, ("B", 2022, "AGG2"): 60.0, ("C", 2022, "AGG2"): 40.0,
-        ("A", 2021, "IDX"): 0.0, ("B", 2021, "IDX"): 41.5, ("C", 2021, "IDX"): 87.0,
-        ("A", 2022, "IDX"): 44.25, ("B", 2022, "IDX"): 67.75, ("C", 2022, "IDX"): 76.0,
-        # indicators appear in node_scores with score = normalised
-        ("B", 2021, "I3"): 12.5, ("C", 2022, "I2"): 100.0,
-    })
+    assert_close(
+        node_column(con, "score"),
+        {
+            ("A", 2021, "AGG1"): 0.0,
+            ("B", 2021, "AGG1"): 45.833333333333333,
+            ("C", 2021, "AGG1"): 91.666666666666667,
+            ("A", 2022, "AGG1"): 27.083333333333333,
+            ("B", 2022, "AGG1"): 72.916666666666667,
+            ("C", 2022, "AGG1"): 100.0,
+            ("A", 2021, "AGG2"): 0.0,
+            ("B", 2021, "AGG2"): 35.0,
+            ("C", 2021, "AGG2"): 80.0,
+            ("A", 2022, "AGG2"): 70.0,
+            ("B", 2022, "AGG2"): 60.0,
+            ("C", 2022, "AGG2"): 40.0,
+            ("A", 2021, "IDX"): 0.0,
+            ("B", 2021, "IDX"): 41.5,
+            ("C", 2021, "IDX"): 87.0,
+            ("A", 2022, "IDX"): 44.25,
+            ("B", 2022, "IDX"): 67.75,
+            ("C", 2022, "IDX"): 76.0,
+            # indicators appear in node_scores with score = normalised
+            ("B", 2021, "I3"): 12.5,
+            ("C", 2022, "I2"): 100.0,
+        },
+    )
     levels = dict(con.execute("select distinct node_id, level from node_scores").fetchall())
     assert levels == {"IDX": 3, "AGG1": 2, "AGG2": 2, "I1": 1, "I2": 1, "I3": 1, "I4": 1}
 
@@ -259,12 +367,24 @@ def test_ranks(con):
     # I4    2021: C 100 -> 1, B 50 -> 2, A 0 -> 3         2022: A 100 and B 100 tie -> 1, 1; C 0 -> 3
     ranks = node_column(con, "rank")
     expected = {
-        ("C", 2021, "IDX"): 1, ("B", 2021, "IDX"): 2, ("A", 2021, "IDX"): 3,
-        ("C", 2022, "IDX"): 1, ("B", 2022, "IDX"): 2, ("A", 2022, "IDX"): 3,
-        ("C", 2021, "AGG2"): 1, ("B", 2021, "AGG2"): 2, ("A", 2021, "AGG2"): 3,
-        ("A", 2022, "AGG2"): 1, ("B", 2022, "AGG2"): 2, ("C", 2022, "AGG2"): 3,
-        ("C", 2021, "I4"): 1, ("B", 2021, "I4"): 2, ("A", 2021, "I4"): 3,
-        ("A", 2022, "I4"): 1, ("B", 2022, "I4"): 1, ("C", 2022, "I4"): 3,
+        ("C", 2021, "IDX"): 1,
+        ("B", 2021, "IDX"): 2,
+        ("A", 2021, "IDX"): 3,
+        ("C", 2022, "IDX"): 1,
+        ("B", 2022, "IDX"): 2,
+        ("A", 2022, "IDX"): 3,
+        ("C", 2021, "AGG2"): 1,
+        ("B", 2021, "AGG2"): 2,
+        ("A", 2021, "AGG2"): 3,
+        ("A", 2022, "AGG2"): 1,
+        ("B", 2022, "AGG2"): 2,
+        ("C", 2022, "AGG2"): 3,
+        ("C", 2021, "I4"): 1,
+        ("B", 2021, "I4"): 2,
+        ("A", 2021, "I4"): 3,
+        ("A", 2022, "I4"): 1,
+        ("B", 2022, "I4"): 1,
+        ("C", 2022, "I4"): 3,
     }
     assert {k: ranks[k] for k in expected} == expected
 
@@ -274,16 +394,31 @@ def test_year_over_year(con):
     # IDX:  A 44.25 - 0 = 44.25, rank 3 -> 3: 0;  B 67.75 - 41.5 = 26.25, 2 -> 2: 0;  C 76 - 87 = -11, 1 -> 1: 0
     # AGG2: A 70 - 0 = 70, rank 3 -> 1: +2;  B 60 - 35 = 25, 2 -> 2: 0;  C 40 - 80 = -40, 1 -> 3: -2
     # I4:   A 100 - 0 = 100, 3 -> 1: +2;  B 100 - 50 = 50, 2 -> 1: +1;  C 0 - 100 = -100, 1 -> 3: -2
-    assert_close(node_column(con, "score_change"), {
-        ("A", 2022, "IDX"): 44.25, ("B", 2022, "IDX"): 26.25, ("C", 2022, "IDX"): -11.0,
-        ("A", 2022, "AGG2"): 70.0, ("B", 2022, "AGG2"): 25.0, ("C", 2022, "AGG2"): -40.0,
-        ("A", 2022, "I4"): 100.0, ("B", 2022, "I4"): 50.0, ("C", 2022, "I4"): -100.0,
-    })
+    assert_close(
+        node_column(con, "score_change"),
+        {
+            ("A", 2022, "IDX"): 44.25,
+            ("B", 2022, "IDX"): 26.25,
+            ("C", 2022, "IDX"): -11.0,
+            ("A", 2022, "AGG2"): 70.0,
+            ("B", 2022, "AGG2"): 25.0,
+            ("C", 2022, "AGG2"): -40.0,
+            ("A", 2022, "I4"): 100.0,
+            ("B", 2022, "I4"): 50.0,
+            ("C", 2022, "I4"): -100.0,
+        },
+    )
     rank_change = node_column(con, "rank_change")
     expected = {
-        ("A", 2022, "IDX"): 0, ("B", 2022, "IDX"): 0, ("C", 2022, "IDX"): 0,
-        ("A", 2022, "AGG2"): 2, ("B", 2022, "AGG2"): 0, ("C", 2022, "AGG2"): -2,
-        ("A", 2022, "I4"): 2, ("B", 2022, "I4"): 1, ("C", 2022, "I4"): -2,
+        ("A", 2022, "IDX"): 0,
+        ("B", 2022, "IDX"): 0,
+        ("C", 2022, "IDX"): 0,
+        ("A", 2022, "AGG2"): 2,
+        ("B", 2022, "AGG2"): 0,
+        ("C", 2022, "AGG2"): -2,
+        ("A", 2022, "I4"): 2,
+        ("B", 2022, "I4"): 1,
+        ("C", 2022, "I4"): -2,
     }
     assert {k: rank_change[k] for k in expected} == expected
     # the first period has nothing to compare with

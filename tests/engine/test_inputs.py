@@ -32,12 +32,15 @@ def test_the_dei_columns_are_not_part_of_the_contract():
     assert not named & {"target_2025", "department", "source_clause", "name_zh", "name_en", "definition"}
 
 
-@pytest.mark.parametrize("table, column", [("framework", "polarity"), ("observations", "loaded_at"),
-                                           ("weights", "weight"), ("units", "unit_code")])
+@pytest.mark.parametrize(
+    "table, column",
+    [("framework", "polarity"), ("observations", "loaded_at"), ("weights", "weight"), ("units", "unit_code")],
+)
 def test_a_missing_column_is_named_before_any_step(table, column):
     con = engine_inputs.connect(FRAMEWORK, WEIGHTS, OBSERVATIONS)
     con.execute(f"alter table {table} drop column {column}") if table != "units" else con.execute(
-        "create or replace table units as select 'a' as code")
+        "create or replace table units as select 'a' as code"
+    )
     with pytest.raises(ConfigError, match=rf"{table} lacks column\(s\) \['{column}'\]"):
         engine.run(con, {})
     assert "stage" not in {n for (n,) in con.execute("select table_name from duckdb_tables()").fetchall()}

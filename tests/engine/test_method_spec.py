@@ -98,6 +98,7 @@ def test_run_validates_before_computing():
 
 # --- tiny examples -------------------------------------------------------------------------------------------
 
+
 def build(framework_rows, weights, observations, units):
     return engine_inputs.connect(framework_rows, weights, observations, units)
 
@@ -111,10 +112,18 @@ TWO_WEIGHTS = [("P", 0.5), ("N", 0.5)]
 # P: period 1: A 1, B 2, C 3;  period 2: A 2, B 4, C 6
 # N (lower is better): period 1: A 0, B 3, C 9;  period 2: 5, 5, 5 (constant within the period)
 TWO_OBSERVATIONS = [
-    ("A", 1, "P", 1.0), ("B", 1, "P", 2.0), ("C", 1, "P", 3.0),
-    ("A", 2, "P", 2.0), ("B", 2, "P", 4.0), ("C", 2, "P", 6.0),
-    ("A", 1, "N", 0.0), ("B", 1, "N", 3.0), ("C", 1, "N", 9.0),
-    ("A", 2, "N", 5.0), ("B", 2, "N", 5.0), ("C", 2, "N", 5.0),
+    ("A", 1, "P", 1.0),
+    ("B", 1, "P", 2.0),
+    ("C", 1, "P", 3.0),
+    ("A", 2, "P", 2.0),
+    ("B", 2, "P", 4.0),
+    ("C", 2, "P", 6.0),
+    ("A", 1, "N", 0.0),
+    ("B", 1, "N", 3.0),
+    ("C", 1, "N", 9.0),
+    ("A", 2, "N", 5.0),
+    ("B", 2, "N", 5.0),
+    ("C", 2, "N", 5.0),
 ]
 
 
@@ -123,7 +132,9 @@ def run_two(normalise: dict):
     engine.run(con, {"impute": {"method": "none"}, "normalise": normalise, "aggregate": {"method": "amean"}})
     normalised = {
         (u, p, i): v
-        for u, p, i, v in con.execute("select unit_code, period, indicator_id, normalised from indicator_results").fetchall()
+        for u, p, i, v in con.execute(
+            "select unit_code, period, indicator_id, normalised from indicator_results"
+        ).fetchall()
     }
     scores = {
         (u, p): v
@@ -145,20 +156,38 @@ def test_zscore_by_year():
     #   polarity -1 -> A 4/sqrt(21) = 0.8728715609439696, B 1/sqrt(21) = 0.2182178902359924,
     #                  C -5/sqrt(21) = -1.0910894511799620
     # N period 2: constant (sd 0) -> 0 for everyone (the middle of a z-score)
-    assert_close(normalised, {
-        ("A", 1, "P"): -1.0, ("B", 1, "P"): 0.0, ("C", 1, "P"): 1.0,
-        ("A", 2, "P"): -1.0, ("B", 2, "P"): 0.0, ("C", 2, "P"): 1.0,
-        ("A", 1, "N"): 0.8728715609439696, ("B", 1, "N"): 0.2182178902359924, ("C", 1, "N"): -1.0910894511799620,
-        ("A", 2, "N"): 0.0, ("B", 2, "N"): 0.0, ("C", 2, "N"): 0.0,
-    })
+    assert_close(
+        normalised,
+        {
+            ("A", 1, "P"): -1.0,
+            ("B", 1, "P"): 0.0,
+            ("C", 1, "P"): 1.0,
+            ("A", 2, "P"): -1.0,
+            ("B", 2, "P"): 0.0,
+            ("C", 2, "P"): 1.0,
+            ("A", 1, "N"): 0.8728715609439696,
+            ("B", 1, "N"): 0.2182178902359924,
+            ("C", 1, "N"): -1.0910894511799620,
+            ("A", 2, "N"): 0.0,
+            ("B", 2, "N"): 0.0,
+            ("C", 2, "N"): 0.0,
+        },
+    )
     # IDX = 0.5 P + 0.5 N
     #   period 1: A -0.5 + 0.4364357804719848 = -0.0635642195280152; B 0.1091089451179962;
     #             C 0.5 - 0.5455447255899810 = -0.0455447255899810
     #   period 2: A -0.5, B 0, C 0.5
-    assert_close(scores, {
-        ("A", 1): -0.0635642195280152, ("B", 1): 0.1091089451179962, ("C", 1): -0.0455447255899810,
-        ("A", 2): -0.5, ("B", 2): 0.0, ("C", 2): 0.5,
-    })
+    assert_close(
+        scores,
+        {
+            ("A", 1): -0.0635642195280152,
+            ("B", 1): 0.1091089451179962,
+            ("C", 1): -0.0455447255899810,
+            ("A", 2): -0.5,
+            ("B", 2): 0.0,
+            ("C", 2): 0.5,
+        },
+    )
 
 
 def test_minmax_by_year_and_constant_indicator():
@@ -166,28 +195,54 @@ def test_minmax_by_year_and_constant_indicator():
     # P period 1: min 1, max 3 -> 0, 0.5, 1;   period 2: min 2, max 6 -> 0, 0.5, 1
     # N period 1 (polarity -1): 1 - (x - 0) / 9 -> A 1, B 1 - 3/9 = 0.6666..., C 0
     # N period 2: constant -> middle of [0, 1] = 0.5
-    assert_close(normalised, {
-        ("A", 1, "P"): 0.0, ("B", 1, "P"): 0.5, ("C", 1, "P"): 1.0,
-        ("A", 2, "P"): 0.0, ("B", 2, "P"): 0.5, ("C", 2, "P"): 1.0,
-        ("A", 1, "N"): 1.0, ("B", 1, "N"): 0.6666666666666667, ("C", 1, "N"): 0.0,
-        ("A", 2, "N"): 0.5, ("B", 2, "N"): 0.5, ("C", 2, "N"): 0.5,
-    })
+    assert_close(
+        normalised,
+        {
+            ("A", 1, "P"): 0.0,
+            ("B", 1, "P"): 0.5,
+            ("C", 1, "P"): 1.0,
+            ("A", 2, "P"): 0.0,
+            ("B", 2, "P"): 0.5,
+            ("C", 2, "P"): 1.0,
+            ("A", 1, "N"): 1.0,
+            ("B", 1, "N"): 0.6666666666666667,
+            ("C", 1, "N"): 0.0,
+            ("A", 2, "N"): 0.5,
+            ("B", 2, "N"): 0.5,
+            ("C", 2, "N"): 0.5,
+        },
+    )
     # IDX period 1: A 0.5, B 0.25 + 0.3333... = 0.5833..., C 0.5;  period 2: A 0.25, B 0.5, C 0.75
-    assert_close(scores, {
-        ("A", 1): 0.5, ("B", 1): 0.5833333333333333, ("C", 1): 0.5,
-        ("A", 2): 0.25, ("B", 2): 0.5, ("C", 2): 0.75,
-    })
+    assert_close(
+        scores,
+        {
+            ("A", 1): 0.5,
+            ("B", 1): 0.5833333333333333,
+            ("C", 1): 0.5,
+            ("A", 2): 0.25,
+            ("B", 2): 0.5,
+            ("C", 2): 0.75,
+        },
+    )
 
 
 def test_minmax_panel_pools_periods():
     normalised, _ = run_two({"method": "minmax", "range": [0, 1], "scope": "panel"})
     # P pooled {1, 2, 3, 2, 4, 6}: min 1, max 6 -> (x - 1) / 5
     # N pooled {0, 3, 9, 5, 5, 5}: min 0, max 9 -> 1 - x / 9: period 2 all 1 - 5/9 = 0.4444...
-    assert_close(normalised, {
-        ("A", 1, "P"): 0.0, ("B", 1, "P"): 0.2, ("C", 1, "P"): 0.4,
-        ("A", 2, "P"): 0.2, ("B", 2, "P"): 0.6, ("C", 2, "P"): 1.0,
-        ("A", 2, "N"): 0.4444444444444444, ("C", 1, "N"): 0.0,
-    })
+    assert_close(
+        normalised,
+        {
+            ("A", 1, "P"): 0.0,
+            ("B", 1, "P"): 0.2,
+            ("C", 1, "P"): 0.4,
+            ("A", 2, "P"): 0.2,
+            ("B", 2, "P"): 0.6,
+            ("C", 2, "P"): 1.0,
+            ("A", 2, "N"): 0.4444444444444444,
+            ("C", 1, "N"): 0.0,
+        },
+    )
 
 
 ONE_INDICATOR = [
@@ -196,39 +251,64 @@ ONE_INDICATOR = [
 ]
 # A: 10, -, 30, -      B: -, 4, 8, -      C: reported missing in every period      D: 1, 2, 3, 4
 IMPUTE_OBSERVATIONS = [
-    ("A", 2001, "X", 10.0), ("A", 2002, "X", None), ("A", 2003, "X", 30.0),
-    ("B", 2002, "X", 4.0), ("B", 2003, "X", 8.0),
-    ("C", 2001, "X", None), ("C", 2002, "X", None), ("C", 2003, "X", None), ("C", 2004, "X", None),
-    ("D", 2001, "X", 1.0), ("D", 2002, "X", 2.0), ("D", 2003, "X", 3.0), ("D", 2004, "X", 4.0),
+    ("A", 2001, "X", 10.0),
+    ("A", 2002, "X", None),
+    ("A", 2003, "X", 30.0),
+    ("B", 2002, "X", 4.0),
+    ("B", 2003, "X", 8.0),
+    ("C", 2001, "X", None),
+    ("C", 2002, "X", None),
+    ("C", 2003, "X", None),
+    ("C", 2004, "X", None),
+    ("D", 2001, "X", 1.0),
+    ("D", 2002, "X", 2.0),
+    ("D", 2003, "X", 3.0),
+    ("D", 2004, "X", 4.0),
 ]
 # cross-section of reported values: 2001 {10, 1}: mean 5.5, median 5.5;  2002 {4, 2}: mean 3, median 3;
 # 2003 {30, 8, 3}: mean 41/3 = 13.666..., median 8;  2004 {4}: mean 4, median 4
 IMPUTE_EXPECTED = {
     "mean": {
-        ("A", 2002): (3.0, "mean"), ("A", 2004): (4.0, "mean"),
-        ("B", 2001): (5.5, "mean"), ("B", 2004): (4.0, "mean"),
-        ("C", 2001): (5.5, "mean"), ("C", 2002): (3.0, "mean"), ("C", 2003): (13.666666666666666, "mean"),
+        ("A", 2002): (3.0, "mean"),
+        ("A", 2004): (4.0, "mean"),
+        ("B", 2001): (5.5, "mean"),
+        ("B", 2004): (4.0, "mean"),
+        ("C", 2001): (5.5, "mean"),
+        ("C", 2002): (3.0, "mean"),
+        ("C", 2003): (13.666666666666666, "mean"),
         ("C", 2004): (4.0, "mean"),
     },
     "median": {
-        ("A", 2002): (3.0, "median"), ("A", 2004): (4.0, "median"),
-        ("B", 2001): (5.5, "median"), ("B", 2004): (4.0, "median"),
-        ("C", 2001): (5.5, "median"), ("C", 2002): (3.0, "median"), ("C", 2003): (8.0, "median"),
+        ("A", 2002): (3.0, "median"),
+        ("A", 2004): (4.0, "median"),
+        ("B", 2001): (5.5, "median"),
+        ("B", 2004): (4.0, "median"),
+        ("C", 2001): (5.5, "median"),
+        ("C", 2002): (3.0, "median"),
+        ("C", 2003): (8.0, "median"),
         ("C", 2004): (4.0, "median"),
     },
     # A 2002 between 10 (2001) and 30 (2003): 10 + (30 - 10) * 1/2 = 20;  A 2004 after the last: 30
     # B 2001 before the first: 4;  B 2004 after the last: 8;  C never reported: cross-section mean
     "panel_linear": {
-        ("A", 2002): (20.0, "panel_linear"), ("A", 2004): (30.0, "panel_linear"),
-        ("B", 2001): (4.0, "panel_linear"), ("B", 2004): (8.0, "panel_linear"),
-        ("C", 2001): (5.5, "mean"), ("C", 2002): (3.0, "mean"), ("C", 2003): (13.666666666666666, "mean"),
+        ("A", 2002): (20.0, "panel_linear"),
+        ("A", 2004): (30.0, "panel_linear"),
+        ("B", 2001): (4.0, "panel_linear"),
+        ("B", 2004): (8.0, "panel_linear"),
+        ("C", 2001): (5.5, "mean"),
+        ("C", 2002): (3.0, "mean"),
+        ("C", 2003): (13.666666666666666, "mean"),
         ("C", 2004): (4.0, "mean"),
     },
     # last earlier value carried forward, else the next later one
     "panel_latest": {
-        ("A", 2002): (10.0, "panel_latest"), ("A", 2004): (30.0, "panel_latest"),
-        ("B", 2001): (4.0, "panel_latest"), ("B", 2004): (8.0, "panel_latest"),
-        ("C", 2001): (5.5, "mean"), ("C", 2002): (3.0, "mean"), ("C", 2003): (13.666666666666666, "mean"),
+        ("A", 2002): (10.0, "panel_latest"),
+        ("A", 2004): (30.0, "panel_latest"),
+        ("B", 2001): (4.0, "panel_latest"),
+        ("B", 2004): (8.0, "panel_latest"),
+        ("C", 2001): (5.5, "mean"),
+        ("C", 2002): (3.0, "mean"),
+        ("C", 2003): (13.666666666666666, "mean"),
         ("C", 2004): (4.0, "mean"),
     },
     "none": {},

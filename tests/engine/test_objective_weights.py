@@ -40,9 +40,7 @@ def connection(framework: pd.DataFrame, columns: dict[str, list[float]]) -> duck
     con = duckdb.connect()
     register(con, framework, pd.DataFrame({"node_id": tree["node_id"], "weight": equal}))
     rows = [
-        (f"u{i}", 2024, indicator, value)
-        for indicator, values in columns.items()
-        for i, value in enumerate(values)
+        (f"u{i}", 2024, indicator, value) for indicator, values in columns.items() for i, value in enumerate(values)
     ]
     con.register("normalise_df", pd.DataFrame(rows, columns=["unit_code", "period", "indicator_id", "normalised"]))
     con.execute(
@@ -116,11 +114,14 @@ def test_pca_gives_equal_weights_when_loadings_are_equal():
     # correlation r (> 0, from the common level L). The correlation matrix is then 1 + r (J - I), whose top
     # eigenvector is (1, 1, 1) / √3 (eigenvalue 1 + 2r), so w = (1/3, 1/3, 1/3).
     fw = one_parent_framework(["I1", "I2", "I3"])
-    con = connection(fw, {
-        "I1": [0, 10, 20, 50, 60, 70],
-        "I2": [10, 20, 0, 60, 70, 50],
-        "I3": [20, 0, 10, 70, 50, 60],
-    })
+    con = connection(
+        fw,
+        {
+            "I1": [0, 10, 20, 50, 60, 70],
+            "I2": [10, 20, 0, 60, 70, 50],
+            "I3": [20, 0, 10, 70, 50, 60],
+        },
+    )
     weights = ow.compute(con, "pca")
     check_weights(weights, fw)
     assert list(weights["weight"]) == pytest.approx([1 / 3] * 3, abs=1e-9)
@@ -175,16 +176,18 @@ def test_balance_follows_target_shares():
 # --------------------------------------------------------------------------- levels, API
 
 
-TWO_LEVEL = framework_frame([
-    dict(node_id="IDX", parent_id=None, level=3, node_type="Aggregate"),
-    dict(node_id="A", parent_id="IDX", level=2, node_type="Aggregate"),
-    dict(node_id="B", parent_id="IDX", level=2, node_type="Aggregate"),
-    dict(node_id="A1", parent_id="A", level=1, node_type="Indicator", polarity=1),
-    dict(node_id="A2", parent_id="A", level=1, node_type="Indicator", polarity=1),
-    dict(node_id="B1", parent_id="B", level=1, node_type="Indicator", polarity=1),
-    dict(node_id="B2", parent_id="B", level=1, node_type="Indicator", polarity=1),
-    dict(node_id="POP", parent_id=None, level=1, node_type="Denominator"),
-])
+TWO_LEVEL = framework_frame(
+    [
+        dict(node_id="IDX", parent_id=None, level=3, node_type="Aggregate"),
+        dict(node_id="A", parent_id="IDX", level=2, node_type="Aggregate"),
+        dict(node_id="B", parent_id="IDX", level=2, node_type="Aggregate"),
+        dict(node_id="A1", parent_id="A", level=1, node_type="Indicator", polarity=1),
+        dict(node_id="A2", parent_id="A", level=1, node_type="Indicator", polarity=1),
+        dict(node_id="B1", parent_id="B", level=1, node_type="Indicator", polarity=1),
+        dict(node_id="B2", parent_id="B", level=1, node_type="Indicator", polarity=1),
+        dict(node_id="POP", parent_id=None, level=1, node_type="Denominator"),
+    ]
+)
 
 
 def test_upper_levels_are_weighted_from_scores_built_with_the_lower_level_weights():
@@ -197,19 +200,21 @@ def test_upper_levels_are_weighted_from_scores_built_with_the_lower_level_weight
 
 
 def test_any_depth_and_every_scheme_gives_weights_that_pass_the_checks():
-    deep = framework_frame([
-        dict(node_id="IDX", parent_id=None, level=4, node_type="Aggregate"),
-        dict(node_id="D1", parent_id="IDX", level=3, node_type="Aggregate"),
-        dict(node_id="D2", parent_id="IDX", level=3, node_type="Aggregate"),
-        dict(node_id="S1", parent_id="D1", level=2, node_type="Aggregate"),
-        dict(node_id="S2", parent_id="D1", level=2, node_type="Aggregate"),
-        dict(node_id="X1", parent_id="S1", level=1, node_type="Indicator", polarity=1),
-        dict(node_id="X2", parent_id="S1", level=1, node_type="Indicator", polarity=1),
-        dict(node_id="X3", parent_id="S2", level=1, node_type="Indicator", polarity=1),
-        dict(node_id="X4", parent_id="S2", level=1, node_type="Indicator", polarity=1),
-        dict(node_id="X5", parent_id="D2", level=1, node_type="Indicator", polarity=1),  # indicator beside subs
-        dict(node_id="X6", parent_id="D2", level=1, node_type="Indicator", polarity=1),
-    ])
+    deep = framework_frame(
+        [
+            dict(node_id="IDX", parent_id=None, level=4, node_type="Aggregate"),
+            dict(node_id="D1", parent_id="IDX", level=3, node_type="Aggregate"),
+            dict(node_id="D2", parent_id="IDX", level=3, node_type="Aggregate"),
+            dict(node_id="S1", parent_id="D1", level=2, node_type="Aggregate"),
+            dict(node_id="S2", parent_id="D1", level=2, node_type="Aggregate"),
+            dict(node_id="X1", parent_id="S1", level=1, node_type="Indicator", polarity=1),
+            dict(node_id="X2", parent_id="S1", level=1, node_type="Indicator", polarity=1),
+            dict(node_id="X3", parent_id="S2", level=1, node_type="Indicator", polarity=1),
+            dict(node_id="X4", parent_id="S2", level=1, node_type="Indicator", polarity=1),
+            dict(node_id="X5", parent_id="D2", level=1, node_type="Indicator", polarity=1),  # indicator beside subs
+            dict(node_id="X6", parent_id="D2", level=1, node_type="Indicator", polarity=1),
+        ]
+    )
     rng = np.random.default_rng(3)
     data = {f"X{i}": list(rng.uniform(0, 100, size=20)) for i in range(1, 7)}
     data["X2"][4] = None  # a missing value is re-weighted over the present siblings

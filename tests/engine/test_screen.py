@@ -64,6 +64,7 @@ def test_asem_screened_on_imputed_keeps_everyone():
 
 # --- synthetic: 3 indicators, units A (3 of 3 reported), B (2 of 3), C (nothing) ---------------------------
 
+
 def write_small(directory):
     (directory / "imeta.csv").write_text(
         "Level,iCode,iName,Direction,Weight,Parent,Type\n"
@@ -71,9 +72,7 @@ def write_small(directory):
         "2,IDX,Index,1,1,,Aggregate\n",
         encoding="utf-8",
     )
-    (directory / "idata.csv").write_text(
-        "uCode,uName,X,Y,Z\nA,A,1,2,3\nB,B,4,,6\nC,C,,,\n", encoding="utf-8"
-    )
+    (directory / "idata.csv").write_text("uCode,uName,X,Y,Z\nA,A,1,2,3\nB,B,4,,6\nC,C,,,\n", encoding="utf-8")
 
 
 @pytest.mark.parametrize(

@@ -35,8 +35,12 @@ from index.errors import ConfigError
 TOL = 1e-9
 UNITS = [f"U{i:02d}" for i in range(1, 15)]
 A1 = [float(x) for x in range(1, 13)] + [200.0, 1000.0]
-PERIOD_1 = {"A": A1, "B": [-x for x in A1], "C": [float(x) for x in range(1, 13)] + [1000.0, 1000.0],
-            "D": [float(x) for x in range(1, 15)]}
+PERIOD_1 = {
+    "A": A1,
+    "B": [-x for x in A1],
+    "C": [float(x) for x in range(1, 13)] + [1000.0, 1000.0],
+    "D": [float(x) for x in range(1, 15)],
+}
 PERIOD_2 = {code: [float(x) for x in range(1, 15)] for code in PERIOD_1}
 
 
@@ -74,9 +78,12 @@ def test_winsorise_both_tails_and_ties(tmp_path):
     con, log = run(tmp_path, {"method": "winsorise_then_log"})
     cells = treated(con)
     expected = {
-        ("U13", "A"): (12.0, "winsorised_high"), ("U14", "A"): (12.0, "winsorised_high"),
-        ("U13", "B"): (-12.0, "winsorised_low"), ("U14", "B"): (-12.0, "winsorised_low"),
-        ("U13", "C"): (12.0, "winsorised_high"), ("U14", "C"): (12.0, "winsorised_high"),
+        ("U13", "A"): (12.0, "winsorised_high"),
+        ("U14", "A"): (12.0, "winsorised_high"),
+        ("U13", "B"): (-12.0, "winsorised_low"),
+        ("U14", "B"): (-12.0, "winsorised_low"),
+        ("U13", "C"): (12.0, "winsorised_high"),
+        ("U14", "C"): (12.0, "winsorised_high"),
     }
     for (unit, period, code), (value, label) in cells.items():
         if period == 1 and (unit, code) in expected:
@@ -116,21 +123,21 @@ def test_log_when_winsorising_is_not_enough(tmp_path):
 
 def test_winmax_zero_goes_straight_to_log(tmp_path):
     con, _ = run(tmp_path, {"method": "winsorise_then_log", "winmax": 0})
-    decisions = dict(
-        con.execute("select indicator_id, treatment from treat_indicators where period = 1").fetchall()
-    )
+    decisions = dict(con.execute("select indicator_id, treatment from treat_indicators where period = 1").fetchall())
     assert decisions == {"A": "log", "B": "log", "C": "log", "D": "none"}
 
 
 def test_skewness_and_kurtosis_are_pandas_g1_g2(tmp_path):
     # synthetic lognormal-ish data with a seed: the SQL moments must equal pandas' skew() and kurt()
     rng = np.random.default_rng(7)
-    periods = {
-        1: {f"R{j}": [float(x) for x in np.round(rng.lognormal(0, 1 + j / 2, len(UNITS)), 6)] for j in range(5)}
-    }
+    periods = {1: {f"R{j}": [float(x) for x in np.round(rng.lognormal(0, 1 + j / 2, len(UNITS)), 6)] for j in range(5)}}
     con, _ = run(tmp_path, {"method": "winsorise_then_log"}, periods)
-    moments = {i: (s, k) for i, s, k in con.execute(
-        "select indicator_id, skewness_before, kurtosis_before from treat_indicators").fetchall()}
+    moments = {
+        i: (s, k)
+        for i, s, k in con.execute(
+            "select indicator_id, skewness_before, kurtosis_before from treat_indicators"
+        ).fetchall()
+    }
     for code, values in periods[1].items():
         series = pd.Series(values, dtype=float)
         assert math.isclose(moments[code][0], series.skew(), rel_tol=1e-9, abs_tol=1e-12), code

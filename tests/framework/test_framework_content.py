@@ -20,11 +20,24 @@ WEIGHT_SCHEMES = {
 }
 
 SCHEMA = [
-    ("node_id", "VARCHAR"), ("parent_id", "VARCHAR"), ("level", "INTEGER"), ("node_type", "VARCHAR"),
-    ("name_zh", "VARCHAR"), ("name_en", "VARCHAR"), ("unit", "VARCHAR"), ("raw_unit", "VARCHAR"),
-    ("polarity", "INTEGER"), ("denominator", "VARCHAR"), ("denominator_scale", "DOUBLE"),
-    ("department", "VARCHAR"), ("definition", "VARCHAR"), ("target_2025", "DOUBLE"), ("target_note", "VARCHAR"),
-    ("valid_min", "DOUBLE"), ("valid_max", "DOUBLE"), ("source_clause", "VARCHAR"),
+    ("node_id", "VARCHAR"),
+    ("parent_id", "VARCHAR"),
+    ("level", "INTEGER"),
+    ("node_type", "VARCHAR"),
+    ("name_zh", "VARCHAR"),
+    ("name_en", "VARCHAR"),
+    ("unit", "VARCHAR"),
+    ("raw_unit", "VARCHAR"),
+    ("polarity", "INTEGER"),
+    ("denominator", "VARCHAR"),
+    ("denominator_scale", "DOUBLE"),
+    ("department", "VARCHAR"),
+    ("definition", "VARCHAR"),
+    ("target_2025", "DOUBLE"),
+    ("target_note", "VARCHAR"),
+    ("valid_min", "DOUBLE"),
+    ("valid_max", "DOUBLE"),
+    ("source_clause", "VARCHAR"),
 ]
 
 DIMENSIONS = {

@@ -42,14 +42,19 @@ def test_the_periods_survive_a_copy_for_the_engine(framework_dir):
     assert with_engine_columns(frame).attrs["periods"] == frame.attrs["periods"]
 
 
-@pytest.mark.parametrize("sql, rule", [
-    ("select 2018 as first, 2024 as last", "a periods file returns one row with columns (first_year, last_year)"),
-    ("select * from (values (2018, 2024), (2019, 2025)) as p(first_year, last_year)",
-     "a periods file returns one row with columns (first_year, last_year)"),
-    ("select 2018.5 as first_year, 2024 as last_year", "first_year and last_year must be whole years"),
-    ("select null as first_year, 2024 as last_year", "first_year and last_year must be whole years"),
-    ("select 2025 as first_year, 2024 as last_year", "first_year 2025 is after last_year 2024"),
-])
+@pytest.mark.parametrize(
+    "sql, rule",
+    [
+        ("select 2018 as first, 2024 as last", "a periods file returns one row with columns (first_year, last_year)"),
+        (
+            "select * from (values (2018, 2024), (2019, 2025)) as p(first_year, last_year)",
+            "a periods file returns one row with columns (first_year, last_year)",
+        ),
+        ("select 2018.5 as first_year, 2024 as last_year", "first_year and last_year must be whole years"),
+        ("select null as first_year, 2024 as last_year", "first_year and last_year must be whole years"),
+        ("select 2025 as first_year, 2024 as last_year", "first_year 2025 is after last_year 2024"),
+    ],
+)
 def test_a_bad_periods_file_is_refused(framework_dir, sql, rule):
     periods = framework_dir / "periods.sql"
     periods.write_text(sql, encoding="utf-8")

@@ -26,8 +26,10 @@ def framework():
 
 
 def parsed_cells(frame) -> list[tuple]:
-    return [(int(r.league_code), int(r.year), r.indicator_id, None if math.isnan(r.value) else r.value, r.department)
-            for r in frame.itertuples(index=False)]
+    return [
+        (int(r.league_code), int(r.year), r.indicator_id, None if math.isnan(r.value) else r.value, r.department)
+        for r in frame.itertuples(index=False)
+    ]
 
 
 def notes_of(notes) -> list[tuple]:
@@ -65,8 +67,9 @@ def test_corpus_file_says_it_is_synthetic(case: Case, tmp_path):
     data = path.read_bytes()
     if data.startswith(b"PK"):
         book = CalamineWorkbook.from_path(str(path))
-        shown = " ".join(str(v) for name in book.sheet_names
-                         for row in book.get_sheet_by_name(name).to_python() for v in row)
+        shown = " ".join(
+            str(v) for name in book.sheet_names for row in book.get_sheet_by_name(name).to_python() for v in row
+        )
     else:
         shown = data.decode("gb18030", errors="replace") + data.decode("utf-8", errors="replace")
     assert declares_synthetic(shown), case.id
@@ -79,8 +82,10 @@ def test_row_and_source_column_of_a_percent_formatted_cell(tmp_path, framework):
     assert list(fiveg["source_row"]) == [3, 4]
     assert list(fiveg["source_column"]) == ["5G用户普及率（%）", "5G用户普及率（%）"]
     note = frame.attrs["notes"][0]
-    assert note.message == ("2 cell(s) (rows 3, 4) are stored as fractions and shown as percentages "
-                            "(e.g. 0.552 shown as 55.2%); read as the percentages shown")
+    assert note.message == (
+        "2 cell(s) (rows 3, 4) are stored as fractions and shown as percentages "
+        "(e.g. 0.552 shown as 55.2%); read as the percentages shown"
+    )
 
 
 def test_every_problem_of_a_file_is_reported_together(tmp_path, framework):
@@ -117,7 +122,8 @@ def test_problem_text_names_file_row_column_and_rule(tmp_path, framework):
         parse_file(case.build(tmp_path), framework)
     assert str(info.value.problems[0]) == (
         f"{CSV} row 4, column 移动电话用户（万户）: non_numeric: '约12' is a bound or an estimate (约), not a "
-        "definite figure; write the figure itself, or — when it is not known")
+        "definite figure; write the figure itself, or — when it is not known"
+    )
 
 
 def test_figures_match_the_default_cells_in_every_clean_copy(tmp_path, framework):

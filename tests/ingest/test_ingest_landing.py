@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -24,7 +24,7 @@ from index.ingest import RAW_FILE_COLUMNS, ingest_landing, sha256_file
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LANDING = FIXTURES / "landing"
-NOW = datetime(2024, 5, 1, 8, 30, tzinfo=timezone.utc)
+NOW = datetime(2024, 5, 1, 8, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +40,12 @@ def no_settle(monkeypatch):
 
 @pytest.fixture
 def lake(tmp_path):
-    settings = Settings(lake=tmp_path / "lake", sql=tmp_path / "sql", expectations=tmp_path / "exp",
-                        reference=Path(__file__).resolve().parents[2] / "reference")
+    settings = Settings(
+        lake=tmp_path / "lake",
+        sql=tmp_path / "sql",
+        expectations=tmp_path / "exp",
+        reference=Path(__file__).resolve().parents[2] / "reference",
+    )
     settings.landing.mkdir(parents=True)
     return settings
 
@@ -100,28 +104,49 @@ def test_bad_file_quarantined_with_problems(lake, framework):
     assert not (lake.landing / "2023_unknown_league.csv").exists()
     report = json.loads((target / "problems.json").read_text(encoding="utf-8"))
     assert report == {
-        "file": "2023_unknown_league.csv", "stage": "ingest", "total": 1, "shown": 1, "truncated": False,
+        "file": "2023_unknown_league.csv",
+        "stage": "ingest",
+        "total": 1,
+        "shown": 1,
+        "truncated": False,
         "by_rule": [{"rule": "unknown_league", "column": "盟市", "count": 1}],
-        "problems": [{"file": "2023_unknown_league.csv", "sheet": None, "row": 4, "column": "盟市",
-                      "rule": "unknown_league", "message": outcome.quarantined[0].problems[0].message}],
+        "problems": [
+            {
+                "file": "2023_unknown_league.csv",
+                "sheet": None,
+                "row": 4,
+                "column": "盟市",
+                "rule": "unknown_league",
+                "message": outcome.quarantined[0].problems[0].message,
+            }
+        ],
     }
     text = (target / "problems.txt").read_text(encoding="utf-8")
     assert text.startswith("2023_unknown_league.csv: rejected by ingest, 1 problem(s).")
     assert "\n2023_unknown_league.csv row 4, column 盟市: unknown_league" in text
-    assert outcome.summary()["quarantined"] == [{
-        "file": "2023_unknown_league.csv", "stage": "ingest", "folder": str(target),
-        "landing_file": "moved to quarantine", "problems": 1,
-        "first": [str(outcome.quarantined[0].problems[0])]}]
+    assert outcome.summary()["quarantined"] == [
+        {
+            "file": "2023_unknown_league.csv",
+            "stage": "ingest",
+            "folder": str(target),
+            "landing_file": "moved to quarantine",
+            "problems": 1,
+            "first": [str(outcome.quarantined[0].problems[0])],
+        }
+    ]
     assert outcome.summary()["rejected"] == 1
     assert not any(p.name.startswith(sha[:16]) for p in lake.raw.rglob("*.parquet"))
     # the same bytes submitted again are recognised as already quarantined
     put(lake, "2023_unknown_league.csv")
     again = ingest_landing(lake, framework, now=NOW)
     assert [(s.source_file, s.reason) for s in again.skipped] == [
-        ("2023_gbk.csv", "raw"), ("2023_unknown_league.csv", "quarantine")]
+        ("2023_gbk.csv", "raw"),
+        ("2023_unknown_league.csv", "quarantine"),
+    ]
 
 
 # ------------------------------------------------------------------------------ refused: links, pipes
+
 
 def raw_files(settings):
     return sorted(settings.raw.rglob("*.parquet")) if settings.raw.exists() else []
@@ -144,7 +169,8 @@ def test_a_symlink_to_a_file_outside_the_lake_is_refused_not_followed(lake, fram
     assert not os.path.lexists(lake.landing / "2023_gbk.csv")
     assert outside.read_bytes() == before
     assert json.loads((refused.directory / "problems.json").read_text(encoding="utf-8"))["by_rule"] == [
-        {"rule": "symlink", "column": None, "count": 1}]
+        {"rule": "symlink", "column": None, "count": 1}
+    ]
     assert outcome.summary()["rejected"] == 1
 
 
@@ -196,8 +222,15 @@ def test_a_file_swapped_for_a_link_after_the_scan_is_refused(lake, framework, tm
 
 # ------------------------------------------------------------------- waiting: hidden, partial, changing
 
-WAITING_NAMES = [".upload.csv", "~$book.xlsx", "2023.csv.tmp", "2023.csv.part", "2023.csv.crdownload",
-                 "2023.csv~", ".~lock.book.xlsx#"]
+WAITING_NAMES = [
+    ".upload.csv",
+    "~$book.xlsx",
+    "2023.csv.tmp",
+    "2023.csv.part",
+    "2023.csv.crdownload",
+    "2023.csv~",
+    ".~lock.book.xlsx#",
+]
 
 
 def test_hidden_temporary_and_partial_files_are_reported_as_waiting(lake, framework):
@@ -242,7 +275,9 @@ def test_a_fresh_file_that_keeps_changing_waits_for_the_next_run(tmp_path):
     path = tmp_path / "2023.csv"
     path.write_text("盟市,5G用户普及率（%）\n", encoding="utf-8")
     os.utime(path, (1000.0, 1000.0))
-    fake = FakeTime(1001.0, on_sleep=lambda: (path.open("a").write("呼和浩特市,50\n"), os.utime(path, (1003.0, 1003.0))))
+    fake = FakeTime(
+        1001.0, on_sleep=lambda: (path.open("a").write("呼和浩特市,50\n"), os.utime(path, (1003.0, 1003.0)))
+    )
     found = landing.scan(tmp_path, settle=5, sleep=fake.sleep, clock=fake.clock)
     assert found.ready == [] and [w.source_file for w in found.waiting] == ["2023.csv"]
     assert "still being written" in found.waiting[0].reason
@@ -312,8 +347,20 @@ WRITER = textwrap.dedent("""
                 fh.write(part)
                 time.sleep(0.15)
 """)
-LEAGUES = ["呼和浩特市", "包头市", "乌海市", "赤峰市", "通辽市", "鄂尔多斯市", "呼伦贝尔市", "巴彦淖尔市",
-           "乌兰察布市", "兴安盟", "锡林郭勒盟", "阿拉善盟"]
+LEAGUES = [
+    "呼和浩特市",
+    "包头市",
+    "乌海市",
+    "赤峰市",
+    "通辽市",
+    "鄂尔多斯市",
+    "呼伦贝尔市",
+    "巴彦淖尔市",
+    "乌兰察布市",
+    "兴安盟",
+    "锡林郭勒盟",
+    "阿拉善盟",
+]
 
 
 def test_a_file_written_slowly_by_another_process_is_ingested_only_once_complete(lake, framework):
@@ -346,6 +393,7 @@ def test_a_file_written_slowly_by_another_process_is_ingested_only_once_complete
 
 
 # ------------------------------------------------------------------------------- notes, huge reports
+
 
 def test_parse_notes_are_carried_into_the_batch_and_the_summary(lake, framework, monkeypatch):
     put(lake, "2023_gbk.csv")

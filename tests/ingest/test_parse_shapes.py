@@ -21,8 +21,10 @@ def framework():
 
 def values(df):
     """{(league_code, indicator_id): value} with NaN as None."""
-    return {(int(r.league_code), r.indicator_id): (None if math.isnan(r.value) else r.value)
-            for r in df.itertuples(index=False)}
+    return {
+        (int(r.league_code), r.indicator_id): (None if math.isnan(r.value) else r.value)
+        for r in df.itertuples(index=False)
+    }
 
 
 def problems_of(path, framework):
@@ -37,11 +39,17 @@ def test_merged_header_xlsx_with_title_and_footnotes(framework):
     assert set(df["year"]) == {2023}  # from the title row; the file name has no year
     assert set(df["source_sheet"]) == {"2023年"}
     assert values(df) == {
-        (150100, "population"): 360.5, (150100, "gdp"): 3800.0, (150100, "mobile_users"): 412.3,
+        (150100, "population"): 360.5,
+        (150100, "gdp"): 3800.0,
+        (150100, "mobile_users"): 412.3,
         (150100, "fiveg_rate"): 55.2,
-        (150200, "population"): 275.0, (150200, "gdp"): 4000.25, (150200, "mobile_users"): 300.1,
+        (150200, "population"): 275.0,
+        (150200, "gdp"): 4000.25,
+        (150200, "mobile_users"): 300.1,
         (150200, "fiveg_rate"): 48.75,
-        (152900, "population"): 27.1, (152900, "gdp"): 450.0, (152900, "mobile_users"): 31.2,
+        (152900, "population"): 27.1,
+        (152900, "gdp"): 450.0,
+        (152900, "mobile_users"): 31.2,
         (152900, "fiveg_rate"): 60.0,
     }
     # source_row as seen in Excel (title row 1, header rows 2-3), source_column the leaf header as written
@@ -67,9 +75,12 @@ def test_gbk_csv(framework):
     assert set(df["year"]) == {2023}
     assert df["source_sheet"].isna().all()
     assert values(df) == {
-        (150100, "mobile_users"): 412.3, (150100, "fiveg_rate"): 55.2,
-        (150400, "mobile_users"): 350.25, (150400, "fiveg_rate"): 40.1,
-        (152200, "mobile_users"): 120.0, (152200, "fiveg_rate"): 35.0,
+        (150100, "mobile_users"): 412.3,
+        (150100, "fiveg_rate"): 55.2,
+        (150400, "mobile_users"): 350.25,
+        (150400, "fiveg_rate"): 40.1,
+        (152200, "mobile_users"): 120.0,
+        (152200, "fiveg_rate"): 35.0,
     }
     assert sorted(set(df["source_row"])) == [3, 4, 5]
     assert set(df["source_column"]) == {"移动电话用户（万户）", "5G用户普及率（%）"}
@@ -79,8 +90,10 @@ def test_utf8_bom_csv_year_from_file_name(framework):
     df = parse_file(LANDING / "2022_utf8_bom.csv", framework)
     assert set(df["year"]) == {2022}
     assert values(df) == {
-        (150100, "fiveg_rate"): 30.5, (150100, "compute"): 1200.0,
-        (150900, "fiveg_rate"): 22.25, (150900, "compute"): 1500.5,
+        (150100, "fiveg_rate"): 30.5,
+        (150100, "compute"): 1200.0,
+        (150900, "fiveg_rate"): 22.25,
+        (150900, "compute"): 1500.5,
     }
     assert set(df["source_column"]) == {"5G用户普及率(%)", "智能算力(PFlop/s)"}  # no BOM in the header
     # two departments' indicators and no sender named: no row claims an owner's department
@@ -103,9 +116,12 @@ def test_aliases_short_names_and_codes(framework):
 def test_dash_and_blank_are_null(framework):
     df = parse_file(LANDING / "2023_missing_values.csv", framework)
     assert values(df) == {
-        (150100, "fiveg_rate"): None, (150100, "compute"): None,  # — and blank
-        (150200, "fiveg_rate"): None, (150200, "compute"): None,  # - and /
-        (150300, "fiveg_rate"): 12.5, (150300, "compute"): None,  # ——
+        (150100, "fiveg_rate"): None,
+        (150100, "compute"): None,  # — and blank
+        (150200, "fiveg_rate"): None,
+        (150200, "compute"): None,  # - and /
+        (150300, "fiveg_rate"): 12.5,
+        (150300, "compute"): None,  # ——
     }
 
 
@@ -138,14 +154,16 @@ def test_unit_table():
 def test_unknown_league(framework):
     problems = problems_of(LANDING / "2023_unknown_league.csv", framework)
     assert [(p.file, p.sheet, p.row, p.column, p.rule) for p in problems] == [
-        ("2023_unknown_league.csv", None, 4, "盟市", "unknown_league")]
+        ("2023_unknown_league.csv", None, 4, "盟市", "unknown_league")
+    ]
     assert "北京市" in problems[0].message
 
 
 def test_non_numeric_cell(framework):
     problems = problems_of(LANDING / "non_numeric.xlsx", framework)
     assert [(p.file, p.sheet, p.row, p.column, p.rule) for p in problems] == [
-        ("non_numeric.xlsx", "2023年", 4, "5G用户普及率（%）", "non_numeric")]
+        ("non_numeric.xlsx", "2023年", 4, "5G用户普及率（%）", "non_numeric")
+    ]
     assert "约48" in problems[0].message
     assert str(problems[0]).startswith("non_numeric.xlsx sheet 2023年 row 4, column 5G用户普及率（%）: non_numeric")
 
@@ -165,8 +183,9 @@ def _write(tmp_path, name, text, encoding="utf-8"):
 
 
 def test_all_problems_collected_together(tmp_path, framework):
-    path = _write(tmp_path, "2023_many.csv",
-                  "盟市,5G用户普及率（%）,宽带速率（Mbps）\n呼和浩特市,abc,1\n北京市,2,2\n呼市,3,3\n")
+    path = _write(
+        tmp_path, "2023_many.csv", "盟市,5G用户普及率（%）,宽带速率（Mbps）\n呼和浩特市,abc,1\n北京市,2,2\n呼市,3,3\n"
+    )
     problems = problems_of(path, framework)
     assert [(p.row, p.column, p.rule) for p in problems] == [
         (1, "宽带速率（Mbps）", "unknown_column"),
@@ -199,8 +218,9 @@ def test_title_year_must_agree_with_file_name(tmp_path, framework):
     path = _write(tmp_path, "2024_x.csv", "2023年报表,\n盟市,5G用户普及率（%）\n包头,50\n")
     problems = problems_of(path, framework)
     assert [(p.row, p.column, p.rule) for p in problems] == [(None, None, "year_conflict")]
-    assert problems[0].message == ("the reporting year differs: the file name says 2024; the title (row 1) says "
-                                   "2023; make them agree")
+    assert problems[0].message == (
+        "the reporting year differs: the file name says 2024; the title (row 1) says 2023; make them agree"
+    )
 
 
 def test_no_header(tmp_path, framework):

@@ -17,23 +17,29 @@ def framework(repo):
     return load_framework(repo / "sql" / "framework" / "dei_framework.sql")
 
 
-@pytest.mark.parametrize("title", [
-    "2019年各盟市电子商务发展情况（示例数据（合成），非官方统计）",
-    "2023年主要指标（模拟数据）",
-    "Key indicators, 2023 (synthetic)",
-    "SYNTHETIC data for the demonstration",
-])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "2019年各盟市电子商务发展情况（示例数据（合成），非官方统计）",
+        "2023年主要指标（模拟数据）",
+        "Key indicators, 2023 (synthetic)",
+        "SYNTHETIC data for the demonstration",
+    ],
+)
 def test_titles_that_declare_made_up_figures(title):
     assert declares_synthetic(title)
 
 
-@pytest.mark.parametrize("title", [
-    "2019年各盟市数字普惠金融指数分项（北京大学数字普惠金融指数，真实数据）",
-    "2023年合成橡胶产量",  # a product, not made-up data
-    "synthetic rubber output, 2023",
-    "非合成数据",
-    "",
-])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "2019年各盟市数字普惠金融指数分项（北京大学数字普惠金融指数，真实数据）",
+        "2023年合成橡胶产量",  # a product, not made-up data
+        "synthetic rubber output, 2023",
+        "非合成数据",
+        "",
+    ],
+)
 def test_titles_that_do_not(title):
     assert not declares_synthetic(title)
 
@@ -52,7 +58,8 @@ def test_a_footnote_is_enough_when_there_is_no_title(repo, framework):
 
 
 def test_the_real_pku_index_is_not_flagged(repo, framework):
-    frame = parse_file(repo / "data_lake" / "landing" / "2019_北京大学数字金融研究中心_数字普惠金融指数分项.csv",
-                       framework)
+    frame = parse_file(
+        repo / "data_lake" / "landing" / "2019_北京大学数字金融研究中心_数字普惠金融指数分项.csv", framework
+    )
     assert len(frame) > 0
     assert not frame["synthetic"].any()

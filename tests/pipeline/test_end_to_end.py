@@ -7,35 +7,31 @@ data_lake/landing/README.md). The Airflow version of this run is in tests/dags/t
 from __future__ import annotations
 
 import json
-import shutil
 
 import duckdb
 import pytest
 
 from index import pipeline, publish
-from index.config import settings
 
 REQUIRED_DIMENSIONS = {
-    "digital_infrastructure", "digital_industrialisation", "industrial_digitalisation",
-    "digital_governance", "data_elements", "environment_innovation",
+    "digital_infrastructure",
+    "digital_industrialisation",
+    "industrial_digitalisation",
+    "digital_governance",
+    "data_elements",
+    "environment_innovation",
 }
 BAD_FILE = (
     # SYNTHETIC correction file that breaks one validation rule: a 5G penetration rate of 250 % (the bound is 200 %).
-    "2024年各盟市通信业补充数据\n"
-    "盟市,5G用户普及率（%）\n"
-    "呼和浩特市,55.0\n"
-    "包头市,250\n"
+    "2024年各盟市通信业补充数据\n盟市,5G用户普及率（%）\n呼和浩特市,55.0\n包头市,250\n"
 )
 
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory, repo):
-    root = tmp_path_factory.mktemp("e2e") / "data_lake"
-    shutil.copytree(repo / "data_lake" / "landing", root / "landing")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DEI_LAKE", str(root))
-    cfg = settings()
-    release = pipeline.run_all(cfg=cfg)
+    from tests.fixtures.lakes import published_lake
+
+    cfg, release, mp = published_lake(tmp_path_factory.mktemp("e2e") / "data_lake", repo, postgres_off=False)
     yield cfg, release
     mp.undo()
 
@@ -148,7 +144,9 @@ def test_a_broken_weight_scheme_stops_the_run_with_a_clear_message(published, tm
     from index import cli
 
     broken = tmp_path / "broken.sql"
-    broken.write_text("select * from (values ('DEI_missing', 0.5), ('digital_infrastructure', -0.1)) as w(node_id, weight)")
+    broken.write_text(
+        "select * from (values ('DEI_missing', 0.5), ('digital_infrastructure', -0.1)) as w(node_id, weight)"
+    )
     assert cli.main(["compute", "--weights", str(broken)]) == 2
     err = capsys.readouterr().err
     assert "unknown node id(s) ['DEI_missing']" in err
@@ -160,8 +158,9 @@ def test_every_release_carries_the_statistical_audit(published):
     audit = duckdb.sql(f"select * from read_parquet('{cfg.published}/latest/audit.parquet')").df()
     assert {"indicators", "correlations", "pairs", "aggregates"} <= set(audit["section"])
     # the PKU index has no 2024 figure, so its availability flag must be raised for 2024
-    pku_2024 = audit[(audit["node_id"] == "dfi_usage_depth") & (audit["period"] == 2024)
-                     & (audit["statistic"] == "availability")]
+    pku_2024 = audit[
+        (audit["node_id"] == "dfi_usage_depth") & (audit["period"] == 2024) & (audit["statistic"] == "availability")
+    ]
     assert pku_2024["value"].tolist() == [0.0] and pku_2024["flag"].tolist() == [True]
 
 
@@ -204,7 +203,7 @@ def test_dei_run_publishes_the_good_files_of_a_drop_and_fails_for_the_bad_ones(p
         assert len(list(cfg.quarantine.glob(f"*/{name}"))) == 1 and not (cfg.landing / name).exists()
         assert name in out
     assert (cfg.landing / "2024_自治区统计局_补充.csv.part").exists()
-    summary = out[out.index("Summary of this run:"):]
+    summary = out[out.index("Summary of this run:") :]
     assert "ingested (2): " in summary and "validated and promoted (1): 2024_内蒙古通信管理局_更正数据.csv" in summary
     assert "QUARANTINED (2)" in summary and "row 4, column 5G用户普及率（%）" in summary
     assert "unknown_league" in summary and "problems.txt" in summary

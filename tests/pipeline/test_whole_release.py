@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 
 import duckdb
 import pytest
@@ -50,30 +49,49 @@ def _tricky_files(landing, outside):
     header = ["盟市", "5G用户普及率（%）"]
     # accepted: the owner's correction, 5G rate formatted as a percentage in Excel (stored 0.6718, shown 67.18 %),
     # next to a hidden sheet with other figures that must be ignored
-    _xlsx(landing / f"2024_{TELECOM}_5G补充数据.xlsx", [
-        ("数据", [title, header, ["呼和浩特市", 0.6718], ["包头市", 0.5525]], "visible", {"B3": "0.00%", "B4": "0.00%"}, []),
-        ("旧数据", [title, header, ["呼和浩特市", 91.25], ["包头市", 92.5]], "hidden", {}, []),
-    ])
+    _xlsx(
+        landing / f"2024_{TELECOM}_5G补充数据.xlsx",
+        [
+            (
+                "数据",
+                [title, header, ["呼和浩特市", 0.6718], ["包头市", 0.5525]],
+                "visible",
+                {"B3": "0.00%", "B4": "0.00%"},
+                [],
+            ),
+            ("旧数据", [title, header, ["呼和浩特市", 91.25], ["包头市", 92.5]], "hidden", {}, []),
+        ],
+    )
     expected = {(HOHHOT, 2024, FIVEG): 67.18, (BAOTOU, 2024, FIVEG): 55.25}
     # accepted, but its copy of the 5G rate loses to the owner's: it comes from the statistics bureau
     (landing / f"2024_自治区统计局_补充数据（{LABEL}）.csv").write_text(
-        f"2024年补充数据（{LABEL}）\n盟市,5G用户普及率（%）\n乌海市,12.34\n", encoding="utf-8")
+        f"2024年补充数据（{LABEL}）\n盟市,5G用户普及率（%）\n乌海市,12.34\n", encoding="utf-8"
+    )
     # refused: a formula error in the owner's file
-    _xlsx(landing / f"2024_{TELECOM}_公式错误.xlsx", [
-        ("数据", [title, header, ["呼和浩特市", 93.75], ["包头市", "#DIV/0!"]], "visible", {}, []),
-    ])
+    _xlsx(
+        landing / f"2024_{TELECOM}_公式错误.xlsx",
+        [
+            ("数据", [title, header, ["呼和浩特市", 93.75], ["包头市", "#DIV/0!"]], "visible", {}, []),
+        ],
+    )
     # refused: a value cell merged across two 盟市
-    _xlsx(landing / f"2024_{TELECOM}_合并单元格.xlsx", [
-        ("数据", [title, header, ["呼和浩特市", 94.125], ["包头市", None]], "visible", {}, ["B3:B4"]),
-    ])
+    _xlsx(
+        landing / f"2024_{TELECOM}_合并单元格.xlsx",
+        [
+            ("数据", [title, header, ["呼和浩特市", 94.125], ["包头市", None]], "visible", {}, ["B3:B4"]),
+        ],
+    )
     # refused: a year outside the framework's range, and a file name and title that disagree
     (landing / f"2031_{TELECOM}_补充数据.csv").write_text(
-        f"2031年补充数据（{LABEL}）\n盟市,5G用户普及率（%）\n呼和浩特市,95.5\n", encoding="utf-8")
+        f"2031年补充数据（{LABEL}）\n盟市,5G用户普及率（%）\n呼和浩特市,95.5\n", encoding="utf-8"
+    )
     (landing / f"2023_{TELECOM}_年份不符.csv").write_text(
-        f"2024年补充数据（{LABEL}）\n盟市,5G用户普及率（%）\n包头市,96.25\n", encoding="utf-8")
+        f"2024年补充数据（{LABEL}）\n盟市,5G用户普及率（%）\n包头市,96.25\n", encoding="utf-8"
+    )
     # refused: a figure with a qualifier
     (landing / f"2024_{TELECOM}_约数.csv").write_text(
-        f"2024年补充数据（{LABEL}）\n盟市,5G用户普及率（%）\n呼和浩特市,约97.75\n", encoding="utf-8")
+        f"2024年补充数据（{LABEL}）\n盟市,5G用户普及率（%）\n呼和浩特市,约97.75\n", encoding="utf-8"
+    )
     # refused: a symlink to a file outside the lake
     target = outside / f"2024_{TELECOM}_外部.csv"
     target.write_text(f"2024年补充数据（{LABEL}）\n盟市,5G用户普及率（%）\n包头市,98.5\n", encoding="utf-8")
@@ -126,8 +144,11 @@ def test_every_reported_figure_in_the_release_is_the_one_the_accepted_files_impl
         if imputed:
             continue
         want = implied.get((league, year, indicator))
-        if want is None or (isinstance(want, float) and math.isnan(want)) or not math.isclose(
-                raw_value, want, rel_tol=1e-12, abs_tol=1e-12):
+        if (
+            want is None
+            or (isinstance(want, float) and math.isnan(want))
+            or not math.isclose(raw_value, want, rel_tol=1e-12, abs_tol=1e-12)
+        ):
             wrong.append((league, year, indicator, raw_value, want))
     assert wrong == []
 
@@ -147,11 +168,16 @@ def test_no_figure_of_a_refused_or_overridden_copy_reaches_the_release(drop):
 
 def test_the_refused_files_are_in_quarantine_and_the_link_target_was_never_read(drop):
     cfg, _, _ = drop
-    quarantined = {p.name for d in cfg.quarantine.iterdir() for p in d.iterdir()
-                   if p.name not in ("problems.json", "problems.txt")}
+    quarantined = {
+        p.name for d in cfg.quarantine.iterdir() for p in d.iterdir() if p.name not in ("problems.json", "problems.txt")
+    }
     assert quarantined == {
-        f"2024_{TELECOM}_公式错误.xlsx", f"2024_{TELECOM}_合并单元格.xlsx", f"2031_{TELECOM}_补充数据.csv",
-        f"2023_{TELECOM}_年份不符.csv", f"2024_{TELECOM}_约数.csv", f"2024_{TELECOM}_链接.csv",
+        f"2024_{TELECOM}_公式错误.xlsx",
+        f"2024_{TELECOM}_合并单元格.xlsx",
+        f"2031_{TELECOM}_补充数据.csv",
+        f"2023_{TELECOM}_年份不符.csv",
+        f"2024_{TELECOM}_约数.csv",
+        f"2024_{TELECOM}_链接.csv",
     }
     # accepted files stay where they were delivered; nothing refused is left beside them
     left = {p.name for p in cfg.landing.iterdir()}
@@ -165,7 +191,11 @@ def test_the_release_log_says_which_copy_of_the_5g_rate_won(drop):
 
     cfg, release, _ = drop
     manifest = json.loads((cfg.published / "latest" / "release.json").read_text(encoding="utf-8"))
-    lost = [p for p in manifest["precedence"] if p["indicator_id"] == FIVEG
-            and p["overridden_file"] == f"2024_自治区统计局_补充数据（{LABEL}）.csv"]
+    lost = [
+        p
+        for p in manifest["precedence"]
+        if p["indicator_id"] == FIVEG and p["overridden_file"] == f"2024_自治区统计局_补充数据（{LABEL}）.csv"
+    ]
     assert [(p["winning_file"], p["winner_is_owner"], p["figures"], p["differing"]) for p in lost] == [
-        ("2024_内蒙古通信管理局_通信业主要指标.xlsx", True, 1, 1)]
+        ("2024_内蒙古通信管理局_通信业主要指标.xlsx", True, 1, 1)
+    ]

@@ -18,8 +18,16 @@ from index.errors import ConfigError
 def stage(cfg, release_id: str, score: float):
     staged = cfg.published / ".staging" / f"{release_id}-test"
     staged.mkdir(parents=True)
-    pd.DataFrame({"release_id": [release_id], "league_code": [150100], "year": [2024], "node_id": ["DEI"],
-                  "score": [score], "rank": [1]}).to_parquet(staged / "index_scores.parquet")
+    pd.DataFrame(
+        {
+            "release_id": [release_id],
+            "league_code": [150100],
+            "year": [2024],
+            "node_id": ["DEI"],
+            "score": [score],
+            "rank": [1],
+        }
+    ).to_parquet(staged / "index_scores.parquet")
     for name in ("indicator_values", "framework"):
         pd.DataFrame({"x": [1]}).to_parquet(staged / f"{name}.parquet")
     (staged / "release.json").write_text(json.dumps({"id": release_id}), encoding="utf-8")

@@ -23,8 +23,10 @@ def test_a_node_may_be_named_by_id_chinese_or_english_name(release, capsys, node
 def test_an_unknown_node_lists_the_valid_ones(release, capsys, node):
     assert cli.main(["ranking", "--release", str(release), "--node", node]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"dei ranking: unknown node {node!r}; valid: "
-                          "DEI (内蒙古数字经济发展指数), digital_infrastructure (数字基础设施).")
+    assert err.startswith(
+        f"dei ranking: unknown node {node!r}; valid: "
+        "DEI (内蒙古数字经济发展指数), digital_infrastructure (数字基础设施)."
+    )
     assert "Traceback" not in err
 
 
@@ -36,4 +38,7 @@ def test_a_year_outside_the_release_lists_the_years(release, capsys):
 
 def test_a_folder_that_is_not_a_release_is_named(tmp_path, capsys):
     assert cli.main(["ranking", "--release", str(tmp_path)]) == 2
-    assert capsys.readouterr().err.strip() == f"dei ranking: {tmp_path} is not a release directory (no index_scores.parquet)"
+    assert (
+        capsys.readouterr().err.strip()
+        == f"dei ranking: {tmp_path} is not a release directory (no index_scores.parquet)"
+    )

@@ -12,17 +12,28 @@ from index import cli, ranking
 
 def write_release(root, inputs):
     root.mkdir(parents=True)
-    pd.DataFrame({
-        "rank": [1, 2], "league_code": [150100, 150200], "league_name": ["呼和浩特市", "包头市"], "year": [2024, 2024],
-        "node_id": ["DEI", "DEI"], "score": [70.0, 60.0], "score_change": [1.0, -1.0], "rank_change": [0, 0],
-    }).to_parquet(root / "index_scores.parquet")
-    (root / "release.json").write_text(json.dumps({"id": root.name, "inputs": inputs}, ensure_ascii=False),
-                                       encoding="utf-8")
+    pd.DataFrame(
+        {
+            "rank": [1, 2],
+            "league_code": [150100, 150200],
+            "league_name": ["呼和浩特市", "包头市"],
+            "year": [2024, 2024],
+            "node_id": ["DEI", "DEI"],
+            "score": [70.0, 60.0],
+            "score_change": [1.0, -1.0],
+            "rank_change": [0, 0],
+        }
+    ).to_parquet(root / "index_scores.parquet")
+    (root / "release.json").write_text(
+        json.dumps({"id": root.name, "inputs": inputs}, ensure_ascii=False), encoding="utf-8"
+    )
     return root
 
 
 def test_the_note_counts_the_synthetic_inputs(tmp_path):
-    release = write_release(tmp_path / "r1", [{"file": "a.csv", "synthetic": True}, {"file": "b.csv", "synthetic": False}])
+    release = write_release(
+        tmp_path / "r1", [{"file": "a.csv", "synthetic": True}, {"file": "b.csv", "synthetic": False}]
+    )
     note = ranking.synthetic_note(release)
     assert "1/2 个输入文件为示例数据（合成）" in note
     assert "1 of 2 input files declare SYNTHETIC figures" in note

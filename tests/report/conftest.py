@@ -29,8 +29,14 @@ FRAMEWORK = [
 ]
 
 
-SYNTHETIC_INPUT = {"file": "合成文件.csv", "sha256": "ab" * 32, "department": "合成部门", "values": 48,
-                   "years": [2019, 2022], "synthetic": True}
+SYNTHETIC_INPUT = {
+    "file": "合成文件.csv",
+    "sha256": "ab" * 32,
+    "department": "合成部门",
+    "values": 48,
+    "years": [2019, 2022],
+    "synthetic": True,
+}
 
 
 def make_release(root, release_id="synthetic0001", region_row=False, extra_tables=(), inputs=None):
@@ -40,8 +46,23 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
     names = league_names()
     codes = sorted(names)
     root.mkdir(parents=True, exist_ok=True)
-    fw = pd.DataFrame(FRAMEWORK, columns=["node_id", "parent_id", "level", "node_type", "name_zh", "name_en", "unit",
-                                          "raw_unit", "polarity", "weight", "target_2025", "target_note"])
+    fw = pd.DataFrame(
+        FRAMEWORK,
+        columns=[
+            "node_id",
+            "parent_id",
+            "level",
+            "node_type",
+            "name_zh",
+            "name_en",
+            "unit",
+            "raw_unit",
+            "polarity",
+            "weight",
+            "target_2025",
+            "target_note",
+        ],
+    )
     fw["denominator"] = None
     fw["denominator_scale"] = np.nan
     fw["department"] = "合成部门"
@@ -57,10 +78,35 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
             for ind in indicators:
                 raw = float(rng.uniform(1, 100)) if ind != "ind_down" else float(rng.uniform(1.1, 1.6))
                 imputed = bool(code == codes[0] and year == 2020 and ind == "ind_c")
-                rows.append((code, year, ind, None if imputed else raw, None if imputed else raw,
-                             imputed, "panel_linear" if imputed else None, float(rng.uniform(0, 100)), 0.25, 1.0))
-    values = pd.DataFrame(rows, columns=["league_code", "year", "indicator_id", "raw_value", "denominated_value", "imputed",
-                                         "imputation", "normalised", "effective_weight", "contribution"])
+                rows.append(
+                    (
+                        code,
+                        year,
+                        ind,
+                        None if imputed else raw,
+                        None if imputed else raw,
+                        imputed,
+                        "panel_linear" if imputed else None,
+                        float(rng.uniform(0, 100)),
+                        0.25,
+                        1.0,
+                    )
+                )
+    values = pd.DataFrame(
+        rows,
+        columns=[
+            "league_code",
+            "year",
+            "indicator_id",
+            "raw_value",
+            "denominated_value",
+            "imputed",
+            "imputation",
+            "normalised",
+            "effective_weight",
+            "contribution",
+        ],
+    )
     values.to_parquet(root / "indicator_values.parquet")
 
     srows = []
@@ -70,54 +116,140 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
             ranked = sorted(codes, key=lambda c: -scores[c])
             for code in units:
                 rank = ranked.index(code) + 1 if code in ranked else 1
-                srows.append((release_id, code, names.get(code, "内蒙古自治区"), year, node, node, node, level,
-                              scores[code], rank, None if year == YEARS[0] else 1.0, None if year == YEARS[0] else 0.0))
-    pd.DataFrame(srows, columns=["release_id", "league_code", "league_name", "year", "node_id", "node_name_zh", "node_name_en",
-                                 "level", "score", "rank", "score_change", "rank_change"]).to_parquet(root / "index_scores.parquet")
+                srows.append(
+                    (
+                        release_id,
+                        code,
+                        names.get(code, "内蒙古自治区"),
+                        year,
+                        node,
+                        node,
+                        node,
+                        level,
+                        scores[code],
+                        rank,
+                        None if year == YEARS[0] else 1.0,
+                        None if year == YEARS[0] else 0.0,
+                    )
+                )
+    pd.DataFrame(
+        srows,
+        columns=[
+            "release_id",
+            "league_code",
+            "league_name",
+            "year",
+            "node_id",
+            "node_name_zh",
+            "node_name_en",
+            "level",
+            "score",
+            "rank",
+            "score_change",
+            "rank_change",
+        ],
+    ).to_parquet(root / "index_scores.parquet")
 
     if "audit" in extra_tables:
-        pd.DataFrame({
-            "section": ["correlation", "correlation", "indicator"],
-            "node_id": ["ind_up", "ind_c", "ind_d"], "other_node_id": ["dim_a", "dim_b", None], "period": [2022, 2022, 2022],
-            "statistic": ["pearson_corr", "pearson_corr", "skewness"], "value": [0.81, -0.12, 2.7], "threshold": [0.0, 0.0, 2.0],
-            "flag": [None, "negative correlation with parent", "skew above threshold"],
-        }).to_parquet(root / "audit.parquet")
+        pd.DataFrame(
+            {
+                "section": ["correlation", "correlation", "indicator"],
+                "node_id": ["ind_up", "ind_c", "ind_d"],
+                "other_node_id": ["dim_a", "dim_b", None],
+                "period": [2022, 2022, 2022],
+                "statistic": ["pearson_corr", "pearson_corr", "skewness"],
+                "value": [0.81, -0.12, 2.7],
+                "threshold": [0.0, 0.0, 2.0],
+                "flag": [None, "negative correlation with parent", "skew above threshold"],
+            }
+        ).to_parquet(root / "audit.parquet")
     if "audit_bool" in extra_tables:  # the engine's shape: boolean flags, pooled rows with period NULL
-        pd.DataFrame({
-            "section": ["indicators", "indicators", "pairs", "aggregates"],
-            "node_id": ["ind_up", "ind_up", "ind_c", "dim_a"], "other_node_id": [None, None, "ind_d", None],
-            "period": [2022.0, None, 2022.0, None], "statistic": ["availability", "availability", "pearson", "pca_share_pc1"],
-            "value": [0.5, 0.9, 0.95, 0.7], "threshold": [0.65, 0.65, 0.9, None], "flag": [True, False, True, None],
-        }).to_parquet(root / "audit.parquet")
+        pd.DataFrame(
+            {
+                "section": ["indicators", "indicators", "pairs", "aggregates"],
+                "node_id": ["ind_up", "ind_up", "ind_c", "dim_a"],
+                "other_node_id": [None, None, "ind_d", None],
+                "period": [2022.0, None, 2022.0, None],
+                "statistic": ["availability", "availability", "pearson", "pca_share_pc1"],
+                "value": [0.5, 0.9, 0.95, 0.7],
+                "threshold": [0.65, 0.65, 0.9, None],
+                "flag": [True, False, True, None],
+            }
+        ).to_parquet(root / "audit.parquet")
     if "target_attainment" in extra_tables:
         # Two indicators with a target; ind_down cannot be projected for the last two leagues (on_track NULL).
         # The contract's columns (sql/release/target_attainment.sql) the site reads.
-        pd.DataFrame({"league_code": codes * 2, "indicator_id": ["ind_up"] * 12 + ["ind_down"] * 12, "year": 2022,
-                      "value": [25.0] * 12 + [1.333] * 12, "target_2025": [50.0] * 12 + [1.2] * 12,
-                      "attainment": [0.5] * 12 + [0.9] * 12,
-                      "on_track": [True] * 6 + [False] * 6 + [True] * 10 + [None] * 2}).to_parquet(root / "target_attainment.parquet")
+        pd.DataFrame(
+            {
+                "league_code": codes * 2,
+                "indicator_id": ["ind_up"] * 12 + ["ind_down"] * 12,
+                "year": 2022,
+                "value": [25.0] * 12 + [1.333] * 12,
+                "target_2025": [50.0] * 12 + [1.2] * 12,
+                "attainment": [0.5] * 12 + [0.9] * 12,
+                "on_track": [True] * 6 + [False] * 6 + [True] * 10 + [None] * 2,
+            }
+        ).to_parquet(root / "target_attainment.parquet")
     if "weights" in extra_tables:
-        pd.DataFrame({"scheme": "expert", "node_id": ["ind_c", "ind_d"], "weight": [0.9, 0.1],
-                      "effective_weight": [0.45, 0.05]}).to_parquet(root / "weights.parquet")
+        pd.DataFrame(
+            {"scheme": "expert", "node_id": ["ind_c", "ind_d"], "weight": [0.9, 0.1], "effective_weight": [0.45, 0.05]}
+        ).to_parquet(root / "weights.parquet")
 
     uncertainty = None
     if "uncertainty" in extra_tables:
-        uncertainty = write_uncertainty(root, release_id, pd.DataFrame(srows, columns=[
-            "release_id", "league_code", "league_name", "year", "node_id", "n_zh", "n_en", "level", "score", "rank", "sc", "rc"]))
+        uncertainty = write_uncertainty(
+            root,
+            release_id,
+            pd.DataFrame(
+                srows,
+                columns=[
+                    "release_id",
+                    "league_code",
+                    "league_name",
+                    "year",
+                    "node_id",
+                    "n_zh",
+                    "n_en",
+                    "level",
+                    "score",
+                    "rank",
+                    "sc",
+                    "rc",
+                ],
+            ),
+        )
 
-    (root / "release.json").write_text(json.dumps({
-        **({"uncertainty": uncertainty} if uncertainty else {}),
-        "id": release_id, "created_at": "2025-01-01T00:00:00+00:00", "published_at": "2025-01-01T00:00:01+00:00",
-        "inputs": [SYNTHETIC_INPUT] if inputs is None else inputs,
-        "framework": {"path": "sql/framework/x.sql", "sha256": "cd" * 32},
-        "weight_scheme": {"path": "sql/weights/x.sql", "sha256": "ef" * 32},
-        "method": {"path": "sql/method/x.toml", "sha256": "01" * 32, "spec": {
-            # spec keys in no particular order; weights.scheme as the engine records it (not the scheme's name)
-            "aggregate": {"method": "amean"}, "normalise": {"method": "minmax", "range": [0, 100], "scope": "panel"},
-            "impute": {"method": "panel_linear"}, "weights": {"scheme": "metadata"}, "denominate": {},
-            "treat": {"method": "none", "winmax": 5, "skew": 2.0, "kurtosis": 3.5}, "screen": {"min_data": 0.0, "on": "imputed"}}},
-        "code_version": "0.0.0+synthetic", "triggered_by": "test",
-    }, ensure_ascii=False), encoding="utf-8")
+    (root / "release.json").write_text(
+        json.dumps(
+            {
+                **({"uncertainty": uncertainty} if uncertainty else {}),
+                "id": release_id,
+                "created_at": "2025-01-01T00:00:00+00:00",
+                "published_at": "2025-01-01T00:00:01+00:00",
+                "inputs": [SYNTHETIC_INPUT] if inputs is None else inputs,
+                "framework": {"path": "sql/framework/x.sql", "sha256": "cd" * 32},
+                "weight_scheme": {"path": "sql/weights/x.sql", "sha256": "ef" * 32},
+                "method": {
+                    "path": "sql/method/x.toml",
+                    "sha256": "01" * 32,
+                    "spec": {
+                        # spec keys in no particular order; weights.scheme as the engine records it (not the scheme's name)
+                        "aggregate": {"method": "amean"},
+                        "normalise": {"method": "minmax", "range": [0, 100], "scope": "panel"},
+                        "impute": {"method": "panel_linear"},
+                        "weights": {"scheme": "metadata"},
+                        "denominate": {},
+                        "treat": {"method": "none", "winmax": 5, "skew": 2.0, "kurtosis": 3.5},
+                        "screen": {"min_data": 0.0, "on": "imputed"},
+                    },
+                },
+                "code_version": "0.0.0+synthetic",
+                "triggered_by": "test",
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     return root
 
 
@@ -134,30 +266,75 @@ def write_uncertainty(root, release_id, scores: pd.DataFrame) -> dict:
         low = max(1.0, r.rank - float(rng.integers(0, 3)) + (0.5 if rng.random() < 0.2 else 0.0))
         high = min(12.0, r.rank + float(rng.integers(0, 3)) - (0.5 if rng.random() < 0.2 else 0.0))
         low, high = min(low, r.rank), max(high, r.rank)
-        rows.append(dict(release_id=release_id, league_code=r.league_code, league_name=r.league_name, year=r.year,
-                         node_id=r.node_id, level=r.level, nominal_score=r.score, nominal_rank=r.rank, engine_rank=r.rank,
-                         mean_rank=(low + high) / 2, median_rank=float(r.rank), rank_low=low, rank_high=high,
-                         share_nominal_rank=float(rng.uniform(0.2, 1.0)), mean_score=r.score, median_score=r.score,
-                         score_low=r.score - 5, score_high=r.score + 5, interval_low=0.05, interval_high=0.95))
+        rows.append(
+            dict(
+                release_id=release_id,
+                league_code=r.league_code,
+                league_name=r.league_name,
+                year=r.year,
+                node_id=r.node_id,
+                level=r.level,
+                nominal_score=r.score,
+                nominal_rank=r.rank,
+                engine_rank=r.rank,
+                mean_rank=(low + high) / 2,
+                median_rank=float(r.rank),
+                rank_low=low,
+                rank_high=high,
+                share_nominal_rank=float(rng.uniform(0.2, 1.0)),
+                mean_score=r.score,
+                median_score=r.score,
+                score_low=r.score - 5,
+                score_high=r.score + 5,
+                interval_low=0.05,
+                interval_high=0.95,
+            )
+        )
     ri = pd.DataFrame(rows)
     ri["indistinguishable_from"] = [
-        ";".join(str(o.league_code) for o in ri[(ri["node_id"] == x.node_id) & (ri["year"] == x.year)
-                                                & (ri["league_code"] != x.league_code)].itertuples()
-                 if o.rank_low <= x.rank_high and x.rank_low <= o.rank_high)
-        for x in ri.itertuples()]
+        ";".join(
+            str(o.league_code)
+            for o in ri[
+                (ri["node_id"] == x.node_id) & (ri["year"] == x.year) & (ri["league_code"] != x.league_code)
+            ].itertuples()
+            if o.rank_low <= x.rank_high and x.rank_low <= o.rank_high
+        )
+        for x in ri.itertuples()
+    ]
     ri.to_parquet(root / "rank_intervals.parquet")
     srows = []
     for year in YEARS:
         for name in UNCERTAIN_INPUTS:
             first = float(rng.uniform(-0.05, 0.5))
             total = first + float(rng.uniform(0, 0.3))
-            srows.append(dict(release_id=release_id, input=name, alternatives="a | b", output="mean_abs_rank_shift",
-                              league_code=None, league_name=None, year=year, node_id="DEI", first_order=first,
-                              first_order_low=first - 0.1, first_order_high=first + 0.1, total_order=total,
-                              total_order_low=total - 0.05, total_order_high=total + 0.05, output_variance=1.0))
+            srows.append(
+                dict(
+                    release_id=release_id,
+                    input=name,
+                    alternatives="a | b",
+                    output="mean_abs_rank_shift",
+                    league_code=None,
+                    league_name=None,
+                    year=year,
+                    node_id="DEI",
+                    first_order=first,
+                    first_order_low=first - 0.1,
+                    first_order_high=first + 0.1,
+                    total_order=total,
+                    total_order_low=total - 0.05,
+                    total_order_high=total + 0.05,
+                    output_variance=1.0,
+                )
+            )
     pd.DataFrame(srows).to_parquet(root / "sensitivity.parquet")
-    return {"spec": "sql/method/dei_uncertainty.toml", "sha256": "12" * 32, "replicates": 1000, "seed": 1,
-            "sobol_n": 128, "interval": [0.05, 0.95]}
+    return {
+        "spec": "sql/method/dei_uncertainty.toml",
+        "sha256": "12" * 32,
+        "replicates": 1000,
+        "seed": 1,
+        "sobol_n": 128,
+        "interval": [0.05, 0.95],
+    }
 
 
 @pytest.fixture

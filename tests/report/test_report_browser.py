@@ -26,8 +26,15 @@ from index.leagues import league_codes
 from index.report import build
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +68,9 @@ class PageWatch:
         self.page = self.context.new_page()
         self.problems: list[str] = []
         self.requests: list[str] = []
-        self.page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        self.page.on(
+            "console", lambda m: self.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None
+        )
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         self.page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url} {r.failure}"))
         self.page.on("request", lambda r: self.requests.append(r.url))
@@ -111,7 +120,9 @@ def _download(page, selector: str) -> Path:
 WIDTHS = (1400, 1024)
 
 
-def test_every_page_in_both_languages_at_1024_and_1400_renders_without_errors_and_no_table_overflows(site, browser, tmp_path):
+def test_every_page_in_both_languages_at_1024_and_1400_renders_without_errors_and_no_table_overflows(
+    site, browser, tmp_path
+):
     # Each page is opened once and then resized and switched language in place (the toggle redraws every chart
     # and table, as a reader's click does): four layouts per page at the cost of one load.
     out, index, release = site
@@ -150,7 +161,9 @@ def test_every_page_in_both_languages_at_1024_and_1400_renders_without_errors_an
     watch.close()
     assert overflow == {}
     assert watch.problems == []
-    assert all(url.startswith("file://") for url in watch.requests), [u for u in watch.requests if not u.startswith("file://")]
+    assert all(url.startswith("file://") for url in watch.requests), [
+        u for u in watch.requests if not u.startswith("file://")
+    ]
     assert len(list(tmp_path.glob("*.png"))) == 3 * 4 + 12 * 2
     fewer = sum(len(data["strengths"][str(c)][k]) < 3 for c in league_codes() for k in ("best", "worst"))
     assert fewer > 0, "the sample release has a league with fewer than three strengths or weaknesses"
@@ -173,7 +186,9 @@ def _check_league_lists(page, data: dict, code: int) -> None:
     assert len(rows) == page.locator("#targets-table tbody tr").count() == counts["total"]
     assert f"{counts['on']}/{counts['judged']}" in page.inner_text("#targets-counts")
     dims = _csv_rows(_download(page, ".card:has(#dimensions) .dl-csv"))[1:]
-    assert [r[0] for r in dims[1:]] == page.eval_on_selector_all("#dimensions tbody tr", "rs => rs.slice(1).map(r => r.cells[0].innerText.trim())")
+    assert [r[0] for r in dims[1:]] == page.eval_on_selector_all(
+        "#dimensions tbody tr", "rs => rs.slice(1).map(r => r.cells[0].innerText.trim())"
+    )
 
 
 def _check_uncertainty(page, data: dict, path: Path, lang: str) -> None:
@@ -187,7 +202,9 @@ def _check_uncertainty(page, data: dict, path: Path, lang: str) -> None:
         lines = page.eval_on_selector_all("#interval-lines li", "ls => ls.map(l => l.innerText)")
         assert len(lines) == 12 and all(words in line for line in lines), lines
     elif path.name == "methodology.html":
-        bars = page.evaluate("window.__charts.sobol.getOption().series.filter(s => s.type === 'bar').map(s => s.data.length)")
+        bars = page.evaluate(
+            "window.__charts.sobol.getOption().series.filter(s => s.type === 'bar').map(s => s.data.length)"
+        )
         assert bars == [len(u["sobol"]["rows"])] * 2
         assert page.is_visible("#sobol-sentence")
     elif path.parent.name == "league":
@@ -268,8 +285,12 @@ def test_map_colours_span_one_year_by_default_and_all_years_on_request(site, bro
         names = {l["zh"] for l in data["leagues"]}
         labels = [b for b in boxes if b[0] in names]
         assert len(labels) == 12, [b[0] for b in boxes]
-        clashes = [(a[0], b[0]) for i, a in enumerate(labels) for b in labels[i + 1:]
-                   if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]]
+        clashes = [
+            (a[0], b[0])
+            for i, a in enumerate(labels)
+            for b in labels[i + 1 :]
+            if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]
+        ]
         assert clashes == [], (width, clashes)
     watch.close()
     assert watch.problems == []
@@ -277,7 +298,7 @@ def test_map_colours_span_one_year_by_default_and_all_years_on_request(site, bro
 
 def _data(out: Path) -> dict:
     text = (out / "assets" / "data.js").read_text(encoding="utf-8")
-    return json.loads(text[len("window.DEI_DATA = "):].rstrip().rstrip(";"))
+    return json.loads(text[len("window.DEI_DATA = ") :].rstrip().rstrip(";"))
 
 
 def test_dimensions_follow_the_framework_order_in_ranking_radar_trend_and_explorer(site, browser, repo):

@@ -33,7 +33,7 @@ XLSX_NAMESPACE = re.compile(r"^https?://(schemas\.openxmlformats\.org|schemas\.m
 def load_data(out):
     text = (out / "assets" / "data.js").read_text(encoding="utf-8")
     assert text.startswith("window.DEI_DATA = ")
-    return json.loads(text[len("window.DEI_DATA = "):].rstrip().rstrip(";"))
+    return json.loads(text[len("window.DEI_DATA = ") :].rstrip().rstrip(";"))
 
 
 def test_build_writes_overview_a_page_per_league_explorer_and_methodology(synthetic_release, tmp_path):
@@ -75,7 +75,9 @@ def test_pages_load_only_local_scripts_and_styles(synthetic_release, tmp_path):
         refs = re.findall(r'(?:src|href)="([^"#]+)"', html)
         assert refs, page
         for ref in refs:
-            assert "//" not in ref and (page.parent / ref).resolve().is_file(), f"{page.name}: {ref} is not a file of the site"
+            assert "//" not in ref and (page.parent / ref).resolve().is_file(), (
+                f"{page.name}: {ref} is not a file of the site"
+            )
         assert "fetch(" not in html
 
 
@@ -98,7 +100,9 @@ def test_region_row_is_used_for_the_trend_and_kept_off_the_league_list(release_f
     assert with_row["region_kind"] == "row" and without["region_kind"] == "mean"
     assert [l["code"] for l in with_row["leagues"]] == league_codes()
     scores = pd.read_parquet(release_factory(region_row=True) / "index_scores.parquet")
-    region_2022 = scores[(scores.league_code == 150000) & (scores.node_id == "DEI") & (scores.year == 2022)]["score"].item()
+    region_2022 = scores[(scores.league_code == 150000) & (scores.node_id == "DEI") & (scores.year == 2022)][
+        "score"
+    ].item()
     assert with_row["region_trend"]["DEI"]["2022"] == pytest.approx(region_2022, abs=1e-4)
     plain = pd.read_parquet(release_factory() / "index_scores.parquet")
     mean_2022 = plain[(plain.node_id == "DEI") & (plain.year == 2022)]["score"].mean()
@@ -124,7 +128,10 @@ def test_optional_tables_feed_the_methodology_and_targets(release_factory, tmp_p
     data = load_data(full)
     assert data["target_source"] == "table"
     first = data["targets"][str(league_codes()[0])]
-    assert [(t["indicator_id"], t["share"], t["on_track"]) for t in first] == [("ind_down", 0.9, True), ("ind_up", 0.5, True)]
+    assert [(t["indicator_id"], t["share"], t["on_track"]) for t in first] == [
+        ("ind_down", 0.9, True),
+        ("ind_up", 0.5, True),
+    ]
     weights = {n["node_id"]: n["weight"] for n in data["nodes"]}
     assert weights["ind_c"] == 0.9 and weights["ind_d"] == 0.1  # weights.parquet wins over the framework column
     effective = {n["node_id"]: n["effective_weight"] for n in data["nodes"]}
@@ -153,11 +160,17 @@ def test_english_build_starts_in_english_and_carries_both_languages(synthetic_re
 
 def test_the_site_shows_the_latest_year_of_the_target_table():
     # SYNTHETIC rows in the table's shape: the latest year with a share is shown, as the table says it.
-    table = pd.DataFrame({
-        "league_code": [1, 1, 1, 1], "indicator_id": ["up", "up", "up", "down"], "year": [2021, 2022, 2023, 2022],
-        "value": [32.0, 38.0, None, 1.5], "target_2025": [50.0, 50.0, 50.0, 1.2],
-        "attainment": [0.64, 0.76, None, 0.8], "on_track": [True, True, None, False],
-    })
+    table = pd.DataFrame(
+        {
+            "league_code": [1, 1, 1, 1],
+            "indicator_id": ["up", "up", "up", "down"],
+            "year": [2021, 2022, 2023, 2022],
+            "value": [32.0, 38.0, None, 1.5],
+            "target_2025": [50.0, 50.0, 50.0, 1.2],
+            "attainment": [0.64, 0.76, None, 0.8],
+            "on_track": [True, True, None, False],
+        }
+    )
     out = table_targets(table).set_index("indicator_id")
     assert out.loc["up", "year"] == 2022 and out.loc["up", "share"] == pytest.approx(0.76)
     assert out.loc["up", "target"] == 50.0 and bool(out.loc["up", "on_track"])
@@ -170,13 +183,22 @@ def test_strengths_are_above_the_mean_and_weaknesses_below_fewer_when_fewer_qual
     #   league 1: gaps a +40, b +10, c -40, d 0   -> strengths a, b; weaknesses c; d sits on the mean
     #   league 2: gaps a -20, b 0, c +10, d +5    -> strengths c, d; weaknesses a
     #   league 3: gaps a -20, b -10, c +30, d -5  -> strengths c; weaknesses a, b, d (n = 3)
-    values = pd.DataFrame({
-        "league_code": [1, 2, 3] * 4, "year": 2022, "indicator_id": ["a"] * 3 + ["b"] * 3 + ["c"] * 3 + ["d"] * 3,
-        "normalised": [90, 30, 30, 60, 50, 40, 10, 60, 80, 40, 45, 35],
-        "denominated_value": 1.0, "raw_value": 1.0, "imputed": False,
-    })
+    values = pd.DataFrame(
+        {
+            "league_code": [1, 2, 3] * 4,
+            "year": 2022,
+            "indicator_id": ["a"] * 3 + ["b"] * 3 + ["c"] * 3 + ["d"] * 3,
+            "normalised": [90, 30, 30, 60, 50, 40, 10, 60, 80, 40, 45, 35],
+            "denominated_value": 1.0,
+            "raw_value": 1.0,
+            "imputed": False,
+        }
+    )
     sw = strengths_weaknesses(values, 2022, n=3)
-    ids = {code: ([r["indicator_id"] for r in sw[code]["best"]], [r["indicator_id"] for r in sw[code]["worst"]]) for code in sw}
+    ids = {
+        code: ([r["indicator_id"] for r in sw[code]["best"]], [r["indicator_id"] for r in sw[code]["worst"]])
+        for code in sw
+    }
     assert ids == {1: (["a", "b"], ["c"]), 2: (["c", "d"], ["a"]), 3: (["c"], ["a", "b", "d"])}
     for lists in sw.values():
         assert all(r["gap"] > 0 and r["normalised"] > r["league_mean"] for r in lists["best"])
@@ -185,14 +207,20 @@ def test_strengths_are_above_the_mean_and_weaknesses_below_fewer_when_fewer_qual
 
 def test_strengths_are_the_largest_gaps_above_the_league_mean():
     # SYNTHETIC: three leagues, four indicators; league 1 leads on a and b, trails on c and d.
-    values = pd.DataFrame({
-        "league_code": [1, 2, 3] * 4, "year": 2022, "indicator_id": ["a"] * 3 + ["b"] * 3 + ["c"] * 3 + ["d"] * 3,
-        "normalised": [90, 30, 30, 60, 50, 40, 10, 50, 60, 40, 41, 42],
-        "denominated_value": 1.0, "raw_value": 1.0, "imputed": False,
-    })
+    values = pd.DataFrame(
+        {
+            "league_code": [1, 2, 3] * 4,
+            "year": 2022,
+            "indicator_id": ["a"] * 3 + ["b"] * 3 + ["c"] * 3 + ["d"] * 3,
+            "normalised": [90, 30, 30, 60, 50, 40, 10, 50, 60, 40, 41, 42],
+            "denominated_value": 1.0,
+            "raw_value": 1.0,
+            "imputed": False,
+        }
+    )
     sw = strengths_weaknesses(values, 2022, n=2)[1]
-    assert [r["indicator_id"] for r in sw["best"]] == ["a", "b"]      # gaps +40, +10
-    assert [r["indicator_id"] for r in sw["worst"]] == ["c", "d"]     # gaps -30, -1
+    assert [r["indicator_id"] for r in sw["best"]] == ["a", "b"]  # gaps +40, +10
+    assert [r["indicator_id"] for r in sw["worst"]] == ["c", "d"]  # gaps -30, -1
     assert sw["best"][0]["gap"] == pytest.approx(40.0) and sw["best"][0]["indicator_rank"] == 1
 
 
@@ -206,8 +234,14 @@ def test_a_release_with_synthetic_inputs_carries_the_banner_on_every_page(releas
 
 
 def test_a_release_of_real_inputs_has_no_banner(release_factory, tmp_path):
-    real = {"file": "official.csv", "sha256": "cd" * 32, "department": "统计局", "values": 48, "years": [2019, 2022],
-            "synthetic": False}
+    real = {
+        "file": "official.csv",
+        "sha256": "cd" * 32,
+        "department": "统计局",
+        "values": 48,
+        "years": [2019, 2022],
+        "synthetic": False,
+    }
     out = tmp_path / "site"
     build(release_factory(inputs=[real]), out)
     assert not any('id="synthetic-banner"' in p.read_text(encoding="utf-8") for p in out.rglob("*.html"))
@@ -281,7 +315,9 @@ def test_units_are_readable_and_english_target_notes_exist(synthetic_release, tm
     nodes = {n["node_id"]: n for n in load_data(out)["nodes"]}
     assert nodes["ind_down"]["unit_zh"] == "" and nodes["ind_down"]["unit_long_en"] == "ratio (no unit)"
     assert nodes["ind_c"]["unit_en"] == "yuan per resident"
-    assert nodes["ind_up"]["target_note_en"] == "reach 50%" and nodes["ind_down"]["target_note_en"] == "no higher than 1.2"
+    assert (
+        nodes["ind_up"]["target_note_en"] == "reach 50%" and nodes["ind_down"]["target_note_en"] == "no higher than 1.2"
+    )
     html = (out / "methodology.html").read_text(encoding="utf-8")
     assert "1.2 比值" not in html and '1.2<span class="l-zh"></span>' in html  # a ratio has no unit word
 
@@ -352,7 +388,16 @@ def test_the_whole_release_is_one_workbook(release_factory, tmp_path):
     out = tmp_path / "site"
     build(release, out)
     book = load_workbook(out / "downloads" / "release.xlsx", read_only=True)
-    assert {"release", "inputs", "index_scores", "indicator_values", "framework", "weights", "audit", "target_attainment"} <= set(book.sheetnames)
+    assert {
+        "release",
+        "inputs",
+        "index_scores",
+        "indicator_values",
+        "framework",
+        "weights",
+        "audit",
+        "target_attainment",
+    } <= set(book.sheetnames)
     for name in ("index_scores", "indicator_values", "framework"):
         table = pd.read_parquet(release / f"{name}.parquet")
         rows = list(book[name].iter_rows(values_only=True))

@@ -15,10 +15,9 @@ from index.report import uncertainty as view
 from index.report.build import payload
 
 
-
 def load_data(out):
     text = (out / "assets" / "data.js").read_text(encoding="utf-8")
-    return json.loads(text[len("window.DEI_DATA = "):].rstrip().rstrip(";"))
+    return json.loads(text[len("window.DEI_DATA = ") :].rstrip().rstrip(";"))
 
 
 def _csv(path):
@@ -99,8 +98,21 @@ def test_a_release_without_the_analysis_builds_with_a_note(release_factory, tmp_
 
 
 def test_ordinals_and_sentence_forms():
-    assert [view.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111, 112)] == \
-        ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st", "111th", "112th"]
+    assert [view.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111, 112)] == [
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "22nd",
+        "23rd",
+        "101st",
+        "111th",
+        "112th",
+    ]
     assert view.rank_bounds(2.0, 4.0) == (2, 4) and view.rank_bounds(2.5, 3.5) == (2, 4)
     zh, en = view.rank_sentence("乌兰察布市", "Ulanqab", 7.0, 7.0, 90.0)
     assert en == "Ulanqab ranks 7th in 90 % of plausible method choices" and "均排名第 7 位" in zh

@@ -49,8 +49,13 @@ def test_covers_every_league_year_indicator(generated, framework):
     _, _, parsed = generated
     nodes = framework[framework["node_type"].isin(["Indicator", "Denominator"])]
     pku = set(nodes.loc[nodes["department"] == PKU_DEPARTMENT, "node_id"])
-    expected = {(code, year, node) for node in nodes["node_id"] for code in league_codes() for year in YEARS
-                if not (node in pku and year == 2024)}
+    expected = {
+        (code, year, node)
+        for node in nodes["node_id"]
+        for code in league_codes()
+        for year in YEARS
+        if not (node in pku and year == 2024)
+    }
     got = set(zip(parsed["league_code"], parsed["year"], parsed["indicator_id"]))
     assert got == expected
     # denominators ride along in many department files, always with the same value
@@ -60,8 +65,13 @@ def test_covers_every_league_year_indicator(generated, framework):
 
 def test_parsed_values_equal_generator_truth(generated):
     _, result, parsed = generated
-    merged = parsed.merge(result.truth, on=["league_code", "year", "indicator_id", "source_file"],
-                          how="outer", suffixes=("", "_truth"), indicator=True)
+    merged = parsed.merge(
+        result.truth,
+        on=["league_code", "year", "indicator_id", "source_file"],
+        how="outer",
+        suffixes=("", "_truth"),
+        indicator=True,
+    )
     assert (merged["_merge"] == "both").all()
     both_nan = merged["value"].isna() & merged["value_truth"].isna()
     assert (both_nan | (merged["value"] == merged["value_truth"])).all()
@@ -70,8 +80,7 @@ def test_parsed_values_equal_generator_truth(generated):
 
 def test_values_within_framework_bounds(generated, framework):
     _, _, parsed = generated
-    bounds = parsed.merge(framework[["node_id", "valid_min", "valid_max"]], left_on="indicator_id",
-                          right_on="node_id")
+    bounds = parsed.merge(framework[["node_id", "valid_min", "valid_max"]], left_on="indicator_id", right_on="node_id")
     bounds = bounds[bounds["value"].notna()]
     assert (bounds["value"] >= bounds["valid_min"]).all()
     assert ((bounds["value"] <= bounds["valid_max"]) | bounds["valid_max"].isna()).all()
@@ -83,8 +92,10 @@ def test_pku_values_are_the_reference(generated):
     ref = ref[ref["year"] >= 2019]
     for node, column in PKU_COLUMNS.items():
         got = parsed[parsed["indicator_id"] == node].set_index(["league_code", "year"])["value"]
-        want = pd.Series(ref[column].to_numpy(), index=pd.MultiIndex.from_arrays(
-            [(ref["pref_code_year18"] * 100).astype(int), ref["year"].astype(int)]))
+        want = pd.Series(
+            ref[column].to_numpy(),
+            index=pd.MultiIndex.from_arrays([(ref["pref_code_year18"] * 100).astype(int), ref["year"].astype(int)]),
+        )
         assert len(got) == 60
         for key, value in got.items():
             assert value == want[key], (node, key)
@@ -149,7 +160,7 @@ def test_latent_factor_correlations_are_the_documented_ones():
     np.fill_diagonal(expected, 1.0)
     assert np.allclose(np.corrcoef(matrix), expected, atol=1e-9)
     assert np.allclose([np.corrcoef(row, general)[0, 1] for row in matrix], lam, atol=1e-9)
-    assert all(0.3 <= a * b <= 0.7 for i, a in enumerate(lam) for b in lam[i + 1:])
+    assert all(0.3 <= a * b <= 0.7 for i, a in enumerate(lam) for b in lam[i + 1 :])
     assert not any(math.isnan(v) for v in matrix.ravel())
 
 
@@ -181,8 +192,12 @@ def test_some_leagues_reach_the_targets_and_some_do_not(generated, framework):
     _, result, _ = generated
     truth = result.truth.drop_duplicates(["league_code", "year", "indicator_id"])
     latest = truth[truth["year"] == 2024].pivot_table(index="league_code", columns="indicator_id", values="value")
-    targeted = framework[(framework["node_type"] == "Indicator") & framework["target_2025"].notna()
-                         & (framework["polarity"] == 1) & framework["denominator"].isna()]
+    targeted = framework[
+        (framework["node_type"] == "Indicator")
+        & framework["target_2025"].notna()
+        & (framework["polarity"] == 1)
+        & framework["denominator"].isna()
+    ]
     mixed = 0
     for _, row in targeted.iterrows():
         reached = (latest[row["node_id"]] >= row["target_2025"]).sum()

@@ -51,23 +51,7 @@ def refused(path: Path, framework, *needles: str) -> str:
     return message
 
 
-@pytest.fixture
-def sql_copy(tmp_path, repo, monkeypatch):
-    """A copy of the SQL tree made current through DEI_SQL; returns its root."""
-    root = tmp_path / "sql"
-    shutil.copytree(repo / "sql", root)
-    monkeypatch.setenv("DEI_SQL", str(root))
-    return root
-
-
-@pytest.fixture
-def curated_lake(lake, repo):
-    from index import ingest
-
-    framework = load_framework(lake.framework_file)
-    for path in sorted((repo / "data_lake" / "landing").glob("2023_*")):
-        ingest.ingest_file(path, framework, lake.curated)
-    return lake
+# sql_copy and curated_lake: the shared fixtures in tests/conftest.py
 
 
 # ----------------------------------------------------------------------------------- files and the catalog
@@ -84,10 +68,13 @@ def test_read_csv_is_refused(scheme, framework):
     assert PASSWD not in refused(path, framework, "read_csv()")
 
 
-@pytest.mark.parametrize("sql", [
-    f"select * from read_parquet('{PASSWD}')",
-    f"select * from '{PASSWD}'",  # a replacement scan: the path as a table name
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        f"select * from read_parquet('{PASSWD}')",
+        f"select * from '{PASSWD}'",  # a replacement scan: the path as a table name
+    ],
+)
 def test_read_parquet_and_file_paths_as_tables_are_refused(scheme, framework, sql):
     assert PASSWD not in refused(scheme(sql), framework)
 
@@ -133,36 +120,45 @@ def test_install_and_load_of_extensions_are_refused(scheme, framework, sql, kind
     refused(scheme(sql), framework, f"it is a {kind} statement")
 
 
-@pytest.mark.parametrize("sql, kind", [
-    ("set enable_external_access = true", "SET"),
-    ("set memory_limit = '64GB'", "SET"),
-    ("pragma database_list", "PRAGMA"),
-    ("call duckdb_settings()", "CALL"),
-])
+@pytest.mark.parametrize(
+    "sql, kind",
+    [
+        ("set enable_external_access = true", "SET"),
+        ("set memory_limit = '64GB'", "SET"),
+        ("pragma database_list", "PRAGMA"),
+        ("call duckdb_settings()", "CALL"),
+    ],
+)
 def test_set_pragma_and_call_are_refused(scheme, framework, sql, kind):
     refused(scheme(sql), framework, f"it is a {kind} statement")
 
 
-@pytest.mark.parametrize("sql", [
-    "select current_setting('temp_directory') as node_id, 1.0 as weight",
-    "select name as node_id, 1.0 as weight from duckdb_settings()",
-    "select extension_name as node_id, 1.0 as weight from duckdb_extensions()",
-    "select database_name as node_id, 1.0 as weight from duckdb_databases()",
-    "select name as node_id, 1.0 as weight from pg_catalog.pg_settings",
-    "select name as node_id, 1.0 as weight from pg_settings",
-    "select table_name as node_id, 1.0 as weight from information_schema.tables",
-    "select name as node_id, 1.0 as weight from pragma_database_list",
-    "select * from query('select current_setting(''memory_limit'')')",
-    "describe framework",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select current_setting('temp_directory') as node_id, 1.0 as weight",
+        "select name as node_id, 1.0 as weight from duckdb_settings()",
+        "select extension_name as node_id, 1.0 as weight from duckdb_extensions()",
+        "select database_name as node_id, 1.0 as weight from duckdb_databases()",
+        "select name as node_id, 1.0 as weight from pg_catalog.pg_settings",
+        "select name as node_id, 1.0 as weight from pg_settings",
+        "select table_name as node_id, 1.0 as weight from information_schema.tables",
+        "select name as node_id, 1.0 as weight from pragma_database_list",
+        "select * from query('select current_setting(''memory_limit'')')",
+        "describe framework",
+    ],
+)
 def test_settings_and_catalog_reads_are_refused(scheme, framework, sql):
     refused(scheme(sql), framework)
 
 
-@pytest.mark.parametrize("sql", [
-    "create table w as select 'digital_infrastructure' as node_id, 1.0 as weight",
-    "create macro w() as 1",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "create table w as select 'digital_infrastructure' as node_id, 1.0 as weight",
+        "create macro w() as 1",
+    ],
+)
 def test_create_is_refused(scheme, framework, sql):
     refused(scheme(sql), framework, "it is a CREATE statement")
 
@@ -258,10 +254,13 @@ def test_a_framework_file_sees_no_table(sql_copy):
     assert str(err.value) == f"{target}: refused: it reads table weights; a framework file may read no tables"
 
 
-@pytest.mark.parametrize("sql, rule", [
-    ("copy (select 1 as x) to '{leak}'", "it is a COPY statement"),
-    ("select 1 as x;\ncopy (select 1 as x) to '{leak}'", "it holds 2 statements"),
-])
+@pytest.mark.parametrize(
+    "sql, rule",
+    [
+        ("copy (select 1 as x) to '{leak}'", "it is a COPY statement"),
+        ("select 1 as x;\ncopy (select 1 as x) to '{leak}'", "it holds 2 statements"),
+    ],
+)
 def test_a_dei_sql_release_file_with_copy_is_refused(curated_lake, sql_copy, tmp_path, sql, rule):
     leak = tmp_path / "leak.csv"
     release = sql_copy / "release" / "zz_extra.sql"
@@ -287,12 +286,15 @@ def test_a_runaway_dei_sql_engine_step_is_stopped_at_the_engine_time_limit(
 ):
     monkeypatch.setenv("DEI_ENGINE_TIMEOUT_SECONDS", "2")
     (sql_copy / "engine" / "01_stage.sql").write_text(
-        "select sum(a.range * b.range) as x from range(1000000) a, range(1000000) b", encoding="utf-8")
+        "select sum(a.range * b.range) as x from range(1000000) a, range(1000000) b", encoding="utf-8"
+    )
     started = time.monotonic()
     with pytest.raises(ConfigError) as err:
         compute.compute(cfg=settings(), out_dir=tmp_path / "out")
-    assert str(err.value) == "the engine steps: refused: it did not finish within 2 s, the time limit" \
-                             " (DEI_ENGINE_TIMEOUT_SECONDS)"
+    assert (
+        str(err.value) == "the engine steps: refused: it did not finish within 2 s, the time limit"
+        " (DEI_ENGINE_TIMEOUT_SECONDS)"
+    )
     assert time.monotonic() - started < 30
     assert not (tmp_path / "out").exists()
 
@@ -318,8 +320,10 @@ def test_dei_compute_with_a_bad_scheme_exits_with_a_clear_message(lake, tmp_path
     bad.write_text(f"select * from read_text('{PASSWD}')", encoding="utf-8")
     assert cli.main(["compute", "--weights", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert err == f"dei compute: {bad}: refused: it calls table function read_text(); user SQL may not read files or" \
-                  " the catalog, only ['generate_series', 'range', 'unnest'] are allowed\n"
+    assert (
+        err == f"dei compute: {bad}: refused: it calls table function read_text(); user SQL may not read files or"
+        " the catalog, only ['generate_series', 'range', 'unnest'] are allowed\n"
+    )
 
 
 def test_dei_compute_with_weights_etc_passwd_does_not_echo_it(lake, capsys):
@@ -360,8 +364,11 @@ def test_the_expert_scheme_framework_and_engine_result_are_unchanged(curated_lak
     cfg = settings()
     frame = load_framework(cfg.framework_file)
     expert = load_weights(cfg.default_weights, frame)
+
     # the same files read by a plain DuckDB connection, as before the sandbox
-    plain = lambda path: duckdb.connect().sql(Path(path).read_text(encoding="utf-8").strip().rstrip(";")).df()
+    def plain(path):
+        return duckdb.connect().sql(Path(path).read_text(encoding="utf-8").strip().rstrip(";")).df()
+
     pd.testing.assert_frame_equal(frame, plain(cfg.framework_file)[fw.FRAMEWORK_COLUMNS])
     pd.testing.assert_frame_equal(expert, plain(cfg.default_weights)[["node_id", "weight"]])
 

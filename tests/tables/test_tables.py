@@ -23,7 +23,7 @@ def test_every_column_starts_at_the_same_display_column():
     for name, line in zip(NAMES, body):
         assert line.startswith(name)  # whole, never cut
     # the right-aligned score column ends at the same display column on every line
-    ends = {width(line[: line.index(f"{i * 1.5:.2f}") + len(f'{i * 1.5:.2f}')]) for i, line in enumerate(body)}
+    ends = {width(line[: line.index(f"{i * 1.5:.2f}") + len(f"{i * 1.5:.2f}")]) for i, line in enumerate(body)}
     assert len(ends) == 1
     assert all("\x1b" not in line for line in lines)  # plain text, no colour codes
 

@@ -26,18 +26,30 @@ def stage(lake):
         staged.mkdir(parents=True)
         order = sorted(range(len(scores)), key=lambda i: -scores[i])
         ranks = [order.index(i) + 1 for i in range(len(scores))]
-        pd.DataFrame({
-            "release_id": release_id, "league_code": [150100, 150200][: len(scores)],
-            "league_name": ["呼和浩特市", "包头市"][: len(scores)], "year": 2024, "node_id": "DEI",
-            "score": list(scores), "rank": ranks,
-        }).to_parquet(staged / "index_scores.parquet")
+        pd.DataFrame(
+            {
+                "release_id": release_id,
+                "league_code": [150100, 150200][: len(scores)],
+                "league_name": ["呼和浩特市", "包头市"][: len(scores)],
+                "year": 2024,
+                "node_id": "DEI",
+                "score": list(scores),
+                "rank": ranks,
+            }
+        ).to_parquet(staged / "index_scores.parquet")
         pd.DataFrame({"release_id": release_id, "indicator_id": ["x"], "contribution": [1.0]}).to_parquet(
-            staged / "indicator_values.parquet")
+            staged / "indicator_values.parquet"
+        )
         pd.DataFrame({"release_id": release_id, "node_id": ["DEI"]}).to_parquet(staged / "framework.parquet")
-        manifest = dict(id=release_id, created_at="2026-01-01T00:00:00+00:00", code_version="test",
-                        inputs=[{"sha256": "b" * 64}, {"sha256": "a" * 64}],
-                        framework={"sha256": "f" * 64}, weight_scheme={"path": "sql/weights/expert.sql", "sha256": "w" * 64},
-                        method={"path": "sql/method/dei.toml", "sha256": "m" * 64})
+        manifest = dict(
+            id=release_id,
+            created_at="2026-01-01T00:00:00+00:00",
+            code_version="test",
+            inputs=[{"sha256": "b" * 64}, {"sha256": "a" * 64}],
+            framework={"sha256": "f" * 64},
+            weight_scheme={"path": "sql/weights/expert.sql", "sha256": "w" * 64},
+            method={"path": "sql/method/dei.toml", "sha256": "m" * 64},
+        )
         (staged / "release.json").write_text(json.dumps(manifest), encoding="utf-8")
         return staged
 
@@ -85,6 +97,9 @@ def drop_schemas(prefix: str) -> None:
 
 def list_schemas(prefix: str) -> list[str]:
     with psycopg.connect(TEST_DSN, autocommit=True) as conn:
-        return sorted(n for (n,) in conn.execute(
-            "select nspname from pg_namespace where nspname = %s or nspname like %s", [prefix, prefix + r"\_%"]
-        ).fetchall())
+        return sorted(
+            n
+            for (n,) in conn.execute(
+                "select nspname from pg_namespace where nspname = %s or nspname like %s", [prefix, prefix + r"\_%"]
+            ).fetchall()
+        )

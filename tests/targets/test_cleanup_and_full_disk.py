@@ -30,8 +30,9 @@ def age(path: Path, seconds: float) -> None:
 
 
 def leftovers(cfg) -> list[str]:
-    return sorted(p.name for pattern in releases.TEMP_PATTERNS for p in cfg.published.glob(pattern)) + \
-        sorted(p.name for p in cfg.published.rglob("*.tmp"))
+    return sorted(p.name for pattern in releases.TEMP_PATTERNS for p in cfg.published.glob(pattern)) + sorted(
+        p.name for p in cfg.published.rglob("*.tmp")
+    )
 
 
 def dead_pid() -> int:
@@ -86,8 +87,7 @@ BEFORE_SWITCH = ["staged", "before_rename", "after_rename", "before_latest"]
 
 
 @pytest.mark.parametrize("step", BEFORE_SWITCH + ["catalog_write"])
-def test_a_full_disk_at_any_step_is_a_clear_error_and_leaves_no_temporary_file(lake, stage, pg_off, monkeypatch,
-                                                                                step):
+def test_a_full_disk_at_any_step_is_a_clear_error_and_leaves_no_temporary_file(lake, stage, pg_off, monkeypatch, step):
     """Injected: ENOSPC raised at the checkpoint, as the OS would raise it from the write there."""
     publish.publish(stage("aaaa"))
 
@@ -112,7 +112,7 @@ def test_a_full_disk_at_any_step_is_a_clear_error_and_leaves_no_temporary_file(l
     assert releases.target_release_ids(lake) == dict(parquet="bbbb", catalog="bbbb", postgres=None)
 
 
-FULL_DISK_SCRIPT = r'''
+FULL_DISK_SCRIPT = r"""
 import json, os, shutil, subprocess, sys
 from pathlib import Path
 disk, source = Path(sys.argv[1]), Path(sys.argv[2])
@@ -151,7 +151,7 @@ while True:
     if len(attempts) > 80:
         break
 print(json.dumps(dict(attempts=attempts, shown=releases.target_release_ids(cfg))))
-'''
+"""
 
 
 def test_a_really_full_disk_never_publishes_half_and_leaves_no_temporary_file(lake, stage, pg_off, tmp_path):
@@ -163,9 +163,23 @@ def test_a_really_full_disk_never_publishes_half_and_leaves_no_temporary_file(la
     stage("bbbb", (40.0, 70.0))
     disk = tmp_path / "disk"
     disk.mkdir()
-    run = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", sys.executable, "-c", FULL_DISK_SCRIPT,
-                          str(disk), str(lake.lake)],
-                         cwd=REPO, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [
+            "unshare",
+            "--user",
+            "--map-root-user",
+            "--mount",
+            sys.executable,
+            "-c",
+            FULL_DISK_SCRIPT,
+            str(disk),
+            str(lake.lake),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(run.stdout.strip().splitlines()[-1])
     attempts = report["attempts"]
@@ -184,12 +198,16 @@ def test_a_really_full_disk_never_publishes_half_and_leaves_no_temporary_file(la
     print(f"{len(failed)} failed attempts on a full disk ({len(after_switch)} after latest switched), then published")
 
 
-def test_an_unreachable_postgresql_is_a_clear_error_and_the_other_targets_are_complete(lake, stage, pg_off,
-                                                                                        monkeypatch):
+def test_an_unreachable_postgresql_is_a_clear_error_and_the_other_targets_are_complete(
+    lake, stage, pg_off, monkeypatch
+):
     publish.publish(stage("aaaa"))
     monkeypatch.setenv("DEI_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:1/test?connect_timeout=3")
-    with pytest.raises(PublishError, match=r"PostgreSQL \(DEI_POSTGRES_DSN\) could not take release bbbb: .*"
-                                           r"still shows release unknown.*dei releases sync"):
+    with pytest.raises(
+        PublishError,
+        match=r"PostgreSQL \(DEI_POSTGRES_DSN\) could not take release bbbb: .*"
+        r"still shows release unknown.*dei releases sync",
+    ):
         publish.publish(stage("bbbb", (40.0, 70.0)))
     monkeypatch.delenv("DEI_POSTGRES_DSN")
     assert releases.target_release_ids(lake) == dict(parquet="bbbb", catalog="bbbb", postgres=None)

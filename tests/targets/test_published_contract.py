@@ -48,8 +48,9 @@ def test_every_published_table_has_the_contracted_columns_and_types(release):
     assert set(files) <= set(contract.TABLES), "a published table is missing from the contract"
     for table, path in files.items():
         assert schema_of(con, f"select * from read_parquet('{path}')") == contract.columns(table), table
-    assert schema_of(con, f"select * from read_parquet('{cfg.published / 'releases.parquet'}')") == \
-        contract.columns("releases")
+    assert schema_of(con, f"select * from read_parquet('{cfg.published / 'releases.parquet'}')") == contract.columns(
+        "releases"
+    )
     catalog = duckdb.connect(str(cfg.published / "catalog.duckdb"), read_only=True)
     for table in [*files, "releases"]:
         assert schema_of(catalog, f"select * from {table}") == contract.columns(table), table
@@ -62,8 +63,9 @@ def test_region_rows_combine_the_leagues(release):
     con = duckdb.connect()
     con.execute(f"create view iv as select * from read_parquet('{latest}/indicator_values.parquet')")
     con.execute(f"create view fw as select * from read_parquet('{latest}/framework.parquet')")
-    assert con.execute("select distinct league_name from iv where level_kind = 'region'").fetchall() == \
-        [("内蒙古自治区",)]
+    assert con.execute("select distinct league_name from iv where level_kind = 'region'").fetchall() == [
+        ("内蒙古自治区",)
+    ]
     # a denominated indicator reported by every league: the region's numerator is the leagues' sum and its
     # value lies within the leagues' range (a ratio of sums is a weighted mean of the ratios)
     rows = con.execute("""
@@ -75,14 +77,16 @@ def test_region_rows_combine_the_leagues(release):
         from iv r join leagues l using (year, indicator_id) join fw on fw.node_id = r.indicator_id
         where r.level_kind = 'region' and l.reported = 12 and r.leagues_covered = 12""").fetchall()
     assert any(d is not None for *_, d, _ in rows) and any(u == "%" for *_, u in rows)
-    for raw, total, value, lo, hi, denominator, unit in rows:
+    for raw, total, value, lo, hi, denominator, _unit in rows:
         if denominator is not None:
             assert raw == pytest.approx(total)
         assert lo - 1e-9 <= value <= hi + 1e-9
     # region rows are not scored and only exist for combinable indicators
-    assert con.execute("""select count(*) from iv join fw on fw.node_id = iv.indicator_id
-        where level_kind = 'region' and (contribution is not null or (denominator is null and unit <> '%'))"""
-                       ).fetchall() == [(0,)]
+    assert (
+        con.execute("""select count(*) from iv join fw on fw.node_id = iv.indicator_id
+        where level_kind = 'region' and (contribution is not null or (denominator is null and unit <> '%'))""").fetchall()
+        == [(0,)]
+    )
 
 
 def test_target_attainment_reads_polarity_and_projects_growth(release):
@@ -99,8 +103,9 @@ def test_target_attainment_reads_polarity_and_projects_growth(release):
     projected = ta.dropna(subset=["growth_rate", "value"])
     expected = projected["value"] * (1 + projected["growth_rate"]) ** (2025 - projected["year"])
     assert (projected["projected_2025"] - expected).abs().max() < 1e-6
-    meets = projected.apply(lambda r: r.projected_2025 >= r.target_2025 if r.polarity == 1
-                            else r.projected_2025 <= r.target_2025, axis=1)
+    meets = projected.apply(
+        lambda r: r.projected_2025 >= r.target_2025 if r.polarity == 1 else r.projected_2025 <= r.target_2025, axis=1
+    )
     assert (projected["on_track"].astype(bool) == (meets | projected["target_reached"].astype(bool))).all()
 
 
@@ -146,17 +151,31 @@ def test_postgresql_shows_the_uncertainty_tables_and_an_older_release_without_th
 
     with psycopg.connect(dsn) as conn:
         for table in contract.UNCERTAINTY_TABLES:
-            cols = [r[0] for r in conn.execute(
-                "select column_name from information_schema.columns where table_schema = %s and table_name = %s"
-                " order by ordinal_position", [schema, table]).fetchall()]
+            cols = [
+                r[0]
+                for r in conn.execute(
+                    "select column_name from information_schema.columns where table_schema = %s and table_name = %s"
+                    " order by ordinal_position",
+                    [schema, table],
+                ).fetchall()
+            ]
             assert cols == [name for name, _ in contract.columns(table)], table
-            parquet = con.execute(f"select count(*) from read_parquet('{result['path']}/{table}.parquet')").fetchone()[0]
+            parquet = con.execute(f"select count(*) from read_parquet('{result['path']}/{table}.parquet')").fetchone()[
+                0
+            ]
             assert pg_rows(conn, table) == parquet > 0, table
         # the intervals a dashboard reads match the Parquet file's, league by league
-        pg_dei = sorted(conn.execute(f"select league_code, year, rank_low, rank_high from {schema}.rank_intervals"
-                                     " where node_id = 'DEI'").fetchall())
-    pq_dei = sorted(con.execute(f"select league_code, year, rank_low, rank_high from read_parquet("
-                                f"'{result['path']}/rank_intervals.parquet') where node_id = 'DEI'").fetchall())
+        pg_dei = sorted(
+            conn.execute(
+                f"select league_code, year, rank_low, rank_high from {schema}.rank_intervals where node_id = 'DEI'"
+            ).fetchall()
+        )
+    pq_dei = sorted(
+        con.execute(
+            f"select league_code, year, rank_low, rank_high from read_parquet("
+            f"'{result['path']}/rank_intervals.parquet') where node_id = 'DEI'"
+        ).fetchall()
+    )
     assert pg_dei == pq_dei
 
     old = make_release(cfg.published / ".staging" / "old11111-test", "old11111", {150100: 60.0, 150200: 50.0})
@@ -166,6 +185,10 @@ def test_postgresql_shows_the_uncertainty_tables_and_an_older_release_without_th
         assert all(pg_rows(conn, t) == 0 for t in contract.UNCERTAINTY_TABLES)
     releases.rollback(result["id"], cfg=cfg)
     with psycopg.connect(dsn) as conn:
-        assert pg_rows(conn, "rank_intervals") == len(pq_dei) + con.execute(
-            f"select count(*) from read_parquet('{result['path']}/rank_intervals.parquet') where node_id <> 'DEI'"
-        ).fetchone()[0]
+        assert (
+            pg_rows(conn, "rank_intervals")
+            == len(pq_dei)
+            + con.execute(
+                f"select count(*) from read_parquet('{result['path']}/rank_intervals.parquet') where node_id <> 'DEI'"
+            ).fetchone()[0]
+        )

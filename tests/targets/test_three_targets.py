@@ -17,7 +17,6 @@ from index import compare, publish, releases, targets
 from index.errors import ConfigError
 from index.targets import duckdb_catalog
 
-
 TEST_DSN = os.environ.get("DEI_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -143,9 +142,11 @@ def test_a_crash_at_any_step_leaves_every_target_on_a_complete_release(lake, sta
 
 def _snapshot(cfg) -> dict:
     # the writer lock's note of its holder changes on every run; the published files must not
-    return {p: (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_ino)
-            for p in sorted(Path(cfg.published).rglob("*"))
-            if p.is_file() and p.name not in ("history.jsonl", ".publish.lock")}
+    return {
+        p: (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_ino)
+        for p in sorted(Path(cfg.published).rglob("*"))
+        if p.is_file() and p.name not in ("history.jsonl", ".publish.lock")
+    }
 
 
 def _pg_snapshot(schema: str):
@@ -153,7 +154,9 @@ def _pg_snapshot(schema: str):
         rows = conn.execute(f"select xmin::text, * from {schema}.releases order by release_id").fetchall()
         objects = conn.execute(
             "select c.oid::int, c.relname, n.nspname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
-            " where n.nspname = %s or n.nspname like %s order by 1", [schema, schema + r"\_%"]).fetchall()
+            " where n.nspname = %s or n.nspname like %s order by 1",
+            [schema, schema + r"\_%"],
+        ).fetchall()
     return rows, objects
 
 
@@ -191,7 +194,10 @@ def test_keeps_the_last_n_releases_and_never_the_current_one(lake, stage, pg, mo
         publish.publish(stage(rid))
     listed = releases.list_releases(lake)
     assert dict(listed[["release_id", "status"]].itertuples(index=False)) == {
-        "aaaa": "pruned", "bbbb": "superseded", "cccc": "current"}
+        "aaaa": "pruned",
+        "bbbb": "superseded",
+        "cccc": "current",
+    }
     assert not (lake.published / "releases" / "aaaa").exists()
     assert listed.set_index("release_id").loc["aaaa", "code_version"] == "test"  # lineage survives pruning
     assert f"{schema}_aaaa" not in pg_schemas(schema)
@@ -214,8 +220,20 @@ def test_diff_reports_how_scores_and_ranks_moved(lake, stage, pg_off):
     publish.publish(stage("aaaa", (61.5, 55.0)))
     publish.publish(stage("bbbb", (40.0, 70.0)))
     moves = releases.diff("aaaa", "bbbb", lake).set_index("league_code")
-    a = duckdb.sql(f"select league_code, score, rank from read_parquet('{lake.published}/releases/aaaa/index_scores.parquet')").df().set_index("league_code")
-    b = duckdb.sql(f"select league_code, score, rank from read_parquet('{lake.published}/releases/bbbb/index_scores.parquet')").df().set_index("league_code")
+    a = (
+        duckdb.sql(
+            f"select league_code, score, rank from read_parquet('{lake.published}/releases/aaaa/index_scores.parquet')"
+        )
+        .df()
+        .set_index("league_code")
+    )
+    b = (
+        duckdb.sql(
+            f"select league_code, score, rank from read_parquet('{lake.published}/releases/bbbb/index_scores.parquet')"
+        )
+        .df()
+        .set_index("league_code")
+    )
     for code in a.index:
         assert moves.loc[code, "score_delta"] == pytest.approx(b.loc[code, "score"] - a.loc[code, "score"])
         assert moves.loc[code, "rank_delta"] == a.loc[code, "rank"] - b.loc[code, "rank"]

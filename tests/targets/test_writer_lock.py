@@ -23,8 +23,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 def start_writer(log: Path, ops, ready: Path | None = None, **env):
     spec = dict(log=str(log), ops=ops, ready=str(ready) if ready else None)
-    return subprocess.Popen([sys.executable, str(WRITER), json.dumps(spec)], cwd=REPO, text=True,
-                            env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, str(WRITER), json.dumps(spec)],
+        cwd=REPO,
+        text=True,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def finish(proc, timeout=60):
@@ -83,8 +89,14 @@ def test_a_busy_lock_says_who_holds_it_and_gives_up_after_the_timeout(lake, stag
         assert time.monotonic() < deadline and holder.poll() is None, holder.stderr.read() if holder.poll() else ""
         time.sleep(0.02)
     started = time.monotonic()
-    cli = subprocess.run([sys.executable, "-m", "index.cli", "releases", "rollback", "aaaa"], cwd=REPO, text=True,
-                         capture_output=True, env={**os.environ, "DEI_PUBLISH_LOCK_TIMEOUT": "1"}, timeout=60)
+    cli = subprocess.run(
+        [sys.executable, "-m", "index.cli", "releases", "rollback", "aaaa"],
+        cwd=REPO,
+        text=True,
+        capture_output=True,
+        env={**os.environ, "DEI_PUBLISH_LOCK_TIMEOUT": "1"},
+        timeout=60,
+    )
     waited = time.monotonic() - started
     assert cli.returncode == 2
     lines = cli.stderr.strip().splitlines()
@@ -97,9 +109,14 @@ def test_a_busy_lock_says_who_holds_it_and_gives_up_after_the_timeout(lake, stag
     assert publish.current_release_id(lake) == "bbbb"  # nothing happened
     # with time to wait, the same command waits for the holder and then rolls back
     # (the API, not the CLI: the CLI would go on to print a ranking the tiny synthetic release cannot give)
-    waiter = subprocess.run([sys.executable, "-c", "from index import releases; releases.rollback('aaaa')"],
-                            cwd=REPO, text=True, capture_output=True,
-                            env={**os.environ, "DEI_PUBLISH_LOCK_TIMEOUT": "60"}, timeout=90)
+    waiter = subprocess.run(
+        [sys.executable, "-c", "from index import releases; releases.rollback('aaaa')"],
+        cwd=REPO,
+        text=True,
+        capture_output=True,
+        env={**os.environ, "DEI_PUBLISH_LOCK_TIMEOUT": "60"},
+        timeout=90,
+    )
     assert waiter.returncode == 0, waiter.stderr
     assert finish(holder)[0] == 0
     assert waiter.stderr.count("waiting for another publish") <= 1
@@ -115,9 +132,18 @@ def test_the_lock_is_reentrant_and_released_on_error(lake):
         with locks.publish_lock(lake.published):
             raise RuntimeError("boom")
     # another process can take it right away
-    code = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from index import locks\n"
-                           f"with locks.publish_lock(Path({str(lake.published)!r}), timeout=0): pass"],
-                          cwd=REPO, capture_output=True, text=True, timeout=60)
+    code = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from index import locks\n"
+            f"with locks.publish_lock(Path({str(lake.published)!r}), timeout=0): pass",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert code.returncode == 0, code.stderr
 
 
@@ -145,8 +171,7 @@ def test_two_writers_on_one_postgresql_schema_at_once_both_succeed(tmp_path, sta
         target.parent.mkdir(parents=True, exist_ok=True)
         staged.rename(target)
         theirs.append(["publish", str(target)])
-    procs = [start_writer(tmp_path / "a.log", mine),
-             start_writer(tmp_path / "b.log", theirs, DEI_LAKE=str(other))]
+    procs = [start_writer(tmp_path / "a.log", mine), start_writer(tmp_path / "b.log", theirs, DEI_LAKE=str(other))]
     results = [finish(p, timeout=120) for p in procs]
     assert [code for code, _, _ in results] == [0, 0], [err for _, _, err in results]
     assert all("concurrently" not in err for _, _, err in results)

@@ -119,13 +119,12 @@ def test_dei_replicates_equal_one_engine_build_each(curated_lake, repo):
 
 
 def test_it_is_a_dei_sub_command(capsys):
-    """index/cli.py adds it with add_parser; a bad argument is one line, exit 2."""
+    """index/cli.py adds it to the click group; a bad argument is one line, exit 2."""
     from index import cli as dei_cli
 
-    parser = dei_cli.build_parser()
-    args = parser.parse_args(["sensitivity", "--uncertainty", "u.toml", "--out", "o", "--replicates", "5"])
+    args = dei_cli.parse(["sensitivity", "--uncertainty", "u.toml", "--out", "o", "--replicates", "5"])
     assert args.func is cli.run and args.replicates == 5 and args.seed is None and args.framework is None
     with pytest.raises(SystemExit) as caught:
-        parser.parse_args(["sensitivity", "--uncertainty", "u.toml", "--out", "o", "--replicates", "0"])
+        dei_cli.parse(["sensitivity", "--uncertainty", "u.toml", "--out", "o", "--replicates", "0"])
     assert caught.value.code == 2
     assert "--replicates" in capsys.readouterr().err

@@ -12,11 +12,18 @@ REFERENCE = Path(__file__).resolve().parents[2] / "reference"
 
 def leagues_csv() -> list[dict]:
     with open(REFERENCE / "leagues.csv", encoding="utf-8-sig", newline="") as handle:
-        return [{
-            "code": int(row["code"]), "name_zh": row["name_zh"], "name_en": row["name_en"], "kind": row["kind"],
-            "aliases": row["aliases"].split("|"), "approx_pop_2023_10k": float(row["approx_pop_2023_10k"]),
-            "approx_gdp_2023_100m_yuan": float(row["approx_gdp_2023_100m_yuan"]),
-        } for row in csv.DictReader(handle)]
+        return [
+            {
+                "code": int(row["code"]),
+                "name_zh": row["name_zh"],
+                "name_en": row["name_en"],
+                "kind": row["kind"],
+                "aliases": row["aliases"].split("|"),
+                "approx_pop_2023_10k": float(row["approx_pop_2023_10k"]),
+                "approx_gdp_2023_100m_yuan": float(row["approx_gdp_2023_100m_yuan"]),
+            }
+            for row in csv.DictReader(handle)
+        ]
 
 
 def test_the_leagues_view_equals_leagues_csv():

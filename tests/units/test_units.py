@@ -24,14 +24,21 @@ def census_units() -> dict[int, dict]:
         rows = list(csv.DictReader(handle))
     out: dict[int, dict] = {}
     for row in rows:
-        out.setdefault(int(row["code"]), {"name": row["name"], "level": row["level"],
-                                          "parent": int(row["parent_code"]) if row["parent_code"] else None})
+        out.setdefault(
+            int(row["code"]),
+            {
+                "name": row["name"],
+                "level": row["level"],
+                "parent": int(row["parent_code"]) if row["parent_code"] else None,
+            },
+        )
         if row["indicator"] == "人口数_合计":
             out[int(row["code"])]["pop"] = int(row["value"])
     return out
 
 
 # ------------------------------------------------------------------------------------------ the registry
+
 
 def test_committed_csv_equals_a_fresh_generation(tmp_path):
     out = write_units(tmp_path / "units.csv", reference=REFERENCE)
@@ -50,8 +57,19 @@ def test_counts_per_league_match_the_census():
     got = Counter(u.parent_code for u in COUNTIES)
     assert got == expected
     assert {LEAGUES[code].name_zh: n for code, n in got.items()} == {
-        "呼和浩特市": 9, "包头市": 9, "乌海市": 3, "赤峰市": 12, "通辽市": 8, "鄂尔多斯市": 9, "呼伦贝尔市": 14,
-        "巴彦淖尔市": 7, "乌兰察布市": 11, "兴安盟": 6, "锡林郭勒盟": 12, "阿拉善盟": 3}
+        "呼和浩特市": 9,
+        "包头市": 9,
+        "乌海市": 3,
+        "赤峰市": 12,
+        "通辽市": 8,
+        "鄂尔多斯市": 9,
+        "呼伦贝尔市": 14,
+        "巴彦淖尔市": 7,
+        "乌兰察布市": 11,
+        "兴安盟": 6,
+        "锡林郭勒盟": 12,
+        "阿拉善盟": 3,
+    }
     for county in COUNTIES:
         assert REG.parent(county).level == "league"
 
@@ -74,8 +92,13 @@ def test_populations_add_up_counties_plus_zones_to_the_league():
 def test_kinds_and_english_names():
     for u in COUNTIES:
         assert u.kind in U.COUNTY_KINDS
-        ending = {"市辖区": " District", "县级市": " City", "县": " County", "旗": " Banner",
-                  "自治旗": " Autonomous Banner"}[u.kind]
+        ending = {
+            "市辖区": " District",
+            "县级市": " City",
+            "县": " County",
+            "旗": " Banner",
+            "自治旗": " Autonomous Banner",
+        }[u.kind]
         assert u.name_en.endswith(ending), u
     assert {u.kind for u in LEAGUES.values()} == {"地级市", "盟"}
     assert all(u.kind == U.ZONE_KIND and not u.ranked for u in REG.level("zone"))
@@ -99,13 +122,22 @@ def test_the_only_shared_short_name_is_zhaqi():
 
 # ------------------------------------------------------------------------------------------ resolution
 
+
 @pytest.mark.parametrize("county", COUNTIES, ids=lambda u: u.name_zh)
 def test_every_county_resolves_from_its_name_and_code(county):
     league = LEAGUES[county.parent_code]
-    texts = [county.name_zh, f" {county.name_zh}\u3000", str(county.code), county.code, float(county.code),
-             f"{county.code}.0", str(county.code).translate(str.maketrans("0123456789", "０１２３４５６７８９")),
-             league.name_zh + county.name_zh, league.name_zh[:-1] + county.name_zh,
-             "内蒙古自治区" + league.name_zh + county.name_zh]
+    texts = [
+        county.name_zh,
+        f" {county.name_zh}\u3000",
+        str(county.code),
+        county.code,
+        float(county.code),
+        f"{county.code}.0",
+        str(county.code).translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+        league.name_zh + county.name_zh,
+        league.name_zh[:-1] + county.name_zh,
+        "内蒙古自治区" + league.name_zh + county.name_zh,
+    ]
     for text in texts:
         assert resolve_unit(text, path=REFERENCE / U.UNITS_FILE) is county, text
         assert REG.resolve(text, parent=league.code, levels="county") is county, text
@@ -126,15 +158,44 @@ def test_every_alias_stem_and_former_name_resolves():
     assert checked > 150
 
 
-@pytest.mark.parametrize("text, code", [
-    ("土左旗", 150121), ("土右旗", 150221), ("达茂旗", 150223), ("达茂联合旗", 150223), ("莫旗", 150722),
-    ("莫力达瓦旗", 150722), ("鄂温克旗", 150724), ("鄂伦春旗", 150723), ("科左中旗", 150521), ("科右前旗", 152221),
-    ("察右后旗", 150928), ("东乌旗", 152525), ("阿左旗", 152921), ("伊旗", 150627), ("准旗", 150622),
-    ("托县", 150122), ("托克托", 150122), ("新城", 150102), ("满洲里", 150781), ("东胜", 150602), ("昆区", 150203),
-    ("呼和浩特市新城区", 150102), ("呼和浩特新城区", 150102), ("呼市新城区", 150102), ("锡盟二连", 152501),
-    ("内蒙古包头市昆都仑区", 150203), ("集宁市", 150902), ("临河市", 150802), ("丰镇县", 150981),
-    ("包头稀土高新区", 150271), ("伊克昭盟", 150600), ("内蒙古", 150000), ("150000", 150000),
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("土左旗", 150121),
+        ("土右旗", 150221),
+        ("达茂旗", 150223),
+        ("达茂联合旗", 150223),
+        ("莫旗", 150722),
+        ("莫力达瓦旗", 150722),
+        ("鄂温克旗", 150724),
+        ("鄂伦春旗", 150723),
+        ("科左中旗", 150521),
+        ("科右前旗", 152221),
+        ("察右后旗", 150928),
+        ("东乌旗", 152525),
+        ("阿左旗", 152921),
+        ("伊旗", 150627),
+        ("准旗", 150622),
+        ("托县", 150122),
+        ("托克托", 150122),
+        ("新城", 150102),
+        ("满洲里", 150781),
+        ("东胜", 150602),
+        ("昆区", 150203),
+        ("呼和浩特市新城区", 150102),
+        ("呼和浩特新城区", 150102),
+        ("呼市新城区", 150102),
+        ("锡盟二连", 152501),
+        ("内蒙古包头市昆都仑区", 150203),
+        ("集宁市", 150902),
+        ("临河市", 150802),
+        ("丰镇县", 150981),
+        ("包头稀土高新区", 150271),
+        ("伊克昭盟", 150600),
+        ("内蒙古", 150000),
+        ("150000", 150000),
+    ],
+)
 def test_short_forms(text, code):
     assert REG.resolve(text).code == code
 
@@ -144,13 +205,17 @@ def test_an_ambiguous_short_name_is_rejected_with_its_candidates():
         REG.resolve("扎旗")
     err = caught.value
     assert err.rule == "ambiguous_unit"
-    assert [(c, n, p) for c, n, p, _ in err.candidate_rows] == [(150526, "扎鲁特旗", 150500),
-                                                                (152223, "扎赉特旗", 152200)]
+    assert [(c, n, p) for c, n, p, _ in err.candidate_rows] == [
+        (150526, "扎鲁特旗", 150500),
+        (152223, "扎赉特旗", 152200),
+    ]
     assert "150526 扎鲁特旗 (通辽市)" in str(err) and "152223 扎赉特旗 (兴安盟)" in str(err)
 
 
-@pytest.mark.parametrize("parent, code", [(152200, 152223), ("兴安盟", 152223), ("兴安", 152223),
-                                          ("150500", 150526), ("通辽", 150526), (150500.0, 150526)])
+@pytest.mark.parametrize(
+    "parent, code",
+    [(152200, 152223), ("兴安盟", 152223), ("兴安", 152223), ("150500", 150526), ("通辽", 150526), (150500.0, 150526)],
+)
 def test_an_ambiguous_short_name_resolves_with_its_parent(parent, code):
     assert REG.resolve("扎旗", parent=parent).code == code
     assert REG.resolve("扎旗", parent=REG.unit(parent if isinstance(parent, int) else code // 100 * 100)).code == code
@@ -176,8 +241,15 @@ def test_a_county_with_a_wrong_parent_is_rejected_naming_its_real_parent():
     assert both.value.rule == "wrong_parent" and {c[0] for c in both.value.candidate_rows} == {150526, 152223}
 
 
-@pytest.mark.parametrize("text, closest", [("土默特", {150121, 150221}), ("土默特左", {150121}),
-                                           ("达尔罕茂明安旗", {150223}), ("科尔沁左翼前旗", {150521, 150522})])
+@pytest.mark.parametrize(
+    "text, closest",
+    [
+        ("土默特", {150121, 150221}),
+        ("土默特左", {150121}),
+        ("达尔罕茂明安旗", {150223}),
+        ("科尔沁左翼前旗", {150521, 150522}),
+    ],
+)
 def test_an_unknown_name_lists_the_closest_candidates(text, closest):
     with pytest.raises(UnitNameError) as caught:
         REG.resolve(text)
@@ -221,13 +293,15 @@ def test_the_error_becomes_a_submission_problem():
     with pytest.raises(UnitNameError) as caught:
         REG.resolve("扎旗")
     problem = caught.value.problem("2024_测试局_旗县数据.xlsx", "Sheet1", 7, "旗县")
-    assert problem == SubmissionProblem("2024_测试局_旗县数据.xlsx", "Sheet1", 7, "旗县", "ambiguous_unit",
-                                        str(caught.value))
+    assert problem == SubmissionProblem(
+        "2024_测试局_旗县数据.xlsx", "Sheet1", 7, "旗县", "ambiguous_unit", str(caught.value)
+    )
     assert str(problem).startswith("2024_测试局_旗县数据.xlsx sheet Sheet1 row 7, column 旗县: ambiguous_unit: ")
     assert isinstance(caught.value, ValueError)
 
 
 # ------------------------------------------------------------------------------------------ building
+
 
 def copy_reference(tmp_path: Path) -> Path:
     ref = tmp_path / "reference"
@@ -243,14 +317,17 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-@pytest.mark.parametrize("old, new, says", [
-    ("150121,土默特左旗,Tumed Left Banner,旗,", "150121,土默特左旗,Tumed Left Banner,县,", "kind"),
-    ("150121,土默特左旗,", "150121,土默特右旗,", "census"),
-    ("150122,托克托县,Togtoh County,县,托县,", "150122,托克托县,Togtoh County,县,托县|新城区,", "full name"),
-    ("150125,武川县,Wuchuan County,县,,\n", "", "disagree"),
-    ("150100,呼和浩特市,,,,", "150100,呼和浩特市,Hohhot,,,", "leagues.csv"),
-    ("150124,清水河县,Qingshuihe County,", "150124,清水河县,,", "English"),
-])
+@pytest.mark.parametrize(
+    "old, new, says",
+    [
+        ("150121,土默特左旗,Tumed Left Banner,旗,", "150121,土默特左旗,Tumed Left Banner,县,", "kind"),
+        ("150121,土默特左旗,", "150121,土默特右旗,", "census"),
+        ("150122,托克托县,Togtoh County,县,托县,", "150122,托克托县,Togtoh County,县,托县|新城区,", "full name"),
+        ("150125,武川县,Wuchuan County,县,,\n", "", "disagree"),
+        ("150100,呼和浩特市,,,,", "150100,呼和浩特市,Hohhot,,,", "leagues.csv"),
+        ("150124,清水河县,Qingshuihe County,", "150124,清水河县,,", "English"),
+    ],
+)
 def test_the_build_rejects_a_broken_names_table(tmp_path, old, new, says):
     ref = copy_reference(tmp_path)
     edit(ref / U.NAMES_FILE, old, new)

@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -47,26 +47,66 @@ def synthetic_framework() -> pd.DataFrame:
         # node_id, parent_id, level, node_type, name_zh, unit, raw_unit, polarity, denominator, scale, min, max
         ("DEI", None, 3, "Aggregate", "数字经济发展指数", None, None, None, None, None, None, None),
         ("digital_infrastructure", "DEI", 2, "Aggregate", "数字基础设施", None, None, None, None, None, None, None),
-        ("five_g_penetration", "digital_infrastructure", 1, "Indicator", "5G用户普及率", "%", "%", 1,
-         None, None, 0.0, 100.0),
-        ("broadband_ports", "digital_infrastructure", 1, "Indicator", "宽带端口", "个/百人", "万个", 1,
-         "population", 100.0, 0.0, None),
-        ("data_centres", "digital_infrastructure", 1, "Indicator", "数据中心", "个", "个", 1,
-         None, None, None, None),
+        (
+            "five_g_penetration",
+            "digital_infrastructure",
+            1,
+            "Indicator",
+            "5G用户普及率",
+            "%",
+            "%",
+            1,
+            None,
+            None,
+            0.0,
+            100.0,
+        ),
+        (
+            "broadband_ports",
+            "digital_infrastructure",
+            1,
+            "Indicator",
+            "宽带端口",
+            "个/百人",
+            "万个",
+            1,
+            "population",
+            100.0,
+            0.0,
+            None,
+        ),
+        ("data_centres", "digital_infrastructure", 1, "Indicator", "数据中心", "个", "个", 1, None, None, None, None),
         ("population", None, 1, "Denominator", "常住人口", "万人", "万人", None, None, None, 1.0, 2000.0),
     ]
-    frame = pd.DataFrame(rows, columns=[
-        "node_id", "parent_id", "level", "node_type", "name_zh", "unit", "raw_unit", "polarity",
-        "denominator", "denominator_scale", "valid_min", "valid_max",
-    ])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "node_id",
+            "parent_id",
+            "level",
+            "node_type",
+            "name_zh",
+            "unit",
+            "raw_unit",
+            "polarity",
+            "denominator",
+            "denominator_scale",
+            "valid_min",
+            "valid_max",
+        ],
+    )
     frame["name_en"] = frame["node_id"]
     for column in ["department", "definition", "target_2025", "target_note", "source_clause"]:
         frame[column] = None
     return frame
 
 
-HEADERS = {"five_g_penetration": FIVE_G, "broadband_ports": "宽带端口（万个）",
-           "data_centres": "数据中心（个）", "population": "常住人口（万人）"}
+HEADERS = {
+    "five_g_penetration": FIVE_G,
+    "broadband_ports": "宽带端口（万个）",
+    "data_centres": "数据中心（个）",
+    "population": "常住人口（万人）",
+}
 VALUES = {"five_g_penetration": 55.5, "broadband_ports": 120.0, "data_centres": 3.0, "population": 300.0}
 
 
@@ -77,12 +117,21 @@ def synthetic_batch(leagues=(150100, 150200), year=2023, file=FILE, sha256=None)
     row_no = 5
     for league in leagues:
         for indicator, header in HEADERS.items():
-            rows.append({
-                "league_code": league, "year": year, "indicator_id": indicator, "value": VALUES[indicator],
-                "department": "自治区通信管理局", "source_file": file, "source_sheet": SHEET,
-                "source_row": row_no, "source_column": header, "sha256": sha256,
-                "ingested_at": datetime(2026, 1, 2, tzinfo=timezone.utc),
-            })
+            rows.append(
+                {
+                    "league_code": league,
+                    "year": year,
+                    "indicator_id": indicator,
+                    "value": VALUES[indicator],
+                    "department": "自治区通信管理局",
+                    "source_file": file,
+                    "source_sheet": SHEET,
+                    "source_row": row_no,
+                    "source_column": header,
+                    "sha256": sha256,
+                    "ingested_at": datetime(2026, 1, 2, tzinfo=UTC),
+                }
+            )
         row_no += 1
     frame = pd.DataFrame(rows, columns=RAW_COLUMNS)
     frame["league_code"] = frame["league_code"].astype("int32")
@@ -116,6 +165,7 @@ def locate(df, indicator, league=150100):
 
 
 # ---------------------------------------------------------------------------------------------- suite
+
 
 def test_suite_is_json_with_a_rule_name_on_every_expectation(suite):
     assert json.loads(json.dumps(suite)) == suite
@@ -167,6 +217,7 @@ def test_module_import_does_not_import_great_expectations():
 
 # ---------------------------------------------------------------------------------------- clean batch
 
+
 def test_clean_batch_has_no_problems(suite, runner):
     assert run(synthetic_batch(), suite, runner) == []
 
@@ -188,6 +239,7 @@ def test_validation_is_quiet_and_writes_nothing(tmp_path, monkeypatch, capfd, su
 
 
 # ---------------------------------------------------------------------------------- one test per rule
+
 
 def test_required_column_present(suite, runner):
     df = synthetic_batch().drop(columns=["department"])
@@ -265,8 +317,9 @@ def test_value_within_percent_range(suite, runner):
     assert len(problems) == 1, problems
     p = problems[0]
     assert (p.file, p.sheet, p.row, p.column, p.rule) == (FILE, SHEET, 7, FIVE_G, RANGE_RULE)
-    assert p.message == ("found value 130 for five_g_penetration; expected a value from 0–100 % "
-                         "(empty = not reported is allowed)")
+    assert p.message == (
+        "found value 130 for five_g_penetration; expected a value from 0–100 % (empty = not reported is allowed)"
+    )
     assert str(p) == f"{FILE} sheet {SHEET} row 7, column {FIVE_G}: {RANGE_RULE}: {p.message}"
 
 
@@ -276,7 +329,8 @@ def test_value_lower_bound_only(suite, runner):
     df.loc[locate(df, "broadband_ports", 150100), "value"] = 1e9  # no upper bound: fine
     problems = run(df, suite, runner)
     assert [(p.row, p.column, p.rule) for p in problems] == [
-        (6, "宽带端口（万个）", "value at least 0 万个 for broadband_ports")]
+        (6, "宽带端口（万个）", "value at least 0 万个 for broadband_ports")
+    ]
 
 
 def test_value_range_of_denominator(suite, runner):
@@ -284,7 +338,8 @@ def test_value_range_of_denominator(suite, runner):
     df.loc[locate(df, "population", 150200), "value"] = 0.0
     problems = run(df, suite, runner)
     assert [(p.row, p.column, p.rule) for p in problems] == [
-        (6, "常住人口（万人）", "value within plausible range 1–2000 万人 for population")]
+        (6, "常住人口（万人）", "value within plausible range 1–2000 万人 for population")
+    ]
 
 
 def test_problems_capped_per_rule_with_total(suite, runner):
@@ -318,9 +373,14 @@ def test_a_clean_batch_of_three_thousand_rows_passes(suite, runner):
 
 # ------------------------------------------------------------------------------------ lake operations
 
+
 def make_settings(tmp_path: Path) -> Settings:
-    return Settings(lake=tmp_path / "lake", sql=tmp_path / "sql", expectations=tmp_path / "expectations",
-                    reference=tmp_path / "reference")
+    return Settings(
+        lake=tmp_path / "lake",
+        sql=tmp_path / "sql",
+        expectations=tmp_path / "expectations",
+        reference=tmp_path / "reference",
+    )
 
 
 def land(settings: Settings, name: str, content: bytes) -> str:
@@ -377,10 +437,17 @@ def test_validate_pending_promotes_clean_and_quarantines_bad(tmp_path, framework
     assert (qdir / "raw" / "year=2023" / f"{bad_sha[:16]}.parquet").is_file()
     report = json.loads((qdir / "problems.json").read_text(encoding="utf-8"))
     problems = report["problems"]
-    assert problems == [{"file": bad_name, "sheet": SHEET, "row": 7, "column": FIVE_G, "rule": RANGE_RULE,
-                         "message": problems[0]["message"]}]
-    assert (report["file"], report["stage"], report["total"], report["truncated"]) == (
-        bad_name, "validation", 1, False)
+    assert problems == [
+        {
+            "file": bad_name,
+            "sheet": SHEET,
+            "row": 7,
+            "column": FIVE_G,
+            "rule": RANGE_RULE,
+            "message": problems[0]["message"],
+        }
+    ]
+    assert (report["file"], report["stage"], report["total"], report["truncated"]) == (bad_name, "validation", 1, False)
     assert report["by_rule"] == [{"rule": RANGE_RULE, "column": FIVE_G, "count": 1}]
     text = (qdir / "problems.txt").read_text(encoding="utf-8")
     assert text.startswith(f"{bad_name}: rejected by validation, 1 problem(s).")
@@ -388,9 +455,18 @@ def test_validate_pending_promotes_clean_and_quarantines_bad(tmp_path, framework
     assert outcome.quarantined[0].problems[0].row == 7
     assert outcome.quarantined[0].landing_file == qdir / bad_name
     assert outcome.summary() == {
-        "promoted": [good_name], "rejected": 1,
-        "quarantined": [{"file": bad_name, "stage": "validation", "folder": str(qdir),
-                         "landing_file": "moved to quarantine", "problems": 1, "first": [str(outcome.quarantined[0].problems[0])]}],
+        "promoted": [good_name],
+        "rejected": 1,
+        "quarantined": [
+            {
+                "file": bad_name,
+                "stage": "validation",
+                "folder": str(qdir),
+                "landing_file": "moved to quarantine",
+                "problems": 1,
+                "first": [str(outcome.quarantined[0].problems[0])],
+            }
+        ],
     }
 
     with pytest.raises(ValidationFailed) as err:
@@ -451,8 +527,11 @@ def test_committed_suite_matches_the_real_framework():
     from index.validate import read_league_codes
 
     cfg = settings()
-    check_suite_current(load_suite(suite_path(cfg)), load_framework(cfg.framework_file),
-                        read_league_codes(cfg.reference / "leagues.csv"))
+    check_suite_current(
+        load_suite(suite_path(cfg)),
+        load_framework(cfg.framework_file),
+        read_league_codes(cfg.reference / "leagues.csv"),
+    )
 
 
 def bad_batch(s: Settings, name: str, content: bytes) -> str:
@@ -506,7 +585,7 @@ def test_a_symlink_in_landing_is_never_taken_for_the_landing_file(tmp_path, fram
     s = make_settings(tmp_path)
     outside = tmp_path / "outside.csv"
     outside.write_bytes(b"synthetic bad, outside the lake")
-    sha = bad_batch(s, "synthetic_link.csv", outside.read_bytes())
+    bad_batch(s, "synthetic_link.csv", outside.read_bytes())
     (s.landing / "synthetic_link.csv").unlink()
     (s.landing / "synthetic_link.csv").symlink_to(outside)
     [batch] = validate_pending(s, framework, LEAGUES, suite=suite).quarantined
@@ -519,8 +598,9 @@ def test_validation_quarantine_writes_the_same_bounded_report(tmp_path):
 
     s = make_settings(tmp_path)
     sha = land(s, "synthetic_many.csv", b"synthetic file with many problems")
-    problems = [SubmissionProblem("synthetic_many.csv", SHEET, 3 + i, FIVE_G, RANGE_RULE, f"found {i}")
-                for i in range(5000)]
+    problems = [
+        SubmissionProblem("synthetic_many.csv", SHEET, 3 + i, FIVE_G, RANGE_RULE, f"found {i}") for i in range(5000)
+    ]
     batch = BatchResult(sha16=sha[:16], source_file="synthetic_many.csv", raw_files=[], problems=problems)
     _quarantine(s, batch, pd.DataFrame({"source_file": ["synthetic_many.csv"], "sha256": [sha]}))
     qdir = s.quarantine / sha[:16]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from index import sandbox, verdicts
-from index.engine import validate_method
 from index.engine import spec as method_spec
+from index.engine import validate_method
 from index.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,11 +59,21 @@ def test_a_corrupt_entry_is_ignored_and_the_spec_checked(cache):
 
 
 def test_a_warm_cache_checks_the_spec_without_pydantic(cache):
-    code = ("import sys; from index.engine import load_method; load_method(sys.argv[1]); "
-            "print('pydantic' in sys.modules)")
+    code = (
+        "import sys; from index.engine import load_method; load_method(sys.argv[1]); print('pydantic' in sys.modules)"
+    )
     env = dict(os.environ, **{verdicts.CACHE_ENV: str(cache)})
-    runs = [subprocess.run([sys.executable, "-c", code, str(REPO / "sql/method/dei.toml")], capture_output=True,
-                           text=True, env=env, cwd=REPO, check=True).stdout.strip() for _ in range(2)]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code, str(REPO / "sql/method/dei.toml")],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO,
+            check=True,
+        ).stdout.strip()
+        for _ in range(2)
+    ]
     assert runs == ["True", "False"]
 
 
@@ -95,8 +105,9 @@ def test_another_checker_misses_the_cache():
 def test_the_cache_can_be_switched_off(tmp_path, monkeypatch):
     monkeypatch.setenv(verdicts.CACHE_ENV, "off")
     assert verdicts.cache_root() is None
-    assert verdicts.same(validate_method({"normalise": {"method": "minmax"}}),
-                         method_spec.validate({"normalise": {"method": "minmax"}}))
+    assert verdicts.same(
+        validate_method({"normalise": {"method": "minmax"}}), method_spec.validate({"normalise": {"method": "minmax"}})
+    )
     verdicts.remember("sql", "ab" * 32, "passed")
     assert verdicts.recall("sql", "ab" * 32) is None
 

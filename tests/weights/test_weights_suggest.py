@@ -100,16 +100,18 @@ SMALL = pd.DataFrame(
 
 
 def test_rounding_puts_the_remainder_on_the_largest_weight():
-    weights = pd.DataFrame({"node_id": ["A", "B", "A1", "A2", "A3", "B1"],
-                            "weight": [0.5, 0.5, 1 / 3, 1 / 3 + 1e-6, 1 / 3 - 1e-6, 1.0]})
+    weights = pd.DataFrame(
+        {"node_id": ["A", "B", "A1", "A2", "A3", "B1"], "weight": [0.5, 0.5, 1 / 3, 1 / 3 + 1e-6, 1 / 3 - 1e-6, 1.0]}
+    )
     rounded = weights_suggest.round_within_parents(weights, SMALL).set_index("node_id")["units"]
     # 0.3333 × 3 = 0.9999: the largest (A2) takes the missing 0.0001
     assert rounded.to_dict() == {"A": 5000, "B": 5000, "A1": 3333, "A2": 3334, "A3": 3333, "B1": 10000}
 
 
 def test_rendered_sql_runs_and_passes_the_checks(tmp_path):
-    weights = pd.DataFrame({"node_id": ["A", "B", "A1", "A2", "A3", "B1"],
-                            "weight": [0.61234, 0.38766, 0.2, 0.3, 0.5, 1.0]})
+    weights = pd.DataFrame(
+        {"node_id": ["A", "B", "A1", "A2", "A3", "B1"], "weight": [0.61234, 0.38766, 0.2, 0.3, 0.5, 1.0]}
+    )
     path = tmp_path / "small.sql"
     path.write_text(weights_suggest.render_sql("pca", weights, SMALL, None, "synthetic"), encoding="utf-8")
     loaded = load_weights(path, SMALL)

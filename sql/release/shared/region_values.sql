@@ -10,8 +10,9 @@ denominate as (select * from denominate),
 stage as (select * from stage),
 
 framework as (
-    select node_id, cast(unit as varchar) as unit, cast(denominator as varchar) as denominator,
-           coalesce(cast(denominator_scale as double), 1.0) as denominator_scale
+    select
+        node_id, cast(unit as varchar) as unit, cast(denominator as varchar) as denominator,
+        coalesce(cast(denominator_scale as double), 1.0) as denominator_scale
     from framework where node_type = 'Indicator'
 ),
 
