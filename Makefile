@@ -43,12 +43,12 @@ airflow-db: $(STAMP)
 	@mkdir -p $(AIRFLOW_HOME)
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (tail -40 $(AIRFLOW_HOME)/migrate.log; exit 1)
 
-# A real Airflow: the three components with shared settings and secrets (index/airflow_local.py; README).
+# A real Airflow: the three components with shared settings and secrets (index/local/airflow.py; README).
 airflow: $(STAMP)
-	$(BIN)/python -m index.airflow_local start
+	$(BIN)/python -m index.local.airflow start
 
 run: airflow-db
-	$(BIN)/python -m index.run_pipeline
+	$(BIN)/python -m index.local.run
 
 # The dashboard test opens the site in Debian's chromium; install-browser is a no-op once it is there.
 test: lint

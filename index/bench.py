@@ -27,7 +27,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +71,9 @@ def synthetic_framework(size: str = "full"):
     indicator = 0
     for d in range(shape["dimensions"]):
         dim_id = f"SYN_D{d + 1}"
-        rows.append(dict(node_id=dim_id, parent_id=ROOT, level=2, node_type="Aggregate",
-                         name_en=f"Synthetic dimension {d + 1}"))
+        rows.append(
+            dict(node_id=dim_id, parent_id=ROOT, level=2, node_type="Aggregate", name_en=f"Synthetic dimension {d + 1}")
+        )
         weights.append((dim_id, float(dim_weights[d])))
         ind_weights = rng.uniform(0.5, 1.5, shape["indicators_per_dimension"])
         ind_weights /= ind_weights.sum()
@@ -81,9 +82,20 @@ def synthetic_framework(size: str = "full"):
             ind_id = f"SYN_D{d + 1}_I{i + 1:02d}"
             # every 9th indicator is "lower is better"
             polarity = -1 if indicator % 9 == 0 else 1
-            rows.append(dict(node_id=ind_id, parent_id=dim_id, level=1, node_type="Indicator", polarity=polarity,
-                             name_en=f"Synthetic indicator {indicator}", unit="synthetic unit",
-                             raw_unit="synthetic unit", definition="SYNTHETIC benchmark data", valid_min=0.0))
+            rows.append(
+                dict(
+                    node_id=ind_id,
+                    parent_id=dim_id,
+                    level=1,
+                    node_type="Indicator",
+                    polarity=polarity,
+                    name_en=f"Synthetic indicator {indicator}",
+                    unit="synthetic unit",
+                    raw_unit="synthetic unit",
+                    definition="SYNTHETIC benchmark data",
+                    valid_min=0.0,
+                )
+            )
             weights.append((ind_id, float(ind_weights[i])))
     frame = pd.DataFrame(rows)
     for column in FRAMEWORK_COLUMNS:
@@ -134,12 +146,14 @@ def synthetic_panel(size: str = "full"):
     absent = missing & (rng.random(values.shape) < 0.5)
     keep = ~absent.ravel()
 
-    observations = pd.DataFrame({
-        "unit_code": np.repeat(units, n_i * n_p)[keep],
-        "period": np.tile(periods, n_u * n_i)[keep],
-        "variable_id": np.tile(np.repeat(indicators, n_p), n_u)[keep],
-        "value": values.ravel()[keep],
-    })
+    observations = pd.DataFrame(
+        {
+            "unit_code": np.repeat(units, n_i * n_p)[keep],
+            "period": np.tile(periods, n_u * n_i)[keep],
+            "variable_id": np.tile(np.repeat(indicators, n_p), n_u)[keep],
+            "value": values.ravel()[keep],
+        }
+    )
     observations["loaded_at"] = pd.Timestamp("2025-01-01 00:00:00")
     unit_frame = pd.DataFrame({"unit_code": units, "unit_name": [f"Synthetic unit {u + 1}" for u in range(n_u)]})
     return unit_frame, observations
@@ -163,7 +177,8 @@ def write_inputs(size: str, data_dir: Path) -> dict:
         "periods": SIZES[size]["periods"],
         "values": len(units) * n_ind * SIZES[size]["periods"],
         "observation_rows": len(observations),
-        "missing_values": int(observations["value"].isna().sum()) + len(units) * n_ind * SIZES[size]["periods"]
+        "missing_values": int(observations["value"].isna().sum())
+        + len(units) * n_ind * SIZES[size]["periods"]
         - len(observations),
         "polarity_minus_one": int((framework["polarity"] == -1).sum()),
         "seed": SEED,
@@ -285,8 +300,19 @@ class _StepMarkingConnection:
 
 
 ENGINE_STEPS = (
-    "stage", "denominate", "impute", "screen", "treat", "normalise", "weights", "weight", "aggregate", "rank",
-    "year_over_year", "indicator_results", "node_scores",
+    "stage",
+    "denominate",
+    "impute",
+    "screen",
+    "treat",
+    "normalise",
+    "weights",
+    "weight",
+    "aggregate",
+    "rank",
+    "year_over_year",
+    "indicator_results",
+    "node_scores",
 )
 
 
@@ -323,7 +349,11 @@ def _engine_worker(data_dir: Path, out_dir: Path) -> dict:
         if entry["step"] == "total":
             continue
         mem = measured["steps"].get(entry["step"], {})
-        steps[entry["step"]] = {"seconds": entry["seconds"], "peak_rss_mb": mem.get("peak_rss_mb"), "rows": entry["rows"]}
+        steps[entry["step"]] = {
+            "seconds": entry["seconds"],
+            "peak_rss_mb": mem.get("peak_rss_mb"),
+            "rows": entry["rows"],
+        }
     build = next(e["seconds"] for e in log if e["step"] == "total")
     root = _root_id(framework)
     con.execute(
@@ -364,8 +394,9 @@ def _pandas_worker(data_dir: Path, out_dir: Path) -> dict:
     indicator_results, node_scores = bench_baseline.build(framework, weights, units, observations, METHOD, meter.mark)
     measured = meter.stop()
     node_scores[["unit_code", "period", "node_id", "score", "rank"]].to_parquet(out_dir / "pandas_scores.parquet")
-    indicator_results[["unit_code", "period", "indicator_id", "normalised", "effective_weight", "contribution"]] \
-        .to_parquet(out_dir / "pandas_indicators.parquet")
+    indicator_results[
+        ["unit_code", "period", "indicator_id", "normalised", "effective_weight", "contribution"]
+    ].to_parquet(out_dir / "pandas_indicators.parquet")
     steps = measured["steps"]
     build = sum(v["seconds"] for k, v in steps.items() if k != "load")
     return {
@@ -473,8 +504,9 @@ def _run_in_fresh_process(variant: str, data_dir: Path, out_dir: Path) -> dict:
 # (issue 10). The ASEM build: 0.69 s, COINr's time for the same build (build_example_coin() of COINr 1.1.14,
 # the reference tests/fixtures/asem reproduces), as measured by the issue author on their machine.
 CLI_TARGETS = {"help_seconds": 1.0, "ranking_seconds": 1.0, "asem_build_seconds": 0.69}
-CLI_TARGET_SOURCE = ("help, ranking: < 1 s, issue 10; asem_build: 0.69 s = COINr's time for the same build, "
-                     "measured by the issue author")
+CLI_TARGET_SOURCE = (
+    "help, ranking: < 1 s, issue 10; asem_build: 0.69 s = COINr's time for the same build, measured by the issue author"
+)
 
 
 def synthetic_release(folder: Path) -> Path:
@@ -498,8 +530,9 @@ def synthetic_release(folder: Path) -> Path:
         ) to '{folder / "index_scores.parquet"}' (format parquet)
         """
     )
-    (folder / "release.json").write_text(json.dumps({"id": "synthetic", "inputs": [], "synthetic": True}),
-                                         encoding="utf-8")
+    (folder / "release.json").write_text(
+        json.dumps({"id": "synthetic", "inputs": [], "synthetic": True}), encoding="utf-8"
+    )
     return folder
 
 
@@ -511,15 +544,27 @@ def cli_startup(work: Path, repeat: int = 1) -> dict:
     commands = {
         "help": cli + ["--help"],
         "ranking": cli + ["ranking", "--release", str(release), "--node", "SYN_INDEX"],
-        "asem_build": cli + ["compute", "--framework", str(fixture), "--method", str(fixture / "method.toml"),
-                             "--out", str(work / "cli_asem")],
+        "asem_build": cli
+        + [
+            "compute",
+            "--framework",
+            str(fixture),
+            "--method",
+            str(fixture / "method.toml"),
+            "--out",
+            str(work / "cli_asem"),
+        ],
     }
     # a lake of its own (`dei` looks up the current release before every command), and a bytecode cache of its
     # own, warmed by one unmeasured run: an installed `dei` starts from cached bytecode, and without a cache
     # (PYTHONDONTWRITEBYTECODE) every start would compile pandas and pydantic again
     # The verdict cache (index/verdicts.py) is the bench's own too, filled by the same warm-up run.
-    env = dict(os.environ, DEI_LAKE=str(work / "cli_lake"), PYTHONPYCACHEPREFIX=str(work / "pycache"),
-               DEI_CACHE=str(work / "verdicts"))
+    env = dict(
+        os.environ,
+        DEI_LAKE=str(work / "cli_lake"),
+        PYTHONPYCACHEPREFIX=str(work / "pycache"),
+        DEI_CACHE=str(work / "verdicts"),
+    )
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     measured = {}
     for name, cmd in commands.items():
@@ -531,12 +576,22 @@ def cli_startup(work: Path, repeat: int = 1) -> dict:
             times.append(time.perf_counter() - start)
             if proc.returncode != 0:
                 raise RuntimeError(f"{' '.join(cmd[2:])} failed:\n{proc.stderr[-2000:]}")
-        measured[name] = {"command": "dei " + " ".join(cmd[3:]), "seconds": round(sorted(times)[len(times) // 2], 4),
-                          "runs": [round(t, 4) for t in times]}
+        measured[name] = {
+            "command": "dei " + " ".join(cmd[3:]),
+            "seconds": round(sorted(times)[len(times) // 2], 4),
+            "runs": [round(t, 4) for t in times],
+        }
     checks = {f"{name}_seconds": measured[name]["seconds"] <= CLI_TARGETS[f"{name}_seconds"] for name in commands}
-    return {"status": "ok", "synthetic_data": True, "commands": measured, "targets": CLI_TARGETS,
-            "bytecode_cache": "warm (PYTHONPYCACHEPREFIX in the bench's temporary directory)",
-            "target_source": CLI_TARGET_SOURCE, "meets_targets": all(checks.values()), "meets": checks}
+    return {
+        "status": "ok",
+        "synthetic_data": True,
+        "commands": measured,
+        "targets": CLI_TARGETS,
+        "bytecode_cache": "warm (PYTHONPYCACHEPREFIX in the bench's temporary directory)",
+        "target_source": CLI_TARGET_SOURCE,
+        "meets_targets": all(checks.values()),
+        "meets": checks,
+    }
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -627,7 +682,7 @@ def run_bench(size: str = "full", out: Path = DEFAULT_OUT, repeat: int | None = 
         "size": size,
         "repeat": repeat,
         "machine": machine(),
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "method": METHOD,
         "cases": {},
         "targets": TARGETS,
@@ -645,9 +700,11 @@ def run_bench(size: str = "full", out: Path = DEFAULT_OUT, repeat: int | None = 
             "engine": engine,
             "pandas": pandas_result,
             "speedup": round(pandas_result["total_seconds"] / engine["total_seconds"], 2)
-            if engine["total_seconds"] > 0 else None,
+            if engine["total_seconds"] > 0
+            else None,
             "speedup_build_only": round(pandas_result["build_seconds"] / engine["build_seconds"], 2)
-            if engine["build_seconds"] > 0 else None,
+            if engine["build_seconds"] > 0
+            else None,
             **check,
         }
         results["cases"]["national"] = national
@@ -693,18 +750,26 @@ def table(results: dict) -> str:
             value = entry.get(key)
             return f"{format(value, fmt):>{width}}" if value is not None else f"{'-':>{width}}"
 
-        lines.append(f"{name:<20}{cell(e, 'seconds', 10, '.3f')}{cell(e, 'peak_rss_mb', 11, '.0f')}"
-                     f"{cell(p, 'seconds', 10, '.3f')}{cell(p, 'peak_rss_mb', 11, '.0f')}")
-    lines.append(f"{'total':<20}{engine['total_seconds']:>10.3f}{engine['peak_rss_mb']:>11.0f}"
-                 f"{pandas_result['total_seconds']:>10.3f}{pandas_result['peak_rss_mb']:>11.0f}")
-    lines.append(f"speedup {national['speedup']}x (build only {national['speedup_build_only']}x); "
-                 f"max |DEI engine - pandas| = {national['max_abs_diff_dei']:.3g}; "
-                 f"rank mismatches {national['rank_mismatches']}")
+        lines.append(
+            f"{name:<20}{cell(e, 'seconds', 10, '.3f')}{cell(e, 'peak_rss_mb', 11, '.0f')}"
+            f"{cell(p, 'seconds', 10, '.3f')}{cell(p, 'peak_rss_mb', 11, '.0f')}"
+        )
+    lines.append(
+        f"{'total':<20}{engine['total_seconds']:>10.3f}{engine['peak_rss_mb']:>11.0f}"
+        f"{pandas_result['total_seconds']:>10.3f}{pandas_result['peak_rss_mb']:>11.0f}"
+    )
+    lines.append(
+        f"speedup {national['speedup']}x (build only {national['speedup_build_only']}x); "
+        f"max |DEI engine - pandas| = {national['max_abs_diff_dei']:.3g}; "
+        f"rank mismatches {national['rank_mismatches']}"
+    )
     asem = results["cases"]["asem"]
     if asem.get("status") == "ok":
         a = asem["engine"]
-        lines.append(f"asem (COINr reference build): {a['total_seconds']:.3f} s in all, engine build {a['build_seconds']:.3f} s, "
-                     f"peak {a['peak_rss_mb']:.0f} MB")
+        lines.append(
+            f"asem (COINr reference build): {a['total_seconds']:.3f} s in all, engine build {a['build_seconds']:.3f} s, "
+            f"peak {a['peak_rss_mb']:.0f} MB"
+        )
     else:
         lines.append(f"asem: {asem.get('status')} {asem.get('reason', asem.get('error', ''))[:200]}")
     for variant, measured in (("engine", engine), ("pandas", pandas_result)):
@@ -714,14 +779,18 @@ def table(results: dict) -> str:
             lines.append(f"{variant}: {runs['count']} runs, total seconds {totals}; the median run is shown")
     cli = results["cases"].get("cli_startup") or {}
     if cli.get("status") == "ok":
-        shown = ", ".join(f"{name} {c['seconds']:.2f} s (target {cli['targets'][name + '_seconds']} s)"
-                          for name, c in cli["commands"].items())
+        shown = ", ".join(
+            f"{name} {c['seconds']:.2f} s (target {cli['targets'][name + '_seconds']} s)"
+            for name, c in cli["commands"].items()
+        )
         lines.append(f"cli_startup (whole processes): {shown}: {'met' if cli['meets_targets'] else 'NOT met'}")
     elif cli:
         lines.append(f"cli_startup: {cli.get('status')} {cli.get('error', '')[:200]}")
     t = results["targets"]
-    lines.append(f"targets: total <= {t['national_total_seconds']} s and peak <= {t['national_peak_gb']} GB: "
-                 f"{'met' if results['meets_targets'] else 'NOT met'}")
+    lines.append(
+        f"targets: total <= {t['national_total_seconds']} s and peak <= {t['national_peak_gb']} GB: "
+        f"{'met' if results['meets_targets'] else 'NOT met'}"
+    )
     return "\n".join(lines)
 
 
@@ -729,8 +798,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--repeat", type=int, help="fresh-process runs per variant; the median run is reported"
-                        f" (default: {DEFAULT_REPEAT['full']} at full size, {DEFAULT_REPEAT['tiny']} at tiny)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        help="fresh-process runs per variant; the median run is reported"
+        f" (default: {DEFAULT_REPEAT['full']} at full size, {DEFAULT_REPEAT['tiny']} at tiny)",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)

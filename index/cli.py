@@ -123,9 +123,10 @@ def cmd_compute(args) -> int:
     if args.framework:  # first: the COINr door needs none of the lake's modules
         return _compute_coinr(args)
     from index import compute as compute_mod
-    from index import pipeline, publish, ranking
-    from index.compare import scheme_warnings
-    from index.scenarios import scenario_name, scenarios_dir
+    from index import pipeline, publish
+    from index.commands import ranking
+    from index.commands.compare import scheme_warnings
+    from index.commands.scenarios import scenario_name, scenarios_dir
     from index.tables import shown_path
 
     cfg = settings()
@@ -175,7 +176,7 @@ def _compute_coinr(args) -> int:
 
 def _print_ranking(path: Path, table, title: str) -> None:
     """The ranking table, then the note that the release is built from synthetic inputs, when it is."""
-    from index import ranking
+    from index.commands import ranking
 
     print(ranking.format_ranking(table, title))
     synthetic = ranking.synthetic_note(path)
@@ -184,7 +185,7 @@ def _print_ranking(path: Path, table, title: str) -> None:
 
 
 def _show_release(path: Path, release: dict | None = None) -> None:
-    from index import ranking
+    from index.commands import ranking
 
     table = ranking.ranking(path)
     year = int(table[0]["year"])
@@ -211,7 +212,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_ranking(args) -> int:
-    from index import publish, ranking
+    from index import publish
+    from index.commands import ranking
 
     path = Path(args.release) if args.release else publish.current_release_dir(settings())
     if path is None:
@@ -226,9 +228,9 @@ def cmd_ranking(args) -> int:
 
 
 def cmd_weights(args) -> int:
+    from index.commands.weights_suggest import compare, suggest
     from index.framework import dropout_warnings, load_framework, load_weights
     from index.tables import render, shown_path
-    from index.weights_suggest import compare, suggest
 
     cfg = settings()
     path = suggest(args.method, Path(args.out) if args.out else None, cfg=cfg)
@@ -257,7 +259,7 @@ def cmd_releases(args) -> int:
     elif args.action == "diff":
         return cmd_compare(args)
     elif args.action == "rollback":
-        from index.scenarios import resolve
+        from index.commands.scenarios import resolve
 
         # a unique prefix will do, as for diff; an unknown one lists the releases on disk
         result = releases.rollback(resolve(args.id, cfg, kinds=("release",)).id, triggered_by="cli", cfg=cfg)
@@ -281,7 +283,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from index.audit_text import format_audit, format_audit_summary
+    from index.commands.audit_text import format_audit, format_audit_summary
     from index.compute import run_engine
     from index.engine.audit import audit
 
@@ -297,7 +299,7 @@ def cmd_audit(args) -> int:
 
 
 def cmd_scenarios(args) -> int:
-    from index import scenarios
+    from index.commands import scenarios
 
     print(scenarios.format_list(scenarios.list_scenarios(settings())))
     return 0
@@ -305,7 +307,7 @@ def cmd_scenarios(args) -> int:
 
 def cmd_compare(args) -> int:
     """`dei compare A B` / `dei releases diff A B`, or `dei compare --weights a.sql b.sql ...`."""
-    from index import compare
+    from index.commands import compare
 
     cfg = settings()
     ids = [i for i in (getattr(args, "ids", None) or [getattr(args, "a", None), getattr(args, "b", None)]) if i]
@@ -334,8 +336,8 @@ def cmd_compare(args) -> int:
 
 
 def cmd_export(args) -> int:
+    from index.commands.scenarios import resolve
     from index.report.downloads import write_release_workbook
-    from index.scenarios import resolve
 
     cfg = settings()
     if args.release and args.scenario:

@@ -20,7 +20,7 @@ from index.files import write_text_atomic
 
 log = logging.getLogger("index.pipeline")
 
-# When set (index.run_pipeline sets it for `make run`), report_step also writes <dir>/<stage>.json.
+# When set (index.local.run sets it for `make run`), report_step also writes <dir>/<stage>.json.
 RUN_REPORT_ENV = "DEI_RUN_REPORT_DIR"
 
 

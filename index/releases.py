@@ -255,11 +255,11 @@ def _prune(cfg: Settings, keep: int) -> list[str]:
 
 def diff(a: str, b: str, cfg: Settings | None = None, node_id: str | None = None, year: int | None = None):
     """How scores and ranks moved from ``a`` to ``b`` (release or scenario ids, unique prefixes), per league,
-    year and node, as a DataFrame. The CLI's view of it (one node and year, with a header) is index.compare."""
+    year and node, as a DataFrame. The CLI's view of it (one node and year, with a header) is index.commands.compare."""
     import pandas as pd
 
-    from index.compare import diff_rows
-    from index.scenarios import resolve
+    from index.commands.compare import diff_rows
+    from index.commands.scenarios import resolve
 
     cfg = cfg or current_settings()
     return pd.DataFrame(diff_rows(resolve(a, cfg).path, resolve(b, cfg).path, node_id, year))

@@ -22,9 +22,10 @@ import os
 import re
 import shutil
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from index.errors import ConfigError, SubmissionError, SubmissionProblem
 from index.files import copy_atomic, write_text_atomic
@@ -36,12 +37,19 @@ if TYPE_CHECKING:  # keep the import light for DAG parsing
 
 SUITE_NAME = "raw_observations"
 SUITE_FILE = "raw_observations.json"
-STALE_MESSAGE = (
-    "expectations/raw_observations.json is out of date with the framework; run `dei expectations build`"
-)
+STALE_MESSAGE = "expectations/raw_observations.json is out of date with the framework; run `dei expectations build`"
 RAW_COLUMNS = [
-    "league_code", "year", "indicator_id", "value", "department", "source_file", "source_sheet",
-    "source_row", "source_column", "sha256", "ingested_at",
+    "league_code",
+    "year",
+    "indicator_id",
+    "value",
+    "department",
+    "source_file",
+    "source_sheet",
+    "source_row",
+    "source_column",
+    "sha256",
+    "ingested_at",
 ]
 NOT_NULL_COLUMNS = ["league_code", "year", "indicator_id", "sha256", "source_file"]
 KEY_COLUMNS = ["league_code", "year", "indicator_id"]
@@ -54,6 +62,7 @@ _YEAR_DIR = re.compile(r"^year=(\d{4})$")
 # --------------------------------------------------------------------------------------------------
 # Great Expectations plumbing (imported lazily)
 # --------------------------------------------------------------------------------------------------
+
 
 def _gx():
     """Import GX quietly: no usage statistics; callers switch progress bars off on the context."""
@@ -89,7 +98,7 @@ class GxRunner:
             self._suites[key] = _suite_object(suite)
         return self._suites[key]
 
-    def run(self, df: "pd.DataFrame", suite: dict):
+    def run(self, df: pd.DataFrame, suite: dict):
         batch = self.batch_definition.get_batch(batch_parameters={"dataframe": df})
         return batch.validate(self.suite(suite), result_format={"result_format": "COMPLETE"})
 
@@ -113,6 +122,7 @@ def _suite_object(suite: dict):
 # The suite
 # --------------------------------------------------------------------------------------------------
 
+
 def _num(value: Any) -> float | None:
     if value is None:
         return None
@@ -129,7 +139,7 @@ def _fmt_num(value: float) -> str:
     return f"{value:.15g}"
 
 
-def build_suite(framework: "pd.DataFrame", league_codes: Iterable, name: str = SUITE_NAME) -> dict:
+def build_suite(framework: pd.DataFrame, league_codes: Iterable, name: str = SUITE_NAME) -> dict:
     """The GX suite (GX's own suite JSON, as a dict) for raw observations, derived from the framework.
 
     Every expectation's ``meta`` holds ``rule`` (a short human rule name used in messages), ``expected``
@@ -149,36 +159,60 @@ def build_suite(framework: "pd.DataFrame", league_codes: Iterable, name: str = S
 
     expectations = []
     for column in RAW_COLUMNS:
-        expectations.append(E.ExpectColumnToExist(
-            column=column,
-            meta=meta(f"required column {column} present", f"a column named {column}", column),
-        ))
+        expectations.append(
+            E.ExpectColumnToExist(
+                column=column,
+                meta=meta(f"required column {column} present", f"a column named {column}", column),
+            )
+        )
     for column in NOT_NULL_COLUMNS:
-        expectations.append(E.ExpectColumnValuesToNotBeNull(
-            column=column,
-            meta=meta(f"{column} not empty", f"a {column} on every row", column),
-        ))
-    expectations.append(E.ExpectColumnValuesToBeInSet(
-        column="league_code", value_set=codes,
-        meta=meta(f"league_code is one of the {len(codes)} 盟市 codes",
-                  "one of " + ", ".join(str(c) for c in codes), "league_code"),
-    ))
-    expectations.append(E.ExpectColumnValuesToBeBetween(
-        column="year", min_value=YEAR_MIN, max_value=YEAR_MAX,
-        meta=meta(f"year between {YEAR_MIN} and {YEAR_MAX}",
-                  f"a year from {YEAR_MIN} to {YEAR_MAX}", "year"),
-    ))
-    expectations.append(E.ExpectColumnValuesToBeInSet(
-        column="indicator_id", value_set=indicator_ids,
-        meta=meta("indicator_id is a framework indicator or denominator",
-                  "the node_id of a framework Indicator or Denominator", "source_column"),
-    ))
-    expectations.append(E.ExpectCompoundColumnsToBeUnique(
-        # keyed by sha256 too, so several submissions can be checked in one run
-        column_list=["sha256", *KEY_COLUMNS],
-        meta=meta("one row per league_code, year and indicator_id",
-                  "each (league_code, year, indicator_id) once per submission", "source_column"),
-    ))
+        expectations.append(
+            E.ExpectColumnValuesToNotBeNull(
+                column=column,
+                meta=meta(f"{column} not empty", f"a {column} on every row", column),
+            )
+        )
+    expectations.append(
+        E.ExpectColumnValuesToBeInSet(
+            column="league_code",
+            value_set=codes,
+            meta=meta(
+                f"league_code is one of the {len(codes)} 盟市 codes",
+                "one of " + ", ".join(str(c) for c in codes),
+                "league_code",
+            ),
+        )
+    )
+    expectations.append(
+        E.ExpectColumnValuesToBeBetween(
+            column="year",
+            min_value=YEAR_MIN,
+            max_value=YEAR_MAX,
+            meta=meta(f"year between {YEAR_MIN} and {YEAR_MAX}", f"a year from {YEAR_MIN} to {YEAR_MAX}", "year"),
+        )
+    )
+    expectations.append(
+        E.ExpectColumnValuesToBeInSet(
+            column="indicator_id",
+            value_set=indicator_ids,
+            meta=meta(
+                "indicator_id is a framework indicator or denominator",
+                "the node_id of a framework Indicator or Denominator",
+                "source_column",
+            ),
+        )
+    )
+    expectations.append(
+        E.ExpectCompoundColumnsToBeUnique(
+            # keyed by sha256 too, so several submissions can be checked in one run
+            column_list=["sha256", *KEY_COLUMNS],
+            meta=meta(
+                "one row per league_code, year and indicator_id",
+                "each (league_code, year, indicator_id) once per submission",
+                "source_column",
+            ),
+        )
+    )
     bounded = ids.sort_values("node_id")
     for row in bounded.itertuples(index=False):
         low, high = _num(row.valid_min), _num(row.valid_max)
@@ -194,11 +228,15 @@ def build_suite(framework: "pd.DataFrame", league_codes: Iterable, name: str = S
         else:
             span = f"{_fmt_num(high)}{unit}"
             rule, expected = f"value at most {span} for {row.node_id}", f"a value of at most {span}"
-        expectations.append(E.ExpectColumnValuesToBeBetween(
-            column="value", min_value=low, max_value=high,
-            row_condition=Column("indicator_id") == str(row.node_id),
-            meta=meta(rule, expected + " (empty = not reported is allowed)", "source_column"),
-        ))
+        expectations.append(
+            E.ExpectColumnValuesToBeBetween(
+                column="value",
+                min_value=low,
+                max_value=high,
+                row_condition=Column("indicator_id") == str(row.node_id),
+                meta=meta(rule, expected + " (empty = not reported is allowed)", "source_column"),
+            )
+        )
 
     suite = gx.ExpectationSuite(
         name=name,
@@ -223,7 +261,7 @@ def load_suite(path: Path) -> dict:
         raise ConfigError(f"{path}: not valid JSON: {exc}") from exc
 
 
-def suite_path(settings: "Settings") -> Path:
+def suite_path(settings: Settings) -> Path:
     return Path(settings.expectations) / SUITE_FILE
 
 
@@ -238,7 +276,7 @@ def _comparable(suite: dict) -> dict:
     return {"name": body.get("name"), "expectations": expectations}
 
 
-def check_suite_current(suite: dict, framework: "pd.DataFrame", league_codes: Iterable) -> None:
+def check_suite_current(suite: dict, framework: pd.DataFrame, league_codes: Iterable) -> None:
     """Raise ConfigError when the committed suite differs from what the framework yields now."""
     if _comparable(suite) != _comparable(build_suite(framework, league_codes, name=suite.get("name") or SUITE_NAME)):
         raise ConfigError(STALE_MESSAGE)
@@ -247,6 +285,7 @@ def check_suite_current(suite: dict, framework: "pd.DataFrame", league_codes: It
 # --------------------------------------------------------------------------------------------------
 # Validating one batch
 # --------------------------------------------------------------------------------------------------
+
 
 def _is_missing(value: Any) -> bool:
     if value is None:
@@ -279,11 +318,11 @@ def _fmt_value(value: Any) -> str:
     return str(value)
 
 
-def _cell(df: "pd.DataFrame", i: int, column: str) -> Any:
+def _cell(df: pd.DataFrame, i: int, column: str) -> Any:
     return _plain(df.at[i, column]) if column in df.columns else None
 
 
-def _batch_file(df: "pd.DataFrame", fallback: str | None) -> str:
+def _batch_file(df: pd.DataFrame, fallback: str | None) -> str:
     if "source_file" in df.columns:
         names = [str(v) for v in df["source_file"].dropna().unique()]
         if names:
@@ -304,15 +343,21 @@ def _expectation_columns(kwargs: dict) -> list[str]:
     return [c for c in columns if c]
 
 
-def validate_frame(df: "pd.DataFrame", suite: dict, *, batch_name: str | None = None,
-                   runner: "GxRunner | None" = None) -> list[SubmissionProblem]:
+def validate_frame(
+    df: pd.DataFrame, suite: dict, *, batch_name: str | None = None, runner: GxRunner | None = None
+) -> list[SubmissionProblem]:
     """Run the GX suite over one raw batch; see ``_validate_rows``."""
     return [problem for _, problem in _validate_rows(df, suite, batch_name=batch_name, runner=runner)]
 
 
-def _validate_rows(df: "pd.DataFrame", suite: dict, *, batch_name: str | None = None,
-                   runner: "GxRunner | None" = None,
-                   max_rows: int | None = None) -> list[tuple[int | None, SubmissionProblem]]:
+def _validate_rows(
+    df: pd.DataFrame,
+    suite: dict,
+    *,
+    batch_name: str | None = None,
+    runner: GxRunner | None = None,
+    max_rows: int | None = None,
+) -> list[tuple[int | None, SubmissionProblem]]:
     """Run the GX suite over one raw batch; every failure becomes SubmissionProblems.
 
     Row-level failures name the file (source_file), sheet (source_sheet), row (source_row) and the column
@@ -337,11 +382,20 @@ def _validate_rows(df: "pd.DataFrame", suite: dict, *, batch_name: str | None = 
         report_column = meta.get("report_column") or kwargs.get("column")
         needed = _expectation_columns(kwargs)
         if config.type == "expect_column_to_exist":
-            problems.append((None, SubmissionProblem(
-                fallback_file, None, None, kwargs["column"], rule,
-                f"the batch has no column {kwargs['column']} (columns seen: {', '.join(map(str, frame.columns))}); "
-                f"expected {expected}",
-            )))
+            problems.append(
+                (
+                    None,
+                    SubmissionProblem(
+                        fallback_file,
+                        None,
+                        None,
+                        kwargs["column"],
+                        rule,
+                        f"the batch has no column {kwargs['column']} (columns seen: {', '.join(map(str, frame.columns))}); "
+                        f"expected {expected}",
+                    ),
+                )
+            )
             continue
         if any(c not in frame.columns for c in needed):
             continue  # the missing column is reported by its own rule
@@ -349,10 +403,19 @@ def _validate_rows(df: "pd.DataFrame", suite: dict, *, batch_name: str | None = 
         raised = info.get("raised_exception") if isinstance(info, dict) else False
         if raised or not isinstance(outcome.result, dict) or "unexpected_index_list" not in outcome.result:
             detail = info.get("exception_message") if isinstance(info, dict) else None
-            problems.append((None, SubmissionProblem(
-                fallback_file, None, None, report_column, rule,
-                f"could not be checked ({detail or 'no row-level result'}); expected {expected}",
-            )))
+            problems.append(
+                (
+                    None,
+                    SubmissionProblem(
+                        fallback_file,
+                        None,
+                        None,
+                        report_column,
+                        rule,
+                        f"could not be checked ({detail or 'no row-level result'}); expected {expected}",
+                    ),
+                )
+            )
             continue
         indexes = list(outcome.result.get("unexpected_index_list") or [])
         count = int(outcome.result.get("unexpected_count") or len(indexes))
@@ -370,25 +433,40 @@ def _validate_rows(df: "pd.DataFrame", suite: dict, *, batch_name: str | None = 
             if report_column == "source_column":
                 column_name = _cell(frame, i, "source_column") or kwargs.get("column") or ", ".join(KEY_COLUMNS)
             row = _cell(frame, i, "source_row")
-            problems.append((i, SubmissionProblem(
-                file=str(_cell(frame, i, "source_file") or fallback_file),
-                sheet=_cell(frame, i, "source_sheet"),
-                row=int(row) if row is not None else None,
-                column=str(column_name) if column_name is not None else None,
-                rule=rule,
-                message=f"found {seen}; expected {expected}",
-            )))
+            problems.append(
+                (
+                    i,
+                    SubmissionProblem(
+                        file=str(_cell(frame, i, "source_file") or fallback_file),
+                        sheet=_cell(frame, i, "source_sheet"),
+                        row=int(row) if row is not None else None,
+                        column=str(column_name) if column_name is not None else None,
+                        rule=rule,
+                        message=f"found {seen}; expected {expected}",
+                    ),
+                )
+            )
         if count > max_rows:
-            problems.append((None, SubmissionProblem(
-                fallback_file, None, None, None, rule,
-                f"{count} rows break this rule; only the first {max_rows} are listed",
-            )))
+            problems.append(
+                (
+                    None,
+                    SubmissionProblem(
+                        fallback_file,
+                        None,
+                        None,
+                        None,
+                        rule,
+                        f"{count} rows break this rule; only the first {max_rows} are listed",
+                    ),
+                )
+            )
     return problems
 
 
 # --------------------------------------------------------------------------------------------------
 # Raw -> curated / quarantine
 # --------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class BatchResult:
@@ -401,12 +479,20 @@ class BatchResult:
     landing_status: str | None = None  # 'moved' | 'already in quarantine' | 'not found in landing'
 
     def summary(self) -> dict:
-        status = {"moved": "moved to quarantine", "already in quarantine": "already in quarantine",
-                  "not found in landing": "not found in landing (moved or deleted earlier); only its raw batch "
-                                          "was quarantined"}.get(self.landing_status or "", self.landing_status)
-        return {"file": self.source_file, "stage": "validation",
-                "folder": str(self.quarantine_dir) if self.quarantine_dir else None, "landing_file": status,
-                "problems": len(self.problems), "first": [str(p) for p in self.problems[:SHOWN_PER_FILE]]}
+        status = {
+            "moved": "moved to quarantine",
+            "already in quarantine": "already in quarantine",
+            "not found in landing": "not found in landing (moved or deleted earlier); only its raw batch "
+            "was quarantined",
+        }.get(self.landing_status or "", self.landing_status)
+        return {
+            "file": self.source_file,
+            "stage": "validation",
+            "folder": str(self.quarantine_dir) if self.quarantine_dir else None,
+            "landing_file": status,
+            "problems": len(self.problems),
+            "first": [str(p) for p in self.problems[:SHOWN_PER_FILE]],
+        }
 
 
 @dataclass
@@ -458,7 +544,7 @@ def raise_if_failed(outcome: ValidationOutcome) -> None:
         raise ValidationFailed(outcome)
 
 
-def _pending_batches(settings: "Settings") -> dict[str, list[Path]]:
+def _pending_batches(settings: Settings) -> dict[str, list[Path]]:
     """sha16 -> raw files (relative to raw) of batches with at least one file not yet in curated."""
     batches: dict[str, list[Path]] = {}
     raw = Path(settings.raw)
@@ -472,11 +558,10 @@ def _pending_batches(settings: "Settings") -> dict[str, list[Path]]:
                 continue  # a temp file of a writer that has not finished
             batches.setdefault(file.stem, []).append(file.relative_to(raw))
     curated = Path(settings.curated)
-    return {sha16: files for sha16, files in batches.items()
-            if not all((curated / rel).is_file() for rel in files)}
+    return {sha16: files for sha16, files in batches.items() if not all((curated / rel).is_file() for rel in files)}
 
 
-def read_raw_file(path: Path) -> "pd.DataFrame":
+def read_raw_file(path: Path) -> pd.DataFrame:
     """One raw Parquet file as pandas, with ``year`` added from the hive partition when the file lacks it."""
     import pyarrow.parquet as pq
 
@@ -489,21 +574,21 @@ def read_raw_file(path: Path) -> "pd.DataFrame":
     return frame
 
 
-def _read_batch(settings: "Settings", files: list[Path]) -> "pd.DataFrame":
+def _read_batch(settings: Settings, files: list[Path]) -> pd.DataFrame:
     import pandas as pd
 
     frames = [read_raw_file(Path(settings.raw) / rel) for rel in files]
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
 
 
-def _find_landing(settings: "Settings", names: list[str], sha256: str | None, sha16: str) -> Path | None:
+def _find_landing(settings: Settings, names: list[str], sha256: str | None, sha16: str) -> Path | None:
     """The landing file of a batch: by exact name, then by sha256; never a glob pattern, never a link."""
     from index.landing import find_file
 
     return find_file(Path(settings.landing), names, sha256, sha16)
 
 
-def _quarantine(settings: "Settings", batch: BatchResult, frame: "pd.DataFrame") -> None:
+def _quarantine(settings: Settings, batch: BatchResult, frame: pd.DataFrame) -> None:
     from index.landing import write_problem_report
 
     target = Path(settings.quarantine) / batch.sha16
@@ -527,8 +612,9 @@ def _quarantine(settings: "Settings", batch: BatchResult, frame: "pd.DataFrame")
     batch.quarantine_dir = target
 
 
-def validate_pending(settings: "Settings", framework: "pd.DataFrame", league_codes: Iterable,
-                     suite: dict | None = None) -> ValidationOutcome:
+def validate_pending(
+    settings: Settings, framework: pd.DataFrame, league_codes: Iterable, suite: dict | None = None
+) -> ValidationOutcome:
     """Validate every raw batch not yet in curated; promote clean ones, quarantine the others.
 
     ``suite`` defaults to the committed suite in settings.expectations, which must match the framework.
@@ -548,8 +634,9 @@ def validate_pending(settings: "Settings", framework: "pd.DataFrame", league_cod
     # uniqueness is keyed by sha256, so one submission's rows never clash with another's.
     frames = {sha16: _read_batch(settings, files) for sha16, files in sorted(pending.items())}
     combined = pd.concat([f.assign(_batch=sha16) for sha16, f in frames.items()], ignore_index=True)
-    found = _validate_rows(combined, suite, batch_name="pending raw batches", runner=GxRunner(),
-                           max_rows=MAX_ROWS_PER_RULE * len(frames))
+    found = _validate_rows(
+        combined, suite, batch_name="pending raw batches", runner=GxRunner(), max_rows=MAX_ROWS_PER_RULE * len(frames)
+    )
     by_batch: dict[str, list[SubmissionProblem]] = {sha16: [] for sha16 in frames}
     for index, problem in found:  # already bounded per rule; the report bounds what is written
         owners = [combined.at[index, "_batch"]] if index is not None else list(frames)
@@ -573,6 +660,7 @@ def validate_pending(settings: "Settings", framework: "pd.DataFrame", league_cod
 # --------------------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------------------
+
 
 def read_league_codes(path: Path) -> list[int]:
     with open(path, encoding="utf-8", newline="") as fh:

@@ -17,7 +17,8 @@ import json
 import os
 from pathlib import Path
 
-from index.config import Settings, settings as current_settings
+from index.config import Settings
+from index.config import settings as current_settings
 from index.errors import ConfigError
 from index.targets.contract import UNCERTAINTY_TABLES as TABLES
 
@@ -52,8 +53,14 @@ def release_settings(cfg: Settings, replicates: int | None = None) -> dict | Non
     if replicates < 1:
         raise ConfigError(f"replicates = {replicates}: the uncertainty analysis needs at least 1 replicate")
     spec = uspec.load(path)
-    return dict(spec=_rel(path, cfg), sha256=sha256_file(path), replicates=replicates, seed=spec.seed,
-                sobol_n=sobol_n(replicates, spec.sensitivity.n), interval=list(spec.interval))
+    return dict(
+        spec=_rel(path, cfg),
+        sha256=sha256_file(path),
+        replicates=replicates,
+        seed=spec.seed,
+        sobol_n=sobol_n(replicates, spec.sensitivity.n),
+        interval=list(spec.interval),
+    )
 
 
 def id_part(settings: dict | None) -> dict | None:
@@ -90,8 +97,10 @@ def analyse_release(staged: str | Path, cfg: Settings | None = None) -> dict:
         return {}
     path = spec_path(cfg)
     if not path.is_file() or sha256_file(path) != section["sha256"]:
-        raise ConfigError(f"{path}: the uncertainty spec changed (or is gone) since release {manifest['id']} was"
-                          " computed; compute again")
+        raise ConfigError(
+            f"{path}: the uncertainty spec changed (or is gone) since release {manifest['id']} was"
+            " computed; compute again"
+        )
     if code_version(cfg) != manifest.get("code_version"):
         # the SQL tree, the package or the reference data changed in between: not the same build any more
         raise ConfigError(f"the release sources changed since release {manifest['id']} was computed; compute again")
@@ -109,14 +118,24 @@ def analyse_release(staged: str | Path, cfg: Settings | None = None) -> dict:
         run.con.close()
     if inputs_now != sorted(i["sha256"] for i in manifest.get("inputs") or []):
         raise ConfigError(f"the curated lake changed since release {manifest['id']} was computed; compute again")
-    inputs = analysis.Inputs(tables, run.method_spec, "the curated lake",
-                             [path.parent.resolve(), cfg.sql.parent.resolve(), *allowed_roots(cfg)])
+    inputs = analysis.Inputs(
+        tables,
+        run.method_spec,
+        "the curated lake",
+        [path.parent.resolve(), cfg.sql.parent.resolve(), *allowed_roots(cfg)],
+    )
     results = analysis.analyse(inputs, spec)
-    names = {str(u): n for u, n in zip(tables["units"]["unit_code"].to_pylist(), tables["units"]["unit_name"].to_pylist())}
+    names = {
+        str(u): n for u, n in zip(tables["units"]["unit_code"].to_pylist(), tables["units"]["unit_name"].to_pylist())
+    }
     write_tables(staged, manifest["id"], results, names, spec.interval)
 
-    section = dict(section, varied=results.choices, tables=list(TABLES),
-                   timings_seconds={k: round(v, 3) if isinstance(v, float) else v for k, v in results.timings.items()})
+    section = dict(
+        section,
+        varied=results.choices,
+        tables=list(TABLES),
+        timings_seconds={k: round(v, 3) if isinstance(v, float) else v for k, v in results.timings.items()},
+    )
     manifest[MANIFEST_KEY] = section
     tmp = manifest_path.with_name(f".release.json.tmp-{os.getpid()}")
     try:
@@ -140,14 +159,22 @@ def write_tables(out: Path, release_id: str, results, names: dict, interval) -> 
     from index.targets import contract
 
     lo, hi = _q(interval[0]), _q(interval[1])
-    ri = results.rank_intervals.rename(columns={
-        "unit_code": "league_code", "period": "year", f"rank_{lo}": "rank_low", f"rank_{hi}": "rank_high",
-        f"score_{lo}": "score_low", f"score_{hi}": "score_high"})
+    ri = results.rank_intervals.rename(
+        columns={
+            "unit_code": "league_code",
+            "period": "year",
+            f"rank_{lo}": "rank_low",
+            f"rank_{hi}": "rank_high",
+            f"score_{lo}": "score_low",
+            f"score_{hi}": "score_high",
+        }
+    )
     ri = ri.assign(interval_low=float(interval[0]), interval_high=float(interval[1]))
     choices = {c["input"]: " | ".join(c["alternatives"]) for c in results.choices}
     sens = results.sensitivity.rename(columns={"unit_code": "league_code", "period": "year"})
-    sens = sens.assign(alternatives=sens["input"].map(choices),
-                       league_code=sens["league_code"].where(sens["league_code"] != "", None))  # "" = all 盟市
+    sens = sens.assign(
+        alternatives=sens["input"].map(choices), league_code=sens["league_code"].where(sens["league_code"] != "", None)
+    )  # "" = all 盟市
     excl = results.exclusion.rename(columns={"unit_code": "league_code", "period": "year"})
     frames = {"rank_intervals": ri, "sensitivity": sens, "exclusion_effects": excl}
     con = duckdb.connect()
@@ -155,8 +182,9 @@ def write_tables(out: Path, release_id: str, results, names: dict, interval) -> 
         for table, frame in frames.items():
             frame = frame.assign(release_id=release_id)
             if "league_code" in frame.columns:
-                frame = frame.assign(league_name=frame["league_code"].map(lambda c: names.get(str(c)) if c is not None
-                                                                          else None))
+                frame = frame.assign(
+                    league_name=frame["league_code"].map(lambda c: names.get(str(c)) if c is not None else None)
+                )
             # pandas NaN reads as NULL here, so a rank no replicate gave stays NULL rather than failing a cast
             con.register("frame", pd.DataFrame(frame))
             pq.write_table(con.sql(contract.cast_select(table, "frame")).to_arrow_table(), out / f"{table}.parquet")

@@ -11,7 +11,7 @@ method spec, checked by the engine's own models. :func:`key_table` generates the
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -30,21 +30,35 @@ class Section(BaseModel):
 
 
 class Impute(Section):
-    alternatives: list[method_spec.Impute] = Field(min_length=1, json_schema_extra={
-        "values": "a list of `[impute]` tables"}, description=(
-        "the imputation methods to try, each a whole `[impute]` section of the method spec "
-        "(`[[impute.alternatives]]` tables)"))
+    alternatives: list[method_spec.Impute] = Field(
+        min_length=1,
+        json_schema_extra={"values": "a list of `[impute]` tables"},
+        description=(
+            "the imputation methods to try, each a whole `[impute]` section of the method spec "
+            "(`[[impute.alternatives]]` tables)"
+        ),
+    )
 
 
 class Treat(Section):
-    winmax: list[Annotated[WholeNumber, Field(ge=0)]] | None = Field(None, min_length=1, json_schema_extra={
-        "values": "e.g. `[1, 2, 3, 4, 5]`"}, description=(
-        "winsorise_then_log with each of these `winmax` (skew and kurtosis thresholds as in the method spec)"))
+    winmax: list[Annotated[WholeNumber, Field(ge=0)]] | None = Field(
+        None,
+        min_length=1,
+        json_schema_extra={"values": "e.g. `[1, 2, 3, 4, 5]`"},
+        description=(
+            "winsorise_then_log with each of these `winmax` (skew and kurtosis thresholds as in the method spec)"
+        ),
+    )
     winmax_range: tuple[Annotated[WholeNumber, Field(ge=0)], Annotated[WholeNumber, Field(ge=0)]] | None = Field(
-        None, json_schema_extra={"values": "e.g. `[1, 5]`"}, description=(
-            "the same as `winmax` = every whole number from the first to the second, inclusive"))
-    off: bool = Field(False, json_schema_extra={"values": "`false` \\| `true`"}, description=(
-        "also the untreated data (`treat.method = \"none\"`); alone: the method spec's treatment or none"))
+        None,
+        json_schema_extra={"values": "e.g. `[1, 5]`"},
+        description=("the same as `winmax` = every whole number from the first to the second, inclusive"),
+    )
+    off: bool = Field(
+        False,
+        json_schema_extra={"values": "`false` \\| `true`"},
+        description=('also the untreated data (`treat.method = "none"`); alone: the method spec\'s treatment or none'),
+    )
 
     @field_validator("winmax_range", mode="before")
     @classmethod
@@ -68,21 +82,34 @@ class Treat(Section):
 
 
 class Normalise(Section):
-    alternatives: list[method_spec.Normalise] = Field(min_length=1, json_schema_extra={
-        "values": "a list of `[normalise]` tables"}, description=(
-        "the normalisations to try, each a whole `[normalise]` section of the method spec, e.g. "
-        "`{ method = \"zscore\", mean = 10, sd = 2 }`; keys not given take the engine's defaults"))
+    alternatives: list[method_spec.Normalise] = Field(
+        min_length=1,
+        json_schema_extra={"values": "a list of `[normalise]` tables"},
+        description=(
+            "the normalisations to try, each a whole `[normalise]` section of the method spec, e.g. "
+            '`{ method = "zscore", mean = 10, sd = 2 }`; keys not given take the engine\'s defaults'
+        ),
+    )
 
 
 class Weights(Section):
-    noise: dict[str, Annotated[Number, Field(ge=0, lt=1)]] | None = Field(None, json_schema_extra={
-        "values": "e.g. `{ \"2\" = 0.25, \"3\" = 0.25 }`"}, description=(
-        "per framework level (of the weighted nodes): each weight becomes w × (1 + u), u uniform in "
-        "[−share, share], then renormalised under its parent (COINr's get_noisy_weights)"))
-    schemes: list[Annotated[str, Field(min_length=1)]] | None = Field(None, min_length=1, json_schema_extra={
-        "values": "e.g. `[\"metadata\", \"equal\"]`"}, description=(
-        "whole weight schemes to try: the names of `weights.scheme` in the method spec, or SQL files "
-        "(beside this file or in the SQL tree); noise, if any, applies to each"))
+    noise: dict[str, Annotated[Number, Field(ge=0, lt=1)]] | None = Field(
+        None,
+        json_schema_extra={"values": 'e.g. `{ "2" = 0.25, "3" = 0.25 }`'},
+        description=(
+            "per framework level (of the weighted nodes): each weight becomes w × (1 + u), u uniform in "
+            "[−share, share], then renormalised under its parent (COINr's get_noisy_weights)"
+        ),
+    )
+    schemes: list[Annotated[str, Field(min_length=1)]] | None = Field(
+        None,
+        min_length=1,
+        json_schema_extra={"values": 'e.g. `["metadata", "equal"]`'},
+        description=(
+            "whole weight schemes to try: the names of `weights.scheme` in the method spec, or SQL files "
+            "(beside this file or in the SQL tree); noise, if any, applies to each"
+        ),
+    )
 
     @field_validator("noise", mode="before")
     @classmethod
@@ -93,7 +120,7 @@ class Weights(Section):
         for level, share in value.items():
             key = str(level)
             if not key.isdigit():
-                raise ValueError(f"weights.noise key {level!r} must be a framework level number, e.g. \"2\"")
+                raise ValueError(f'weights.noise key {level!r} must be a framework level number, e.g. "2"')
             checked[str(int(key))] = share
         return checked
 
@@ -106,9 +133,13 @@ class Weights(Section):
 
 class Aggregate(Section):
     alternatives: list[method_spec.Aggregate] = Field(
-        min_length=1, json_schema_extra={"values": "e.g. `[\"amean\", \"gmean\"]`"}, description=(
+        min_length=1,
+        json_schema_extra={"values": 'e.g. `["amean", "gmean"]`'},
+        description=(
             "the aggregations to try: a method name (every level) or a whole `[aggregate]` section "
-            "(`levels`, `p`, `nonpositive`); copeland is not offered"))
+            "(`levels`, `p`, `nonpositive`); copeland is not offered"
+        ),
+    )
 
     @field_validator("alternatives", mode="before")
     @classmethod
@@ -119,8 +150,10 @@ class Aggregate(Section):
         for i, item in enumerate(value):
             if isinstance(item, str):
                 if item not in FAST_AGGREGATE_METHODS:
-                    raise ValueError(f"aggregate.alternatives[{i}] = {item!r} is not allowed; use one of"
-                                     f" {list(FAST_AGGREGATE_METHODS)} or an [aggregate] table")
+                    raise ValueError(
+                        f"aggregate.alternatives[{i}] = {item!r} is not allowed; use one of"
+                        f" {list(FAST_AGGREGATE_METHODS)} or an [aggregate] table"
+                    )
                 item = {"method": item}
             out.append(item)
         return out
@@ -135,33 +168,55 @@ class Aggregate(Section):
 
 
 class Exclusion(Section):
-    level: Annotated[WholeNumber, Field(ge=1)] = Field(1, json_schema_extra={"values": "`1`, ≥ 1"}, description=(
-        "leave out one node of this framework level at a time: 1 = each indicator, 2 = each dimension, …"))
-    nodes: list[Annotated[str, Field(min_length=1)]] | None = Field(None, min_length=1, json_schema_extra={
-        "values": "node ids"}, description="only these nodes (default: every node of `level`)")
-    uncertain: bool = Field(False, json_schema_extra={"values": "`false` \\| `true`"}, description=(
-        "also an uncertain input of the Monte Carlo and Sobol analyses: each replicate leaves out none or "
-        "one of the nodes, with equal chances; the exclusion table is written either way"))
+    level: Annotated[WholeNumber, Field(ge=1)] = Field(
+        1,
+        json_schema_extra={"values": "`1`, ≥ 1"},
+        description=("leave out one node of this framework level at a time: 1 = each indicator, 2 = each dimension, …"),
+    )
+    nodes: list[Annotated[str, Field(min_length=1)]] | None = Field(
+        None,
+        min_length=1,
+        json_schema_extra={"values": "node ids"},
+        description="only these nodes (default: every node of `level`)",
+    )
+    uncertain: bool = Field(
+        False,
+        json_schema_extra={"values": "`false` \\| `true`"},
+        description=(
+            "also an uncertain input of the Monte Carlo and Sobol analyses: each replicate leaves out none or "
+            "one of the nodes, with equal chances; the exclusion table is written either way"
+        ),
+    )
 
 
 class Sensitivity(Section):
-    n: Annotated[WholeNumber, Field(ge=2)] = Field(DEFAULT_SOBOL_N, json_schema_extra={
-        "values": f"`{DEFAULT_SOBOL_N}`, a power of 2"}, description=(
-        "base sample of the Sobol design (scipy.stats.sobol_indices, Saltelli 2010): n × (inputs + 2) builds"))
+    n: Annotated[WholeNumber, Field(ge=2)] = Field(
+        DEFAULT_SOBOL_N,
+        json_schema_extra={"values": f"`{DEFAULT_SOBOL_N}`, a power of 2"},
+        description=(
+            "base sample of the Sobol design (scipy.stats.sobol_indices, Saltelli 2010): n × (inputs + 2) builds"
+        ),
+    )
     bootstrap: Annotated[WholeNumber, Field(ge=10)] = Field(
-        999, json_schema_extra={"values": "`999`, ≥ 10"},
-        description="bootstrap resamples for the confidence intervals")
-    confidence: Annotated[Number, Field(gt=0, lt=1)] = Field(0.95, json_schema_extra={"values": "`0.95`"},
-                                                            description="confidence level of the intervals")
-    skip: bool = Field(False, json_schema_extra={"values": "`false` \\| `true`"},
-                       description="no Sobol analysis (the Monte Carlo and exclusion tables only)")
+        999, json_schema_extra={"values": "`999`, ≥ 10"}, description="bootstrap resamples for the confidence intervals"
+    )
+    confidence: Annotated[Number, Field(gt=0, lt=1)] = Field(
+        0.95, json_schema_extra={"values": "`0.95`"}, description="confidence level of the intervals"
+    )
+    skip: bool = Field(
+        False,
+        json_schema_extra={"values": "`false` \\| `true`"},
+        description="no Sobol analysis (the Monte Carlo and exclusion tables only)",
+    )
 
     @field_validator("n", mode="after")
     @classmethod
     def _power_of_two(cls, value):
         if value & (value - 1):
-            raise ValueError(f"sensitivity.n = {value!r} must be a power of 2, e.g. {1 << (value.bit_length() - 1)}"
-                             f" or {1 << value.bit_length()}")
+            raise ValueError(
+                f"sensitivity.n = {value!r} must be a power of 2, e.g. {1 << (value.bit_length() - 1)}"
+                f" or {1 << value.bit_length()}"
+            )
         return value
 
 
@@ -170,14 +225,25 @@ class UncertaintySpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    replicates: Annotated[WholeNumber, Field(ge=1)] = Field(DEFAULT_REPLICATES, json_schema_extra={
-        "values": f"`{DEFAULT_REPLICATES}`, ≥ 1"}, description="Monte Carlo replicates (`--replicates` overrides)")
-    seed: WholeNumber = Field(0, json_schema_extra={"values": "`0`"}, description=(
-        "seed of every random draw: the same seed gives the same tables (`--seed` overrides)"))
-    target: str | None = Field(None, min_length=1, json_schema_extra={"values": "a node id (the root)"},
-                               description="the node whose ranks the Sobol analysis explains")
+    replicates: Annotated[WholeNumber, Field(ge=1)] = Field(
+        DEFAULT_REPLICATES,
+        json_schema_extra={"values": f"`{DEFAULT_REPLICATES}`, ≥ 1"},
+        description="Monte Carlo replicates (`--replicates` overrides)",
+    )
+    seed: WholeNumber = Field(
+        0,
+        json_schema_extra={"values": "`0`"},
+        description=("seed of every random draw: the same seed gives the same tables (`--seed` overrides)"),
+    )
+    target: str | None = Field(
+        None,
+        min_length=1,
+        json_schema_extra={"values": "a node id (the root)"},
+        description="the node whose ranks the Sobol analysis explains",
+    )
     interval: tuple[Annotated[Number, Field(ge=0, le=1)], Annotated[Number, Field(ge=0, le=1)]] = Field(
-        (0.05, 0.95), description="lower and upper quantile of the rank and score intervals")
+        (0.05, 0.95), description="lower and upper quantile of the rank and score intervals"
+    )
     impute: Impute | None = None
     treat: Treat | None = None
     normalise: Normalise | None = None
@@ -200,13 +266,21 @@ class UncertaintySpec(BaseModel):
 
 
 SECTIONS: dict[str, type[BaseModel]] = {
-    "impute": Impute, "treat": Treat, "normalise": Normalise, "weights": Weights, "aggregate": Aggregate,
-    "exclusion": Exclusion, "sensitivity": Sensitivity,
+    "impute": Impute,
+    "treat": Treat,
+    "normalise": Normalise,
+    "weights": Weights,
+    "aggregate": Aggregate,
+    "exclusion": Exclusion,
+    "sensitivity": Sensitivity,
 }
 TOP_KEYS = [k for k in UncertaintySpec.model_fields if k not in SECTIONS]
 # the method-spec model each list of alternatives holds, to name its valid keys
-ALTERNATIVE_MODELS = {"impute": method_spec.Impute, "normalise": method_spec.Normalise,
-                      "aggregate": method_spec.Aggregate}
+ALTERNATIVE_MODELS = {
+    "impute": method_spec.Impute,
+    "normalise": method_spec.Normalise,
+    "aggregate": method_spec.Aggregate,
+}
 
 
 def _label(loc: tuple) -> str:
@@ -227,8 +301,10 @@ def _message(source: str, error: dict) -> str:
         section = loc[0]
         if len(loc) >= 4 and loc[1] == "alternatives" and section in ALTERNATIVE_MODELS:
             keys = sorted(ALTERNATIVE_MODELS[section].model_fields)
-            return (f"{source}: unknown key(s) {[_label(loc)]}; keys allowed in a [[{section}.alternatives]] table"
-                    f" (the method spec's [{section}]): {keys}")
+            return (
+                f"{source}: unknown key(s) {[_label(loc)]}; keys allowed in a [[{section}.alternatives]] table"
+                f" (the method spec's [{section}]): {keys}"
+            )
         keys = sorted(SECTIONS[section].model_fields)
         return f"{source}: unknown key(s) {[_where(loc)]}; keys allowed in [{section}]: {keys}"
     if kind == "value_error":
@@ -302,5 +378,6 @@ def write_readme(readme: Path | None = None) -> Path:
     """Replace the key table between the markers in README.md (``python -m index.readme`` calls it)."""
     from index.files import replace_between
 
-    return replace_between(readme or Path(__file__).resolve().parents[2] / "README.md", README_START, README_END,
-                           readme_block())
+    return replace_between(
+        readme or Path(__file__).resolve().parents[2] / "README.md", README_START, README_END, readme_block()
+    )

@@ -12,8 +12,12 @@ from index import cli
 def test_compute_a_coinr_framework_writes_the_data_sets(repo, tmp_path, capsys):
     asem = repo / "tests" / "fixtures" / "asem"
     out = tmp_path / "asem"
-    assert cli.main(["compute", "--framework", str(asem), "--method", str(asem / "method.toml"), "--out", str(out)]) == 0
-    assert {"aggregated.csv", "imputed.csv", "treated.csv", "normalised.csv", "log.json"} <= {p.name for p in out.iterdir()}
+    assert (
+        cli.main(["compute", "--framework", str(asem), "--method", str(asem / "method.toml"), "--out", str(out)]) == 0
+    )
+    assert {"aggregated.csv", "imputed.csv", "treated.csv", "normalised.csv", "log.json"} <= {
+        p.name for p in out.iterdir()
+    }
     aggregated = pd.read_csv(out / "aggregated.csv")
     assert len(aggregated) == 51 and "Index" in aggregated.columns
     assert "winsorise_then_log" in capsys.readouterr().out
@@ -50,8 +54,10 @@ def test_a_full_disk_is_a_clear_message_not_a_traceback(lake, monkeypatch, capsy
     monkeypatch.setattr(pipeline, "ingest_step", full)
     assert cli.main(["ingest"]) == 2
     err = capsys.readouterr().err
-    assert err == (f"dei ingest: the disk is full: cannot write {lake.raw / 'year=2024' / 'x.parquet'}: "
-                   "No space left on device; nothing was published\n")
+    assert err == (
+        f"dei ingest: the disk is full: cannot write {lake.raw / 'year=2024' / 'x.parquet'}: "
+        "No space left on device; nothing was published\n"
+    )
 
 
 def test_an_unexpected_error_is_one_line_with_the_traceback_in_a_log_file(lake, tmp_path, monkeypatch, capsys):
@@ -65,8 +71,10 @@ def test_an_unexpected_error_is_one_line_with_the_traceback_in_a_log_file(lake, 
     assert cli.main(["validate"]) == 3
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert err.startswith("dei validate: unexpected error: ValueError: something nobody planned for; "
-                          "nothing was published; full traceback in ")
+    assert err.startswith(
+        "dei validate: unexpected error: ValueError: something nobody planned for; "
+        "nothing was published; full traceback in "
+    )
     log = Path(err.strip().split("full traceback in ")[1])
     assert log.parent == tmp_path and "Traceback (most recent call last)" in log.read_text(encoding="utf-8")
     monkeypatch.setenv("DEI_DEBUG", "1")  # developers see the traceback
@@ -78,9 +86,11 @@ def test_dei_ingest_prints_its_summary_and_exits_1_when_a_file_is_rejected(lake,
     monkeypatch.setenv("DEI_LANDING_SETTLE_SECONDS", "0")
     # SYNTHETIC: one good file, one naming a 盟市 that does not exist
     (lake.landing / "2024_内蒙古通信管理局_更正数据.csv").write_text(
-        "2024年更正数据（示例数据（合成））\n盟市,5G用户普及率（%）\n呼和浩特市,77.7\n", encoding="utf-8")
+        "2024年更正数据（示例数据（合成））\n盟市,5G用户普及率（%）\n呼和浩特市,77.7\n", encoding="utf-8"
+    )
     (lake.landing / "2024_bad.csv").write_text(
-        "2024年补充数据（示例数据（合成））\n盟市,5G用户普及率（%）\n北京市,50\n", encoding="utf-8")
+        "2024年补充数据（示例数据（合成））\n盟市,5G用户普及率（%）\n北京市,50\n", encoding="utf-8"
+    )
     assert cli.main(["ingest"]) == 1
     captured = capsys.readouterr()
     summary = json.loads(captured.out)

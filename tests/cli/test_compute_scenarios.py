@@ -41,8 +41,9 @@ def test_compute_writes_a_scenario_prints_its_id_and_warns_of_a_dropped_indicato
     first = out.splitlines()[0]
     assert first.startswith("scenario ") and first.endswith(f" written to {folder}")
     scenario_id = first.split()[1]
-    assert err.strip() == ("warning: 5G用户普及率 (fiveg_user_penetration) has weight 0 in zero.sql: "
-                           "it drops out of the index")
+    assert err.strip() == (
+        "warning: 5G用户普及率 (fiveg_user_penetration) has weight 0 in zero.sql: it drops out of the index"
+    )
     code, out, _ = run(capsys, "scenarios", "list")
     assert out.splitlines()[1].split()[:4] == [scenario_id, "zero", "zero.sql", "dei.toml"]
     # the whole scenario as one workbook, the audit included
@@ -51,26 +52,62 @@ def test_compute_writes_a_scenario_prints_its_id_and_warns_of_a_dropped_indicato
     assert code == 0, err
     with zipfile.ZipFile(book) as workbook:
         sheets = re.findall(r'<sheet name="([^"]+)"', workbook.read("xl/workbook.xml").decode("utf-8"))
-    assert sheets == ["release", "inputs", "index_scores", "indicator_values", "target_attainment", "framework",
-                      "weights", "audit"]
+    assert sheets == [
+        "release",
+        "inputs",
+        "index_scores",
+        "indicator_values",
+        "target_attainment",
+        "framework",
+        "weights",
+        "audit",
+    ]
 
 
 def test_compare_several_schemes_side_by_side(curated_lake, zero_scheme, repo, capsys, tmp_path):
     target = tmp_path / "schemes.xlsx"
-    code, out, err = run(capsys, "compare", "--weights", repo / "sql" / "weights" / "expert.sql",
-                         repo / "sql" / "weights" / "equal.sql", zero_scheme, "--xlsx", target)
+    code, out, err = run(
+        capsys,
+        "compare",
+        "--weights",
+        repo / "sql" / "weights" / "expert.sql",
+        repo / "sql" / "weights" / "equal.sql",
+        zero_scheme,
+        "--xlsx",
+        target,
+    )
     assert code == 0, err
     assert "fiveg_user_penetration" in err  # the warning of the scheme that drops it
     lines = out.splitlines()
     assert lines[0].startswith("DEI 2023: 3 weight schemes; moves are against expert.sql")
     header = lines[4].split()
-    assert header == ["盟市", "expert", "得分", "expert", "排名", "equal", "得分", "equal", "排名", "equal", "名次变化",
-                      "zero", "得分", "zero", "排名", "zero", "名次变化"]
+    assert header == [
+        "盟市",
+        "expert",
+        "得分",
+        "expert",
+        "排名",
+        "equal",
+        "得分",
+        "equal",
+        "排名",
+        "equal",
+        "名次变化",
+        "zero",
+        "得分",
+        "zero",
+        "排名",
+        "zero",
+        "名次变化",
+    ]
     ranks = {}
     for name in ("expert", "equal", "zero"):
-        ranks[name] = dict(duckdb.sql(
-            f"select league_name, rank from '{curated_lake.lake}/scenarios/{name}/index_scores.parquet' "
-            "where node_id = 'DEI' and year = 2023").fetchall())
+        ranks[name] = dict(
+            duckdb.sql(
+                f"select league_name, rank from '{curated_lake.lake}/scenarios/{name}/index_scores.parquet' "
+                "where node_id = 'DEI' and year = 2023"
+            ).fetchall()
+        )
     rows = [line.split() for line in lines[5:-1]]  # the last line names the workbook
     assert len(rows) == 12 and [r[0] for r in rows] == sorted(ranks["expert"], key=ranks["expert"].get)
     for row in rows:

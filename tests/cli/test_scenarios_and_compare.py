@@ -16,10 +16,17 @@ from index import cli
 def world(lake, publish_synthetic, make_scenario):
     old = publish_synthetic("aaaa1111", {150100: 60.0, 150200: 50.0, 150300: 40.0})
     new = publish_synthetic("bbbb2222", {150100: 45.0, 150200: 55.0, 150300: 41.0})
-    scenario = make_scenario("equal", "cccc3333", {150100: 42.0, 150200: 44.0, 150300: 48.0}, manifest={
-        "weight_scheme": {"path": "sql/weights/equal.sql", "sha256": "e" * 64},
-        "inputs": [{"file": "a.csv", "sha256": "a" * 64}, {"file": "b.csv", "sha256": "c" * 64}],
-        "code_version": "other", "created_at": "2026-02-01T00:00:00+00:00"})
+    scenario = make_scenario(
+        "equal",
+        "cccc3333",
+        {150100: 42.0, 150200: 44.0, 150300: 48.0},
+        manifest={
+            "weight_scheme": {"path": "sql/weights/equal.sql", "sha256": "e" * 64},
+            "inputs": [{"file": "a.csv", "sha256": "a" * 64}, {"file": "b.csv", "sha256": "c" * 64}],
+            "code_version": "other",
+            "created_at": "2026-02-01T00:00:00+00:00",
+        },
+    )
     return dict(old=old, new=new, scenario=scenario)
 
 
@@ -34,8 +41,14 @@ def test_scenarios_list_names_id_scheme_method_created_and_path(world, capsys):
     assert code == 0
     header, row = out.splitlines()[:2]
     assert header.split() == ["id", "name", "weights", "method", "created", "path"]
-    assert row.split() == ["cccc3333", "equal", "equal.sql", "dei.toml", "2026-02-01T00:00:00+00:00",
-                           str(world["scenario"])]
+    assert row.split() == [
+        "cccc3333",
+        "equal",
+        "equal.sql",
+        "dei.toml",
+        "2026-02-01T00:00:00+00:00",
+        str(world["scenario"]),
+    ]
 
 
 def test_releases_list_has_a_weight_scheme_column(world, capsys):
@@ -50,13 +63,20 @@ def test_compare_a_release_with_a_scenario_by_prefix_and_name(world, capsys):
     lines = out.splitlines()
     assert lines[0].startswith("A = release bbbb2222: expert.sql, dei.toml")
     assert lines[1].startswith("B = scenario equal (cccc3333): equal.sql, dei.toml")
-    assert lines[2] == ("changed: inputs 1 of 2 files changed; weight scheme expert.sql → equal.sql; "
-                        "method spec same (dei.toml); code version test → other")
+    assert lines[2] == (
+        "changed: inputs 1 of 2 files changed; weight scheme expert.sql → equal.sql; "
+        "method spec same (dei.toml); code version test → other"
+    )
     # the rows: B's ranking of DEI in the latest common year, each with A's rank and the move
-    a = dict(duckdb.sql(f"select league_name, rank from '{world['new']}/index_scores.parquet' "
-                        "where node_id = 'DEI' and year = 2024").fetchall())
-    b = duckdb.sql(f"select league_name, rank from '{world['scenario']}/index_scores.parquet' "
-                   "where node_id = 'DEI' and year = 2024 order by rank").fetchall()
+    a = dict(
+        duckdb.sql(
+            f"select league_name, rank from '{world['new']}/index_scores.parquet' where node_id = 'DEI' and year = 2024"
+        ).fetchall()
+    )
+    b = duckdb.sql(
+        f"select league_name, rank from '{world['scenario']}/index_scores.parquet' "
+        "where node_id = 'DEI' and year = 2024 order by rank"
+    ).fetchall()
     assert lines[4].startswith("DEI 2024:")
     rows = [line.split() for line in lines[6:]]
     assert [r[0] for r in rows] == [name for name, _ in b]
@@ -80,7 +100,9 @@ def test_any_node_and_year(world, capsys):
 def test_an_unknown_node_lists_the_valid_ones(world, capsys):
     code, out, err = run(capsys, "compare", "aaaa", "bbbb", "--node", "fiveg")
     assert code == 2 and "share no scores" not in out + err
-    assert err.startswith("dei compare: unknown node 'fiveg'; valid: DEI (内蒙古数字经济发展指数), digital_infrastructure")
+    assert err.startswith(
+        "dei compare: unknown node 'fiveg'; valid: DEI (内蒙古数字经济发展指数), digital_infrastructure"
+    )
 
 
 def test_an_ambiguous_or_unknown_prefix_lists_the_candidates(world, publish_synthetic, capsys):
@@ -102,8 +124,11 @@ def test_compare_exports_its_table(world, capsys, tmp_path):
 
 
 def test_export_a_release_or_a_scenario_as_one_workbook(world, capsys, tmp_path):
-    for args, label in ((["--release", "aaaa"], "release aaaa1111"), ([], "release bbbb2222"),
-                        (["--scenario", "eq"], "scenario equal (cccc3333)")):
+    for args, label in (
+        (["--release", "aaaa"], "release aaaa1111"),
+        ([], "release bbbb2222"),
+        (["--scenario", "eq"], "scenario equal (cccc3333)"),
+    ):
         target = tmp_path / f"{label.split()[1]}.xlsx"
         code, out, err = run(capsys, "export", "--xlsx", str(target), *args)
         assert code == 0, err

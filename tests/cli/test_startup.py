@@ -11,15 +11,16 @@ import pytest
 
 HEAVY = ("pandas", "pyarrow", "duckdb", "numpy", "great_expectations", "airflow")
 
-PROBE = """
+PROBE = f"""
 import json, sys
+HEAVY = {HEAVY!r}
 from index import cli
 try:
     code = cli.main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
-print(json.dumps({"code": code, "loaded": sorted(m for m in %r if m in sys.modules)}))
-""" % (HEAVY,)
+print(json.dumps({{"code": code, "loaded": sorted(m for m in HEAVY if m in sys.modules)}}))
+"""
 
 
 def loaded(repo, *argv) -> dict:
@@ -31,8 +32,15 @@ def test_help_loads_no_heavy_library(lake, repo):
     assert loaded(repo, "--help") == {"code": 0, "loaded": []}
 
 
-@pytest.mark.parametrize("argv", [["ranking", "--release", "{r}"], ["ranking", "--release", "{r}", "--node", "数字基础设施"],
-                                  ["compare", "aaaa1111", "bbbb2222"], ["scenarios", "list"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["ranking", "--release", "{r}"],
+        ["ranking", "--release", "{r}", "--node", "数字基础设施"],
+        ["compare", "aaaa1111", "bbbb2222"],
+        ["scenarios", "list"],
+    ],
+)
 def test_reading_commands_load_duckdb_at_most(lake, publish_synthetic, repo, argv):
     first = publish_synthetic("aaaa1111")
     publish_synthetic("bbbb2222", {150100: 40.0, 150200: 55.0})

@@ -113,7 +113,7 @@ INGEST_BAD = (
 def test_make_run_publishes_the_good_file_of_a_drop_and_only_the_reporting_tasks_fail(
     airflow_env, monkeypatch, tmp_path, capsys
 ):
-    """`make run` (index.run_pipeline) runs the three DAGs with `airflow dags test` past rejected files."""
+    """`make run` (index.local.run) runs the three DAGs with `airflow dags test` past rejected files."""
     import duckdb
 
     from index import run_pipeline

@@ -1,5 +1,5 @@
 """A real Airflow on a temporary home and lake: api-server, scheduler and dag-processor as separate processes
-with the settings of `make airflow` (index.airflow_local). Files dropped into landing become a release with
+with the settings of `make airflow` (index.local.airflow). Files dropped into landing become a release with
 no one triggering anything, the task logs have a line per file, and a poll with nothing new emits no Asset event.
 
 Landing files are the committed samples (SYNTHETIC apart from the PKU index).

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from index import cli, ranking
+from index import cli
+from index.commands import ranking
 
 
 def _intervals(release, rows):

@@ -7,7 +7,8 @@ import json
 
 import pandas as pd
 
-from index import cli, ranking
+from index import cli
+from index.commands import ranking
 
 
 def write_release(root, inputs):

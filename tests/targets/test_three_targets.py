@@ -13,7 +13,8 @@ import duckdb
 import psycopg
 import pytest
 
-from index import compare, publish, releases, targets
+from index import publish, releases, targets
+from index.commands import compare
 from index.errors import ConfigError
 from index.targets import duckdb_catalog
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from tests.uncertainty.helpers import coinr_ranks, write_method
 
 from index.coinr import compute_coinr
 from index.uncertainty import analysis
 from index.uncertainty import spec as uspec
+from tests.uncertainty.helpers import coinr_ranks, write_method
 
 SCORE_TOL = 1e-12 * 100  # scores are on a 0-100 scale; rounding noise only
 
@@ -64,9 +64,12 @@ def test_single_alternatives_equal_a_normal_build_of_that_method(asem_inputs, as
     }
     rep = analysis.Replicator(asem_inputs, uspec.validate(body))
     mc = analysis.monte_carlo(rep, 8, seed=0)
-    method = write_method(tmp_path / "method.toml",
-                          treat={"method": "winsorise_then_log", "winmax": 3, "skew": 2.0, "kurtosis": 3.5},
-                          normalise={"method": "zscore", "mean": 10, "sd": 2}, aggregate={"method": "gmean"})
+    method = write_method(
+        tmp_path / "method.toml",
+        treat={"method": "winsorise_then_log", "winmax": 3, "skew": 2.0, "kurtosis": 3.5},
+        normalise={"method": "zscore", "mean": 10, "sd": 2},
+        aggregate={"method": "gmean"},
+    )
     compute_coinr(asem_dir, method, tmp_path / "out")
     built = pd.read_csv(tmp_path / "out" / "aggregated.csv").set_index("uCode").loc[rep.rows.units]
     ranks = coinr_ranks(tmp_path / "out" / "aggregated.csv", rep.tree.aggregates).loc[rep.rows.units]
@@ -147,12 +150,14 @@ def test_leaving_one_out_equals_a_build_without_it(asem_inputs, asem_dir, tmp_pa
 def test_every_mean_noise_and_exclusion_equal_engine_builds(asem_inputs):
     """amean, gmean, genmean and hmean; noise on indicator and pillar weights; a pillar left out per replicate:
     each replicate against one full engine build of the same draw (its framework without the pillar)."""
-    spec = uspec.validate({
-        "weights": {"noise": {"1": 0.1, "2": 0.25}},
-        "exclusion": {"level": 2, "uncertain": True},
-        "aggregate": {"alternatives": ["amean", "gmean", {"method": "genmean", "p": 0.5}, "hmean"]},
-        "normalise": {"alternatives": [{"method": "minmax", "range": [1, 100]}]},
-    })
+    spec = uspec.validate(
+        {
+            "weights": {"noise": {"1": 0.1, "2": 0.25}},
+            "exclusion": {"level": 2, "uncertain": True},
+            "aggregate": {"alternatives": ["amean", "gmean", {"method": "genmean", "p": 0.5}, "hmean"]},
+            "normalise": {"alternatives": [{"method": "minmax", "range": [1, 100]}]},
+        }
+    )
     rep = analysis.Replicator(asem_inputs, spec)
     mc = analysis.monte_carlo(rep, 60, seed=2)
     chosen = sorted({int(np.flatnonzero(mc.picks["aggregate"] == a)[0]) for a in range(4)} | {0, 1, 2})

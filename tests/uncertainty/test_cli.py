@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from index.uncertainty import analysis
-from index.uncertainty import cli
+from index.uncertainty import analysis, cli
 from index.uncertainty import spec as uspec
 
 SMALL = "\n[sensitivity]\nn = 64\nbootstrap = 50\n"
@@ -27,16 +26,42 @@ def small_spec(tmp_path, source, extra: str = SMALL):
 def test_asem_tables(asem_dir, tmp_path, capsys):
     spec = small_spec(tmp_path, asem_dir / "uncertainty.toml")
     out = tmp_path / "out"
-    code = cli.main(["sensitivity", "--framework", str(asem_dir), "--method", str(asem_dir / "method.toml"),
-                     "--uncertainty", str(spec), "--out", str(out), "--replicates", "200", "--seed", "4"])
+    code = cli.main(
+        [
+            "sensitivity",
+            "--framework",
+            str(asem_dir),
+            "--method",
+            str(asem_dir / "method.toml"),
+            "--uncertainty",
+            str(spec),
+            "--out",
+            str(out),
+            "--replicates",
+            "200",
+            "--seed",
+            "4",
+        ]
+    )
     assert code == 0
     assert "200 replicates" in capsys.readouterr().out
     for name in cli.OUTPUTS:
         assert (out / name).is_file(), name
     intervals = pd.read_csv(out / "rank_intervals.csv")
     assert len(intervals) == 51 * 11
-    assert {"nominal_rank", "mean_rank", "median_rank", "rank_q5", "rank_q95", "share_nominal_rank",
-            "mean_score", "median_score", "score_q5", "score_q95", "indistinguishable_from"} <= set(intervals.columns)
+    assert {
+        "nominal_rank",
+        "mean_rank",
+        "median_rank",
+        "rank_q5",
+        "rank_q95",
+        "share_nominal_rank",
+        "mean_score",
+        "median_score",
+        "score_q5",
+        "score_q95",
+        "indistinguishable_from",
+    } <= set(intervals.columns)
     assert (intervals["rank_q5"] <= intervals["median_rank"]).all()
     assert (intervals["median_rank"] <= intervals["rank_q95"]).all()
     sensitivity = pd.read_csv(out / "sensitivity.csv")
@@ -56,19 +81,33 @@ def test_asem_tables(asem_dir, tmp_path, capsys):
 
 def test_a_bad_key_is_one_line_and_exit_2(asem_dir, tmp_path, capsys):
     bad = tmp_path / "bad.toml"
-    bad.write_text("[weights]\nnoize = { \"2\" = 0.25 }\n", encoding="utf-8")
-    code = cli.main(["sensitivity", "--framework", str(asem_dir), "--method", str(asem_dir / "method.toml"),
-                     "--uncertainty", str(bad), "--out", str(tmp_path / "out")])
+    bad.write_text('[weights]\nnoize = { "2" = 0.25 }\n', encoding="utf-8")
+    code = cli.main(
+        [
+            "sensitivity",
+            "--framework",
+            str(asem_dir),
+            "--method",
+            str(asem_dir / "method.toml"),
+            "--uncertainty",
+            str(bad),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and "weights.noize" in err and "'noise'" in err
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["--framework", "{asem}"], ["needs --method"]),
-    (["--framework", "{tmp}/nowhere", "--method", "{asem}/method.toml"], ["no such directory"]),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["--framework", "{asem}"], ["needs --method"]),
+        (["--framework", "{tmp}/nowhere", "--method", "{asem}/method.toml"], ["no such directory"]),
+    ],
+)
 def test_bad_arguments(asem_dir, tmp_path, capsys, argv, words):
     spec = small_spec(tmp_path, asem_dir / "uncertainty.toml")
     argv = [a.format(asem=asem_dir, tmp=tmp_path) for a in argv]
@@ -83,8 +122,21 @@ def test_a_gmean_over_zeros_names_the_alternative(asem_dir, tmp_path, capsys):
     # min-max onto [0, 100] puts a 0 at every indicator's worst unit: gmean cannot take it
     spec = tmp_path / "u.toml"
     spec.write_text('[aggregate]\nalternatives = ["gmean"]\n[sensitivity]\nskip = true\n', encoding="utf-8")
-    code = cli.main(["sensitivity", "--framework", str(asem_dir), "--method", str(asem_dir / "method.toml"),
-                     "--uncertainty", str(spec), "--out", str(tmp_path / "o"), "--replicates", "5"])
+    code = cli.main(
+        [
+            "sensitivity",
+            "--framework",
+            str(asem_dir),
+            "--method",
+            str(asem_dir / "method.toml"),
+            "--uncertainty",
+            str(spec),
+            "--out",
+            str(tmp_path / "o"),
+            "--replicates",
+            "5",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "gmean" in err and "nonpositive" in err and err.count("\n") == 1
 

@@ -31,8 +31,10 @@ method = "amean"
 
 def write_framework(folder, indicators=INDICATORS):
     folder.mkdir(parents=True, exist_ok=True)
-    rows = [dict(Level=1, iCode=i, iName=i, Direction=1, Weight=WEIGHTS[i], Parent=p, Type="Indicator")
-            for i, p in indicators.items()]
+    rows = [
+        dict(Level=1, iCode=i, iName=i, Direction=1, Weight=WEIGHTS[i], Parent=p, Type="Indicator")
+        for i, p in indicators.items()
+    ]
     parents = sorted(set(indicators.values()))
     rows += [dict(Level=2, iCode=p, iName=p, Direction=1, Weight=1.0, Parent="Root", Type="Aggregate") for p in parents]
     rows.append(dict(Level=3, iCode="Root", iName="Root", Direction=1, Weight="", Parent="", Type="Aggregate"))

@@ -15,10 +15,15 @@ def test_min_ranks_equal_the_engine_rank_step():
     scores = rng.integers(0, 6, size=(40, 9)).astype(float)  # SYNTHETIC: few values, so many ties
     scores[rng.random(scores.shape) < 0.15] = np.nan
     con = duckdb.connect()
-    rows = [(f"u{j}", 2024, f"n{i}", 2, "Aggregate", None if np.isnan(v) else float(v))
-            for i, row in enumerate(scores) for j, v in enumerate(row)]
-    con.execute("create table aggregate (unit_code varchar, period integer, node_id varchar, level integer,"
-                " node_type varchar, score double)")
+    rows = [
+        (f"u{j}", 2024, f"n{i}", 2, "Aggregate", None if np.isnan(v) else float(v))
+        for i, row in enumerate(scores)
+        for j, v in enumerate(row)
+    ]
+    con.execute(
+        "create table aggregate (unit_code varchar, period integer, node_id varchar, level integer,"
+        " node_type varchar, score double)"
+    )
     con.executemany("insert into aggregate values (?, ?, ?, ?, ?, ?)", rows)
     ranked = con.execute(f"select node_id, unit_code, rank from ({read_step('09_rank.sql')})").fetchall()
     expected = np.full(scores.shape, np.nan)

@@ -13,7 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from index import compute, pipeline, publish, ranking, releases
+from index import compute, pipeline, publish, releases
+from index.commands import ranking
 from index.config import settings
 from index.errors import ConfigError
 from index.targets import contract
@@ -51,8 +52,12 @@ def analysed(lake_2023):
 
 
 def _schema(con, path) -> list[tuple[str, str]]:
-    return [tuple(r) for r in con.execute(
-        f"select column_name, column_type from (describe select * from read_parquet('{path}'))").fetchall()]
+    return [
+        tuple(r)
+        for r in con.execute(
+            f"select column_name, column_type from (describe select * from read_parquet('{path}'))"
+        ).fetchall()
+    ]
 
 
 def test_the_three_tables_follow_the_contract_and_the_same_build(analysed):
@@ -76,14 +81,27 @@ def test_the_three_tables_follow_the_contract_and_the_same_build(analysed):
     assert 1 <= lo and hi <= 12 and bad == 0
     # Sobol rows: one per uncertain input the spec varies, named as release.json lists them
     inputs = {c["input"] for c in section["varied"] if len(c["alternatives"]) > 1 or c["input"] == "weight_noise"}
-    got = {r[0] for r in con.execute(f"select distinct input from read_parquet('{staged}/sensitivity.parquet')").fetchall()}
+    got = {
+        r[0] for r in con.execute(f"select distinct input from read_parquet('{staged}/sensitivity.parquet')").fetchall()
+    }
     assert got == inputs
     # every dimension left out once (exclusion level 2 in the spec), never the node itself among the rows
-    dims = {r[0] for r in con.execute(f"select node_id from read_parquet('{staged}/framework.parquet') where level = 2").fetchall()}
-    excluded = con.execute(f"select distinct excluded from read_parquet('{staged}/exclusion_effects.parquet')").fetchall()
+    dims = {
+        r[0]
+        for r in con.execute(
+            f"select node_id from read_parquet('{staged}/framework.parquet') where level = 2"
+        ).fetchall()
+    }
+    excluded = con.execute(
+        f"select distinct excluded from read_parquet('{staged}/exclusion_effects.parquet')"
+    ).fetchall()
     assert {r[0] for r in excluded} == dims
-    assert con.execute(f"select count(*) from read_parquet('{staged}/exclusion_effects.parquet')"
-                       " where node_id = excluded").fetchone()[0] == 0
+    assert (
+        con.execute(
+            f"select count(*) from read_parquet('{staged}/exclusion_effects.parquet') where node_id = excluded"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_release_json_records_the_analysis(analysed):
@@ -129,7 +147,8 @@ def test_the_release_id_follows_replicates_seed_and_spec(lake_2023, tmp_path, re
 
 
 def test_publish_refuses_a_new_release_without_its_tables_and_keeps_older_ones_readable(
-        analysed, make_release, tmp_path):
+    analysed, make_release, tmp_path
+):
     cfg, staged, _ = analysed
     bare = Path(pipeline.compute_step(cfg=cfg, replicates=REPLICATES + 1))  # declared, never analysed
     with pytest.raises(ConfigError, match="rank_intervals.parquet.*analyse_uncertainty"):
@@ -178,8 +197,14 @@ def test_ranking_stays_free_of_pandas(analysed, tmp_path):
     import sys
 
     cfg, staged, _ = analysed
-    code = ("import sys; from index import ranking; rows = ranking.ranking(sys.argv[1]);"
-            " assert rows[0]['rank_low'] is not None; print('pandas' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code, str(staged if staged.exists() else publish.current_release_dir(cfg))],
-                         capture_output=True, text=True, check=True)
+    code = (
+        "import sys; from index import ranking; rows = ranking.ranking(sys.argv[1]);"
+        " assert rows[0]['rank_low'] is not None; print('pandas' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(staged if staged.exists() else publish.current_release_dir(cfg))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == "False"

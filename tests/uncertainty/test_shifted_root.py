@@ -24,8 +24,10 @@ SHIFTED = METHOD.replace('method = "amean"', 'method = "gmean"\nnonpositive = "s
 def write_framework(folder):
     folder.mkdir(parents=True, exist_ok=True)
     indicators = {"a1": "A", "a2": "A", "b1": "B", "b2": "B"}
-    rows = [dict(Level=1, iCode=i, iName=i, Direction=1, Weight=1.0, Parent=p, Type="Indicator")
-            for i, p in indicators.items()]
+    rows = [
+        dict(Level=1, iCode=i, iName=i, Direction=1, Weight=1.0, Parent=p, Type="Indicator")
+        for i, p in indicators.items()
+    ]
     rows += [dict(Level=2, iCode=p, iName=p, Direction=1, Weight=1.0, Parent="Root", Type="Aggregate") for p in "AB"]
     rows.append(dict(Level=3, iCode="Root", iName="Root", Direction=1, Weight="", Parent="", Type="Aggregate"))
     pd.DataFrame(rows).to_csv(folder / "imeta.csv", index=False)
@@ -44,8 +46,13 @@ def test_a_shifted_geometric_root_over_a_zero_dimension_matches_the_engine(tmp_p
     folder = write_framework(tmp_path / "framework")
     (tmp_path / "method.toml").write_text(METHOD, encoding="utf-8")
     (tmp_path / "shifted.toml").write_text(SHIFTED, encoding="utf-8")
-    spec = uspec.validate({"replicates": 4, "aggregate": {"alternatives": [{"method": "gmean", "nonpositive": "shift"}]},
-                           "sensitivity": {"skip": True}})
+    spec = uspec.validate(
+        {
+            "replicates": 4,
+            "aggregate": {"alternatives": [{"method": "gmean", "nonpositive": "shift"}]},
+            "sensitivity": {"skip": True},
+        }
+    )
     rep = analysis.Replicator(analysis.coinr_inputs(folder, tmp_path / "method.toml"), spec)
     mc = analysis.monte_carlo(rep, 4, seed=1)
     table, _ = analysis.rank_intervals(rep, mc)

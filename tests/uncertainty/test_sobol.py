@@ -18,10 +18,10 @@ def ishigami(u: np.ndarray) -> np.ndarray:
 
 def analytic():
     """Partial variances of the Ishigami function: V1, V2 and the x1-x3 interaction V13 (V3 = 0)."""
-    v1 = 0.5 * (1.0 + B * np.pi ** 4 / 5.0) ** 2
-    v2 = A ** 2 / 8.0
-    v13 = B ** 2 * np.pi ** 8 * (1.0 / 18.0 - 1.0 / 50.0)
-    total = A ** 2 / 8.0 + B * np.pi ** 4 / 5.0 + B ** 2 * np.pi ** 8 / 18.0 + 0.5
+    v1 = 0.5 * (1.0 + B * np.pi**4 / 5.0) ** 2
+    v2 = A**2 / 8.0
+    v13 = B**2 * np.pi**8 * (1.0 / 18.0 - 1.0 / 50.0)
+    total = A**2 / 8.0 + B * np.pi**4 / 5.0 + B**2 * np.pi**8 / 18.0 + 0.5
     assert abs(total - (v1 + v2 + v13)) < 1e-12  # the decomposition adds up
     return np.array([v1, v2, 0.0]) / total, np.array([v1 + v13, v2, v13]) / total
 

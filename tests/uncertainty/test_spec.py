@@ -24,17 +24,26 @@ def test_the_shipped_specs_load(asem_dir):
     assert dei.replicates >= 1000 and dei.exclusion.level == 2
 
 
-@pytest.mark.parametrize("body, named, listed", [
-    ({"replicatse": 10}, "'replicatse'", "'replicates'"),
-    ({"treat": {"winmx": [1, 2]}}, "'treat.winmx'", "'winmax'"),
-    ({"weights": {"nosie": {"2": 0.1}}}, "'weights.nosie'", "'noise'"),
-    ({"sensitivity": {"boostrap": 99}}, "'sensitivity.boostrap'", "'bootstrap'"),
-    ({"normalise": {"alternatives": [{"method": "minmax", "rnage": [0, 1]}]}},
-     "'normalise.alternatives[0].rnage'", "'range'"),
-    ({"aggregate": {"alternatives": [{"method": "gmean", "nonpositiv": "shift"}]}},
-     "'aggregate.alternatives[0].nonpositiv'", "'nonpositive'"),
-    ({"exclsion": {"level": 1}}, "'exclsion'", "'[exclusion]'"),
-])
+@pytest.mark.parametrize(
+    "body, named, listed",
+    [
+        ({"replicatse": 10}, "'replicatse'", "'replicates'"),
+        ({"treat": {"winmx": [1, 2]}}, "'treat.winmx'", "'winmax'"),
+        ({"weights": {"nosie": {"2": 0.1}}}, "'weights.nosie'", "'noise'"),
+        ({"sensitivity": {"boostrap": 99}}, "'sensitivity.boostrap'", "'bootstrap'"),
+        (
+            {"normalise": {"alternatives": [{"method": "minmax", "rnage": [0, 1]}]}},
+            "'normalise.alternatives[0].rnage'",
+            "'range'",
+        ),
+        (
+            {"aggregate": {"alternatives": [{"method": "gmean", "nonpositiv": "shift"}]}},
+            "'aggregate.alternatives[0].nonpositiv'",
+            "'nonpositive'",
+        ),
+        ({"exclsion": {"level": 1}}, "'exclsion'", "'[exclusion]'"),
+    ],
+)
 def test_an_unknown_key_is_named_with_the_valid_keys(body, named, listed):
     with pytest.raises(ConfigError) as caught:
         spec.validate(body, "u.toml")
@@ -43,24 +52,27 @@ def test_an_unknown_key_is_named_with_the_valid_keys(body, named, listed):
     assert "\n" not in message
 
 
-@pytest.mark.parametrize("body, words", [
-    ({"aggregate": {"alternatives": ["amen"]}}, ["aggregate.alternatives[0]", "'amen'", "gmean"]),
-    ({"aggregate": {"alternatives": ["copeland"]}}, ["copeland"]),
-    ({"normalise": {"alternatives": [{"method": "minmax", "range": [5, 1]}]}}, ["normalise.range"]),
-    ({"normalise": {"alternatives": [{"method": "zcore"}]}}, ["normalise.alternatives[0].method", "zscore"]),
-    ({"weights": {"noise": {"2": 1.5}}}, ["weights.noise.2", "less than 1"]),
-    ({"weights": {"noise": {"top": 0.1}}}, ["weights.noise key 'top'"]),
-    ({"weights": {}}, ["weights.noise or weights.schemes"]),
-    ({"treat": {"winmax": [1], "winmax_range": [1, 2]}}, ["not both"]),
-    ({"treat": {"winmax_range": [4, 2]}}, ["treat.winmax_range"]),
-    ({"sensitivity": {"n": 1000}}, ["sensitivity.n", "power of 2"]),
-    ({"replicates": 0}, ["replicates = 0"]),
-    ({"replicates": 2.5}, ["replicates = 2.5"]),
-    ({"seed": "x"}, ["seed = 'x'"]),
-    ({"interval": [0.9, 0.1]}, ["interval"]),
-    ({"exclusion": {"level": 0}}, ["exclusion.level"]),
-    ({"impute": {"alternatives": []}}, ["impute.alternatives"]),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ({"aggregate": {"alternatives": ["amen"]}}, ["aggregate.alternatives[0]", "'amen'", "gmean"]),
+        ({"aggregate": {"alternatives": ["copeland"]}}, ["copeland"]),
+        ({"normalise": {"alternatives": [{"method": "minmax", "range": [5, 1]}]}}, ["normalise.range"]),
+        ({"normalise": {"alternatives": [{"method": "zcore"}]}}, ["normalise.alternatives[0].method", "zscore"]),
+        ({"weights": {"noise": {"2": 1.5}}}, ["weights.noise.2", "less than 1"]),
+        ({"weights": {"noise": {"top": 0.1}}}, ["weights.noise key 'top'"]),
+        ({"weights": {}}, ["weights.noise or weights.schemes"]),
+        ({"treat": {"winmax": [1], "winmax_range": [1, 2]}}, ["not both"]),
+        ({"treat": {"winmax_range": [4, 2]}}, ["treat.winmax_range"]),
+        ({"sensitivity": {"n": 1000}}, ["sensitivity.n", "power of 2"]),
+        ({"replicates": 0}, ["replicates = 0"]),
+        ({"replicates": 2.5}, ["replicates = 2.5"]),
+        ({"seed": "x"}, ["seed = 'x'"]),
+        ({"interval": [0.9, 0.1]}, ["interval"]),
+        ({"exclusion": {"level": 0}}, ["exclusion.level"]),
+        ({"impute": {"alternatives": []}}, ["impute.alternatives"]),
+    ],
+)
 def test_a_bad_value_names_its_key(body, words):
     with pytest.raises(ConfigError) as caught:
         spec.validate(body, "u.toml")

@@ -14,7 +14,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from index import pipeline, weights_suggest
+from index import pipeline
+from index.commands import weights_suggest
 from index.config import settings
 from index.errors import ConfigError
 from index.framework import FRAMEWORK_COLUMNS, check_weights, load_framework, load_weights

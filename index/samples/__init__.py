@@ -86,19 +86,49 @@ ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 DEFAULT_STYLE = {"topic": "数字经济主要指标", "format": "xlsx"}
 DEPARTMENT_STYLES: dict[str, dict] = {
     "内蒙古通信管理局": {"topic": "通信业主要指标", "format": "xlsx", "serial": True, "leagues": "alias"},
-    "自治区工业和信息化厅": {"topic": "工业和信息化主要指标", "format": "xlsx", "leagues": "code",
-                             "league_header": "行政区划代码"},
-    "自治区政务服务与数据管理局": {"topic": "数字政府和数据要素主要指标", "format": "xlsx", "leagues": "full",
-                                  "unit_line": True},
+    "自治区工业和信息化厅": {
+        "topic": "工业和信息化主要指标",
+        "format": "xlsx",
+        "leagues": "code",
+        "league_header": "行政区划代码",
+    },
+    "自治区政务服务与数据管理局": {
+        "topic": "数字政府和数据要素主要指标",
+        "format": "xlsx",
+        "leagues": "full",
+        "unit_line": True,
+    },
     "自治区统计局": {"topic": "国民经济和数字经济主要指标", "format": "xlsx", "leagues": "mixed"},
-    "自治区商务厅": {"topic": "电子商务发展情况", "format": "csv", "encoding": "gbk", "leagues": "alias",
-                     "league_header": "地区", "alt_units": "always"},
-    "自治区科学技术厅": {"topic": "科技创新主要指标", "format": "csv", "encoding": "utf-8-sig", "title": False,
-                         "leagues": "full"},
-    "自治区发展和改革委员会": {"topic": "数字经济投资情况", "format": "csv", "encoding": "gbk",
-                               "year_column": True, "leagues": "code"},
-    PKU_DEPARTMENT: {"topic": "数字普惠金融指数分项", "format": "csv", "encoding": "utf-8-sig", "real": True,
-                     "leagues": "full", "denominators": False},
+    "自治区商务厅": {
+        "topic": "电子商务发展情况",
+        "format": "csv",
+        "encoding": "gbk",
+        "leagues": "alias",
+        "league_header": "地区",
+        "alt_units": "always",
+    },
+    "自治区科学技术厅": {
+        "topic": "科技创新主要指标",
+        "format": "csv",
+        "encoding": "utf-8-sig",
+        "title": False,
+        "leagues": "full",
+    },
+    "自治区发展和改革委员会": {
+        "topic": "数字经济投资情况",
+        "format": "csv",
+        "encoding": "gbk",
+        "year_column": True,
+        "leagues": "code",
+    },
+    PKU_DEPARTMENT: {
+        "topic": "数字普惠金融指数分项",
+        "format": "csv",
+        "encoding": "utf-8-sig",
+        "real": True,
+        "leagues": "full",
+        "denominators": False,
+    },
 }
 
 # Plausible median-league levels in the framework's `unit` for 2019 and 2024, the spread between leagues (in log
@@ -111,8 +141,13 @@ PROFILES: dict[str, dict] = {
     "dc_rack_utilisation": {"start": 45.0, "end": 63.0, "spread": 0.15, "loading": 0.6},
     "dc_pue": {"start": 1.55, "end": 1.27, "spread": -0.04, "loading": 0.6},
     "domestic_compute_share": {"start": 10.0, "end": 42.0, "spread": 0.30},
-    "intelligent_compute_per_10k": {"start": 0.03, "end": 2.2, "spread": 0.6, "hubs": {150100: 6.0, 150900: 8.0},
-                                    "decimals": 1},
+    "intelligent_compute_per_10k": {
+        "start": 0.03,
+        "end": 2.2,
+        "spread": 0.6,
+        "hubs": {150100: 6.0, 150900: 8.0},
+        "decimals": 1,
+    },
     "core_industry_va_share_gdp": {"start": 1.2, "end": 2.2, "spread": 0.35},
     "digital_economy_share_gdp": {"start": 20.0, "end": 33.0, "spread": 0.20},
     "software_revenue_growth": {"growth_rate": True, "mean": 13.0, "sd": 8.0, "loading": 0.6},
@@ -149,10 +184,10 @@ CAPITAL_BONUS = {150100: 1.0}
 # corr(F_i, F_j) = λ_i·λ_j exactly (0.49–0.64 here); realised dimension-score correlations are lower and
 # scattered (0.3–0.7 in 2024) because each indicator adds its own noise.
 DIMENSION_LOADINGS = {
-    "digital_infrastructure": 0.75,      # networks are rolled out province-wide; data centres follow cheap power
-    "digital_industrialisation": 0.80,   # core industries sit where income and firms are
+    "digital_infrastructure": 0.75,  # networks are rolled out province-wide; data centres follow cheap power
+    "digital_industrialisation": 0.80,  # core industries sit where income and firms are
     "industrial_digitalisation": 0.75,
-    "digital_governance": 0.70,          # 一网通办 / 一网统管 are common platforms: the loosest tie to income
+    "digital_governance": 0.70,  # 一网通办 / 一网统管 are common platforms: the loosest tie to income
     "data_elements": 0.75,
     "environment_innovation": 0.75,
 }
@@ -178,12 +213,13 @@ N_MISSING = 6  # cells written as — or blank across the whole set (determinist
 @dataclass
 class SampleSet:
     files: list[Path]
-    truth: "pd.DataFrame"  # league_code, year, indicator_id, value (raw_unit; NaN where the file has — / blank)
+    truth: pd.DataFrame  # league_code, year, indicator_id, value (raw_unit; NaN where the file has — / blank)
 
 
 # ---------------------------------------------------------------------------------------------------
 # Values
 # ---------------------------------------------------------------------------------------------------
+
 
 def _rng(seed: int, *parts: object) -> random.Random:
     """An independent, stable stream per (seed, parts): str seeds hash with sha512, stable across versions."""
@@ -209,7 +245,7 @@ def _decimals(row: dict) -> int:
     parsed = parse_unit(row["raw_unit"])
     if parsed and parsed[0] in {"家", "个", "户", "人", "座", "台", "项", "件"} and parsed[1] == 1:
         return 0
-    if parsed and parsed[0] == "元" and parsed[1] == 10 ** 4:
+    if parsed and parsed[0] == "元" and parsed[1] == 10**4:
         return 1
     return 2
 
@@ -228,7 +264,7 @@ def _general_factor(leagues: list[dict]) -> dict[int, float]:
     return dict(zip((l["code"] for l in leagues), _standardise(raw)))
 
 
-def _dimension_of(framework: "pd.DataFrame") -> dict[str, str]:
+def _dimension_of(framework: pd.DataFrame) -> dict[str, str]:
     """node_id -> the dimension it belongs to (the ancestor whose parent is the root)."""
     parents = dict(zip(framework["node_id"], framework["parent_id"]))
     roots = {n for n, p in parents.items() if not isinstance(p, str)}
@@ -264,7 +300,7 @@ def _dimension_factors(leagues: list[dict], dimensions: list[str], seed: int) ->
     return out
 
 
-def _denominator_values(framework: "pd.DataFrame", leagues: list[dict], seed: int) -> dict:
+def _denominator_values(framework: pd.DataFrame, leagues: list[dict], seed: int) -> dict:
     """(node_id, league, year) -> Decimal for the Denominator rows (population in 人 units, GDP in 元 units)."""
     out = {}
     dens = framework[framework["node_type"] == "Denominator"].to_dict("records")
@@ -311,8 +347,7 @@ def _generic_profile(row: dict) -> dict:
     return {"start": lo + 0.2 * (hi - lo), "end": lo + 0.35 * (hi - lo), "spread": 0.1}
 
 
-def _indicator_values(framework: "pd.DataFrame", leagues: list[dict], dens: dict, seed: int,
-                      reference: Path) -> dict:
+def _indicator_values(framework: pd.DataFrame, leagues: list[dict], dens: dict, seed: int, reference: Path) -> dict:
     """(node_id, league, year) -> Decimal (or None where the PKU index has no value) in raw_unit."""
     import pandas as pd
 
@@ -334,8 +369,7 @@ def _indicator_values(framework: "pd.DataFrame", leagues: list[dict], dens: dict
                         continue
                     hit = pku[(pku["pref_code_year18"] * 100 == code) & (pku["year"] == y)][column]
                     value = hit.iloc[0] if len(hit) else None
-                    out[(node, code, y)] = (None if value is None or value != value
-                                            else Decimal(repr(float(value))))
+                    out[(node, code, y)] = None if value is None or value != value else Decimal(repr(float(value)))
             continue
         profile = PROFILES.get(node) or _generic_profile(row)
         dimension = dimension_of[node]
@@ -350,10 +384,10 @@ def _indicator_values(framework: "pd.DataFrame", leagues: list[dict], dens: dict
             code = league["code"]
             rng = _rng(seed, "indicator", node, code)
             # the league's standardised position on this indicator: its dimension factor plus indicator noise
-            latent = loading * factors[dimension][code] + math.sqrt(1 - loading ** 2) * rng.gauss(0, 1)
+            latent = loading * factors[dimension][code] + math.sqrt(1 - loading**2) * rng.gauss(0, 1)
             # its recent dynamics: partly shared by the dimension's indicators, partly the indicator's own
             shared = _rng(seed, "momentum", dimension, code).gauss(0, 1)
-            momentum = MOMENTUM_SHARED * shared + math.sqrt(1 - MOMENTUM_SHARED ** 2) * rng.gauss(0, 1)
+            momentum = MOMENTUM_SHARED * shared + math.sqrt(1 - MOMENTUM_SHARED**2) * rng.gauss(0, 1)
             pace = PACE * math.exp(PACE_SD * momentum)  # > PACE: late surge (on track); < PACE: early, then flat
             if profile.get("growth_rate"):
                 values = {y: rng.gauss(profile["mean"] + 4 * latent + 2 * momentum, profile["sd"]) for y in YEARS}
@@ -363,7 +397,7 @@ def _indicator_values(framework: "pd.DataFrame", leagues: list[dict], dens: dict
                 for i, y in enumerate(YEARS):
                     t = i / (len(YEARS) - 1)
                     shift = spread * (SHARE_SCALE * latent - CATCH_UP * momentum * (1 - t))
-                    p = start * (end / start) ** (t ** pace)
+                    p = start * (end / start) ** (t**pace)
                     logit = math.log(p / (1 - p)) + shift + rng.gauss(0, 0.03)
                     values[y] = 100 / (1 + math.exp(-logit))
             else:
@@ -374,9 +408,9 @@ def _indicator_values(framework: "pd.DataFrame", leagues: list[dict], dens: dict
                     t = i / (len(YEARS) - 1)
                     level = hub * math.exp(spread * (LEVEL_SCALE * latent - CATCH_UP * momentum * (1 - t)))
                     if start > 0 and end > 0:
-                        path = start * (end / start) ** (t ** pace)  # fast early growth, then slower
+                        path = start * (end / start) ** (t**pace)  # fast early growth, then slower
                     else:
-                        path = start + (end - start) * t ** pace
+                        path = start + (end - start) * t**pace
                     values[y] = path * level * (1 + rng.gauss(0, 0.02))
             denominator = row.get("denominator")
             for y in YEARS:
@@ -392,6 +426,7 @@ def _indicator_values(framework: "pd.DataFrame", leagues: list[dict], dens: dict
 # ---------------------------------------------------------------------------------------------------
 # Writing
 # ---------------------------------------------------------------------------------------------------
+
 
 def _alt_unit(raw_unit: str) -> tuple[str, Decimal] | None:
     """A smaller unit a department might use instead of raw_unit: 亿元 -> 万元, 万人 -> 人, 万户 -> 户."""
@@ -433,16 +468,16 @@ class _Column:
     grouped: bool  # thousands separators
 
 
-def _file_columns(rows: list[dict], denominators: list[dict], framework: "pd.DataFrame", style: dict,
-                  rng: random.Random) -> list[_Column]:
+def _file_columns(
+    rows: list[dict], denominators: list[dict], framework: pd.DataFrame, style: dict, rng: random.Random
+) -> list[_Column]:
     names = dict(zip(framework["node_id"], framework["name_zh"]))
     columns = []
     for row in denominators + rows:
         unit = row["raw_unit"]
         factor = Decimal(1)
         alt = _alt_unit(unit) if isinstance(unit, str) else None
-        use_alt = alt and (style.get("alt_units") == "always" and row["node_type"] == "Indicator"
-                           or rng.random() < 0.3)
+        use_alt = alt and (style.get("alt_units") == "always" and row["node_type"] == "Indicator" or rng.random() < 0.3)
         if use_alt:
             unit, factor = alt
         group = "基本情况" if row["node_type"] == "Denominator" else names.get(row["parent_id"], "主要指标")
@@ -474,13 +509,18 @@ def _deterministic_xlsx(workbook) -> bytes:
     workbook.save(buffer)
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as src, \
-            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as src,
+        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst,
+    ):
         for name in sorted(src.namelist()):
             data = src.read(name)
             if name == "docProps/core.xml":  # openpyxl stamps `modified` with the save time
-                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
-                              lambda m: m.group(1) + stamp.encode() + m.group(2), data)
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    lambda m: m.group(1) + stamp.encode() + m.group(2),
+                    data,
+                )
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 0
@@ -489,8 +529,17 @@ def _deterministic_xlsx(workbook) -> bytes:
     return out.getvalue()
 
 
-def _write_xlsx(path: Path, year: int, department: str, style: dict, columns: list[_Column],
-                leagues: list[dict], values: dict, missing: dict, rng: random.Random) -> None:
+def _write_xlsx(
+    path: Path,
+    year: int,
+    department: str,
+    style: dict,
+    columns: list[_Column],
+    leagues: list[dict],
+    values: dict,
+    missing: dict,
+    rng: random.Random,
+) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -547,9 +596,11 @@ def _write_xlsx(path: Path, year: int, department: str, style: dict, columns: li
             if value is not None:
                 ws.cell(r, c + k, value)
     foot = first + len(leagues)
-    notes = [f"注：1. {SYNTHETIC_NOTE}，仅用于演示数据流水线，不代表任何部门的真实数据。",
-             "2. “—”表示暂无数据；空白表示未填报。",
-             f"数据来源：{department}（示例）。"]
+    notes = [
+        f"注：1. {SYNTHETIC_NOTE}，仅用于演示数据流水线，不代表任何部门的真实数据。",
+        "2. “—”表示暂无数据；空白表示未填报。",
+        f"数据来源：{department}（示例）。",
+    ]
     for n, note in enumerate(notes):
         ws.cell(foot + n, 1, note)
         ws.merge_cells(start_row=foot + n, start_column=1, end_row=foot + n, end_column=n_cols)
@@ -557,8 +608,17 @@ def _write_xlsx(path: Path, year: int, department: str, style: dict, columns: li
     path.write_bytes(_deterministic_xlsx(wb))
 
 
-def _write_csv(path: Path, year: int, department: str, style: dict, columns: list[_Column],
-               leagues: list[dict], values: dict, missing: dict, rng: random.Random) -> None:
+def _write_csv(
+    path: Path,
+    year: int,
+    department: str,
+    style: dict,
+    columns: list[_Column],
+    leagues: list[dict],
+    values: dict,
+    missing: dict,
+    rng: random.Random,
+) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     real = style.get("real")
@@ -578,8 +638,13 @@ def _write_csv(path: Path, year: int, department: str, style: dict, columns: lis
             row.append("" if value is None else value)
         writer.writerow(row)
     if real:
-        writer.writerow(["数据来源：北京大学数字金融研究中心《北京大学数字普惠金融指数》（PKU-DFIIC）；"
-                         "编制方法见郭峰等（2020），经济学（季刊）19(4):1401-1418。真实数据，非合成。"] + pad)
+        writer.writerow(
+            [
+                "数据来源：北京大学数字金融研究中心《北京大学数字普惠金融指数》（PKU-DFIIC）；"
+                "编制方法见郭峰等（2020），经济学（季刊）19(4):1401-1418。真实数据，非合成。"
+            ]
+            + pad
+        )
     else:
         writer.writerow([f"注：{SYNTHETIC_NOTE}，仅用于演示数据流水线。“—”或空白表示暂无数据。"] + pad)
         writer.writerow([f"数据来源：{department}（示例）"] + pad)
@@ -591,8 +656,12 @@ def _file_name(year: int, department: str, style: dict) -> str:
     return f"{year}_{department}_{style['topic']}.{suffix}"
 
 
-def generate(landing_dir: Path | None = None, seed: int = DEFAULT_SEED, framework: "pd.DataFrame | None" = None,
-             reference: Path | None = None) -> SampleSet:
+def generate(
+    landing_dir: Path | None = None,
+    seed: int = DEFAULT_SEED,
+    framework: pd.DataFrame | None = None,
+    reference: Path | None = None,
+) -> SampleSet:
     """Write the sample submissions (one per department and year) into ``landing_dir``; return files and truth."""
     import pandas as pd
 
@@ -616,8 +685,9 @@ def generate(landing_dir: Path | None = None, seed: int = DEFAULT_SEED, framewor
 
     # a few missing cells among the synthetic indicators (never the denominators or the real PKU values)
     pick = _rng(seed, "missing")
-    candidates = sorted(k for k in values if k[0] in {r["node_id"] for r in indicators
-                                                       if r["department"] != PKU_DEPARTMENT})
+    candidates = sorted(
+        k for k in values if k[0] in {r["node_id"] for r in indicators if r["department"] != PKU_DEPARTMENT}
+    )
     missing = {k: ("—" if n % 2 == 0 else "") for n, k in enumerate(pick.sample(candidates, N_MISSING))}
 
     landing_dir.mkdir(parents=True, exist_ok=True)
@@ -642,9 +712,15 @@ def generate(landing_dir: Path | None = None, seed: int = DEFAULT_SEED, framewor
                 for league in leagues:
                     key = (column.node["node_id"], league["code"], year)
                     value = None if key in missing else values.get(key)
-                    truth_rows.append({"league_code": league["code"], "year": year, "indicator_id": key[0],
-                                       "value": float(value) if value is not None else float("nan"),
-                                       "source_file": path.name})
+                    truth_rows.append(
+                        {
+                            "league_code": league["code"],
+                            "year": year,
+                            "indicator_id": key[0],
+                            "value": float(value) if value is not None else float("nan"),
+                            "source_file": path.name,
+                        }
+                    )
     truth = pd.DataFrame(truth_rows)
     return SampleSet(files=files, truth=truth)
 
@@ -656,7 +732,3 @@ def main(argv: list[str] | None = None) -> int:
     from index import cli
 
     return cli.main(["samples", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,7 +1,7 @@
 """Comparisons: two computations side by side (`dei releases diff` / `dei compare A B`), and several weight
 schemes computed and lined up (`dei compare --weights a.sql b.sql ...`).
 
-Either side may be a release or a scenario (index.scenarios.resolve). The header says what differs between
+Either side may be a release or a scenario (index.commands.scenarios.resolve). The header says what differs between
 the two computations, read from their release.json: inputs, weight scheme, method spec, code version.
 In a scheme comparison every scheme's move is against the FIRST scheme named (put the expert scheme first):
 it is defined whether or not anything is published, and the order is the user's choice.
@@ -13,10 +13,10 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.commands.scenarios import Source, method_of, resolve, scheme_of
 from index.config import Settings
 from index.config import settings as current_settings
 from index.errors import ConfigError
-from index.scenarios import Source, method_of, resolve, scheme_of
 
 DIFF_SQL = """
     with
@@ -72,7 +72,7 @@ def _years(path: Path, node_id: str) -> set[int]:
 def pick_node_and_year(paths: list[Path], node: str | None, year: int | None) -> tuple[str, int]:
     """The node (by id, Chinese or English name, through ranking's resolver) and the year (default: the latest
     every computation holds); an unknown node or a year not held by all is a ConfigError listing the choices."""
-    from index.ranking import release_nodes, resolve_node
+    from index.commands.ranking import release_nodes, resolve_node
 
     nodes = release_nodes(paths[0])
     node_id = resolve_node(node or "DEI", nodes)
@@ -192,7 +192,7 @@ def compute_schemes(
     """Each scheme computed as a scenario in data_lake/scenarios/<name>/ (compute.compute, same as
     `dei compute --weights`); returns the scenarios and the drop-out warnings of each scheme."""
     from index import compute
-    from index.scenarios import list_scenarios, scenario_name, scenarios_dir
+    from index.commands.scenarios import list_scenarios, scenario_name, scenarios_dir
 
     cfg = cfg or current_settings()
     warnings, outs, seen = [], [], set()
