@@ -116,7 +116,7 @@ def test_make_run_publishes_the_good_file_of_a_drop_and_only_the_reporting_tasks
     """`make run` (index.local.run) runs the three DAGs with `airflow dags test` past rejected files."""
     import duckdb
 
-    from index import run_pipeline
+    from index.local import run as run_pipeline
 
     env, lake = airflow_env
     for key, value in env.items():

@@ -12,8 +12,9 @@ import pytest
 from airflow.dag_processing.dagbag import BundleDagBag
 from airflow.sdk import RetryAction
 
-from index import airflow_local, pipeline
+from index import pipeline
 from index.errors import ConfigError, FilesRejected, PublishError
+from index.local import airflow as airflow_local
 
 SAMPLE = "2019_自治区商务厅_电子商务发展情况.csv"  # SYNTHETIC sample submission
 

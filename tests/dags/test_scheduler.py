@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from index import airflow_local
 from index.landing import is_readme
+from index.local import airflow as airflow_local
 
 RELEASE_WITHIN = 360  # seconds from the drop: one poll (<= 60 s) plus ingest, validate, compute on 2 cores
 DAGS = ("dei_ingest", "dei_validate", "dei_compute")

@@ -198,7 +198,7 @@ def test_ranking_stays_free_of_pandas(analysed, tmp_path):
 
     cfg, staged, _ = analysed
     code = (
-        "import sys; from index import ranking; rows = ranking.ranking(sys.argv[1]);"
+        "import sys; from index.commands import ranking; rows = ranking.ranking(sys.argv[1]);"
         " assert rows[0]['rank_low'] is not None; print('pandas' in sys.modules)"
     )
     out = subprocess.run(
