@@ -9,6 +9,7 @@
   once; skips ("nothing new") are not failures;
 - ``skipped_when_nothing_new``: the library says "nothing new" with its own NothingNew, the task turns it into
   Airflow's skip (so the task's outlets emit no Asset event);
+- ``DAG_SETTINGS``: what every DAG declares alike (start date, no catch-up, one run at a time, the tag);
 - ``postgres_from_connection``: the Airflow Connection ``dei_postgres`` as DEI_POSTGRES_DSN for the publish.
 
 Imported at DAG parse time: stdlib, airflow.sdk and light index modules only. Not a DAG file itself.
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from airflow.sdk import Asset, ExceptionRetryPolicy, RetryAction, RetryRule
 
@@ -49,6 +50,16 @@ DEFAULT_ARGS = {
     "retry_exponential_backoff": 2.0,
     "max_retry_delay": timedelta(minutes=10),
     "retry_policy": RETRY_POLICY,
+}
+
+# What every DEI DAG declares alike: one run at a time and no catch-up (the years are in the data, not in the
+# run's logical date), the shared retries, the tag.
+DAG_SETTINGS = {
+    "start_date": datetime(2026, 1, 1),
+    "catchup": False,
+    "max_active_runs": 1,
+    "default_args": DEFAULT_ARGS,
+    "tags": ["dei"],
 }
 
 POSTGRES_CONN_ID = "dei_postgres"

@@ -7,24 +7,18 @@ The release Asset event carries the release id, so a dashboard refresh can be sc
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from airflow.sdk import Metadata, Param, dag, task
 
 from index.uncertainty.release import DEFAULT_REPLICATES  # light: config, errors and the table contract
 
-from dei_common import CURATED, DEFAULT_ARGS, RELEASE, postgres_from_connection
+from dei_common import CURATED, DAG_SETTINGS, RELEASE, postgres_from_connection
 
 
 @dag(
     dag_id="dei_compute",
     schedule=[CURATED],
-    start_date=datetime(2026, 1, 1),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=["dei"],
     doc_md=__doc__,
+    **DAG_SETTINGS,
     params={
         "weights": Param("sql/weights/expert.sql", type="string", description="weight scheme file"),
         "method": Param("sql/method/dei.toml", type="string", description="method spec (TOML)"),

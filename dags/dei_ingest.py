@@ -10,22 +10,18 @@ quarantined, with the problems in its log.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from airflow.sdk import dag, task
 
-from dei_common import DEFAULT_ARGS, RAW, skipped_when_nothing_new
+from dei_common import DAG_SETTINGS, RAW, skipped_when_nothing_new
 
 
 @dag(
     dag_id="dei_ingest",
     schedule=timedelta(minutes=1),  # a dropped file is picked up within a minute or two
-    start_date=datetime(2026, 1, 1),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=["dei"],
     doc_md=__doc__,
+    **DAG_SETTINGS,
 )
 def dei_ingest():
     @task.short_circuit(retries=0)  # the next poll is a minute away

@@ -7,22 +7,16 @@ report that names file, row, column and rule, and ``report_rejections`` fails th
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from airflow.sdk import dag, task
 
-from dei_common import CURATED, DEFAULT_ARGS, RAW, skipped_when_nothing_new
+from dei_common import CURATED, DAG_SETTINGS, RAW, skipped_when_nothing_new
 
 
 @dag(
     dag_id="dei_validate",
     schedule=[RAW],
-    start_date=datetime(2026, 1, 1),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=["dei"],
     doc_md=__doc__,
+    **DAG_SETTINGS,
 )
 def dei_validate():
     @task

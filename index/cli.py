@@ -14,7 +14,7 @@
     dei run [--replicates N]    ingest, validate, compute, analyse uncertainty and publish in one go (no Airflow)
     dei ranking [--node N] [--year Y] [--release DIR]
                                 N: node id, Chinese or English name
-    dei weights suggest --method entropy|critic|pca|balance [--out F]
+    dei weights suggest --scheme entropy|critic|pca|balance [--out F]
                                 write an editable SQL weight scheme (default: <DEI_SQL>/weights/<method>.sql)
     dei releases list | diff A B [--node N] [--year Y] | rollback ID | sync
                                 A, B: release ids, scenario ids or names, unique prefixes
@@ -606,9 +606,11 @@ def _weights():
     pass
 
 
-@_command("suggest", "write sql/weights/<method>.sql from the curated lake", group=_weights)
-@click.option("--method", required=True, type=_Choice(list(OBJECTIVE_WEIGHT_SCHEMES)))
-@click.option("--out", type=OUT_FILE, help="where to write the SQL file (default <DEI_SQL>/weights/<method>.sql)")
+@_command("suggest", "write sql/weights/<scheme>.sql from the curated lake", group=_weights)
+# --scheme: a weight scheme, as in `dei compute --weights`; --method (the method spec elsewhere) still read here
+@click.option("--scheme", "--method", "method", required=True, type=_Choice(list(OBJECTIVE_WEIGHT_SCHEMES)),
+              help="the objective weight scheme (--method: its earlier spelling)")
+@click.option("--out", type=OUT_FILE, help="where to write the SQL file (default <DEI_SQL>/weights/<scheme>.sql)")
 def _weights_suggest(**params):
     return _args(cmd_weights, params, action="suggest")
 
