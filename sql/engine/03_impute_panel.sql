@@ -13,14 +13,9 @@ impute_fills as (
 ),
 
 known_cells as (
+    -- denominate's columns, then those 03_impute.sql adds
     select
-        unit_code,
-        period,
-        indicator_id,
-        raw_value,
-        denominator_id,
-        denominator_value,
-        denominated_value,
+        *,
         denominated_value as filled_value,
         false as imputed,
         cast(null as varchar) as imputation

@@ -44,17 +44,10 @@ treated as (
 ),
 
 final as (
+    -- the columns of table impute, filled_value now the treated value, then the untreated value and the
+    -- treatment
     select
-        unit_code,
-        period,
-        indicator_id,
-        raw_value,
-        denominator_id,
-        denominator_value,
-        denominated_value,
-        treated_value as filled_value,
-        imputed,
-        imputation,
+        * exclude (treated_value, treatment) replace (treated_value as filled_value),
         filled_value as untreated_value,
         treatment
     from treated

@@ -8,16 +8,7 @@ screen as (
 
 final as (
     select
-        unit_code,
-        period,
-        indicator_id,
-        raw_value,
-        denominator_id,
-        denominator_value,
-        denominated_value,
-        filled_value,
-        imputed,
-        imputation,
+        *,
         filled_value as untreated_value,
         cast(null as varchar) as treatment
     from screen

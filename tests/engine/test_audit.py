@@ -24,10 +24,8 @@ from scipy import stats
 from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
 
-from index import (
-    audit_text,  # the audit as text (outside the engine), tested on the same run
-    engine,
-)
+from index import engine
+from index.commands import audit_text  # the audit as text (outside the engine), tested on the same run
 from index.engine import audit as audit_module
 from index.framework import FRAMEWORK_COLUMNS
 from tests.fixtures import engine_inputs
