@@ -12,12 +12,7 @@ from airflow.sdk import dag, task
 from dei_common import CURATED, DAG_SETTINGS, RAW, skipped_when_nothing_new
 
 
-@dag(
-    dag_id="dei_validate",
-    schedule=[RAW],
-    doc_md=__doc__,
-    **DAG_SETTINGS,
-)
+@dag(dag_id="dei_validate", schedule=[RAW], doc_md=__doc__, **DAG_SETTINGS)
 def dei_validate():
     @task
     def validate_batches() -> dict:

@@ -70,13 +70,7 @@ def build(
 
     # normalise minmax over the pooled panel, higher = better
     mark("normalise")
-    long = pd.DataFrame(
-        {
-            "raw_value": raw.stack(),
-            "filled_value": filled.stack(),
-            "imputed": imputed.stack(),
-        }
-    )
+    long = pd.DataFrame({"raw_value": raw.stack(), "filled_value": filled.stack(), "imputed": imputed.stack()})
     long.index.names = ["unit_code", "indicator_id", "period"]
     long = long.reset_index()
     long["imputation"] = np.where(

@@ -608,8 +608,14 @@ def _weights():
 
 @_command("suggest", "write sql/weights/<scheme>.sql from the curated lake", group=_weights)
 # --scheme: a weight scheme, as in `dei compute --weights`; --method (the method spec elsewhere) still read here
-@click.option("--scheme", "--method", "method", required=True, type=_Choice(list(OBJECTIVE_WEIGHT_SCHEMES)),
-              help="the objective weight scheme (--method: its earlier spelling)")
+@click.option(
+    "--scheme",
+    "--method",
+    "method",
+    required=True,
+    type=_Choice(list(OBJECTIVE_WEIGHT_SCHEMES)),
+    help="the objective weight scheme (--method: its earlier spelling)",
+)
 @click.option("--out", type=OUT_FILE, help="where to write the SQL file (default <DEI_SQL>/weights/<scheme>.sql)")
 def _weights_suggest(**params):
     return _args(cmd_weights, params, action="suggest")

@@ -161,15 +161,13 @@ def build_suite(framework: pd.DataFrame, league_codes: Iterable, name: str = SUI
     for column in RAW_COLUMNS:
         expectations.append(
             E.ExpectColumnToExist(
-                column=column,
-                meta=meta(f"required column {column} present", f"a column named {column}", column),
+                column=column, meta=meta(f"required column {column} present", f"a column named {column}", column)
             )
         )
     for column in NOT_NULL_COLUMNS:
         expectations.append(
             E.ExpectColumnValuesToNotBeNull(
-                column=column,
-                meta=meta(f"{column} not empty", f"a {column} on every row", column),
+                column=column, meta=meta(f"{column} not empty", f"a {column} on every row", column)
             )
         )
     expectations.append(

@@ -84,10 +84,7 @@ def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 def run_view(
-    con: duckdb.DuckDBPyConnection,
-    view: str,
-    file_name: str,
-    variables: dict[str, Any] | None = None,
+    con: duckdb.DuckDBPyConnection, view: str, file_name: str, variables: dict[str, Any] | None = None
 ) -> StepRecord:
     """``create view <view> as <file>``: a step whose output is a cheap projection of its input is not copied.
     The SQL is evaluated when read, so a view's file must not use variables that a later step changes."""
@@ -111,10 +108,7 @@ def repoint_view(con: duckdb.DuckDBPyConnection, view: str, file_name: str) -> N
 
 
 def run_step(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    file_name: str,
-    variables: dict[str, Any] | None = None,
+    con: duckdb.DuckDBPyConnection, table: str, file_name: str, variables: dict[str, Any] | None = None
 ) -> StepRecord:
     """Set ``variables``, run ``create or replace table <table> as <file>``; return the step's log entry."""
     if not _IDENTIFIER.match(table):

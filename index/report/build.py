@@ -742,7 +742,7 @@ def build(release_dir: Path, out_dir: Path, lang: str = "zh") -> Path:
                         if n.get("node_type") == "Indicator" and n["node_id"] in data["values"]
                     ),
                     "",
-                ),
+                )
             },
         ),
     ]

@@ -139,11 +139,7 @@ def test_gmean_contribution_rule():
     penalty = 13 - 8 * math.sqrt(2)
     assert_close(
         contributions(con),
-        {
-            ("A", 1, "I1"): 0.25 * (4 - penalty),
-            ("A", 1, "I2"): 0.75 * (16 - penalty),
-            ("C", 1, "I2"): 9.0,
-        },
+        {("A", 1, "I1"): 0.25 * (4 - penalty), ("A", 1, "I2"): 0.75 * (16 - penalty), ("C", 1, "I2"): 9.0},
     )
     assert contributions(con)[("C", 1, "I1")] is None
 
@@ -215,12 +211,7 @@ def test_override_of_a_level_without_aggregates_is_refused():
 
 # --- non-positive children ------------------------------------------------------------------------------------
 
-ZERO_VALUES = {
-    ("A", 2021, "I1"): 0.0,
-    ("A", 2021, "I2"): 8.0,
-    ("B", 2021, "I1"): 3.0,
-    ("B", 2021, "I2"): 3.0,
-}
+ZERO_VALUES = {("A", 2021, "I1"): 0.0, ("A", 2021, "I2"): 8.0, ("B", 2021, "I1"): 3.0, ("B", 2021, "I2"): 3.0}
 
 
 def test_gmean_zero_is_an_error_naming_node_unit_period_child():

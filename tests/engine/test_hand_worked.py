@@ -65,8 +65,7 @@ FRAMEWORK = framework_frame(
 )
 
 WEIGHTS = pd.DataFrame(
-    [("AGG1", 0.6), ("AGG2", 0.4), ("I1", 0.25), ("I2", 0.75), ("I3", 0.4), ("I4", 0.6)],
-    columns=["node_id", "weight"],
+    [("AGG1", 0.6), ("AGG2", 0.4), ("I1", 0.25), ("I2", 0.75), ("I3", 0.4), ("I4", 0.6)], columns=["node_id", "weight"]
 )
 
 LOADED = datetime(2024, 1, 1)
@@ -293,12 +292,7 @@ def test_effective_weights_and_contributions(con):
     # I4 100 * 0.24 = 24;  sum 67.75 = IDX score of B in 2022 (below)
     assert_close(
         indicator_column(con, "contribution"),
-        {
-            ("B", 2022, "I1"): 10.0,
-            ("B", 2022, "I2"): 33.75,
-            ("B", 2022, "I3"): 0.0,
-            ("B", 2022, "I4"): 24.0,
-        },
+        {("B", 2022, "I1"): 10.0, ("B", 2022, "I2"): 33.75, ("B", 2022, "I3"): 0.0, ("B", 2022, "I4"): 24.0},
     )
 
 

@@ -114,14 +114,7 @@ def test_pca_gives_equal_weights_when_loadings_are_equal():
     # correlation r (> 0, from the common level L). The correlation matrix is then 1 + r (J - I), whose top
     # eigenvector is (1, 1, 1) / √3 (eigenvalue 1 + 2r), so w = (1/3, 1/3, 1/3).
     fw = one_parent_framework(["I1", "I2", "I3"])
-    con = connection(
-        fw,
-        {
-            "I1": [0, 10, 20, 50, 60, 70],
-            "I2": [10, 20, 0, 60, 70, 50],
-            "I3": [20, 0, 10, 70, 50, 60],
-        },
-    )
+    con = connection(fw, {"I1": [0, 10, 20, 50, 60, 70], "I2": [10, 20, 0, 60, 70, 50], "I3": [20, 0, 10, 70, 50, 60]})
     weights = ow.compute(con, "pca")
     check_weights(weights, fw)
     assert list(weights["weight"]) == pytest.approx([1 / 3] * 3, abs=1e-9)

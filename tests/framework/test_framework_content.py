@@ -14,10 +14,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 FRAMEWORK_SQL = REPO / "sql" / "framework" / "dei_framework.sql"
-WEIGHT_SCHEMES = {
-    "expert": REPO / "sql" / "weights" / "expert.sql",
-    "equal": REPO / "sql" / "weights" / "equal.sql",
-}
+WEIGHT_SCHEMES = {"expert": REPO / "sql" / "weights" / "expert.sql", "equal": REPO / "sql" / "weights" / "equal.sql"}
 
 SCHEMA = [
     ("node_id", "VARCHAR"),

@@ -70,16 +70,12 @@ def _tricky_files(landing, outside):
     # refused: a formula error in the owner's file
     _xlsx(
         landing / f"2024_{TELECOM}_公式错误.xlsx",
-        [
-            ("数据", [title, header, ["呼和浩特市", 93.75], ["包头市", "#DIV/0!"]], "visible", {}, []),
-        ],
+        [("数据", [title, header, ["呼和浩特市", 93.75], ["包头市", "#DIV/0!"]], "visible", {}, [])],
     )
     # refused: a value cell merged across two 盟市
     _xlsx(
         landing / f"2024_{TELECOM}_合并单元格.xlsx",
-        [
-            ("数据", [title, header, ["呼和浩特市", 94.125], ["包头市", None]], "visible", {}, ["B3:B4"]),
-        ],
+        [("数据", [title, header, ["呼和浩特市", 94.125], ["包头市", None]], "visible", {}, ["B3:B4"])],
     )
     # refused: a year outside the framework's range, and a file name and title that disagree
     (landing / f"2031_{TELECOM}_补充数据.csv").write_text(

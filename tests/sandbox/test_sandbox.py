@@ -153,11 +153,7 @@ def test_settings_and_catalog_reads_are_refused(scheme, framework, sql):
 
 
 @pytest.mark.parametrize(
-    "sql",
-    [
-        "create table w as select 'digital_infrastructure' as node_id, 1.0 as weight",
-        "create macro w() as 1",
-    ],
+    "sql", ["create table w as select 'digital_infrastructure' as node_id, 1.0 as weight", "create macro w() as 1"]
 )
 def test_create_is_refused(scheme, framework, sql):
     refused(scheme(sql), framework, "it is a CREATE statement")
