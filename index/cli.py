@@ -32,6 +32,8 @@
                     [--replicates N] [--seed S]
                                 uncertainty and sensitivity analysis: rank intervals, Sobol indices,
                                 leave-one-out (index/uncertainty/)
+    dei units build [--out F] [--check] | dei units resolve NAME... [--parent P] [--level L]
+                                the unit registry (python -m index.units: the same)
     dei expectations build [--out F] [--leagues-csv F]
                                 rewrite expectations/ from the framework (python -m index.validate build-suite)
     dei bench [--size full|tiny] [--out F] [--repeat N]
@@ -103,6 +105,14 @@ def cmd_validate(args) -> int:
     summary = pipeline.validate_step()
     _print_json(summary)
     return _stage_exit("validation", summary)
+
+
+def cmd_units(args) -> int:
+    from index import units
+
+    if args.action == "build":
+        return units.build_command(Path(args.out) if args.out else None, args.check)
+    return units.resolve_command(list(args.names), args.parent, list(args.levels))
 
 
 def cmd_expectations(args) -> int:
@@ -567,6 +577,32 @@ def _expectations():
 )
 def _expectations_build(**params):
     return _args(cmd_expectations, params, action="build")
+
+
+@_group("units", "the unit registry (reference/units.csv: 自治区, 盟市, 旗县市区)")
+def _units():
+    pass
+
+
+@_command("build", "write reference/units.csv from the census, unit_names.csv and leagues.csv", group=_units)
+@click.option("--out", type=OUT_FILE, help="where to write (default reference/units.csv)")
+@click.option("--check", is_flag=True, help="only compare with the file; exit 1 when it differs")
+def _units_build(**params):
+    return _args(cmd_units, params, action="build")
+
+
+@_command("resolve", "resolve names or codes as a submission would write them", group=_units)
+@click.argument("names", nargs=-1, required=True)
+@click.option("--parent", help="the 盟市 (code or name)")
+@click.option(
+    "--level",
+    "levels",
+    multiple=True,
+    type=_Choice(["region", "league", "county", "zone"]),
+    help="accept only these levels (repeatable)",
+)
+def _units_resolve(**params):
+    return _args(cmd_units, params, action="resolve")
 
 
 def _engine_options(func):

@@ -612,44 +612,43 @@ def write_units(out: Path | str | None = None, reference: Path | str | None = No
     return write_text_atomic(Path(out) if out else reference / UNITS_FILE, render_csv(build_units(reference)))
 
 
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m index.units", description="the unit registry")
-    sub = parser.add_subparsers(dest="command", required=True)
-    build = sub.add_parser("build", help="write reference/units.csv from the census, unit_names.csv, leagues.csv")
-    build.add_argument("--out", type=Path, default=None, help="where to write (default reference/units.csv)")
-    build.add_argument("--check", action="store_true", help="only compare with the file; exit 1 when it differs")
-    look = sub.add_parser("resolve", help="resolve names or codes as a submission would write them")
-    look.add_argument("names", nargs="+")
-    look.add_argument("--parent", default=None, help="the 盟市 (code or name)")
-    look.add_argument("--level", action="append", choices=LEVELS, help="accept only these levels")
-    args = parser.parse_args(argv)
-
-    if args.command == "build":
-        target = args.out or _reference_dir() / UNITS_FILE
-        if args.check:
-            fresh = render_csv(build_units())
-            current = target.read_text(encoding="utf-8") if target.exists() else ""
-            if fresh != current:
-                print(f"{target} is not current: run python -m index.units build", file=sys.stderr)
-                return 1
-            print(f"{target} is current")
-            return 0
-        path = write_units(target)
-        rows = units(path)
-        counts = {level: sum(u.level == level for u in rows) for level in LEVELS}
-        print(f"wrote {path}: " + ", ".join(f"{n} {level}" for level, n in counts.items()))
+def build_command(out: Path | None = None, check: bool = False) -> int:
+    """``dei units build [--out F] [--check]``: write (or only compare) the registry; the exit status."""
+    target = out or _reference_dir() / UNITS_FILE
+    if check:
+        fresh = render_csv(build_units())
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        if fresh != current:
+            print(f"{target} is not current: run dei units build", file=sys.stderr)
+            return 1
+        print(f"{target} is current")
         return 0
+    path = write_units(target)
+    rows = units(path)
+    counts = {level: sum(u.level == level for u in rows) for level in LEVELS}
+    print(f"wrote {path}: " + ", ".join(f"{n} {level}" for level, n in counts.items()))
+    return 0
+
+
+def resolve_command(names: list[str], parent: str | None = None, levels: list[str] | None = None) -> int:
+    """``dei units resolve NAME... [--parent P] [--level L]``: one line per name (tab-separated), status 1 if any
+    name does not resolve (its rule and the candidates on stderr)."""
     status = 0
-    for name in args.names:
+    for name in names:
         try:
-            found = resolve_unit(name, parent=args.parent, levels=args.level)
+            found = resolve_unit(name, parent=parent, levels=levels or None)
             print(f"{name}\t{found.code}\t{found.name_zh}\t{found.level}\t{found.parent_code or ''}")
         except UnitNameError as exc:
             print(f"{name}\t{exc.rule}: {exc}", file=sys.stderr)
             status = 1
     return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m index.units ...``: an alias of ``dei units ...`` (index/cli.py)."""
+    from index import cli
+
+    return cli.main(["units", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ GOOD = {
     ("weights suggest", "method"): "entropy",
     ("sensitivity", "uncertainty"): "{sql}/method/dei_uncertainty.toml",
     ("sensitivity", "out"): "{tmp}/sensitivity",
+    ("units resolve", "names"): "土默特左旗",
 }
 
 
