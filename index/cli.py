@@ -32,6 +32,8 @@
                     [--replicates N] [--seed S]
                                 uncertainty and sensitivity analysis: rank intervals, Sobol indices,
                                 leave-one-out (index/uncertainty/)
+    dei analyse --out DIR [--release DIR | --framework DIR --method M.toml] [--group G]
+                                disparity, obstacle degrees, coupling coordination, convergence (CSV)
     dei units build [--out F] [--check] | dei units resolve NAME... [--parent P] [--level L]
                                 the unit registry (python -m index.units: the same)
     dei expectations build [--out F] [--leagues-csv F]
@@ -289,6 +291,25 @@ def cmd_report(args) -> int:
         return 1
     Path(args.out).mkdir(parents=True, exist_ok=True)  # an unwritable --out is said before the build
     print(f"wrote {build(release, Path(args.out), args.lang)}")
+    return 0
+
+
+def cmd_analyse(args) -> int:
+    from index.analyses import run
+
+    if args.framework:
+        if not args.method:
+            print("dei analyse --framework DIR needs --method SPEC.toml (and --group COLUMN)", file=sys.stderr)
+            return 2
+        written = run.analyse_coinr(Path(args.framework), Path(args.method), Path(args.out), args.group)
+    else:
+        cfg = settings()
+        release = Path(args.release) if args.release else cfg.published / "latest"
+        if not (release / "index_scores.parquet").is_file():
+            print(f"no release at {release}: run `make run` or `dei run` first", file=sys.stderr)
+            return 1
+        written = run.analyse_release(release, Path(args.out), args.group or "region_group", cfg)
+    print(f"wrote {len(written)} files to {args.out}: " + ", ".join(p.name for p in written))
     return 0
 
 
@@ -710,6 +731,20 @@ def _releases_sync(**params):
 )
 def _report(**params):
     return _args(cmd_report, params)
+
+
+@_command("analyse", "disparity (Dagum Gini, Theil), obstacle degrees, coupling coordination, convergence")
+@click.option("--out", required=True, type=OUT_DIR, help="output directory for the CSV files")
+@click.option("--release", type=EXISTING_DIR, help="a release directory (default: data_lake/published/latest)")
+@click.option("--framework", type=EXISTING_DIR, help="a framework in COINr's layout instead of a release")
+@click.option("--method", type=EXISTING_FILE, help="with --framework: its method spec TOML")
+@click.option(
+    "--group",
+    help="groups: region_group (蒙东/蒙西, default) or core_group (呼包鄂乌) for a release;"
+    " one of iData's *_group columns with --framework",
+)
+def _analyse(**params):
+    return _args(cmd_analyse, params)
 
 
 @_command("audit", "statistical audit: indicator statistics, correlations, alpha, PCA")

@@ -30,6 +30,7 @@ GOOD = {
     ("sensitivity", "uncertainty"): "{sql}/method/dei_uncertainty.toml",
     ("sensitivity", "out"): "{tmp}/sensitivity",
     ("units resolve", "names"): "土默特左旗",
+    ("analyse", "out"): "{tmp}/analyse",
 }
 
 
