@@ -408,6 +408,10 @@ def compute(
     with _engine_limits(con, "the statistical audit"):
         con.register("audit_long", audit_table(audit(con)))
         pq.write_table(con.sql("select * from audit_long").to_arrow_table(), staged / "audit.parquet")
+    # So do the regional analyses (disparity, obstacles, coupling, convergence), read from the staged tables.
+    from index.analyses import release as analyses
+
+    analysis_notes = analyses.write(staged, rid, cfg.reference)
 
     manifest = dict(
         id=rid,
@@ -418,6 +422,7 @@ def compute(
         method=dict(path=_rel(run.method_path), sha256=shas["method"], spec=run.method_spec),
         code_version=code,
         engine_log=run.log,
+        analyses=dict(tables=list(analyses.TABLES), notes=analysis_notes),
         precedence=precedence_log(con),
     )
     if analysis is not None:

@@ -280,6 +280,94 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ),
         ],
     ),
+    "disparity": (
+        "How unequal the 盟市 are and where the inequality comes from (index/analyses/disparity.py), per year and "
+        "aggregate node, for two groupings of reference/league_groups.csv: `region_group` (蒙东 / 蒙西) and "
+        "`core_group` (呼包鄂乌 / 其他). Dagum's decomposition: gini = gini_within + gini_between + "
+        "gini_transvariation. A node with a score of 0 has no row (the Gini needs values above 0).",
+        [
+            ("release_id", "VARCHAR", "release the row belongs to"),
+            ("grouping", "VARCHAR", "`region_group` or `core_group`"),
+            ("year", "INTEGER", "reporting year"),
+            ("node_id", "VARCHAR", "framework node: `DEI` or a dimension id"),
+            ("units", "INTEGER", "盟市 with a score"),
+            ("gini", "DOUBLE", "Gini coefficient of the scores"),
+            ("gini_within", "DOUBLE", "Dagum: within-group contribution"),
+            ("gini_between", "DOUBLE", "Dagum: net between-group contribution"),
+            ("gini_transvariation", "DOUBLE", "Dagum: transvariation (overlap) contribution"),
+            ("share_within", "DOUBLE", "gini_within / gini"),
+            ("share_between", "DOUBLE", "gini_between / gini"),
+            ("share_transvariation", "DOUBLE", "gini_transvariation / gini"),
+            ("theil", "DOUBLE", "Theil T index"),
+            ("theil_within", "DOUBLE", "Theil T within groups"),
+            ("theil_between", "DOUBLE", "Theil T between groups (theil = within + between)"),
+            ("cv", "DOUBLE", "coefficient of variation: population standard deviation / mean"),
+        ],
+    ),
+    "obstacles": (
+        "Which indicators and dimensions hold each 盟市 back most: the obstacle degree model (障碍度模型, "
+        "index/analyses/obstacles.py), effective weight × (1 − normalised / 100) as a share of the 盟市's total. "
+        "A 盟市's indicator obstacles add up to 1 in each year.",
+        [
+            ("release_id", "VARCHAR", "release the row belongs to"),
+            ("league_code", "INTEGER", "GB/T 2260 code of the 盟市"),
+            ("year", "INTEGER", "reporting year"),
+            ("node_id", "VARCHAR", "an indicator, or an aggregate (the sum over the indicators below it)"),
+            ("node_type", "VARCHAR", "`Indicator` or `Aggregate`"),
+            ("obstacle", "DOUBLE", "obstacle degree, a share (0..1); NULL when the 盟市 leads on every indicator"),
+            ("top_rank", "INTEGER", "1, 2, 3 for the 盟市's three largest indicator obstacles that year, else NULL"),
+        ],
+    ),
+    "coupling": (
+        "How well subsystems develop together: coupling degree C, coordination index T and coupling "
+        "coordination degree D = sqrt(C T) (耦合协调度, index/analyses/coupling.py) per 盟市 and year, for the "
+        "six dimensions and for 数字产业化 × 产业数字化, with the customary ten classes (bands of 0.1).",
+        [
+            ("release_id", "VARCHAR", "release the row belongs to"),
+            ("league_code", "INTEGER", "GB/T 2260 code of the 盟市"),
+            ("year", "INTEGER", "reporting year"),
+            ("system", "VARCHAR", "`六维度` (the six dimensions) or `数字产业化 × 产业数字化`"),
+            ("subsystems", "VARCHAR", "the node ids coupled (` × `-separated; `level 2`: every dimension)"),
+            ("coupling", "DOUBLE", "C = m (Π U)^(1/m) / Σ U, U the scores / 100"),
+            ("coordination", "DOUBLE", "T = mean of U"),
+            ("coupling_coordination", "DOUBLE", "D = sqrt(C × T)"),
+            ("class_zh", "VARCHAR", "class of D: 极度失调 … 优质协调"),
+            ("class_en", "VARCHAR", "class of D in English"),
+        ],
+    ),
+    "convergence_sigma": (
+        "σ convergence (index/analyses/convergence.py): the dispersion of the 盟市's scores per node and year; "
+        "a falling cv or sd_log is convergence.",
+        [
+            ("release_id", "VARCHAR", "release the row belongs to"),
+            ("node_id", "VARCHAR", "framework node: `DEI` or a dimension id"),
+            ("year", "INTEGER", "reporting year"),
+            ("units", "INTEGER", "盟市 with a score"),
+            ("mean", "DOUBLE", "mean score"),
+            ("sd", "DOUBLE", "population standard deviation"),
+            ("cv", "DOUBLE", "sd / mean"),
+            ("sd_log", "DOUBLE", "standard deviation of the log scores (NULL when a score is 0)"),
+        ],
+    ),
+    "convergence_beta": (
+        "Absolute β convergence (index/analyses/convergence.py): per node, the mean annual log growth between "
+        "the first and last year regressed on the initial log score (OLS, scipy.stats.linregress).",
+        [
+            ("release_id", "VARCHAR", "release the row belongs to"),
+            ("node_id", "VARCHAR", "framework node: `DEI` or a dimension id"),
+            ("first_year", "INTEGER", "initial year"),
+            ("last_year", "INTEGER", "final year"),
+            ("units", "INTEGER", "盟市 with a score in both years"),
+            ("alpha", "DOUBLE", "intercept"),
+            ("beta", "DOUBLE", "slope: below 0 means the lower-scoring 盟市 grow faster"),
+            ("beta_stderr", "DOUBLE", "standard error of beta"),
+            ("p_value", "DOUBLE", "two-sided p-value of beta"),
+            ("r_squared", "DOUBLE", "R² of the regression"),
+            ("converging", "BOOLEAN", "beta < 0 and p_value < 0.05"),
+            ("speed", "DOUBLE", "convergence speed θ = −ln(1 + β T) / T"),
+            ("half_life", "DOUBLE", "years to halve the gap: ln 2 / θ"),
+        ],
+    ),
 }
 
 # tables every release directory must hold (releases lives beside them; audit is written by the lead's step)
@@ -287,6 +375,8 @@ RELEASE_TABLES = ("index_scores", "indicator_values", "target_attainment", "fram
 # written by the uncertainty analysis of the same build (index/uncertainty/release.py); a release whose
 # release.json declares the analysis is published only with them, older releases stay readable without
 UNCERTAINTY_TABLES = ("rank_intervals", "sensitivity", "exclusion_effects")
+# written by compute after the audit from the staged tables (index/analyses/release.py)
+ANALYSIS_TABLES = ("disparity", "obstacles", "coupling", "convergence_sigma", "convergence_beta")
 
 
 def columns(table: str) -> list[tuple[str, str]]:

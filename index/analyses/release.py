@@ -1,0 +1,91 @@
+"""The regional analyses published with every release (compute's last step, after the audit):
+disparity, obstacles, coupling, convergence_sigma and convergence_beta, in the table contract
+(index/targets/contract.py). They read the staged release's own tables, so they describe exactly the
+published scores; a table an analysis cannot fill for a node (a score of 0 for the Gini, one year for β) has
+no row for it, and release.json `analyses.notes` says why.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from index.analyses.run import DEI_COUPLING, GROUPINGS, analyse, release_inputs
+
+TABLES = ("disparity", "obstacles", "coupling", "convergence_sigma", "convergence_beta")
+
+
+def _league(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.rename(columns={"unit_code": "league_code", "period": "year"})
+    if "league_code" in out:
+        out["league_code"] = out["league_code"].astype("int64")
+    return out
+
+
+def tables(staged: Path, reference: Path) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The five tables (without release_id) and the notes, from a staged release folder."""
+    disparity, notes = [], []
+    for grouping in GROUPINGS:
+        scores, normalised, framework, groups = release_inputs(staged, grouping, reference)
+        results, grouping_notes = analyse(scores, normalised, framework, groups, DEI_COUPLING, (0.0, 100.0))
+        disparity.append(results["disparity"].assign(grouping=grouping))
+        if grouping == GROUPINGS[0]:
+            first, notes = results, grouping_notes
+    top = first["obstacles_top"][["unit_code", "period", "indicator_id", "rank"]].rename(
+        columns={"indicator_id": "node_id", "rank": "top_rank"}
+    )
+    obstacles = first["obstacles"].merge(top, on=["unit_code", "period", "node_id"], how="left")
+    coupling = (
+        first["coupling"]
+        .drop(columns=["subsystem", "subsystem_score"])
+        .drop_duplicates(["unit_code", "period", "system"])
+    )
+    coupling["subsystems"] = coupling["system"].map(
+        lambda s: " × ".join(DEI_COUPLING[s]) if DEI_COUPLING.get(s) else "level 2"
+    )
+    beta = first.get(
+        "beta_convergence",
+        pd.DataFrame(
+            columns=[
+                "node_id",
+                "first_period",
+                "last_period",
+                "units",
+                "alpha",
+                "beta",
+                "beta_stderr",
+                "p_value",
+                "r_squared",
+                "converging",
+                "speed",
+                "half_life",
+            ]
+        ),
+    )
+    frames = {
+        "disparity": _league(pd.concat(disparity, ignore_index=True)),
+        "obstacles": _league(obstacles),
+        "coupling": _league(coupling),
+        "convergence_sigma": _league(first["sigma_convergence"]),
+        "convergence_beta": beta.rename(columns={"first_period": "first_year", "last_period": "last_year"}),
+    }
+    return frames, notes
+
+
+def write(staged: Path, release_id: str, reference: Path) -> list[str]:
+    """Write the five tables into ``staged`` (cast to the contract); return the notes."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from index.targets import contract
+
+    frames, notes = tables(staged, reference)
+    con = duckdb.connect()
+    for name, frame in frames.items():
+        con.register("analysis_frame", frame.assign(release_id=release_id))
+        pq.write_table(
+            con.sql(contract.cast_select(name, "analysis_frame")).to_arrow_table(), staged / f"{name}.parquet"
+        )
+        con.unregister("analysis_frame")
+    return notes
