@@ -16,6 +16,12 @@ framework without the node.
 
 Before any replicate, the fast path recomputes the nominal build and must agree with the engine's own
 scores and ranks (:meth:`Replicator.check_nominal`).
+
+At national scale (3,000 units × 20 periods) the same numbers come in bounded memory and time: ranks sort
+packed 64-bit keys (:func:`min_ranks`, a stable argsort where the packing is not exact), the replicates are
+summarised period by period as they come (:func:`monte_carlo_summary`, in passes over groups of periods when
+they would not fit), the aggregation's elementwise work runs in blocks of rows with one BLAS thread, and the
+engine's results are read as Arrow columns and placed by vectorised lookups (:class:`Rows`).
 """
 
 from __future__ import annotations
@@ -24,9 +30,9 @@ import copy
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -38,7 +44,7 @@ INPUT_TABLES = ("framework", "weights", "units", "observations", "unit_groups")
 CHUNK = 1024  # replicates evaluated together: bounds the (replicates × rows × children) arrays
 POSITIVE_MEANS = ("gmean", "hmean", "genmean")
 CHECK_TOLERANCE = 1e-9
-BUILD_THREADS = 2
+BUILD_THREADS = 3  # engine builds at a time (see Replicator._build_variants)
 
 
 # ----------------------------------------------------------------------------------------------- inputs
@@ -115,33 +121,45 @@ class Tree:
         return self.indicators + self.aggregates
 
     @classmethod
-    def of(cls, framework) -> "Tree":
+    def of(cls, framework) -> Tree:
         rows = [r for r in framework.to_pylist() if r["node_type"] in ("Indicator", "Aggregate")]
         indicators = [r["node_id"] for r in rows if r["node_type"] == "Indicator"]
-        aggregates = [r["node_id"] for r in sorted((r for r in rows if r["node_type"] == "Aggregate"),
-                                                   key=lambda r: (int(r["level"]), r["node_id"]))]
+        aggregates = [
+            r["node_id"]
+            for r in sorted(
+                (r for r in rows if r["node_type"] == "Aggregate"), key=lambda r: (int(r["level"]), r["node_id"])
+            )
+        ]
         agg_pos = {n: i for i, n in enumerate(aggregates)}
         nodes = indicators + aggregates
         parent_of = {r["node_id"]: r["parent_id"] for r in rows}
         parent = np.array([agg_pos[parent_of[n]] if parent_of[n] is not None else -1 for n in nodes])
         children = {a: ([], []) for a in range(len(aggregates))}
-        for i, n in enumerate(nodes):
+        for i in range(len(nodes)):
             if parent[i] >= 0:
                 (children[parent[i]][0] if i < len(indicators) else children[parent[i]][1]).append(
-                    i if i < len(indicators) else i - len(indicators))
+                    i if i < len(indicators) else i - len(indicators)
+                )
         level = {r["node_id"]: int(r["level"]) for r in rows}
         roots = [n for n in nodes if parent_of[n] is None]
-        return cls(indicators, aggregates, parent, level, {a: (np.array(c[0], int), np.array(c[1], int))
-                                                           for a, c in children.items()},
-                   sorted({level[a] for a in aggregates}), roots[0])
+        return cls(
+            indicators,
+            aggregates,
+            parent,
+            level,
+            {a: (np.array(c[0], int), np.array(c[1], int)) for a, c in children.items()},
+            sorted({level[a] for a in aggregates}),
+            roots[0],
+        )
 
     def subtree(self, node: str) -> set[str]:
         """The node and every node below it."""
         nodes = self.nodes
         below = {node}
         for _ in self.agg_levels:  # one pass per level reaches every descendant
-            below |= {n for i, n in enumerate(nodes)
-                      if self.parent[i] >= 0 and self.aggregates[self.parent[i]] in below}
+            below |= {
+                n for i, n in enumerate(nodes) if self.parent[i] >= 0 and self.aggregates[self.parent[i]] in below
+            }
         return below
 
 
@@ -164,8 +182,15 @@ class Build:
     weights_table: object = None  # the weights table it was built with (None: the inputs')
 
 
-def engine_build(inputs: Inputs, method: dict, tree: Tree, rows: "Rows | None" = None, exclude: tuple = (),
-                 weights_table=None, screening: bool = False):
+def engine_build(
+    inputs: Inputs,
+    method: dict,
+    tree: Tree,
+    rows: Rows | None = None,
+    exclude: tuple = (),
+    weights_table=None,
+    screening: bool = False,
+):
     """Run the real engine on a fresh connection holding copies of the inputs; return its tables."""
     import duckdb
 
@@ -181,8 +206,9 @@ def engine_build(inputs: Inputs, method: dict, tree: Tree, rows: "Rows | None" =
             con.unregister("input_table")
         if weights_table is not None:
             con.register("input_table", weights_table)
-            con.execute("create or replace table weights as select node_id, cast(weight as double) as weight"
-                        " from input_table")
+            con.execute(
+                "create or replace table weights as select node_id, cast(weight as double) as weight from input_table"
+            )
             con.unregister("input_table")
         if exclude:
             _remove_nodes(con, tree, exclude)
@@ -192,38 +218,70 @@ def engine_build(inputs: Inputs, method: dict, tree: Tree, rows: "Rows | None" =
             sandbox.lock_configuration(con)
         with _engine_limits(con, "the engine steps"):
             engine.run(con, method)
-        normalised = con.execute("select unit_code, period, indicator_id, normalised from normalise").fetchnumpy()
+        # Arrow columns, not numpy: no Python string per cell (Rows looks the keys up vectorised)
+        normalised = _columns(con, "select unit_code, period, indicator_id, normalised from normalise")
         weights = con.execute("select node_id, weight from weights").fetchnumpy()
-        scores = con.execute(
+        scores = _columns(
+            con,
             "select unit_code, period, node_id, score, rank from node_scores"
-            " where node_id in (select node_id from framework where node_type = 'Aggregate')").fetchnumpy()
+            " where node_id in (select node_id from framework where node_type = 'Aggregate')",
+        )
         availability = None
         if screening:
             on = method["screen"]["on"]
             column = "raw_value" if on == "raw" else "filled_value"
-            availability = con.execute(
-                f"select unit_code, period, indicator_id, {column} is not null as present from impute").fetchnumpy()
-            kept = con.execute("select unit_code, period from screen_units where kept").fetchnumpy()
+            availability = _columns(
+                con, f"select unit_code, period, indicator_id, {column} is not null as present from impute"
+            )
+            kept = _columns(con, "select unit_code, period from screen_units where kept")
         periods = sorted(int(p) for (p,) in con.execute("select distinct period from stage").fetchall())
         units = sorted(str(u) for (u,) in con.execute("select distinct unit_code from stage").fetchall())
     finally:
         con.close()
     if rows is None:
         rows = Rows(units, periods)
-    build = Build(method, rows.matrix(normalised["unit_code"], normalised["period"], normalised["indicator_id"],
-                                      normalised["normalised"], tree.indicators),
-                  _weight_vector(tree, weights), None, None, None, None, 0.0, tuple(exclude))
-    build.scores = rows.matrix(scores["unit_code"], scores["period"], scores["node_id"], scores["score"],
-                               tree.aggregates)
-    build.ranks = rows.matrix(scores["unit_code"], scores["period"], scores["node_id"], scores["rank"],
-                              tree.aggregates)
+    build = Build(
+        method,
+        rows.matrix(
+            normalised["unit_code"],
+            normalised["period"],
+            normalised["indicator_id"],
+            normalised["normalised"],
+            tree.indicators,
+        ),
+        _weight_vector(tree, weights),
+        None,
+        None,
+        None,
+        None,
+        0.0,
+        tuple(exclude),
+    )
+    build.scores = rows.matrix(
+        scores["unit_code"], scores["period"], scores["node_id"], scores["score"], tree.aggregates
+    )
+    build.ranks = rows.matrix(scores["unit_code"], scores["period"], scores["node_id"], scores["rank"], tree.aggregates)
     if availability is not None:
-        build.present = rows.matrix(availability["unit_code"], availability["period"], availability["indicator_id"],
-                                    availability["present"].astype(float), tree.indicators) == 1.0
+        build.present = (
+            rows.matrix(
+                availability["unit_code"],
+                availability["period"],
+                availability["indicator_id"],
+                availability["present"],
+                tree.indicators,
+            )
+            == 1.0
+        )
         build.kept = np.zeros(rows.n, bool)
         build.kept[rows.index(kept["unit_code"], kept["period"])] = True
     build.seconds = time.perf_counter() - started
     return build, rows
+
+
+def _columns(con, query: str) -> dict:
+    """A query's result as Arrow columns by name."""
+    table = con.sql(query).to_arrow_table()
+    return {name: table.column(name) for name in table.column_names}
 
 
 def _weight_vector(tree: Tree, weights) -> np.ndarray:
@@ -234,8 +292,7 @@ def _weight_vector(tree: Tree, weights) -> np.ndarray:
 def _remove_nodes(con, tree: Tree, exclude: tuple) -> None:
     """The framework without the excluded nodes and everything under them; siblings' weights rescaled to 1."""
     gone = set().union(*(tree.subtree(n) for n in exclude))
-    con.execute("create or replace temp table excluded_nodes as select unnest(?::varchar[]) as node_id",
-                [sorted(gone)])
+    con.execute("create or replace temp table excluded_nodes as select unnest(?::varchar[]) as node_id", [sorted(gone)])
     con.execute("delete from framework where node_id in (select node_id from excluded_nodes)")
     con.execute("delete from weights where node_id in (select node_id from excluded_nodes)")
     con.execute(
@@ -258,24 +315,89 @@ class Rows:
         self.n = len(self.units) * len(self.periods)
 
     def index(self, units, periods) -> np.ndarray:
-        u = np.array([self.unit_pos[str(x)] for x in units], int)
-        p = np.array([self.period_pos[int(x)] for x in periods], int)
+        u = _positions(units, self.units, str)
+        p = _positions(periods, self.periods, int)
+        if (u < 0).any() or (p < 0).any():  # as a dict lookup would: an unknown unit or period is a bug
+            bad = _first_missing(units, u) if (u < 0).any() else _first_missing(periods, p)
+            raise KeyError(bad)
         return p * len(self.units) + u
 
     def matrix(self, units, periods, keys, values, columns: list[str]) -> np.ndarray:
         out = np.full((self.n, len(columns)), np.nan)
         if len(keys) == 0:
             return out
-        col_pos = {c: i for i, c in enumerate(columns)}
-        cols = np.array([col_pos.get(str(k), -1) for k in keys], int)
+        cols = _positions(keys, columns, str)
         keep = cols >= 0
-        vals = np.ma.filled(np.ma.asarray(values, dtype=float), np.nan)
-        out[self.index(np.asarray(units)[keep], np.asarray(periods)[keep]), cols[keep]] = vals[keep]
+        vals = _floats(values)
+        out[self.index(_take(units, keep), _take(periods, keep)), cols[keep]] = vals[keep]
         return out
 
     def labels(self) -> tuple[np.ndarray, np.ndarray]:
-        return (np.tile(np.array(self.units, dtype=object), len(self.periods)),
-                np.repeat(np.array(self.periods), len(self.units)))
+        return (
+            np.tile(np.array(self.units, dtype=object), len(self.periods)),
+            np.repeat(np.array(self.periods), len(self.units)),
+        )
+
+
+def _positions(values, lookup: list, cast) -> np.ndarray:
+    """Position of every value in ``lookup`` (-1: not there), as ``lookup.index(cast(value))`` would give, but
+    vectorised: Arrow's hash lookup for Arrow columns, pandas' get_indexer for arrays; a value the fast lookup
+    misses (another type than the lookup's) is looked up again through ``cast``, one by one."""
+    import pandas as pd
+
+    if _is_arrow(values):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        target = pa.string() if cast is str else pa.int64()
+        try:
+            found = pc.index_in(values.cast(target), value_set=pa.array(lookup, type=target))
+            return np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int64)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OverflowError):
+            values = values.to_numpy(zero_copy_only=False)
+    values = np.asarray(values)
+    if values.size == 0:
+        return np.zeros(0, np.int64)
+    pos = pd.Index(lookup, dtype=object).get_indexer(values.astype(object)).astype(np.int64)
+    missed = np.flatnonzero(pos < 0)
+    if missed.size:
+        where = {v: i for i, v in enumerate(lookup)}
+        for i in missed:
+            try:
+                pos[i] = where.get(cast(values[i]), -1)
+            except (TypeError, ValueError):
+                pos[i] = -1
+    return pos
+
+
+def _is_arrow(values) -> bool:
+    return type(values).__module__.startswith("pyarrow")
+
+
+def _take(values, keep: np.ndarray):
+    if keep.all():
+        return values
+    if _is_arrow(values):
+        import pyarrow as pa
+
+        return values.filter(pa.array(keep))
+    return np.asarray(values)[keep]
+
+
+def _floats(values) -> np.ndarray:
+    """Values as float64, NULL (Arrow) or masked (numpy) = NaN."""
+    if _is_arrow(values):
+        import pyarrow as pa
+
+        if pa.types.is_boolean(values.type):
+            values = values.cast(pa.float64())
+        return np.asarray(values.to_numpy(), dtype=float)
+    return np.ma.filled(np.ma.asarray(values, dtype=float), np.nan)
+
+
+def _first_missing(values, pos: np.ndarray):
+    i = int(np.flatnonzero(pos < 0)[0])
+    return values[i].as_py() if _is_arrow(values) else np.asarray(values)[i]
 
 
 # ----------------------------------------------------------------------------------------------- ranks
@@ -287,25 +409,98 @@ class Rows:
 TIE_TOLERANCE = 1e-10
 
 
-def min_ranks(values: np.ndarray) -> np.ndarray:
+def min_ranks(values: np.ndarray, dtype=float) -> np.ndarray:
     """Rank along the last axis: 1 = highest, ties share the lowest rank (SQL rank()), NaN = no rank and
-    pushes nobody down; scores within TIE_TOLERANCE are tied. Vectorised: one argsort over every leading
-    index at once."""
-    neg = -values
+    pushes nobody down; scores within TIE_TOLERANCE are tied. Vectorised: one sort over every leading index
+    at once, of packed 64-bit keys (:func:`_packed_order`); the rows the packing cannot order exactly are
+    ranked by :func:`min_ranks_argsort`, so the ranks are always that function's. ``dtype``: float (no rank
+    = NaN) or an unsigned integer type (no rank = 0; the caller sees that the ranks fit)."""
+    values = np.asarray(values, dtype=float)
+    dtype = np.dtype(dtype)
+    n = values.shape[-1]
+    if n < 2 or values.size == 0:
+        return _as_ranks(min_ranks_argsort(values), dtype)
+    flat = values.reshape(-1, n)
+    out = np.empty(flat.shape, dtype)
+    # blocks of rows of a few MB: the temporaries stay in cache and are reused, not fresh pages every time
+    step = max(1, RANK_BLOCK // n)
+    for start in range(0, flat.shape[0], step):
+        block = flat[start : start + step]
+        neg = np.negative(block)  # a contiguous copy
+        flat_order, ordered, exact = _packed_order(neg)
+        ranked = _ranks_of_sorted(ordered, dtype)
+        out[start : start + step].reshape(-1)[flat_order] = ranked.reshape(-1)  # back to the values' places
+        if not exact.all():
+            redo = np.flatnonzero(~exact)
+            out[start + redo] = _as_ranks(min_ranks_argsort(block[redo]), dtype)
+    return out.reshape(values.shape)
+
+
+def _as_ranks(ranks: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    if dtype.kind == "f":
+        return ranks.astype(dtype, copy=False)
+    return np.where(np.isnan(ranks), 0, ranks).astype(dtype)
+
+
+def min_ranks_argsort(values: np.ndarray) -> np.ndarray:
+    """:func:`min_ranks` the straightforward way: a stable argsort of the negated values (the oracle)."""
+    neg = -np.asarray(values, dtype=float)
     order = np.argsort(neg, axis=-1, kind="stable")  # NaN sorts last
     ordered = np.take_along_axis(neg, order, axis=-1)
-    n = values.shape[-1]
+    ranked = _ranks_of_sorted(ordered)
+    out = np.empty_like(ranked)
+    np.put_along_axis(out, order, ranked, axis=-1)
+    return out
+
+
+def _ranks_of_sorted(ordered: np.ndarray, dtype=float) -> np.ndarray:
+    """Min ranks of values sorted ascending along the last axis (NaN last): a new rank where the gap to the
+    previous value exceeds TIE_TOLERANCE × max(1, |value|). No rank: NaN, or 0 for an integer ``dtype``."""
+    n = ordered.shape[-1]
     new = np.ones(ordered.shape, bool)
     gap = ordered[..., 1:] - ordered[..., :-1]
     with np.errstate(invalid="ignore"):
         new[..., 1:] = ~(gap <= TIE_TOLERANCE * np.maximum(1.0, np.abs(ordered[..., 1:])))
     start = np.where(new, np.arange(n), 0)
     np.maximum.accumulate(start, axis=-1, out=start)
-    ranked = (start + 1).astype(float)
-    ranked[np.isnan(ordered)] = np.nan
-    out = np.empty_like(ranked)
-    np.put_along_axis(out, order, ranked, axis=-1)
-    return out
+    start += 1
+    dtype = np.dtype(dtype)
+    ranked = start.astype(dtype)
+    ranked[np.isnan(ordered)] = np.nan if dtype.kind == "f" else 0
+    return ranked
+
+
+RANK_BLOCK = 1 << 17  # values ranked together (1 MB of float64)
+ROW_BLOCK = 1 << 16  # samples × rows aggregated together elementwise
+_SIGN = np.uint64(1 << 63)
+_ALL = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
+
+
+def _packed_order(neg: np.ndarray):
+    """Sort every row of ``neg`` (2-D, float64) ascending, NaN last, by one np.sort of 64-bit keys: the
+    float's order-preserving bit pattern with its low b bits replaced by the column (b = bits for n columns).
+    Keys are distinct, so no argsort and no stable sort is needed. Dropping b bits of the mantissa can merge
+    values that differ by less than 2^(b-52) relative; a row is *exact* when its values, read back in key
+    order, are non-decreasing (NaN last): then it is an ascending order of the exact values, and ranks depend
+    on nothing else. Returns (the flat positions in ``neg`` in that order, the values in that order, exact per
+    row)."""
+    rows, n = neg.shape
+    b = max(1, int(n - 1).bit_length())
+    low = np.uint64((1 << b) - 1)
+    bits = neg.view(np.uint64)
+    keys = np.where(bits & _SIGN, ~bits, bits | _SIGN)  # negative floats: all bits flipped; else sign bit set
+    keys[np.isnan(neg)] = _ALL
+    keys &= ~low
+    keys |= np.arange(n, dtype=np.uint64)[None, :]
+    keys.sort(axis=-1)
+    order = (keys & low).astype(np.intp)
+    del keys
+    order += (np.arange(rows) * n)[:, None]  # flat positions: one 1-D take, no broadcast index
+    order = order.reshape(-1)
+    ordered = neg.reshape(-1)[order].reshape(rows, n)
+    with np.errstate(invalid="ignore"):
+        fine = (ordered[:, 1:] >= ordered[:, :-1]) | np.isnan(ordered[:, 1:])
+    return order, ordered, fine.all(axis=1)
 
 
 # ----------------------------------------------------------------------------------------------- inputs varied
@@ -364,8 +559,9 @@ def choices(inputs: Inputs, spec: uspec.UncertaintySpec, tree: Tree) -> list[Cho
         levels = {tree.level[n] for i, n in enumerate(tree.nodes) if tree.parent[i] >= 0}
         unknown = sorted(set(int(k) for k in spec.weights.noise) - levels)
         if unknown:
-            raise ConfigError(f"weights.noise names level(s) {unknown} holding no weighted node;"
-                              f" levels: {sorted(levels)}")
+            raise ConfigError(
+                f"weights.noise names level(s) {unknown} holding no weighted node; levels: {sorted(levels)}"
+            )
         label = ", ".join(f"level {k} ±{v:g}" for k, v in sorted(spec.weights.noise.items()))
         out.append(Choice("weight_noise", [label], [dict(spec.weights.noise)]))
     if spec.aggregate:
@@ -421,11 +617,10 @@ class Replicator:
         self.choices = choices(inputs, spec, self.tree)
         self.by_name = {c.name: c for c in self.choices}
         self.screening = inputs.method["screen"]["min_data"] > 0
-        self.nominal, self.rows = engine_build(inputs, inputs.method, self.tree, screening=self.screening)
-        self.builds: list[Build] = [self.nominal]
+        self.builds: list[Build] = []  # the nominal first, then the variants
         self.variant_of: dict[tuple, int] = {}
         self._rebuilt: dict[tuple, int] = {}
-        self._build_variants()
+        self._build_variants()  # sets nominal and rows too
         self.agg_levels = self.tree.agg_levels
         self.check_nominal()
 
@@ -457,16 +652,21 @@ class Replicator:
                 framework = self.inputs.tables["framework"].to_pandas()
                 weights = load_weights(path, framework)
                 return pa.Table.from_pandas(weights, preserve_index=False), "metadata"
-        raise ConfigError(f"weights.schemes: {scheme!r} is neither one of {list(NAMED_WEIGHT_SCHEMES)} nor a"
-                          f" weight-scheme file in {[str(r) for r in self.inputs.scheme_dirs]}")
+        raise ConfigError(
+            f"weights.schemes: {scheme!r} is neither one of {list(NAMED_WEIGHT_SCHEMES)} nor a"
+            f" weight-scheme file in {[str(r) for r in self.inputs.scheme_dirs]}"
+        )
 
     def _build_variants(self) -> None:
-        """One engine build per distinct variant, two at a time: each is a chain of small DuckDB statements,
-        so two connections keep both cores busy where one alone would not."""
+        """The nominal build and one engine build per distinct variant, BUILD_THREADS at a time: each is a
+        chain of small DuckDB statements with Python between them, so three connections keep two cores busier
+        than two do (national scale: three builds in 7.9 s at once, against 10.8 s for the nominal, then two).
+        Every variant is read onto the nominal's rows (the same units and periods: staging comes before any
+        step a variant changes); one whose own rows differed would be read again onto them."""
         from concurrent.futures import ThreadPoolExecutor, as_completed
 
         keys = list(itertools.product(*(range(c.k) for c in self.choices[:4])))
-        seen = {json.dumps(self.nominal.method, sort_keys=True, default=str) + "|None": 0}
+        seen = {json.dumps(self.inputs.method, sort_keys=True, default=str) + "|None": 0}
         todo = {}
         for key in keys:
             method, weights_table = self._method_for(key)
@@ -474,15 +674,36 @@ class Replicator:
             if fingerprint not in seen and fingerprint not in todo:
                 todo[fingerprint] = (method, weights_table)
             self.variant_of[key] = fingerprint
-        with ThreadPoolExecutor(max_workers=BUILD_THREADS) as pool:
-            futures = {pool.submit(engine_build, self.inputs, method, self.tree, self.rows,
-                                   weights_table=weights_table, screening=self.screening): fingerprint
-                       for fingerprint, (method, weights_table) in todo.items()}
+        pool = ThreadPoolExecutor(max_workers=BUILD_THREADS)
+        try:
+            nominal = pool.submit(engine_build, self.inputs, self.inputs.method, self.tree, screening=self.screening)
+            futures = {
+                pool.submit(
+                    engine_build,
+                    self.inputs,
+                    method,
+                    self.tree,
+                    None,
+                    weights_table=weights_table,
+                    screening=self.screening,
+                ): fingerprint
+                for fingerprint, (method, weights_table) in todo.items()
+            }
+            self.nominal, self.rows = nominal.result()  # its errors first, as when it was built alone
             built = {}
             for done, future in enumerate(as_completed(futures)):
-                build, _ = future.result()
-                built[futures[future]] = build
+                build, rows = future.result()
+                fingerprint = futures[future]
+                if rows.units != self.rows.units or rows.periods != self.rows.periods:
+                    method, weights_table = todo[fingerprint]
+                    build, _ = engine_build(
+                        self.inputs, method, self.tree, self.rows, weights_table=weights_table, screening=self.screening
+                    )
+                built[fingerprint] = build
                 self.progress("engine builds (variants)", done + 1, len(futures))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        self.builds = [self.nominal]
         for fingerprint in todo:  # in the order of the keys, whatever order the threads finished in
             build = built[fingerprint]
             build.weights_table = todo[fingerprint][1]
@@ -518,8 +739,15 @@ class Replicator:
         base = self.builds[variant]
         if not self._needs_rebuild(base, node):
             return variant, node
-        build, _ = engine_build(self.inputs, base.method, self.tree, self.rows, exclude=(node,),
-                                weights_table=base.weights_table, screening=self.screening)
+        build, _ = engine_build(
+            self.inputs,
+            base.method,
+            self.tree,
+            self.rows,
+            exclude=(node,),
+            weights_table=base.weights_table,
+            screening=self.screening,
+        )
         self.builds.append(build)
         self._check_build(len(self.builds) - 1)
         self._rebuilt[key] = len(self.builds) - 1
@@ -531,14 +759,25 @@ class Replicator:
         choice = self.by_name.get("weight_noise")
         if choice is None:
             return None
-        share = np.array([choice.values[0].get(str(self.tree.level[n]), 0.0) if self.tree.parent[i] >= 0 else 0.0
-                          for i, n in enumerate(self.tree.nodes)])
+        share = np.array(
+            [
+                choice.values[0].get(str(self.tree.level[n]), 0.0) if self.tree.parent[i] >= 0 else 0.0
+                for i, n in enumerate(self.tree.nodes)
+            ]
+        )
         return 1.0 + rng.uniform(-1.0, 1.0, size=(size, len(share))) * share
 
-    def evaluate(self, picks: dict[str, np.ndarray], noise: np.ndarray | None = None) -> np.ndarray:
+    def evaluate(
+        self, picks: dict[str, np.ndarray], noise: np.ndarray | None = None, rows: slice | None = None
+    ) -> np.ndarray:
         """Scores (samples × rows × aggregates) for samples given as alternative indices per choice name
         (``picks``, each an int array; a missing name = alternative 0) and weight factors ``noise``
-        (samples × nodes, or None)."""
+        (samples × nodes, or None). ``rows``: only these rows are wanted (the others' root scores are not
+        computed; every score of the wanted rows is the same as without)."""
+        with _one_blas_thread():
+            return self._evaluate(picks, noise, rows)
+
+    def _evaluate(self, picks: dict[str, np.ndarray], noise: np.ndarray | None, wanted: slice | None) -> np.ndarray:
         n = len(next(iter(picks.values()))) if picks else (0 if noise is None else len(noise))
         get = lambda name: picks.get(name, np.zeros(n, int))  # noqa: E731
         engine_key = np.stack([get(c.name) for c in self.choices[:4]], axis=1)
@@ -557,14 +796,14 @@ class Replicator:
             build = self.builds[b]
             agg_spec = self.by_name["aggregate"].values[a]
             for start in range(0, len(members), CHUNK):
-                sel = members[start:start + CHUNK]
+                sel = members[start : start + CHUNK]
                 w = np.broadcast_to(build.weights, (len(sel), build.weights.size)).copy()
                 if noise is not None:
                     w *= noise[sel]
                     w = self._renormalised(w)
                 if zero is not None:
                     w[:, self.tree.nodes.index(zero)] = 0.0
-                scores = self.aggregate(build.X, w, agg_spec)
+                scores = self.aggregate(build.X, w, agg_spec, wanted)
                 if zero is not None:  # as in a framework without it: the node and its subtree have no score
                     scores[:, :, self._gone_aggregates(zero)] = np.nan
                 out[sel] = scores
@@ -593,8 +832,14 @@ class Replicator:
         table = pa.table({"node_id": [n for n, h in zip(self.tree.nodes, has) if h], "weight": w[0, has]})
         from index.engine import validate_method
 
-        build, _ = engine_build(self.inputs, validate_method(method), self.tree, self.rows,
-                                exclude=(node,) if node else (), weights_table=table)
+        build, _ = engine_build(
+            self.inputs,
+            validate_method(method),
+            self.tree,
+            self.rows,
+            exclude=(node,) if node else (),
+            weights_table=table,
+        )
         return build
 
     def _renormalised(self, w: np.ndarray) -> np.ndarray:
@@ -607,12 +852,24 @@ class Replicator:
         scale[:, has] = np.divide(1.0, denom, out=np.ones_like(denom), where=denom > 0)
         return w * scale
 
-    def aggregate(self, X: np.ndarray, w: np.ndarray, agg_spec: dict) -> np.ndarray:
-        """The engine's aggregation for one normalised matrix and a batch of weight vectors, level by level."""
+    def aggregate(self, X: np.ndarray, w: np.ndarray, agg_spec: dict, wanted: slice | None = None) -> np.ndarray:
+        """The engine's aggregation for one normalised matrix and a batch of weight vectors, level by level.
+        ``wanted``: the rows whose scores are needed; the root, which no node takes up, is computed on those
+        only (its other rows are NaN). Every node below it needs every row (a shift looks at all of them)."""
         tree = self.tree
-        n_s, C = w.shape[0], len(tree.indicators)
-        scores = np.full((n_s, X.shape[0], len(tree.aggregates)), np.nan)
-        present_x = ~np.isnan(X)
+        n_s, C, n_rows = w.shape[0], len(tree.indicators), X.shape[0]
+        # each aggregate's scores, samples × rows, contiguous; the returned array is a view of it
+        by_node = np.empty((len(tree.aggregates), n_s, n_rows))
+        prepared = self._prepared(X)
+        # elementwise work in blocks of rows, so its temporaries stay small (reused, in cache); the matrix
+        # products over all rows at once, as ever (BLAS's sums do not depend on a row block then)
+        step = max(1, ROW_BLOCK // max(1, n_s))
+        blocks = [slice(r, min(r + step, n_rows)) for r in range(0, n_rows, step)]
+        wanted = slice(0, n_rows) if wanted is None else slice(*wanted.indices(n_rows)[:2])
+        root_blocks = [slice(r, min(r + step, wanted.stop)) for r in range(wanted.start, wanted.stop, step)]
+        root = tree.aggregates.index(tree.root) if tree.root in tree.aggregates else -1
+        if wanted != slice(0, n_rows):
+            by_node[root] = np.nan
         for pos, node in enumerate(tree.aggregates):
             level = tree.level[node]
             name = agg_spec.get("levels", {}).get(str(level), agg_spec["method"])
@@ -621,71 +878,110 @@ class Replicator:
                 name = "gmean"
             ci, ca = tree.children[pos]
             wi, wa = w[:, ci], w[:, C + ca]
-            Xi, Pi = X[:, ci], present_x[:, ci]
-            Va = scores[:, :, ca]
-            Pa = ~np.isnan(Va)
+            prep = prepared[pos]
             shift = np.zeros(n_s)
-            if name in POSITIVE_MEANS:
-                shift = self._shift(node, level, name, p, agg_spec.get("nonpositive", "error"), Xi, Pi, wi, Va, Pa, wa)
+            if name in POSITIVE_MEANS:  # children come before their parent (lowest level first)
+                shift = self._shift(
+                    node, level, name, p, agg_spec.get("nonpositive", "error"), prep, wi, by_node, ca, wa, blocks
+                )
             f, inverse = _transform(name, p)
             if not shift.any():
-                fx = np.where(Pi, f(np.where(Pi, Xi, 1.0)), 0.0)
-                num = (fx @ wi.T).T  # rows × samples -> samples × rows: one matrix product for every replicate
-                den = (Pi.astype(float) @ wi.T).T
+                fx = prep.derived(("plain", name, p), _transformed, f, prep)
+                num_i = (fx @ wi.T).T  # rows × samples -> samples × rows: one matrix product for every replicate
+                den_i = (prep.Pf @ wi.T).T
             else:
-                shifted = np.where(Pi[None], Xi[None] + shift[:, None, None], 1.0)
-                fx = np.where(Pi[None], f(shifted), 0.0)
-                num = np.einsum("src,sc->sr", fx, wi)
-                den = np.einsum("rc,sc->sr", Pi.astype(float), wi)
-            if ca.size:
-                shifted = np.where(Pa, Va + shift[:, None, None], 1.0)
-                num = num + np.einsum("srk,sk->sr", np.where(Pa, f(shifted), 0.0), wa)
-                den = den + np.einsum("srk,sk->sr", Pa.astype(float), wa)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                mean = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-                scores[:, :, pos] = inverse(mean) - shift[:, None]
-        return scores
+                # the indicators' transform depends on the sample through its shift only: once per distinct
+                # shift (the same numbers as one samples × rows × children array)
+                num_i = np.empty((n_s, n_rows))
+                for value in np.unique(shift):
+                    members = np.flatnonzero(shift == value)
+                    fx = prep.derived(("shift", name, p, float(value)), _transformed, f, prep, value)
+                    num_i[members] = np.einsum("rc,sc->sr", fx, wi[members])
+                den_i = np.einsum("rc,sc->sr", prep.Pf, wi)
+            for rs in root_blocks if pos == root else blocks:
+                num, den = num_i[:, rs], den_i[:, rs]
+                if ca.size:
+                    Va = _children(by_node, ca, rs)
+                    Pa = ~np.isnan(Va)
+                    shifted = np.where(Pa, Va + shift[:, None, None], 1.0)
+                    num = num + np.einsum("srk,sk->sr", np.where(Pa, f(shifted), 0.0), wa)
+                    den = den + np.einsum("srk,sk->sr", Pa.astype(float), wa)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    mean = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+                    by_node[pos, :, rs] = inverse(mean) - shift[:, None]
+        return by_node.transpose(1, 2, 0)
 
-    def _shift(self, node, level, name, p, nonpositive, Xi, Pi, wi, Va, Pa, wa) -> np.ndarray:
+    def _prepared(self, X: np.ndarray) -> list[_NodeInputs]:
+        """Per normalised matrix, what the aggregation takes from it whatever the weights (each node's
+        indicator columns, their presence, their transforms): computed once per build, not once per batch."""
+        cache = self.__dict__.setdefault("_prepared_cache", {})
+        hit = cache.get(id(X))
+        if hit is not None and hit[0] is X:
+            return hit[1]
+        present = ~np.isnan(X)
+        nodes = [
+            _NodeInputs(X[:, ci], present[:, ci])
+            for ci, _ in (self.tree.children[pos] for pos in range(len(self.tree.aggregates)))
+        ]
+        cache[id(X)] = (X, nodes)  # holds X, so its id is not reused while the entry lives
+        return nodes
+
+    def _shift(self, node, level, name, p, nonpositive, prep: _NodeInputs, wi, by_node, ca, wa, blocks) -> np.ndarray:
         """Per sample: 0, or 1 − the smallest child taking part (over every unit and period) when a child
-        taking part is one the mean cannot take and nonpositive = "shift"; an error names the child."""
+        taking part is one the mean cannot take and nonpositive = "shift"; an error names the child. The
+        aggregate children are read block by block of rows (``blocks``) from ``by_node``."""
         allow_zero = name == "genmean" and p > 0
-        bad_x = Pi & ((Xi < 0) if allow_zero else (Xi <= 0))
-        bad_a = Pa & ((Va < 0) if allow_zero else (Va <= 0))
+        Xi, Pi = prep.Xi, prep.Pi
+        bad_cols = prep.derived(("bad", allow_zero), _bad_columns, prep, allow_zero)
         taking_i, taking_a = wi > 0, wa > 0
-        bad = (bad_x.any(0)[None, :] & taking_i).any(1)
-        if bad_a.size:
-            bad |= (bad_a & taking_a[:, None, :]).any((1, 2))
+        bad = (bad_cols[None, :] & taking_i).any(1)
+        low_a = np.full(wi.shape[0], np.inf)
+        first_bad_a = None  # (block, sample, row, child) of a bad aggregate child, for the error
+        for rs in blocks if ca.size else ():
+            Va = _children(by_node, ca, rs)
+            Pa = ~np.isnan(Va)
+            bad_a = Pa & ((Va < 0) if allow_zero else (Va <= 0)) & taking_a[:, None, :]
+            if bad_a.any():
+                bad |= bad_a.any((1, 2))
+                if first_bad_a is None:
+                    first_bad_a = (rs, *np.argwhere(bad_a)[0])
+            low_a = np.minimum(low_a, np.where(Pa & taking_a[:, None, :], Va, np.inf).min((1, 2)))
         if not bad.any():
             return np.zeros(wi.shape[0])
         if nonpositive == "error":
+            bad_x = Pi & ((Xi < 0) if allow_zero else (Xi <= 0))
             rows, cols = np.nonzero(bad_x & taking_i[np.argmax(bad)][None, :]) if bad_x.any() else ((), ())
             units, periods = self.rows.labels()
             tree = self.tree
             if len(rows):
                 child, r = tree.indicators[tree.children[tree.aggregates.index(node)][0][cols[0]]], rows[0]
             else:
-                s, r, k = np.argwhere(bad_a & taking_a[:, None, :])[0]
+                rs, s, r, k = first_bad_a
+                r += rs.start
                 child = tree.aggregates[tree.children[tree.aggregates.index(node)][1][k]]
             need = "> 0" if not allow_zero else ">= 0"
             raise ConfigError(
                 f"aggregate: {name} at level {level} needs children {need}: node {node}, unit {units[r]}, period "
                 f"{periods[r]}, child {child} ≤ 0 in an alternative of the uncertainty spec. Normalise onto a positive"
-                ' range (e.g. minmax range = [1, 100]) or set nonpositive = "shift" in that aggregate alternative')
+                ' range (e.g. minmax range = [1, 100]) or set nonpositive = "shift" in that aggregate alternative'
+            )
         low_x = np.full(wi.shape[0], np.inf)
         if Xi.shape[1]:  # a node whose children are all aggregates (the root) has no indicator column
-            low_x = np.where(taking_i, np.nanmin(np.where(Pi, Xi, np.inf), axis=0)[None, :], np.inf).min(1)
-        low_a = np.full(wi.shape[0], np.inf)
-        if Va.size:
-            low_a = np.where(Pa & taking_a[:, None, :], Va, np.inf).min((1, 2))
+            col_min = prep.derived(("min",), _column_minima, prep)
+            low_x = np.where(taking_i, col_min[None, :], np.inf).min(1)
         return np.where(bad, 1.0 - np.minimum(low_x, low_a), 0.0)
 
-    def ranks(self, scores: np.ndarray) -> np.ndarray:
-        """samples × rows × aggregates -> ranks within each period and node."""
+    def ranks(self, scores: np.ndarray, dtype=float) -> np.ndarray:
+        """samples × rows × aggregates -> ranks within each period and node (``dtype``: see min_ranks). The
+        rows may be those of some consecutive periods only."""
         n_s = scores.shape[0]
-        U, P, A = len(self.rows.units), len(self.rows.periods), scores.shape[2]
+        U, A = len(self.rows.units), scores.shape[2]
+        P = scores.shape[1] // U
         by_period = scores.reshape(n_s, P, U, A).transpose(0, 1, 3, 2)  # samples × periods × nodes × units
-        return min_ranks(by_period).transpose(0, 1, 3, 2).reshape(n_s, P * U, A)
+        out = np.empty((n_s, P, U, A), dtype)
+        for s in range(n_s):  # one sample at a time: its copies are a few MB (reused), not the whole batch
+            out[s] = min_ranks(by_period[s], dtype).transpose(0, 2, 1)
+        return out.reshape(n_s, P * U, A)
 
     def check_nominal(self) -> float:
         """The fast path on every engine build (with the method spec's aggregation) must give the engine's
@@ -695,11 +991,13 @@ class Replicator:
         path's nominal scores (:attr:`fast_nominal`, the exclusion table's baseline, so an unaffected node
         moves by exactly 0)."""
         worst = 0.0
-        for b, build in enumerate(self.builds):
-            worst = max(worst, self._check_build(b))
+        with _one_blas_thread():
+            for b in range(len(self.builds)):
+                worst = max(worst, self._check_build(b))
         self.nominal_ranks = self.ranks(self.nominal.scores[None])[0]
-        self.fast_nominal = self.aggregate(self.nominal.X, self.nominal.weights[None, :],
-                                           self.nominal.method["aggregate"])[0]
+        self.fast_nominal = self.aggregate(
+            self.nominal.X, self.nominal.weights[None, :], self.nominal.method["aggregate"]
+        )[0]
         return worst
 
     def _check_build(self, b: int) -> float:
@@ -718,6 +1016,55 @@ class Replicator:
         if not np.array_equal(ranks[both], engine_ranks[both]):
             raise RuntimeError(f"uncertainty fast path: ranks differ from the engine's (build {b})")
         return diff
+
+
+def _one_blas_thread():
+    """The aggregation's matrix products are thin (rows × children times children × samples): BLAS threads
+    spin more than they compute there (at 60,000 rows, 6× slower with two threads on a busy two-core machine
+    than with one). One thread while replicates are evaluated; nothing changes without threadpoolctl."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(1, "blas")
+
+
+def _children(by_node: np.ndarray, ca: np.ndarray, rows: slice) -> np.ndarray:
+    """samples × rows × children: the aggregate children's scores on a block of rows."""
+    return np.stack([by_node[k, :, rows] for k in ca], axis=-1)
+
+
+class _NodeInputs:
+    """One aggregate's indicator children in one normalised matrix (rows × children), with what is derived
+    from them alone, computed on first use (:meth:`derived`)."""
+
+    def __init__(self, Xi: np.ndarray, Pi: np.ndarray):
+        self.Xi, self.Pi = Xi, Pi
+        self.Pf = Pi.astype(float)
+        self._derived: dict = {}
+
+    def derived(self, key: tuple, compute: Callable[..., np.ndarray], *args) -> np.ndarray:
+        """``compute(*args)``, once per key."""
+        if key not in self._derived:
+            self._derived[key] = compute(*args)
+        return self._derived[key]
+
+
+def _transformed(f, prep: _NodeInputs, shift: float | None = None) -> np.ndarray:
+    """f of the indicator children taking part (shifted), 0 elsewhere."""
+    x = prep.Xi if shift is None else prep.Xi + shift
+    return np.where(prep.Pi, f(np.where(prep.Pi, x, 1.0)), 0.0)
+
+
+def _bad_columns(prep: _NodeInputs, allow_zero: bool) -> np.ndarray:
+    """Per indicator child: does any row hold a value the mean cannot take?"""
+    return (prep.Pi & ((prep.Xi < 0) if allow_zero else (prep.Xi <= 0))).any(0)
+
+
+def _column_minima(prep: _NodeInputs) -> np.ndarray:
+    return np.nanmin(np.where(prep.Pi, prep.Xi, np.inf), axis=0)
 
 
 def _transform(name: str, p: float):
@@ -752,70 +1099,255 @@ def monte_carlo(rep: Replicator, replicates: int, seed: int, progress: Progress 
     """N replicates, each drawing every uncertain input independently (alternatives with equal chances,
     fresh weight noise). The same seed gives the same draws, so the same tables."""
     started = time.perf_counter()
-    rng = np.random.default_rng([seed, 0])
-    picks = {c.name: rng.integers(0, c.k, replicates) for c in rep.choices if c.k > 1}
-    noise = rep.noise_pool(replicates, rng)
+    picks, noise = _draws(rep, replicates, seed)
     scores = np.empty((replicates, rep.rows.n, len(rep.tree.aggregates)))
     ranks = np.empty(scores.shape, np.float32)
-    step = 4 * CHUNK
+    step = batch_size(rep)
     for start in range(0, replicates, step):
         sel = slice(start, min(start + step, replicates))
-        scores[sel] = rep.evaluate({k: v[sel] for k, v in picks.items()} or {"impute": np.zeros(sel.stop - start, int)},
-                                   None if noise is None else noise[sel])
+        scores[sel] = rep.evaluate(
+            {k: v[sel] for k, v in picks.items()} or {"impute": np.zeros(sel.stop - start, int)},
+            None if noise is None else noise[sel],
+        )
         ranks[sel] = rep.ranks(scores[sel])
         if progress:
             progress("Monte Carlo replicates", sel.stop, replicates)
     return MonteCarlo(scores, ranks, picks, noise, time.perf_counter() - started)
 
 
+# Replicate scores and ranks kept for the summaries at a time: every summary is per period, so past this many
+# bytes the replicates are evaluated again for each group of periods that fits (exact, deterministic).
+SUMMARY_MEMORY = 2200 << 20
+BATCH_BYTES = 1 << 25  # scores of one batch of replicates (replicates × rows × aggregates, float64)
+
+
+@dataclass
+class Summary:
+    """Over the replicates, per row (unit-period) and aggregate node: what :func:`rank_intervals` reports,
+    computed batch by batch without keeping every replicate in memory (:func:`monte_carlo_summary`)."""
+
+    interval: tuple
+    rank_q: np.ndarray  # 3 × rows × aggregates: the lower quantile, the median, the upper quantile
+    score_q: np.ndarray
+    mean_rank: np.ndarray
+    mean_score: np.ndarray
+    share_nominal_rank: np.ndarray
+    picks: dict
+    noise: np.ndarray | None
+    replicates: int
+    seconds: float
+    passes: int  # evaluations of every replicate: one per group of periods kept in memory together
+
+
+def _draws(rep: Replicator, replicates: int, seed: int):
+    rng = np.random.default_rng([seed, 0])
+    picks = {c.name: rng.integers(0, c.k, replicates) for c in rep.choices if c.k > 1}
+    return picks, rep.noise_pool(replicates, rng)
+
+
+def batch_size(rep: Replicator) -> int:
+    """Replicates evaluated together: 4 × CHUNK, fewer where their scores would pass BATCH_BYTES."""
+    per = max(1, rep.rows.n * len(rep.tree.aggregates) * 8)
+    return int(max(1, min(4 * CHUNK, BATCH_BYTES // per)))
+
+
+def monte_carlo_summary(
+    rep: Replicator,
+    replicates: int,
+    seed: int,
+    interval=(0.05, 0.95),
+    progress: Progress | None = None,
+    memory: int = SUMMARY_MEMORY,
+) -> Summary:
+    """:func:`monte_carlo` and the summaries of :func:`rank_intervals` in bounded memory: the same draws and
+    the same numbers (numpy's default "linear" quantiles over the same values, means summed in replicate
+    order), but each batch of replicates is ranked and kept by period (scores float64, ranks uint16) and the
+    summaries are taken one period at a time. When every period's replicates would take more than ``memory``
+    bytes, the periods are taken in groups that fit, each group a pass over every replicate (the same
+    batches, so the same numbers)."""
+    started = time.perf_counter()
+    picks, noise = _draws(rep, replicates, seed)
+    P, U, A = len(rep.rows.periods), len(rep.rows.units), len(rep.tree.aggregates)
+    rank_dtype = np.dtype(np.uint16 if U < np.iinfo(np.uint16).max else np.float32)
+    per_period = replicates * U * A * (8 + rank_dtype.itemsize)
+    group = int(max(1, min(P, memory // max(1, per_period))))
+    step = batch_size(rep)
+    lo, hi = interval
+    rank_q, score_q = np.full((3, rep.rows.n, A), np.nan), np.full((3, rep.rows.n, A), np.nan)
+    mean_rank = np.full((rep.rows.n, A), np.nan, np.float32)  # as np.nanmean of monte_carlo's float32 ranks
+    mean_score = np.full((rep.rows.n, A), np.nan)
+    share = np.zeros((rep.rows.n, A))
+    passes = 0
+    store = _ReplicateStore(replicates, group, U * A, rank_dtype)  # one buffer for every pass
+    for first in range(0, P, group):
+        last = min(P, first + group)
+        rows = slice(first * U, last * U)  # period-major: the group's rows are contiguous
+        store.done = 0
+        for start in range(0, replicates, step):
+            sel = slice(start, min(start + step, replicates))
+            b = sel.stop - start
+            scores = rep.evaluate(
+                {k: v[sel] for k, v in picks.items()} or {"impute": np.zeros(b, int)},
+                None if noise is None else noise[sel],
+                rows,
+            )[:, rows]
+            ranks = rep.ranks(scores, rank_dtype)
+            store.add(scores.reshape(b, last - first, U * A), ranks.reshape(b, last - first, U * A))
+            del scores, ranks
+            if progress:
+                progress("Monte Carlo replicates", passes * replicates + sel.stop, replicates * -(-P // group))
+        for p in range(first, last):
+            cells = slice(p * U, (p + 1) * U)
+            scores, ranks = store.period(p - first)
+            nominal = rep.nominal_ranks[cells].reshape(-1)
+            with np.errstate(all="ignore"), _quiet():
+                mean_rank[cells] = _nanmean0(ranks).reshape(U, A)
+                mean_score[cells] = _nanmean0(scores).reshape(U, A)
+                share[cells] = (ranks == nominal[None]).mean(axis=0).reshape(U, A)
+                # last: the quantiles reorder the blocks in place (they are not needed after)
+                rank_q[:, cells] = _nanquantile0(ranks, [lo, 0.5, hi]).reshape(3, U, A)
+                score_q[:, cells] = _nanquantile0(scores, [lo, 0.5, hi]).reshape(3, U, A)
+            del scores, ranks
+        passes += 1
+    store.close()
+    return Summary(
+        tuple(interval),
+        rank_q,
+        score_q,
+        mean_rank,
+        mean_score,
+        share,
+        picks,
+        noise,
+        replicates,
+        time.perf_counter() - started,
+        passes,
+    )
+
+
+def _nanmean0(a: np.ndarray) -> np.ndarray:
+    """np.nanmean(a, axis=0), the same numbers, without its copy of ``a`` when ``a`` has no NaN (np.nanmean
+    copies first, then sums and divides by the counts just so)."""
+    if np.isnan(a).any():
+        return np.nanmean(a, axis=0)
+    total = np.sum(a, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.divide(total, np.full(total.shape, a.shape[0], np.intp), out=total, casting="unsafe")
+
+
+def _nanquantile0(a: np.ndarray, q) -> np.ndarray:
+    """np.nanquantile(a, q, axis=0), the same numbers: np.quantile over the columns without NaN in one call
+    (np.nanquantile would take them one by one), np.nanquantile over the others. ``a`` is reordered in place
+    (overwrite_input: no copy of it)."""
+    has_nan = np.isnan(a).any(axis=0)
+    if not has_nan.any():
+        return np.quantile(a, q, axis=0, overwrite_input=True)
+    if has_nan.all():
+        return np.nanquantile(a, q, axis=0, overwrite_input=True)
+    clean = np.quantile(a[:, ~has_nan], q, axis=0, overwrite_input=True)
+    out = np.empty((len(q), a.shape[1]), dtype=clean.dtype)
+    out[:, ~has_nan] = clean
+    out[:, has_nan] = np.nanquantile(a[:, has_nan], q, axis=0)
+    return out
+
+
+class _ReplicateStore:
+    """Replicates' scores (float64) and ranks by period, each period a replicates × (units · aggregates)
+    block, filled batch by batch. Ranks are kept as whole numbers (0 = no rank) and handed out as float32
+    with NaN, as :func:`monte_carlo` keeps them."""
+
+    def __init__(self, replicates: int, periods: int, width: int, rank_dtype):
+        self.rank_dtype = np.dtype(rank_dtype)
+        self.scores = np.empty((periods, replicates, width))
+        self.ranks = np.empty((periods, replicates, width), self.rank_dtype)
+        self.done = 0
+
+    def add(self, scores: np.ndarray, ranks: np.ndarray) -> None:
+        """scores, ranks (in rank_dtype, 0 = no rank): batch × periods × width, the next replicates."""
+        b, periods = scores.shape[0], scores.shape[1]
+        self.scores[:periods, self.done : self.done + b] = scores.transpose(1, 0, 2)
+        self.ranks[:periods, self.done : self.done + b] = ranks.transpose(1, 0, 2)
+        self.done += b
+
+    def period(self, p: int) -> tuple[np.ndarray, np.ndarray]:
+        scores, ranks = self.scores[p], self.ranks[p]
+        if self.rank_dtype.kind == "u":
+            missing = ranks == 0
+            ranks = ranks.astype(np.float32)
+            ranks[missing] = np.nan
+        return scores, ranks
+
+    def close(self) -> None:
+        self.scores = self.ranks = None
+
+
 def _q(value: float) -> str:
     return f"q{value * 100:g}".replace(".", "_")
 
 
-def rank_intervals(rep: Replicator, mc: MonteCarlo, interval=(0.05, 0.95)):
+def rank_intervals(rep: Replicator, mc: MonteCarlo | Summary, interval=(0.05, 0.95), pairs: bool = True):
     """One row per unit, aggregate node and period: nominal score and rank, then over the replicates the mean,
     median and interval quantiles of rank and score, the share keeping the nominal rank, and the units whose
-    rank intervals overlap this one's (not distinguishable)."""
+    rank intervals overlap this one's (not distinguishable). ``mc``: every replicate (:func:`monte_carlo`) or
+    their summaries (:func:`monte_carlo_summary`, taken with the same interval). ``pairs=False`` skips the
+    pairs (quadratic in the units per node and period): the pairs come back as None and the column
+    indistinguishable_from is None."""
     import pandas as pd
 
     lo, hi = interval
     nominal_rank, nominal_score = rep.nominal_ranks, rep.nominal.scores
-    with np.errstate(all="ignore"), _quiet():
-        rq = np.nanquantile(mc.ranks, [lo, 0.5, hi], axis=0)
-        sq = np.nanquantile(mc.scores, [lo, 0.5, hi], axis=0)
-        mean_rank = np.nanmean(mc.ranks, axis=0)
-        mean_score = np.nanmean(mc.scores, axis=0)
-    kept = (mc.ranks == nominal_rank[None]).mean(axis=0)
+    if isinstance(mc, Summary):
+        if tuple(mc.interval) != tuple(interval):
+            raise ValueError(f"the summaries were taken with interval {mc.interval}, not {tuple(interval)}")
+        rq, sq, mean_rank, mean_score, kept = mc.rank_q, mc.score_q, mc.mean_rank, mc.mean_score, mc.share_nominal_rank
+    else:
+        with np.errstate(all="ignore"), _quiet():
+            rq = np.nanquantile(mc.ranks, [lo, 0.5, hi], axis=0)
+            sq = np.nanquantile(mc.scores, [lo, 0.5, hi], axis=0)
+            mean_rank = np.nanmean(mc.ranks, axis=0)
+            mean_score = np.nanmean(mc.scores, axis=0)
+        kept = (mc.ranks == nominal_rank[None]).mean(axis=0)
     units, periods = rep.rows.labels()
     A = len(rep.tree.aggregates)
-    frame = pd.DataFrame({
-        "unit_code": np.repeat(units, A),
-        "period": np.repeat(periods, A),
-        "node_id": np.tile(np.array(rep.tree.aggregates, dtype=object), rep.rows.n),
-        "level": np.tile([rep.tree.level[a] for a in rep.tree.aggregates], rep.rows.n),
-        "nominal_score": nominal_score.ravel(),
-        "nominal_rank": nominal_rank.ravel(),
-        "engine_rank": rep.nominal.ranks.ravel(),
-        "mean_rank": mean_rank.ravel(),
-        "median_rank": rq[1].ravel(),
-        f"rank_{_q(lo)}": rq[0].ravel(),
-        f"rank_{_q(hi)}": rq[2].ravel(),
-        "share_nominal_rank": kept.ravel(),
-        "mean_score": mean_score.ravel(),
-        "median_score": sq[1].ravel(),
-        f"score_{_q(lo)}": sq[0].ravel(),
-        f"score_{_q(hi)}": sq[2].ravel(),
-    })
+    frame = pd.DataFrame(
+        {
+            "unit_code": np.repeat(units, A),
+            "period": np.repeat(periods, A),
+            "node_id": np.tile(np.array(rep.tree.aggregates, dtype=object), rep.rows.n),
+            "level": np.tile([rep.tree.level[a] for a in rep.tree.aggregates], rep.rows.n),
+            "nominal_score": nominal_score.ravel(),
+            "nominal_rank": nominal_rank.ravel(),
+            "engine_rank": rep.nominal.ranks.ravel(),
+            "mean_rank": mean_rank.ravel(),
+            "median_rank": rq[1].ravel(),
+            f"rank_{_q(lo)}": rq[0].ravel(),
+            f"rank_{_q(hi)}": rq[2].ravel(),
+            "share_nominal_rank": kept.ravel(),
+            "mean_score": mean_score.ravel(),
+            "median_score": sq[1].ravel(),
+            f"score_{_q(lo)}": sq[0].ravel(),
+            f"score_{_q(hi)}": sq[2].ravel(),
+        }
+    )
     frame = frame[~np.isnan(frame["nominal_score"]) | ~np.isnan(frame["mean_score"])]
+    if not pairs:
+        frame = frame.assign(indistinguishable_from=None)
+        frame = frame.sort_values(
+            ["period", "level", "node_id", "nominal_rank", "unit_code"], ascending=[True, False, True, True, True]
+        )
+        return frame.reset_index(drop=True), None
     pairs = indistinguishable_pairs(frame, lo, hi)
     others = {}
     for row in pairs.itertuples(index=False):
         others.setdefault((row.period, row.node_id, row.unit_a), []).append(row.unit_b)
         others.setdefault((row.period, row.node_id, row.unit_b), []).append(row.unit_a)
-    frame["indistinguishable_from"] = [";".join(sorted(others.get((p, n, u), [])))
-                                       for p, n, u in zip(frame["period"], frame["node_id"], frame["unit_code"])]
-    frame = frame.sort_values(["period", "level", "node_id", "nominal_rank", "unit_code"],
-                              ascending=[True, False, True, True, True])
+    frame["indistinguishable_from"] = [
+        ";".join(sorted(others.get((p, n, u), [])))
+        for p, n, u in zip(frame["period"], frame["node_id"], frame["unit_code"])
+    ]
+    frame = frame.sort_values(
+        ["period", "level", "node_id", "nominal_rank", "unit_code"], ascending=[True, False, True, True, True]
+    )
     return frame.reset_index(drop=True), pairs
 
 
@@ -831,8 +1363,20 @@ def indistinguishable_pairs(frame, lo: float, hi: float):
         overlap = (a[:, None] <= b[None, :]) & (a[None, :] <= b[:, None])
         i, j = np.nonzero(np.triu(overlap, k=1))
         codes = part["unit_code"].to_numpy()
-        out.append(pd.DataFrame({"period": period, "node_id": node, "unit_a": codes[i], "unit_b": codes[j],
-                                 f"a_{low}": a[i], f"a_{high}": b[i], f"b_{low}": a[j], f"b_{high}": b[j]}))
+        out.append(
+            pd.DataFrame(
+                {
+                    "period": period,
+                    "node_id": node,
+                    "unit_a": codes[i],
+                    "unit_b": codes[j],
+                    f"a_{low}": a[i],
+                    f"a_{high}": b[i],
+                    f"b_{low}": a[j],
+                    f"b_{high}": b[j],
+                }
+            )
+        )
     columns = ["period", "node_id", "unit_a", "unit_b", f"a_{low}", f"a_{high}", f"b_{low}", f"b_{high}"]
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=columns)
 
@@ -866,8 +1410,9 @@ class SobolIndices:
     evaluations: int
 
 
-def sobol(func: Callable[[np.ndarray], np.ndarray], d: int, n: int, seed: int, bootstrap: int = 999,
-          confidence: float = 0.95) -> SobolIndices:
+def sobol(
+    func: Callable[[np.ndarray], np.ndarray], d: int, n: int, seed: int, bootstrap: int = 999, confidence: float = 0.95
+) -> SobolIndices:
     """First-order and total Sobol indices of ``func`` on [0, 1]^d (inputs d × m -> outputs s × m) by
     scipy.stats.sobol_indices (Saltelli 2010 design, n × (d + 2) evaluations), with bootstrap intervals."""
     from scipy import stats
@@ -885,8 +1430,10 @@ def sobol(func: Callable[[np.ndarray], np.ndarray], d: int, n: int, seed: int, b
         low, high = _bootstrap(result, confidence, bootstrap, np.random.default_rng([seed, 3]))
     every = np.concatenate(outputs, axis=1)  # the variance the indices divide (0: indices undefined, NaN)
     s = every.shape[0]
-    shaped = [np.asarray(a, float).reshape(s, d) for a in (
-        result.first_order, result.total_order, low[0], high[0], low[1], high[1])]  # scipy drops a single output's axis
+    shaped = [
+        np.asarray(a, float).reshape(s, d)
+        for a in (result.first_order, result.total_order, low[0], high[0], low[1], high[1])
+    ]  # scipy drops a single output's axis
     return SobolIndices(*shaped, np.var(every, axis=1), every.shape[1])
 
 
@@ -899,14 +1446,22 @@ def _bootstrap(result, confidence: float, resamples: int, rng: np.random.Generat
         f_a, f_b, f_ab, indices = result._f_A, result._f_B, result._f_AB, result._indices_method
     except AttributeError:  # a scipy without these: its own (unseeded) bootstrap
         ci = result.bootstrap(confidence_level=confidence, n_resamples=resamples)
-        return ((ci.first_order.confidence_interval.low, ci.total_order.confidence_interval.low),
-                (ci.first_order.confidence_interval.high, ci.total_order.confidence_interval.high))
+        return (
+            (ci.first_order.confidence_interval.low, ci.total_order.confidence_interval.low),
+            (ci.first_order.confidence_interval.high, ci.total_order.confidence_interval.high),
+        )
 
     def statistic(idx):
         return indices(f_a[:, idx], f_b[:, idx], f_ab[..., idx])
 
-    res = stats.bootstrap([np.arange(f_a.shape[1])], statistic=statistic, method="BCa", n_resamples=resamples,
-                          confidence_level=confidence, rng=rng)
+    res = stats.bootstrap(
+        [np.arange(f_a.shape[1])],
+        statistic=statistic,
+        method="BCa",
+        n_resamples=resamples,
+        confidence_level=confidence,
+        rng=rng,
+    )
     return res.confidence_interval.low, res.confidence_interval.high
 
 
@@ -916,8 +1471,20 @@ def sensitivity(rep: Replicator, spec: uspec.UncertaintySpec, progress: Progress
     import pandas as pd
 
     varied = [c for c in rep.choices if c.k > 1 or c.name == "weight_noise"]
-    columns = ["input", "output", "unit_code", "period", "node_id", "first_order", "first_order_low",
-               "first_order_high", "total_order", "total_order_low", "total_order_high", "output_variance"]
+    columns = [
+        "input",
+        "output",
+        "unit_code",
+        "period",
+        "node_id",
+        "first_order",
+        "first_order_low",
+        "first_order_high",
+        "total_order",
+        "total_order_low",
+        "total_order_high",
+        "output_variance",
+    ]
     if not varied or spec.sensitivity.skip:
         return pd.DataFrame(columns=columns), 0
     sens = spec.sensitivity
@@ -963,9 +1530,22 @@ def sensitivity(rep: Replicator, spec: uspec.UncertaintySpec, progress: Progress
     rows = []
     for o, (name, unit, period) in enumerate(outputs):
         for i, choice in enumerate(varied):
-            rows.append((choice.name, name, unit, period, rep.target, result.first_order[o, i],
-                         result.first_low[o, i], result.first_high[o, i], result.total_order[o, i],
-                         result.total_low[o, i], result.total_high[o, i], result.variance[o]))
+            rows.append(
+                (
+                    choice.name,
+                    name,
+                    unit,
+                    period,
+                    rep.target,
+                    result.first_order[o, i],
+                    result.first_low[o, i],
+                    result.first_high[o, i],
+                    result.total_order[o, i],
+                    result.total_low[o, i],
+                    result.total_high[o, i],
+                    result.variance[o],
+                )
+            )
     return pd.DataFrame(rows, columns=columns), result.evaluations
 
 
@@ -992,18 +1572,20 @@ def exclusion_effects(rep: Replicator, section: uspec.Exclusion, progress: Progr
         ranks = rep.ranks(scores)[0]
         scores = scores[0]
         gone = rep.tree.subtree(node)
-        frame = pd.DataFrame({
-            "excluded": node,
-            "excluded_level": rep.tree.level[node],
-            "rebuilt": zero is None,
-            "unit_code": np.repeat(units, A),
-            "period": np.repeat(periods, A),
-            "node_id": np.tile(np.array(rep.tree.aggregates, dtype=object), rep.rows.n),
-            "nominal_score": rep.fast_nominal.ravel(),
-            "score": scores.ravel(),
-            "nominal_rank": rep.nominal_ranks.ravel(),
-            "rank": ranks.ravel(),
-        })
+        frame = pd.DataFrame(
+            {
+                "excluded": node,
+                "excluded_level": rep.tree.level[node],
+                "rebuilt": zero is None,
+                "unit_code": np.repeat(units, A),
+                "period": np.repeat(periods, A),
+                "node_id": np.tile(np.array(rep.tree.aggregates, dtype=object), rep.rows.n),
+                "nominal_score": rep.fast_nominal.ravel(),
+                "score": scores.ravel(),
+                "nominal_rank": rep.nominal_ranks.ravel(),
+                "rank": ranks.ravel(),
+            }
+        )
         frame = frame[~frame["node_id"].isin(gone) & ~(frame["nominal_score"].isna() & frame["score"].isna())]
         frames.append(frame)
         if progress:
@@ -1034,7 +1616,7 @@ def analyse(inputs: Inputs, spec: uspec.UncertaintySpec, progress: Progress | No
     rep = Replicator(inputs, spec, progress)
     timings["engine_builds"] = time.perf_counter() - started
     timings["variants"] = len(rep.builds)
-    mc = monte_carlo(rep, spec.replicates, spec.seed, progress)
+    mc = monte_carlo_summary(rep, spec.replicates, spec.seed, spec.interval, progress)  # bounded memory
     timings["monte_carlo"] = mc.seconds
     t = time.perf_counter()
     intervals, pairs = rank_intervals(rep, mc, spec.interval)
@@ -1049,5 +1631,6 @@ def analyse(inputs: Inputs, spec: uspec.UncertaintySpec, progress: Progress | No
         exclusion = exclusion_effects(rep, spec.exclusion, progress)
         timings["exclusion"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
-    return Results(intervals, pairs, sens, exclusion, timings,
-                   [{"input": c.name, "alternatives": c.labels} for c in rep.choices])
+    return Results(
+        intervals, pairs, sens, exclusion, timings, [{"input": c.name, "alternatives": c.labels} for c in rep.choices]
+    )
