@@ -39,8 +39,8 @@
     dei expectations build [--out F] [--leagues-csv F]
                                 rewrite expectations/ from the framework (python -m index.validate build-suite)
     dei bench [--size full|tiny] [--out F] [--repeat N]
-                                time the engine against pandas (index/bench.py, as python -m index.bench)
-    dei bench uncertainty [--replicates N] [--baseline K] [--no-sobol] [--out F]
+                                time the engine against pandas (index/bench/, as python -m index.bench)
+    dei bench uncertainty [--replicates N] [--baseline K] [--no-sobol] [--national | --no-national] [--out F]
                                 the uncertainty fast path (index/uncertainty/bench.py, its own defaults)
 
 Start time matters (`dei --help` and `dei ranking` well under a second): only click and light index modules are
@@ -841,7 +841,7 @@ def _bench_command():
         cls=_Group,
         invoke_without_command=True,
         help=bench.__doc__.splitlines()[0],
-        short_help="time the engine against pandas (index/bench.py)",
+        short_help="time the engine against pandas (index/bench/)",
     )
     @click.option(
         "--size",
@@ -879,6 +879,8 @@ def _bench_command():
         "--baseline", type=int, metavar="K", help="replicates built one engine build each (0: none; default 200)"
     )
     @click.option("--no-sobol", is_flag=True, help="skip the Sobol indices")
+    @click.option("--national", is_flag=True, help="the national SYNTHETIC case only (3,000 x 60 x 20)")
+    @click.option("--no-national", is_flag=True, help="the ASEM case only")
     @click.option("--out", type=OUT_FILE, help="the JSON results (default bench/uncertainty.json)")
     def uncertainty(**params):
         return _args(cmd_bench_uncertainty, params)
@@ -905,7 +907,8 @@ def cmd_bench_uncertainty(args) -> int:
         for k, v in (("replicates", args.replicates), ("baseline", args.baseline), ("out", args.out))
         if v is not None
     ]
-    return bench.main(argv + (["--no-sobol"] if args.no_sobol else []))
+    flags = [f"--{name.replace('_', '-')}" for name in ("no_sobol", "national", "no_national") if getattr(args, name)]
+    return bench.main(argv + flags)
 
 
 def _command_path(group: click.Group, argv: list[str]) -> str:

@@ -7,12 +7,12 @@ same replicates one full engine build each (fresh connection, every step), in th
 N. The baseline's scores must equal the fast path's for those K replicates (max difference reported), so the
 bench also checks correctness. Writes bench/uncertainty.json (or --out).
 
-The national case, on the SYNTHETIC panel of index/bench.py (3,000 units × 60
+The national case, on the SYNTHETIC panel of index/bench/ (3,000 units × 60
 indicators × 20 years, its generator and its method): the same kind of spec (min-max [1, 100] or z-score
 (10, 2), 25 % weight noise on the weighted aggregate level, amean or gmean; gmean with nonpositive = "shift",
 as z-scores of the untreated panel reach below zero; no winmax alternatives: the national method does not
 treat), N = 1000 replicates by default. It runs in a worker process of its own so its peak resident set is its
-own (sampled, and read from VmHWM, per step by index.bench.Meter, as index/bench.py measures its cases). The
+own (sampled, and read from VmHWM, per step by index.bench.Meter, as index/bench/ measures its cases). The
 replicates are summarised in bounded memory (analysis.monte_carlo_summary); the pairs of indistinguishable
 units are not computed (pairs=False: 3,000 units per node and period). Target: N replicates in <= 60 s at a
 peak <= 4 GB. Its baseline: K replicates as one engine build each, scaled to N. Writes

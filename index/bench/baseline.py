@@ -10,7 +10,7 @@ change against the previous period; contribution = normalised × effective weigh
 Idiomatic pandas, not tuned: a wide unit × indicator by period frame for the interpolation (one vectorised
 ``DataFrame.interpolate``, the row being the unit's series), ``groupby().transform`` for the statistics.
 It handles a framework of indicators under one level of aggregates under the root, which is what the
-benchmark generates. Used only by index/bench.py, to time against and to cross-check the engine's scores.
+benchmark generates. Used only by index/bench/__init__.py, to time against and to cross-check the engine's scores.
 """
 
 from __future__ import annotations

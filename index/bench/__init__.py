@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = REPO / "bench" / "results.json"
 SIZES = {
     # units, dimensions, indicators per dimension, periods
@@ -382,7 +382,7 @@ def _root_id(framework) -> str:
 def _pandas_worker(data_dir: Path, out_dir: Path) -> dict:
     import pandas as pd
 
-    from index import bench_baseline
+    from index.bench import baseline as bench_baseline
 
     meter = Meter()
     meter.mark("load")
@@ -815,7 +815,3 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results))
     print(f"written to {args.out}")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
