@@ -638,7 +638,7 @@ def _engine_options(func):
         "--weights",
         type=WEIGHTS,
         help="weight scheme: a SQL file (e.g. sql/weights/equal.sql) or a"
-        " named scheme (equal, entropy, critic, pca, balance)",
+        f" named scheme ({', '.join(s for s in NAMED_WEIGHT_SCHEMES if s != 'metadata')})",
     )(func)
     return func
 

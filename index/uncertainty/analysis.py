@@ -716,7 +716,9 @@ class Replicator:
         method = build.method
         if method["impute"]["method"] == "knn":
             return True
-        if method.get("weights", {}).get("scheme") in ("entropy", "critic", "pca", "balance"):
+        from index.engine.vocabulary import OBJECTIVE_WEIGHT_SCHEMES
+
+        if method.get("weights", {}).get("scheme") in OBJECTIVE_WEIGHT_SCHEMES:
             return True
         if self.screening:
             # the screening share counts every indicator of the framework: would the removal move it across?

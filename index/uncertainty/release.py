@@ -14,12 +14,12 @@ Sobol design of about as many evaluations (:func:`sobol_n`), so `make run` stays
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from index.config import Settings
 from index.config import settings as current_settings
 from index.errors import ConfigError
+from index.files import write_text_atomic
 from index.targets.contract import UNCERTAINTY_TABLES as TABLES
 
 SPEC_FILE = Path("method") / "dei_uncertainty.toml"
@@ -137,12 +137,7 @@ def analyse_release(staged: str | Path, cfg: Settings | None = None) -> dict:
         timings_seconds={k: round(v, 3) if isinstance(v, float) else v for k, v in results.timings.items()},
     )
     manifest[MANIFEST_KEY] = section
-    tmp = manifest_path.with_name(f".release.json.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-        os.replace(tmp, manifest_path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_text_atomic(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
     return section
 
 
