@@ -59,12 +59,12 @@ test: lint
 lint: $(STAMP)
 	$(BIN)/ruff check --no-cache .
 	$(BIN)/ruff format --no-cache --check .
-	$(BIN)/sqlfluff lint --processes 2 --disable-progress-bar sql
+	$(BIN)/sqlfluff lint --processes 1 --disable-progress-bar sql
 
 fix: $(STAMP)
 	$(BIN)/ruff check --no-cache --fix .
 	$(BIN)/ruff format --no-cache .
-	$(BIN)/sqlfluff fix --processes 2 --disable-progress-bar sql
+	$(BIN)/sqlfluff fix --processes 1 --disable-progress-bar sql
 
 bench: $(STAMP)
 	$(BIN)/dei bench
