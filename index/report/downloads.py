@@ -17,10 +17,12 @@ import numpy as np
 import pandas as pd
 
 from index.report.i18n import LABELS
+from index.targets.contract import TABLES as CONTRACT_TABLES
 
 FOLDER = "downloads"
 WORKBOOK = "release.xlsx"
-RELEASE_SHEETS = ("index_scores", "indicator_values", "target_attainment", "framework", "weights", "audit")
+# every published table a release holds, in the contract's order (releases is the lake's list, not a release's)
+RELEASE_SHEETS = tuple(t for t in CONTRACT_TABLES if t != "releases")
 
 
 def head(key_or_pair) -> str:
