@@ -144,6 +144,26 @@ def strengths_weaknesses(values: pd.DataFrame, year: int, n: int = TOP_N) -> dic
 TARGET_COLUMNS = ["league_code", "indicator_id", "year", "value", "target", "share", "on_track"]
 
 
+def obstacle_lists(table: pd.DataFrame | None, framework: pd.DataFrame, year: int) -> dict[int, list[dict]] | None:
+    """Per league, its three largest indicator obstacles in ``year`` as the release's obstacles table ranks them
+    (index/analyses/obstacles.py), with the dimension each sits in; None when the release has no such table."""
+    if table is None:
+        return None
+    parent = dict(zip(framework["node_id"], framework["parent_id"]))
+    top = table[(table["year"] == year) & table["top_rank"].notna() & (table["node_type"] == "Indicator")]
+    out: dict[int, list[dict]] = {}
+    for row in top.sort_values(["league_code", "top_rank"]).itertuples(index=False):
+        out.setdefault(int(row.league_code), []).append(
+            {
+                "indicator_id": row.node_id,
+                "dimension": parent.get(row.node_id),
+                "rank": int(row.top_rank),
+                "obstacle": _clean(row.obstacle),
+            }
+        )
+    return out
+
+
 def table_targets(table: pd.DataFrame | None) -> pd.DataFrame:
     """The release's target_attainment table (sql/release/target_attainment.sql), latest year with a share per
     (league, indicator). The site shows what the table says; it never works out attainment or on-track itself."""
@@ -270,6 +290,8 @@ def payload(release_dir: Path) -> dict:
         judged = [r for r in recs if r.get("on_track") is not None]
         target_counts[code] = {"total": len(recs), "judged": len(judged), "on": sum(1 for r in judged if r["on_track"])}
 
+    obstacles = obstacle_lists(_read(release_dir, "obstacles"), framework, latest)
+
     kind, trend = region_trend(scores)
     has_region_values = bool((values["league_code"] == REGION_CODE).any())
 
@@ -305,6 +327,7 @@ def payload(release_dir: Path) -> dict:
         "targets": target_map,
         "target_counts": target_counts,
         "target_source": target_source,
+        "obstacles": obstacles,
         "region_trend": trend,
         "uncertainty": uncertainty_view.payload(release_dir, release, leagues, latest),
         "labels": {k: list(v) for k, v in LABELS.items()},
@@ -447,6 +470,26 @@ def page_tables(data: dict) -> dict[str, tuple[list[str], list[list]]]:
                         bool(r["imputed"]),
                     ]
                     for r in sw[key]
+                ],
+            )
+        if data.get("obstacles") is not None:
+            out[f"obstacles_{c}"] = (
+                [
+                    head("rank"),
+                    head("indicator"),
+                    "Indicator (English)",
+                    head("dimension"),
+                    "Dimension (English)",
+                    head("obstacle_share") + " (%)",
+                ],
+                [
+                    [
+                        r["rank"],
+                        *nz(r["indicator_id"]),
+                        *(nz(r["dimension"]) if r["dimension"] else (None, None)),
+                        None if r["obstacle"] is None else round(100 * r["obstacle"], 2),
+                    ]
+                    for r in data["obstacles"].get(c, [])
                 ],
             )
         out[f"targets_{c}"] = (
@@ -726,6 +769,7 @@ def build(release_dir: Path, out_dir: Path, lang: str = "zh") -> Path:
         "leagues": data["leagues"],
         "latest": data["latest"],
         "uncertainty": data["uncertainty"],
+        "obstacles_available": data.get("obstacles") is not None,
     }
     pages = [
         ("index.html", "index.html", "overview", "", {}),

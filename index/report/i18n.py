@@ -42,6 +42,13 @@ LABELS: dict[str, tuple[str, str]] = {
         "indicators above the mean (positive gap), largest first; weaknesses: up to 3 below the mean (negative gap). "
         "Fewer are listed when fewer qualify.",
     ),
+    "obstacles": ("主要障碍因素", "Main obstacles"),
+    "obstacle_share": ("障碍度", "Obstacle degree"),
+    "obstacles_note": (
+        "障碍度模型：指标的有效权重 ×（1 − 标准化得分/100），占该盟市全部指标合计的比重；列出最新年份最大的3项。",
+        "Obstacle degree model: an indicator's effective weight × (1 − normalised score / 100), as a share of the "
+        "league's total over all indicators; the three largest in the latest year.",
+    ),
     "none_above": ("没有高于12盟市均值的指标。", "No indicator is above the mean of the 12 leagues."),
     "none_below": ("没有低于12盟市均值的指标。", "No indicator is below the mean of the 12 leagues."),
     "indicator": ("指标", "Indicator"),

@@ -403,3 +403,38 @@ def test_the_whole_release_is_one_workbook(release_factory, tmp_path):
         rows = list(book[name].iter_rows(values_only=True))
         assert list(rows[0]) == list(table.columns) and len(rows) - 1 == len(table), name
     book.close()
+
+
+def test_a_league_page_lists_the_release_obstacles_and_offers_their_download(release_factory, tmp_path):
+    from index.report.build import page_tables, payload
+
+    release = release_factory()
+    scores = pd.read_parquet(release / "index_scores.parquet")
+    code, latest = int(scores["league_code"].iloc[0]), int(scores["year"].max())
+    # SYNTHETIC obstacles in the contract's shape: two ranked indicators of one league, one unranked
+    pd.DataFrame(
+        {
+            "release_id": "synthetic0001",
+            "league_code": [code, code, code],
+            "year": latest,
+            "node_id": ["ind_c", "ind_up", "ind_d"],
+            "node_type": "Indicator",
+            "obstacle": [0.4, 0.35, 0.25],
+            "top_rank": [1, 2, None],
+        }
+    ).to_parquet(release / "obstacles.parquet")
+    data = payload(release)
+    assert [r["indicator_id"] for r in data["obstacles"][code]] == ["ind_c", "ind_up"]
+    assert data["obstacles"][code][0]["dimension"] == "dim_b"
+    cols, rows = page_tables(data)[f"obstacles_{code}"]
+    assert rows[0][:2] == [1, "指标丙"] and rows[0][-1] == 40.0
+    build(release, tmp_path / "site")
+    page = (tmp_path / "site" / "league" / f"{code}.html").read_text(encoding="utf-8")
+    assert 'id="obstacles"' in page and f"downloads/obstacles_{code}.csv" in page
+    assert (tmp_path / "site" / "downloads" / f"obstacles_{code}.csv").is_file()
+
+
+def test_a_release_without_obstacles_shows_no_obstacle_card(synthetic_release, tmp_path):
+    build(synthetic_release, tmp_path / "site")
+    page = next((tmp_path / "site" / "league").glob("*.html")).read_text(encoding="utf-8")
+    assert 'id="obstacles"' not in page

@@ -422,6 +422,17 @@
       document.getElementById(pair[0]).hidden = pair[1].length === 0;
     });
 
+    // the release's obstacles table (index/analyses/obstacles.py): the three largest, already ranked
+    if (document.getElementById('obstacles')) {
+      var obstacles = (D.obstacles || {})[code] || [];
+      table('obstacles', [{ label: lab('rank'), num: true }, { label: lab('indicator') }, { label: lab('dimension') },
+        { label: lab('obstacle_share'), num: true }],
+      obstacles.map(function (r) {
+        return [r.rank, '<a href="' + ROOT + 'indicators.html#' + r.indicator_id + '">' + esc(nodeName(r.indicator_id)) + '</a>',
+          r.dimension ? esc(shortName(r.dimension)) : '—', r.obstacle === null ? '—' : fmt(100 * r.obstacle, 1) + '%'];
+      }));
+    }
+
     // build.py orders targets (share reached, highest first); the bar chart lists bottom-up, so it is reversed.
     var targets = (D.targets[code] || []).slice();
     var chartRows = targets.slice().reverse();
