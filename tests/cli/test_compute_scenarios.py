@@ -61,6 +61,11 @@ def test_compute_writes_a_scenario_prints_its_id_and_warns_of_a_dropped_indicato
         "framework",
         "weights",
         "audit",
+        "disparity",
+        "obstacles",
+        "coupling",
+        "convergence_sigma",
+        "convergence_beta",
     ]
 
 
