@@ -144,6 +144,18 @@ def strengths_weaknesses(values: pd.DataFrame, year: int, n: int = TOP_N) -> dic
 TARGET_COLUMNS = ["league_code", "indicator_id", "year", "value", "target", "share", "on_track"]
 
 
+def disparity_rows(table: pd.DataFrame | None, root: str) -> list[dict] | None:
+    """The index's Dagum decomposition between 蒙东 and 蒙西 (the release's disparity table, grouping
+    region_group), one row per year; None when the release has no such table."""
+    if table is None:
+        return None
+    rows = table[(table["grouping"] == "region_group") & (table["node_id"] == root)].sort_values("year")
+    keep = ["year", "gini", "share_within", "share_between", "share_transvariation", "theil", "cv"]
+    return [
+        {k: (int(v) if k == "year" else _clean(v)) for k, v in rec.items()} for rec in rows[keep].to_dict("records")
+    ]
+
+
 def obstacle_lists(table: pd.DataFrame | None, framework: pd.DataFrame, year: int) -> dict[int, list[dict]] | None:
     """Per league, its three largest indicator obstacles in ``year`` as the release's obstacles table ranks them
     (index/analyses/obstacles.py), with the dimension each sits in; None when the release has no such table."""
@@ -291,6 +303,7 @@ def payload(release_dir: Path) -> dict:
         target_counts[code] = {"total": len(recs), "judged": len(judged), "on": sum(1 for r in judged if r["on_track"])}
 
     obstacles = obstacle_lists(_read(release_dir, "obstacles"), framework, latest)
+    disparity = disparity_rows(_read(release_dir, "disparity"), root)
 
     kind, trend = region_trend(scores)
     has_region_values = bool((values["league_code"] == REGION_CODE).any())
@@ -328,6 +341,7 @@ def payload(release_dir: Path) -> dict:
         "target_counts": target_counts,
         "target_source": target_source,
         "obstacles": obstacles,
+        "disparity": disparity,
         "region_trend": trend,
         "uncertainty": uncertainty_view.payload(release_dir, release, leagues, latest),
         "labels": {k: list(v) for k, v in LABELS.items()},
@@ -530,6 +544,30 @@ def page_tables(data: dict) -> dict[str, tuple[list[str], list[list]]]:
                     + [", ".join(str(y) for y in data["years"] if (cells.get(y) or [0, 0, 0, 0])[3]) or None]
                 )
             out[f"explorer_{ind}_{measure}"] = (cols, rows)
+    if data.get("disparity") is not None:
+        out["disparity"] = (
+            [
+                head("year"),
+                head("gini"),
+                head("share_within"),
+                head("share_between"),
+                head("share_transvariation"),
+                head("theil"),
+                head("cv"),
+            ],
+            [
+                [
+                    r["year"],
+                    r["gini"],
+                    r["share_within"],
+                    r["share_between"],
+                    r["share_transvariation"],
+                    r["theil"],
+                    r["cv"],
+                ]
+                for r in data["disparity"]
+            ],
+        )
     out.update(uncertainty_view.page_tables(data, head))
     return out
 
@@ -770,6 +808,7 @@ def build(release_dir: Path, out_dir: Path, lang: str = "zh") -> Path:
         "latest": data["latest"],
         "uncertainty": data["uncertainty"],
         "obstacles_available": data.get("obstacles") is not None,
+        "disparity_available": data.get("disparity") is not None,
     }
     pages = [
         ("index.html", "index.html", "overview", "", {}),

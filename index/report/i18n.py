@@ -42,6 +42,19 @@ LABELS: dict[str, tuple[str, str]] = {
         "indicators above the mean (positive gap), largest first; weaknesses: up to 3 below the mean (negative gap). "
         "Fewer are listed when fewer qualify.",
     ),
+    "disparity_title": ("区域差异：蒙东与蒙西（总指数）", "Regional disparity: east and west (the index)"),
+    "gini": ("基尼系数", "Gini"),
+    "share_within": ("组内贡献", "Within groups"),
+    "share_between": ("组间贡献", "Between groups"),
+    "share_transvariation": ("超变密度贡献", "Transvariation"),
+    "theil": ("泰尔指数", "Theil T"),
+    "cv": ("变异系数", "CV"),
+    "disparity_note": (
+        "Dagum 基尼系数分解：总体差异 = 组内 + 组间 + 超变密度（各列为占基尼系数的比重）；"
+        "蒙东：呼伦贝尔、兴安、通辽、赤峰、锡林郭勒，蒙西：其余7个盟市。",
+        "Dagum's Gini decomposition: overall = within + between + transvariation (each column a share of the Gini); "
+        "east: Hulunbuir, Hinggan, Tongliao, Chifeng, Xilingol; west: the other 7 leagues.",
+    ),
     "obstacles": ("主要障碍因素", "Main obstacles"),
     "obstacle_share": ("障碍度", "Obstacle degree"),
     "obstacles_note": (

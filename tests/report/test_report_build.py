@@ -438,3 +438,38 @@ def test_a_release_without_obstacles_shows_no_obstacle_card(synthetic_release, t
     build(synthetic_release, tmp_path / "site")
     page = next((tmp_path / "site" / "league").glob("*.html")).read_text(encoding="utf-8")
     assert 'id="obstacles"' not in page
+
+
+def test_the_overview_shows_the_release_disparity_of_the_index(release_factory, tmp_path):
+    from index.report.build import page_tables, payload
+
+    release = release_factory()
+    # SYNTHETIC disparity rows in the contract's shape: the index in two years, plus rows the card does not show
+    pd.DataFrame(
+        {
+            "release_id": "synthetic0001",
+            "grouping": ["region_group", "region_group", "core_group", "region_group"],
+            "year": [2022, 2021, 2022, 2022],
+            "node_id": ["DEI", "DEI", "DEI", "dim_a"],
+            "units": 12,
+            "gini": [0.2, 0.3, 0.2, 0.1],
+            "gini_within": 0.05,
+            "gini_between": 0.14,
+            "gini_transvariation": 0.01,
+            "share_within": 0.25,
+            "share_between": 0.7,
+            "share_transvariation": 0.05,
+            "theil": 0.07,
+            "theil_within": 0.03,
+            "theil_between": 0.04,
+            "cv": 0.4,
+        }
+    ).to_parquet(release / "disparity.parquet")
+    data = payload(release)
+    assert [(r["year"], r["gini"]) for r in data["disparity"]] == [(2021, 0.3), (2022, 0.2)]
+    cols, rows = page_tables(data)["disparity"]
+    assert [r[0] for r in rows] == [2021, 2022]
+    build(release, tmp_path / "site")
+    page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert 'id="disparity"' in page and "downloads/disparity.csv" in page
+    assert (tmp_path / "site" / "downloads" / "disparity.csv").is_file()

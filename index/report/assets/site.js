@@ -268,6 +268,17 @@
     var year = overviewYear;
     var codes = leagueCodes();
     drawIntervals(year);
+    // the release's disparity table (index/analyses/disparity.py): the index, 蒙东 against 蒙西, every year
+    if (document.getElementById('disparity') && D.disparity) {
+      var pct = function (v) { return v === null ? '—' : fmt(100 * v, 1) + '%'; };
+      table('disparity', [{ label: lab('year') }, { label: lab('gini'), num: true }, { label: lab('share_within'), num: true },
+        { label: lab('share_between'), num: true }, { label: lab('share_transvariation'), num: true },
+        { label: lab('theil'), num: true }, { label: lab('cv'), num: true }],
+      D.disparity.map(function (r) {
+        return [r.year, fmt(r.gini, 3), pct(r.share_within), pct(r.share_between), pct(r.share_transvariation),
+          fmt(r.theil, 3), fmt(r.cv, 3)];
+      }));
+    }
     var rows = codes.map(function (c) { var s = score(D.root, c, year); return { code: c, s: s }; })
       .filter(function (r) { return r.s; })
       .sort(function (a, b) { return a.s[1] - b.s[1]; });
