@@ -445,6 +445,29 @@ def _resolve_weights(con, spec: dict, method_path: Path, framework_dir: Path) ->
     return str(path)
 
 
+def open_inputs(framework_dir: str | Path, method_path: str | Path, threads: int | None = COINR_THREADS):
+    """(connection, checked method spec, load summary, weights used): a COINr directory and its method spec
+    on a new DuckDB connection, the engine's input tables ready (the one way the COINr door, `dei analyse` and
+    the uncertainty analysis read a COINr framework). The caller closes the connection.
+    One thread by default: a COINr-sized build (thousands of cells) gains nothing from DuckDB's parallelism,
+    which costs scheduling time (most on a busy machine), and parallel sums make the last digit differ from run
+    to run."""
+    import duckdb
+
+    from index import engine
+
+    framework_dir, method_path = Path(framework_dir), Path(method_path)
+    spec = engine.load_method(method_path)
+    con = duckdb.connect(config={} if threads is None else {"threads": threads})
+    try:
+        summary = load_coinr(con, framework_dir)
+        weights_used = _resolve_weights(con, spec, method_path, framework_dir)
+    except BaseException:
+        con.close()
+        raise
+    return con, spec, summary, weights_used
+
+
 def compute_coinr(framework_dir: str | Path, method_path: str | Path, out_dir: str | Path) -> list[dict]:
     """Run the engine on a COINr directory; write imputed / treated / normalised / aggregated CSVs and log.json.
 
@@ -453,18 +476,11 @@ def compute_coinr(framework_dir: str | Path, method_path: str | Path, out_dir: s
     aggregated every normalised indicator followed by every aggregate, lowest level first. Units screened out
     appear in imputed.csv only (imputation comes before screening, as in COINr).
     """
-    import duckdb
-
     from index import engine
 
     framework_dir, method_path, out_dir = Path(framework_dir), Path(method_path), Path(out_dir)
-    spec = engine.load_method(method_path)
-    # One thread: a COINr-sized build (thousands of cells) gains nothing from DuckDB's parallelism, which costs
-    # scheduling time (most on a busy machine), and parallel sums make the last digit differ from run to run.
-    con = duckdb.connect(config={"threads": COINR_THREADS})
+    con, spec, summary, weights_used = open_inputs(framework_dir, method_path)
     try:
-        summary = load_coinr(con, framework_dir)
-        weights_used = _resolve_weights(con, spec, method_path, framework_dir)
         log = engine.run(con, spec)
 
         with_time = len(summary["periods"]) > 1

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from index.analyses.run import DEI_COUPLING, GROUPINGS, analyse, release_inputs
+from index.analyses.run import DEI_COUPLING, GROUPINGS, analyse, league_groups, release_inputs
 
 TABLES = ("disparity", "obstacles", "coupling", "convergence_sigma", "convergence_beta")
 
@@ -24,14 +24,19 @@ def _league(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def tables(staged: Path, reference: Path) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """The five tables (without release_id) and the notes, from a staged release folder."""
-    disparity, notes = [], []
-    for grouping in GROUPINGS:
-        scores, normalised, framework, groups = release_inputs(staged, grouping, reference)
-        results, grouping_notes = analyse(scores, normalised, framework, groups, DEI_COUPLING, (0.0, 100.0))
-        disparity.append(results["disparity"].assign(grouping=grouping))
-        if grouping == GROUPINGS[0]:
-            first, notes = results, grouping_notes
+    """The five tables (without release_id) and the notes, from a staged release folder: every analysis once
+    under the first grouping, the disparity once more under each other grouping."""
+    from index.analyses.disparity import disparity_table
+
+    scores, normalised, framework = release_inputs(staged)
+    first, notes = analyse(
+        scores, normalised, framework, league_groups(reference, GROUPINGS[0]), DEI_COUPLING, (0.0, 100.0)
+    )
+    disparity = [first["disparity"].assign(grouping=GROUPINGS[0])]
+    aggregates = scores[(scores["level"] >= 2) & scores["node_id"].isin(first["disparity"]["node_id"].unique())]
+    for grouping in GROUPINGS[1:]:
+        summary, _, _ = disparity_table(aggregates, league_groups(reference, grouping))
+        disparity.append(summary.assign(grouping=grouping))
     top = first["obstacles_top"][["unit_code", "period", "indicator_id", "rank"]].rename(
         columns={"indicator_id": "node_id", "rank": "top_rank"}
     )

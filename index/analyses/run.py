@@ -56,11 +56,12 @@ def analyse(
 
     level_two = framework.loc[framework["level"] == 2, "node_id"].tolist()
     frames = []
+    # the subsystems' scores on 0..100, once for every coupled system
+    low = scale[0] if scale else 0.0
+    span = (scale[1] - scale[0]) if scale else 100.0
+    rescaled = scores.assign(score=(scores["score"] - low) / span * 100.0)
     for name, nodes in couplings.items():
         nodes = level_two if nodes is None else nodes
-        low = scale[0] if scale else 0.0
-        span = (scale[1] - scale[0]) if scale else 100.0
-        rescaled = scores.assign(score=(scores["score"] - low) / span * 100.0)
         frames.append(
             coupling.coupling_table(rescaled, nodes, name=name).melt(
                 id_vars=[
@@ -112,56 +113,64 @@ def write(tables: dict[str, pd.DataFrame], notes: list[str], out: Path) -> list[
     return written + [out / "notes.txt"]
 
 
-def release_inputs(release_dir: Path, grouping: str, reference: Path):
-    import duckdb
-
+def league_groups(reference: Path, grouping: str) -> dict:
+    """league code (text) -> its group under ``grouping`` (reference/league_groups.csv)."""
     if grouping not in GROUPINGS:
         raise ConfigError(f"--group {grouping!r} is not one of {list(GROUPINGS)} for a release")
+    table = pd.read_csv(reference / "league_groups.csv", dtype=str)
+    return dict(zip(table["code"], table[grouping]))
+
+
+def release_inputs(release_dir: Path):
+    """(scores, normalised, framework) of a release folder: its 盟市 rows in this package's generic columns."""
+    import duckdb
+
     for table in ("index_scores", "indicator_values", "framework"):
         if not (release_dir / f"{table}.parquet").is_file():
             raise ConfigError(f"{release_dir}: no {table}.parquet; is it a release folder?")
     con = duckdb.connect()
-    scores = con.execute(
-        "select cast(league_code as varchar) as unit_code, year as period, node_id, level, score from read_parquet(?)",
-        [str(release_dir / "index_scores.parquet")],
-    ).df()
-    normalised = con.execute(
-        "select cast(league_code as varchar) as unit_code, year as period, indicator_id, normalised,"
-        " effective_weight from read_parquet(?) where level_kind = 'league'",
-        [str(release_dir / "indicator_values.parquet")],
-    ).df()
-    framework = con.execute(
-        "select node_id, parent_id, level, node_type from read_parquet(?)", [str(release_dir / "framework.parquet")]
-    ).df()
-    table = pd.read_csv(reference / "league_groups.csv", dtype=str)
-    groups = dict(zip(table["code"], table[grouping]))
-    return scores, normalised, framework, groups
+    try:
+        scores = con.execute(
+            "select cast(league_code as varchar) as unit_code, year as period, node_id, level, score"
+            " from read_parquet(?)",
+            [str(release_dir / "index_scores.parquet")],
+        ).df()
+        normalised = con.execute(
+            "select cast(league_code as varchar) as unit_code, year as period, indicator_id, normalised,"
+            " effective_weight from read_parquet(?) where level_kind = 'league'",
+            [str(release_dir / "indicator_values.parquet")],
+        ).df()
+        framework = con.execute(
+            "select node_id, parent_id, level, node_type from read_parquet(?)", [str(release_dir / "framework.parquet")]
+        ).df()
+    finally:
+        con.close()
+    return scores, normalised, framework
 
 
 def coinr_inputs(framework_dir: Path, method_path: Path, grouping: str | None):
-    import duckdb
-
     from index import coinr, engine
 
-    spec = engine.load_method(method_path)
-    con = duckdb.connect(config={"threads": coinr.COINR_THREADS})
-    coinr.load_coinr(con, framework_dir)
-    coinr._resolve_weights(con, spec, method_path, framework_dir)
-    engine.run(con, spec)
-    columns = [c for (c,) in con.execute("select distinct group_column from unit_groups order by 1").fetchall()]
-    if grouping is None or grouping not in columns:
-        raise ConfigError(f"--group must name one of the framework's group columns {columns}")
-    groups = dict(
-        con.execute("select unit_code, group_value from unit_groups where group_column = ?", [grouping]).fetchall()
-    )
-    scores = con.execute("select unit_code, period, node_id, level, score from node_scores").df()
-    normalised = con.execute(
-        "select unit_code, period, indicator_id, normalised, effective_weight from indicator_results"
-    ).df()
-    framework = con.execute(
-        "select node_id, parent_id, cast(level as integer) as level, node_type from framework"
-        " where node_type <> 'Denominator'"
-    ).df()
+    con, spec, _, _ = coinr.open_inputs(framework_dir, method_path)
+    try:
+        # the group column is checked before the build: a typo costs no engine run
+        columns = [c for (c,) in con.execute("select distinct group_column from unit_groups order by 1").fetchall()]
+        if grouping is None or grouping not in columns:
+            raise ConfigError(f"--group must name one of the framework's group columns {columns}")
+        groups = dict(
+            con.execute("select unit_code, group_value from unit_groups where group_column = ?", [grouping]).fetchall()
+        )
+        engine.run(con, spec)
+        scores = con.execute("select unit_code, period, node_id, level, score from node_scores").df()
+        normalised = con.execute(
+            "select unit_code, period, indicator_id, normalised, effective_weight from indicator_results"
+        ).df()
+        framework = con.execute(
+            "select node_id, parent_id, cast(level as integer) as level, node_type from framework"
+            " where node_type <> 'Denominator'"
+        ).df()
+    finally:
+        con.close()
     normalise = spec["normalise"]
     scale = tuple(normalise["range"]) if normalise["method"] == "minmax" else None
     return scores, normalised, framework, groups, scale
@@ -171,7 +180,8 @@ def analyse_release(release_dir: Path, out: Path, grouping: str = "region_group"
     from index.config import settings
 
     cfg = cfg or settings()
-    scores, normalised, framework, groups = release_inputs(Path(release_dir), grouping, cfg.reference)
+    groups = league_groups(cfg.reference, grouping)
+    scores, normalised, framework = release_inputs(Path(release_dir))
     tables, notes = analyse(scores, normalised, framework, groups, DEI_COUPLING, (0.0, 100.0))
     return write(tables, notes, Path(out))
 

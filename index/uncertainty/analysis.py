@@ -68,17 +68,11 @@ def _tables_of(con, names=INPUT_TABLES) -> dict:
 
 def coinr_inputs(framework_dir: str | Path, method_path: str | Path) -> Inputs:
     """A framework in COINr's layout (imeta.csv, idata.csv) with its method spec, as the COINr door reads it."""
-    import duckdb
-
-    from index import engine
-    from index.coinr import _resolve_weights, load_coinr
+    from index.coinr import open_inputs
 
     framework_dir, method_path = Path(framework_dir), Path(method_path)
-    method = engine.load_method(method_path)
-    con = duckdb.connect()
+    con, method, _, used = open_inputs(framework_dir, method_path, threads=None)
     try:
-        load_coinr(con, framework_dir)
-        used = _resolve_weights(con, method, method_path, framework_dir)
         if used not in (None, "metadata") and Path(used).is_file():
             method.setdefault("weights", {})["scheme"] = "metadata"  # the file is now the weights table
         tables = _tables_of(con)
