@@ -20,7 +20,11 @@ from dei_common import CURATED, DAG_SETTINGS, RELEASE, postgres_from_connection
     doc_md=__doc__,
     **DAG_SETTINGS,
     params={
-        "weights": Param("sql/weights/expert.sql", type="string", description="weight scheme file"),
+        "weights": Param(
+            "sql/weights/expert.sql",
+            type="string",
+            description="weight scheme: a SQL file, or a named scheme (equal, entropy, critic, pca, balance)",
+        ),
         "method": Param("sql/method/dei.toml", type="string", description="method spec (TOML)"),
         # the default keeps `make run` quick; raise it when a release deserves narrower intervals
         "replicates": Param(

@@ -637,7 +637,7 @@ def _engine_options(func):
     func = click.option(
         "--weights",
         type=WEIGHTS,
-        help="weight scheme: a SQL file (e.g. sql/weights/equal.sql) or a"
+        help="weight scheme: a SQL file (e.g. sql/weights/expert.sql) or a"
         f" named scheme ({', '.join(s for s in NAMED_WEIGHT_SCHEMES if s != 'metadata')})",
     )(func)
     return func

@@ -366,7 +366,7 @@ def load_coinr(con: duckdb.DuckDBPyConnection, directory: str | Path) -> dict:
 # data set -> (table, value column, which node types)
 DATA_SETS = {
     "imputed": ("impute", "filled_value"),
-    "treated": ("treat", "filled_value"),
+    "treated": ("treat", "treated_value"),
     "normalised": ("normalise", "normalised"),
 }
 

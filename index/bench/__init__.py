@@ -313,7 +313,7 @@ ENGINE_STEPS = (
     "weight",
     "aggregate",
     "rank",
-    "year_over_year",
+    "period_change",
     "indicator_results",
     "node_scores",
 )

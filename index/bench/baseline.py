@@ -139,7 +139,7 @@ def build(
     scores["rank"] = scores.groupby(["node_id", "period"])["score"].rank(method="min", ascending=False).astype("Int32")
 
     # year over year: against the previous period of the same unit and node
-    mark("year_over_year")
+    mark("period_change")
     scores = scores.sort_values(["unit_code", "node_id", "period"], ignore_index=True)
     history = scores.groupby(["unit_code", "node_id"])
     scores["score_change"] = scores["score"] - history["score"].shift()

@@ -216,6 +216,10 @@ def scheme_warnings(weights: str, cfg: Settings | None = None) -> list[str]:
     from index.config import resolve as resolve_path
     from index.framework import dropout_warnings, load_framework, load_weights
 
+    from index.engine.vocabulary import NAMED_WEIGHT_SCHEMES
+
+    if weights in NAMED_WEIGHT_SCHEMES:
+        return []  # derived from the data or the tree at run time: no file to read before the build
     cfg = cfg or current_settings()
     path = resolve_path(weights, cfg, confined=False)
     framework = load_framework(cfg.framework_file)

@@ -89,7 +89,7 @@ def format_list(scenarios: list[Source]) -> str:
     from index.tables import render, shown_path
 
     if not scenarios:
-        return "no scenarios yet: `dei compute --weights sql/weights/equal.sql` writes one"
+        return "no scenarios yet: `dei compute --weights equal` writes one"
     rows = [
         [
             s.id,

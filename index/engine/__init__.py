@@ -19,7 +19,7 @@ Steps (one SQL file each under sql/engine, one module per verb, each run as
     weight      07_weight*.sql          effective weights relative to the root, re-weighted over present nodes
     aggregate   08_aggregate*.sql       per level; methods and keys: aggregate.py (validate_section)
     rank        09_rank.sql             1 = best, ties share the min rank
-    year_over_year 10_year_over_year.sql score_change, rank_change
+    period_change 10_period_change.sql score_change, rank_change
     outputs     11_indicator_results.sql, 11_node_scores.sql
 
 Lean by design (bench: ``python -m index.bench``): inside a run, cells are keyed by the enum types engine_unit

@@ -1,7 +1,7 @@
 """The run: the verb steps in the handbook's order on one DuckDB connection (index.engine.run).
 
 stage, denominate, impute, screen, treat, normalise, [objective or equal weights], weight, aggregate, rank,
-year_over_year, outputs; each verb is a module of this package running its SQL files (sql/engine). The log is
+period_change, outputs; each verb is a module of this package running its SQL files (sql/engine). The log is
 one :class:`index.engine.log.StepRecord` per step.
 """
 
@@ -13,7 +13,10 @@ from index.engine.catalog import current_setting, fold_into_view, show_keys_as_t
 from index.engine.inputs import REQUIRED_TABLES as INPUT_TABLES  # noqa: F401  (re-exported)
 from index.engine.inputs import check as check_inputs
 from index.engine.log import StepRecord, record
+from index.engine.sqlsteps import run_step
 from index.engine.vocabulary import OBJECTIVE_WEIGHT_SCHEMES
+
+EQUAL_WEIGHTS_FILE = "07_weight_equal.sql"
 
 
 def _weight_scheme(spec: dict) -> str | None:
@@ -22,40 +25,23 @@ def _weight_scheme(spec: dict) -> str | None:
 
 def equal_weights(con) -> StepRecord:
     """Replace ``weights`` with equal shares of each parent's children (every non-root tree node)."""
-    started = time.perf_counter()
-    con.execute(
-        """
-        create or replace table weights as
-        with tree as (
-            select node_id, parent_id from framework
-            where node_type <> 'Denominator' and parent_id is not null
-        ),
-        final as (
-            select node_id, 1.0 / count(*) over (partition by parent_id) as weight from tree
-        )
-        select * from final
-        """
-    )
-    return record(
-        "weights_equal",
-        None,
-        int(con.execute("select count(*) from weights").fetchone()[0]),
-        started,
-        "scheme equal: every child gets 1 / (number of children) of its parent",
-    )
+    entry = run_step(con, "weights", EQUAL_WEIGHTS_FILE)
+    entry["step"] = "weights_equal"
+    entry["notes"] = "scheme equal: every child gets 1 / (number of children) of its parent"
+    return entry
 
 
 def run(con, method: dict, keep_steps: bool = False) -> list[StepRecord]:
     """Run every step on ``con``; leave ``indicator_results`` and ``node_scores`` and every step by name.
 
     Order: stage, denominate, impute, screen, treat, normalise, [objective or equal weights], weight,
-    aggregate, rank, year_over_year, outputs. Units screened out are absent from treat on.
+    aggregate, rank, period_change, outputs. Units screened out are absent from treat on.
     Every step's name stays readable on the connection, with the same columns (keys as text), but what would
     only copy cells is a view: denominate without denominators, screen with min_data 0, treat none, the
     attribution under amean, aggregate (the indicators' scores are table weight's); normalise becomes a view of
-    weight (which holds all its rows and columns), and rank and year_over_year are computed inside node_scores
+    weight (which holds all its rows and columns), and rank and period_change are computed inside node_scores
     and then views of it, so each cell is stored once. ``keep_steps=True`` keeps normalise, rank and
-    year_over_year as tables of their own (for debugging; like every step table, stored as engine_<step> and
+    period_change as tables of their own (for debugging; like every step table, stored as engine_<step> and
     read through the view <step>, which shows the keys as text).
     Returns the log: one StepRecord per step (keys step, file, rows, seconds, notes; index.engine.log).
     """
@@ -101,7 +87,7 @@ def run(con, method: dict, keep_steps: bool = False) -> list[StepRecord]:
         log.append(weight.run(con, spec, keep_steps))
         log.append(aggregate.run(con, spec))
         log.append(rank.run(con, spec, keep_steps))
-        log.append(rank.run_year_over_year(con, spec, keep_steps))
+        log.append(rank.run_period_change(con, spec, keep_steps))
         # indicator_results is a view (one hash probe per cell into weight_aggregates, through weight) unless the
         # steps are kept; node_scores holds the ranks and changes, computed once
         results = (run_step if keep_steps else run_view)(con, "indicator_results", "11_indicator_results.sql")
@@ -113,9 +99,9 @@ def run(con, method: dict, keep_steps: bool = False) -> list[StepRecord]:
         entry["notes"] = "output table"
         log.append(entry)
         if not keep_steps:
-            # the ranked rows live in node_scores only: year_over_year and rank become views of it
-            repoint_view(con, "year_over_year", "11_year_over_year_view.sql")
-            fold_into_view(con, "rank", "year_over_year", ("score_change", "rank_change"))
+            # the ranked rows live in node_scores only: period_change and rank become views of it
+            repoint_view(con, "period_change", "11_period_change_view.sql")
+            fold_into_view(con, "rank", "period_change", ("score_change", "rank_change"))
         show_keys_as_text(con)
     finally:
         if insertion_order:

@@ -31,7 +31,7 @@ STEP_TABLES = (
     "aggregate_children",
     "aggregate_contribution",
     "rank",
-    "year_over_year",
+    "period_change",
     "indicator_results",
     "node_scores",
 )

@@ -110,9 +110,9 @@ def run(con, method: dict, keep_steps: bool = False) -> StepRecord:
             """
             select count(*) from (
                 select indicator_id from treat
-                where filled_value is not null
+                where treated_value is not null
                 group by indicator_id
-                having min(filled_value) = max(filled_value)
+                having min(treated_value) = max(treated_value)
             )
             """
         ).fetchall()[0]
@@ -120,7 +120,7 @@ def run(con, method: dict, keep_steps: bool = False) -> StepRecord:
     if spec["method"] == "base_period":
         (lost,) = con.execute(
             "select count(*) from normalise join treat using (unit_code, period, indicator_id)"
-            " where treat.filled_value is not null and normalise.normalised is null"
+            " where treat.treated_value is not null and normalise.normalised is null"
         ).fetchall()[0]
         notes += f"; {lost} cell(s) without a positive divisor left NULL"
     entry["notes"] = f"{notes}, scope {spec['scope']}"

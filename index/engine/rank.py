@@ -1,8 +1,8 @@
 """Rank within node and period (1 = best, ties share the min rank) and the change against the previous period.
 
-Unless the steps are kept, ``rank`` (09_rank.sql) and ``year_over_year`` (10_year_over_year.sql) are views:
+Unless the steps are kept, ``rank`` (09_rank.sql) and ``period_change`` (10_period_change.sql) are views:
 the output node_scores reads them, so both windows run in one statement and every ranked row is stored once,
-in node_scores; afterwards index.engine.run points both views at node_scores (11_year_over_year_view.sql).
+in node_scores; afterwards index.engine.run points both views at node_scores (11_period_change_view.sql).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from index.engine.log import StepRecord
 from index.engine.sqlsteps import run_step, run_view
 
 RANK_FILE = "09_rank.sql"
-YEAR_OVER_YEAR_FILE = "10_year_over_year.sql"
+PERIOD_CHANGE_FILE = "10_period_change.sql"
 
 
 def run(con, method: dict, keep_steps: bool = False) -> StepRecord:
@@ -27,11 +27,11 @@ def run(con, method: dict, keep_steps: bool = False) -> StepRecord:
     return entry
 
 
-def run_year_over_year(con, method: dict, keep_steps: bool = False) -> StepRecord:
+def run_period_change(con, method: dict, keep_steps: bool = False) -> StepRecord:
     if keep_steps:
-        entry = run_step(con, "year_over_year", YEAR_OVER_YEAR_FILE)
+        entry = run_step(con, "period_change", PERIOD_CHANGE_FILE)
     else:
-        entry = run_view(con, "year_over_year", YEAR_OVER_YEAR_FILE)
+        entry = run_view(con, "period_change", PERIOD_CHANGE_FILE)
         entry["rows"] = (
             con.execute("select count(*) from normalise").fetchone()[0]
             + con.execute("select count(*) from aggregate_nodes").fetchone()[0]

@@ -36,7 +36,7 @@ Correlation structure (one latent factor per dimension, so that method choices m
 
 Realised on the 2024 cross-section (``dei audit``): dimension correlations 0.30–0.71 (pooled over 2019–2024,
 where the common upward trend adds to them: 0.47–0.90), and equal instead of expert weights moves 6 of 12
-ranks by one place (``dei compare --weights sql/weights/expert.sql sql/weights/equal.sql``).
+ranks by one place (``dei compare --weights sql/weights/expert.sql equal``).
 
 The files are shaped the way departments send them: XLSX with a title row, a merged two-row header (group cell
 over several columns, unit in the header), a 盟市 column, footnotes; CSV in GBK or UTF-8 with BOM; 盟市 as full

@@ -1,7 +1,7 @@
--- Step 05 treat (table treat): the screened cells with outliers treated as treat_indicators decided, in the
--- columns of table impute (filled_value now holds the treated value, so normalisation reads it unchanged),
--- plus untreated_value (the imputed value) and treatment (winsorised_high / winsorised_low for a value set
--- to a bound, log for every value of a log-transformed indicator, NULL where nothing changed).
+-- Step 05 treat (table treat): the screened cells with outliers treated as treat_indicators decided: the
+-- columns of table impute (filled_value the imputed value, as impute left it), plus treated_value (what
+-- normalisation reads) and treatment (winsorised_high / winsorised_low for a value set to a bound, log for
+-- every value of a log-transformed indicator, NULL where nothing changed).
 -- Each period is treated on its own (COINr treats a panel one time point at a time).
 with
 
@@ -44,13 +44,7 @@ treated as (
 ),
 
 final as (
-    -- the columns of table impute, filled_value now the treated value, then the untreated value and the
-    -- treatment
-    select
-        * exclude (treated_value, treatment) replace (treated_value as filled_value),
-        filled_value as untreated_value,
-        treatment
-    from treated
+    select * from treated
 )
 
 select * from final

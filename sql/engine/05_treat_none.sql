@@ -1,5 +1,5 @@
 -- Step 05 treat, method none (view treat): the screened cells unchanged, in the columns of 05_treat.sql
--- (untreated_value = filled_value, treatment NULL). A view: nothing is computed, so nothing is copied.
+-- (treated_value = filled_value, treatment NULL). A view: nothing is computed, so nothing is copied.
 with
 
 screen as (
@@ -9,7 +9,7 @@ screen as (
 final as (
     select
         *,
-        filled_value as untreated_value,
+        filled_value as treated_value,
         cast(null as varchar) as treatment
     from screen
 )

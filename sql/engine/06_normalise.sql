@@ -24,7 +24,7 @@
 -- A constant indicator (every present value equal within its scope) carries no information and gets the
 -- middle of the scale: (lo + hi) / 2 for minmax, normalise_mean for zscore, 0.5 for prank; plain ranks
 -- give (n + 1) / 2 by themselves. Goalposts, dist2targ and base_period use fixed references and need no rule.
--- Missing values (filled_value NULL) stay NULL.
+-- Missing values (treated_value NULL) stay NULL.
 with
 
 -- the one place that names the step's input table
@@ -49,7 +49,7 @@ scoped as (
     select
         input_values.*,
         framework.polarity,
-        framework.polarity * input_values.filled_value as directed_value,
+        framework.polarity * input_values.treated_value as directed_value,
         -- one scope per indicator (panel) or per indicator and period (year)
         case when getvariable('normalise_scope') = 'period' then input_values.period end as scope_period
     from input_values
@@ -79,7 +79,7 @@ ranked as (
 ),
 
 base_values as (
-    select unit_code, indicator_id, filled_value as base_value
+    select unit_code, indicator_id, treated_value as base_value
     from input_values
     where period = getvariable('normalise_base_period')
 ),
@@ -113,8 +113,8 @@ goalpost_shares as (
     select
         prepared.*,
         case
-            when polarity < 0 then (goalpost_upper - filled_value) / (goalpost_upper - goalpost_lower)
-            else (filled_value - goalpost_lower) / (goalpost_upper - goalpost_lower)
+            when polarity < 0 then (goalpost_upper - treated_value) / (goalpost_upper - goalpost_lower)
+            else (treated_value - goalpost_lower) / (goalpost_upper - goalpost_lower)
         end as goalpost_share,
         case
             when directed_target = scope_min then 1.0
@@ -127,7 +127,7 @@ normalised as (
     select
         goalpost_shares.*,
         case
-            when filled_value is null then null
+            when treated_value is null then null
             when getvariable('normalise_method') = 'minmax'
                 then
                     case
@@ -163,8 +163,8 @@ normalised as (
                 case
                     when polarity < 0
                         then
-                            case when filled_value > 0 and base_value > 0 then base_value / filled_value * 100.0 end
-                    else case when base_value > 0 then filled_value / base_value * 100.0 end
+                            case when treated_value > 0 and base_value > 0 then base_value / treated_value * 100.0 end
+                    else case when base_value > 0 then treated_value / base_value * 100.0 end
                 end
         end as normalised
     from goalpost_shares

@@ -4,7 +4,7 @@
 --   minmax  lo + (d - min d) / (max d - min d) × (hi - lo); a constant scope gets (lo + hi) / 2
 --   zscore  (d - mean d) / sd d × normalise_sd + normalise_mean (sd: n - 1); a constant scope gets the mean
 -- normalise_scope panel: statistics pooled over all periods of the indicator; year: per period.
--- Missing values (filled_value NULL) stay NULL.
+-- Missing values (treated_value NULL) stay NULL.
 with
 
 input_values as not materialized (
@@ -22,7 +22,7 @@ scoped as not materialized (
     select
         input_values.*,
         framework.polarity,
-        framework.polarity * input_values.filled_value as directed_value,
+        framework.polarity * input_values.treated_value as directed_value,
         case when getvariable('normalise_scope') = 'period' then input_values.period end as scope_period
     from input_values
     join framework on framework.indicator_id = input_values.indicator_id
@@ -44,7 +44,7 @@ normalised as (
     select
         scoped.*,
         case
-            when scoped.filled_value is null then null
+            when scoped.treated_value is null then null
             when getvariable('normalise_method') = 'minmax'
                 then
                     case

@@ -2,8 +2,8 @@
 -- (an indicator's score is its normalised value), with rank and the change against the previous period.
 with
 
-year_over_year as (
-    select * from year_over_year
+period_change as (
+    select * from period_change
 ),
 
 final as (
@@ -16,7 +16,7 @@ final as (
         cast(rank as integer) as rank,
         cast(score_change as double) as score_change,
         cast(rank_change as integer) as rank_change
-    from year_over_year
+    from period_change
 )
 
 select * from final

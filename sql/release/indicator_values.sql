@@ -7,7 +7,7 @@ with
 
 indicator_results as (select * from indicator_results),
 
-treat as (select unit_code, period, indicator_id, filled_value, treatment from treat),
+treat as (select unit_code, period, indicator_id, treated_value, treatment from treat),
 
 units as (select * from units),
 
@@ -25,7 +25,7 @@ league_rows as (
         indicator_results.denominated_value,
         indicator_results.imputed,
         indicator_results.imputation,
-        cast(treat.filled_value as double) as treated,
+        cast(treat.treated_value as double) as treated,
         cast(treat.treatment as varchar) as treatment,
         indicator_results.normalised,
         indicator_results.effective_weight,

@@ -72,14 +72,7 @@ def test_compute_writes_a_scenario_prints_its_id_and_warns_of_a_dropped_indicato
 def test_compare_several_schemes_side_by_side(curated_lake, zero_scheme, repo, capsys, tmp_path):
     target = tmp_path / "schemes.xlsx"
     code, out, err = run(
-        capsys,
-        "compare",
-        "--weights",
-        repo / "sql" / "weights" / "expert.sql",
-        repo / "sql" / "weights" / "equal.sql",
-        zero_scheme,
-        "--xlsx",
-        target,
+        capsys, "compare", "--weights", repo / "sql" / "weights" / "expert.sql", "equal", zero_scheme, "--xlsx", target
     )
     assert code == 0, err
     assert "fiveg_user_penetration" in err  # the warning of the scheme that drops it

@@ -189,7 +189,7 @@ def test_output_shapes(con, log):
         "weight",
         "aggregate",
         "rank",
-        "year_over_year",
+        "period_change",
     ]
 
 
@@ -383,7 +383,7 @@ def test_ranks(con):
     assert {k: ranks[k] for k in expected} == expected
 
 
-def test_year_over_year(con):
+def test_period_change(con):
     # score_change = 2022 score - 2021 score; rank_change = 2021 rank - 2022 rank (positive = moved up)
     # IDX:  A 44.25 - 0 = 44.25, rank 3 -> 3: 0;  B 67.75 - 41.5 = 26.25, 2 -> 2: 0;  C 76 - 87 = -11, 1 -> 1: 0
     # AGG2: A 70 - 0 = 70, rank 3 -> 1: +2;  B 60 - 35 = 25, 2 -> 2: 0;  C 40 - 80 = -40, 1 -> 3: -2

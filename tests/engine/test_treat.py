@@ -69,7 +69,7 @@ def treated(con) -> dict:
     return {
         (u, p, i): (v, t)
         for u, p, i, v, t in con.execute(
-            "select unit_code, period, indicator_id, filled_value, treatment from treat"
+            "select unit_code, period, indicator_id, treated_value, treatment from treat"
         ).fetchall()
     }
 
@@ -165,7 +165,7 @@ def test_none_leaves_the_imputed_values(tmp_path):
     differ = con.execute(
         """
         select count(*) from treat join impute using (unit_code, period, indicator_id)
-        where treat.filled_value is distinct from impute.filled_value or treat.treatment is not null
+        where treat.treated_value is distinct from impute.filled_value or treat.treatment is not null
         """
     ).fetchone()[0]
     assert differ == 0

@@ -14,7 +14,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 FRAMEWORK_SQL = REPO / "sql" / "framework" / "dei_framework.sql"
-WEIGHT_SCHEMES = {"expert": REPO / "sql" / "weights" / "expert.sql", "equal": REPO / "sql" / "weights" / "equal.sql"}
+# the scheme files (equal weights are the engine's scheme `equal`, tested in tests/compute/test_named_schemes.py)
+WEIGHT_SCHEMES = {path.stem: path for path in sorted((REPO / "sql" / "weights").glob("*.sql"))}
 
 SCHEMA = [
     ("node_id", "VARCHAR"),
@@ -204,7 +205,7 @@ def test_department_count(indicators):
 
 @pytest.mark.parametrize("scheme", sorted(WEIGHT_SCHEMES))
 def test_weight_scheme(framework, scheme):
-    # through the loader the pipeline uses: a scheme may read the framework table (equal.sql does)
+    # through the loader the pipeline uses: a scheme may read the framework table
     from index.framework import load_weights
 
     weights = load_weights(WEIGHT_SCHEMES[scheme], framework)
@@ -219,15 +220,6 @@ def test_weight_scheme(framework, scheme):
     assert set(sums.index) == {"DEI", *DIMENSIONS}
     for parent, total in sums.items():
         assert abs(total - 1.0) <= 1e-9, f"{scheme}: weights under {parent} sum to {total!r}"
-
-
-def test_equal_scheme_is_equal(framework):
-    from index.framework import load_weights
-
-    weights = load_weights(WEIGHT_SCHEMES["equal"], framework)
-    merged = framework.merge(weights, on="node_id")
-    for parent, group in merged.groupby("parent_id"):
-        assert group["weight"].to_numpy() == pytest.approx(1.0 / len(group)), parent
 
 
 def test_project_loader_accepts_the_files():

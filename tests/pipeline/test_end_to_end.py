@@ -130,12 +130,12 @@ def test_compute_with_another_scheme_prints_rank_moves_and_leaves_latest(publish
     from index import cli
 
     cfg, release = published
-    assert cli.main(["compute", "--weights", "sql/weights/equal.sql"]) == 0
+    assert cli.main(["compute", "--weights", "equal"]) == 0
     out = capsys.readouterr().out
     assert "排名变化" in out and "盟市 change rank" in out
     scenario = cfg.lake / "scenarios" / "equal"
     manifest = json.loads((scenario / "release.json").read_text(encoding="utf-8"))
-    assert manifest["weight_scheme"]["path"] == "sql/weights/equal.sql"
+    assert manifest["weight_scheme"]["path"] == "equal"
     assert manifest["id"] != release["id"]
     assert publish.current_release_id(cfg) == release["id"]
 

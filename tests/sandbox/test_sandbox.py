@@ -223,7 +223,7 @@ def test_a_coinr_method_naming_etc_passwd_as_its_scheme_is_refused_unread(repo, 
 def test_a_method_may_name_a_file_in_a_dei_sql_allow_directory(lake, sql_copy, tmp_path, monkeypatch, repo):
     shared = tmp_path / "shared"
     shared.mkdir()
-    shutil.copy(repo / "sql" / "weights" / "equal.sql", shared / "equal_copy.sql")
+    shutil.copy(repo / "sql" / "weights" / "expert.sql", shared / "equal_copy.sql")
     monkeypatch.setenv("DEI_SQL_ALLOW", os.pathsep.join([str(tmp_path / "elsewhere"), str(shared)]))
     assert compute.resolve(shared / "equal_copy.sql", settings()) == (shared / "equal_copy.sql").resolve()
     monkeypatch.delenv("DEI_SQL_ALLOW")

@@ -1,6 +1,6 @@
--- Step 11 year_over_year, once node_scores exists (view year_over_year): the rows of table node_scores with each
--- node's node_type from the framework, in the columns of 10_year_over_year.sql. node_scores was computed from
--- 10_year_over_year.sql, so the scores, ranks and changes are stored once, there.
+-- Step 11 period_change, once node_scores exists (view period_change): the rows of table node_scores with each
+-- node's node_type from the framework, in the columns of 10_period_change.sql. node_scores was computed from
+-- 10_period_change.sql, so the scores, ranks and changes are stored once, there.
 with
 
 node_scores as (

@@ -1,4 +1,4 @@
--- Step 10 year_over_year: change of score and rank against the previous period of the same unit and node.
+-- Step 10 period_change: change of score and rank against the previous period of the same unit and node.
 -- rank_change = previous rank - rank, so positive = moved up. NULL for the first period, and wherever either
 -- period lacks a score (or a rank). "Previous period" is the previous period of the grid (01_stage.sql).
 with
