@@ -214,9 +214,8 @@ def compute_schemes(
 def scheme_warnings(weights: str, cfg: Settings | None = None) -> list[str]:
     """The drop-out warnings of one scheme file (index.framework.dropout_warnings)."""
     from index.config import resolve as resolve_path
-    from index.framework import dropout_warnings, load_framework, load_weights
-
     from index.engine.vocabulary import NAMED_WEIGHT_SCHEMES
+    from index.framework import dropout_warnings, load_framework, load_weights
 
     if weights in NAMED_WEIGHT_SCHEMES:
         return []  # derived from the data or the tree at run time: no file to read before the build
