@@ -614,12 +614,11 @@ def _ref(ref: bytes | str | None) -> tuple[int, int] | None:
 
 
 def _col_letter(c: int) -> str:
-    letters = ""
-    c += 1
-    while c:
-        c, rest = divmod(c - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    """0-based column index -> Excel's letters (0 -> A); openpyxl's own conversion, imported only here (on the
+    messages' path: the parse itself reads no openpyxl)."""
+    from openpyxl.utils.cell import get_column_letter
+
+    return get_column_letter(c + 1)
 
 
 def _scan_sheet(

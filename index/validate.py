@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from index.errors import ConfigError, SubmissionError, SubmissionProblem
 from index.files import copy_atomic, write_text_atomic
+from index.ingest import PARSED_COLUMNS
 
 if TYPE_CHECKING:  # keep the import light for DAG parsing
     import pandas as pd
@@ -38,19 +39,9 @@ if TYPE_CHECKING:  # keep the import light for DAG parsing
 SUITE_NAME = "raw_observations"
 SUITE_FILE = "raw_observations.json"
 STALE_MESSAGE = "expectations/raw_observations.json is out of date with the framework; run `dei expectations build`"
-RAW_COLUMNS = [
-    "league_code",
-    "year",
-    "indicator_id",
-    "value",
-    "department",
-    "source_file",
-    "source_sheet",
-    "source_row",
-    "source_column",
-    "sha256",
-    "ingested_at",
-]
+# what the suite requires of a raw batch: ingest's parsed columns (its synthetic flag not required) plus the
+# file's sha256 and the time it was ingested
+RAW_COLUMNS = [c for c in PARSED_COLUMNS if c != "synthetic"] + ["sha256", "ingested_at"]
 NOT_NULL_COLUMNS = ["league_code", "year", "indicator_id", "sha256", "source_file"]
 KEY_COLUMNS = ["league_code", "year", "indicator_id"]
 YEAR_MIN, YEAR_MAX = 2000, 2100
@@ -369,6 +360,11 @@ def _validate_rows(
     fallback_file = _batch_file(frame, batch_name)
     problems: list[tuple[int | None, SubmissionProblem]] = []
     max_rows = max_rows or MAX_ROWS_PER_RULE
+
+    def batch_problem(column: str | None, rule: str, message: str) -> None:
+        # a problem of the batch as a whole: no row, so no sheet or row number to name
+        problems.append((None, SubmissionProblem(fallback_file, None, None, column, rule, message)))
+
     for outcome in result.results:
         if outcome.success:
             continue
@@ -380,19 +376,11 @@ def _validate_rows(
         report_column = meta.get("report_column") or kwargs.get("column")
         needed = _expectation_columns(kwargs)
         if config.type == "expect_column_to_exist":
-            problems.append(
-                (
-                    None,
-                    SubmissionProblem(
-                        fallback_file,
-                        None,
-                        None,
-                        kwargs["column"],
-                        rule,
-                        f"the batch has no column {kwargs['column']} (columns seen: {', '.join(map(str, frame.columns))}); "
-                        f"expected {expected}",
-                    ),
-                )
+            seen = ", ".join(map(str, frame.columns))
+            batch_problem(
+                kwargs["column"],
+                rule,
+                f"the batch has no column {kwargs['column']} (columns seen: {seen}); expected {expected}",
             )
             continue
         if any(c not in frame.columns for c in needed):
@@ -401,18 +389,8 @@ def _validate_rows(
         raised = info.get("raised_exception") if isinstance(info, dict) else False
         if raised or not isinstance(outcome.result, dict) or "unexpected_index_list" not in outcome.result:
             detail = info.get("exception_message") if isinstance(info, dict) else None
-            problems.append(
-                (
-                    None,
-                    SubmissionProblem(
-                        fallback_file,
-                        None,
-                        None,
-                        report_column,
-                        rule,
-                        f"could not be checked ({detail or 'no row-level result'}); expected {expected}",
-                    ),
-                )
+            batch_problem(
+                report_column, rule, f"could not be checked ({detail or 'no row-level result'}); expected {expected}"
             )
             continue
         indexes = list(outcome.result.get("unexpected_index_list") or [])
@@ -445,19 +423,7 @@ def _validate_rows(
                 )
             )
         if count > max_rows:
-            problems.append(
-                (
-                    None,
-                    SubmissionProblem(
-                        fallback_file,
-                        None,
-                        None,
-                        None,
-                        rule,
-                        f"{count} rows break this rule; only the first {max_rows} are listed",
-                    ),
-                )
-            )
+            batch_problem(None, rule, f"{count} rows break this rule; only the first {max_rows} are listed")
     return problems
 
 

@@ -96,15 +96,6 @@ _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")  # characters Excel refuses in a sheet 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def _column(index: int) -> str:
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(65 + rest) + name
-    return name
-
-
 def _xml_cell(ref: str, value) -> str:
     from xml.sax.saxutils import escape
 
@@ -120,6 +111,8 @@ def _xml_cell(ref: str, value) -> str:
 
 
 def _sheet_xml(columns: list[str], rows) -> str:
+    from openpyxl.utils.cell import get_column_letter
+
     letters: list[str] = []
     parts = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -127,7 +120,7 @@ def _sheet_xml(columns: list[str], rows) -> str:
     ]
     for r, row in enumerate([list(columns), *rows], start=1):
         while len(letters) < len(row):
-            letters.append(_column(len(letters)))
+            letters.append(get_column_letter(len(letters) + 1))
         cells = "".join(_xml_cell(f"{letters[i]}{r}", v) for i, v in enumerate(row))
         parts.append(f'<row r="{r}">{cells}</row>')
     parts.append("</sheetData></worksheet>")
