@@ -33,8 +33,12 @@ FRAMEWORK_COLUMNS = [
     "valid_min",
     "valid_max",
     "source_clause",
+    "levels",
+    "additive",
 ]
 NODE_TYPES = {"Indicator", "Aggregate", "Denominator"}
+# the unit levels a figure can be reported at (framework column `levels`, comma-separated; index/units.py)
+UNIT_LEVELS = ("league", "county")
 WEIGHT_TOLERANCE = 1e-9
 
 
@@ -109,10 +113,44 @@ def load_framework(path: Path) -> pd.DataFrame:
     for node_id, denom in named.itertuples(index=False):
         if denom not in denominators:
             problems.append(f"indicator {node_id} names denominator {denom}, which is not a Denominator node")
+    problems += _level_problems(frame)
     if problems:
         raise ConfigError(f"{path}: " + "; ".join(problems))
     frame.attrs["periods"] = load_periods(path)
     return frame
+
+
+def _level_problems(frame: pd.DataFrame) -> list[str]:
+    """`levels` and `additive` on every figure (indicator or denominator), neither on an aggregate; an indicator
+    reported by 旗县 needs its denominator reported by them too."""
+    problems = []
+    figures = frame[frame["node_type"] != "Aggregate"]
+    for node_id, levels in figures[["node_id", "levels"]].itertuples(index=False):
+        named = [part.strip() for part in str(levels).split(",")] if isinstance(levels, str) else []
+        if not named or any(part not in UNIT_LEVELS for part in named) or "league" not in named:
+            shown = repr(levels) if isinstance(levels, str) else "NULL"
+            problems.append(
+                f"{node_id}: levels = {shown}; write 'league' or 'league,county' (the unit levels that report it)"
+            )
+    lacking = figures.loc[figures["additive"].isna(), "node_id"].tolist()
+    if lacking:
+        problems.append(f"additive must be true or false for every indicator and denominator: {lacking}")
+    aggregates = frame[frame["node_type"] == "Aggregate"]
+    stray = aggregates.loc[aggregates["levels"].notna() | aggregates["additive"].notna(), "node_id"].tolist()
+    if stray:
+        problems.append(f"aggregates take no levels or additive (they exist wherever a child does): {stray}")
+    at_county = set(figures.loc[figures["levels"].fillna("").str.contains("county"), "node_id"])
+    for node_id, denominator in figures[["node_id", "denominator"]].itertuples(index=False):
+        if node_id in at_county and isinstance(denominator, str) and denominator not in at_county:
+            problems.append(f"{node_id} is reported by 旗县 but its denominator {denominator} is not")
+    return problems
+
+
+def unit_level_nodes(framework: pd.DataFrame, level: str) -> set[str]:
+    """The figures (indicators and denominators) reported at unit level ``level`` (framework column `levels`)."""
+    figures = framework[framework["node_type"] != "Aggregate"]
+    named = figures["levels"].fillna("").str.split(",").map(lambda parts: [p.strip() for p in parts])
+    return set(figures.loc[named.map(lambda parts: level in parts), "node_id"])
 
 
 def root_id(framework: pd.DataFrame) -> str:

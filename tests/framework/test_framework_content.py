@@ -36,6 +36,8 @@ SCHEMA = [
     ("valid_min", "DOUBLE"),
     ("valid_max", "DOUBLE"),
     ("source_clause", "VARCHAR"),
+    ("levels", "VARCHAR"),
+    ("additive", "BOOLEAN"),
 ]
 
 DIMENSIONS = {
@@ -228,3 +230,56 @@ def test_project_loader_accepts_the_files():
     frame = framework_module.load_framework(FRAMEWORK_SQL)
     for path in WEIGHT_SCHEMES.values():
         framework_module.load_weights(path, frame)
+
+
+def test_every_dimension_has_figures_that_the_counties_report(framework):
+    # the 旗县 index (条例 第七十一条) is built from the 'league,county' indicators: each dimension keeps some
+    from index.framework import unit_level_nodes
+
+    at_county = unit_level_nodes(framework, "county")
+    indicators = framework[framework["node_type"] == "Indicator"]
+    for dimension in DIMENSIONS:
+        children = set(indicators.loc[indicators["parent_id"] == dimension, "node_id"])
+        assert children & at_county, dimension
+        assert children - at_county or dimension == "digital_governance", dimension  # most keep 盟市-only ones
+    assert unit_level_nodes(framework, "league") == set(framework.loc[framework["node_type"] != "Aggregate", "node_id"])
+    assert {"population", "gdp"} <= at_county
+
+
+def test_additive_figures_are_counts_or_amounts(framework):
+    figures = framework[framework["node_type"] != "Aggregate"]
+    additive = figures[figures["additive"].astype(bool)]
+    assert set(additive["raw_unit"]) <= {"家", "亿元", "万元", "万人", "PFlop/s"}, set(additive["raw_unit"])
+    shares = figures[figures["raw_unit"] == "%"]
+    assert not shares["additive"].astype(bool).any()
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ({"levels": "county"}, "levels = 'county'"),
+        ({"levels": "league,town"}, "levels = 'league,town'"),
+        ({"levels": None}, "levels = NULL"),
+        ({"additive": None}, "additive must be true or false"),
+    ],
+)
+def test_a_bad_levels_or_additive_value_is_refused(framework, row, message):
+    from index.framework import _level_problems
+
+    bad = framework.copy()
+    first = bad.index[bad["node_id"] == "fiveg_user_penetration"][0]
+    for column, value in row.items():
+        bad.loc[first, column] = value
+    problems = _level_problems(bad)
+    assert any(message in p and "fiveg_user_penetration" in p for p in problems), problems
+
+
+def test_a_county_indicator_needs_a_county_denominator(framework):
+    from index.framework import _level_problems
+
+    bad = framework.copy()
+    bad.loc[bad["node_id"] == "population", "levels"] = "league"
+    problems = _level_problems(bad)
+    assert any(
+        "telecom_revenue_per_capita is reported by 旗县 but its denominator population is not" in p for p in problems
+    )
