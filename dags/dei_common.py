@@ -21,7 +21,7 @@ import os
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from airflow.sdk import Asset, ExceptionRetryPolicy, RetryAction, RetryRule
+from airflow.sdk import Asset, ExceptionRetryPolicy, RetryAction, RetryRule, task
 
 from index.config import settings
 
@@ -92,3 +92,28 @@ def postgres_from_connection() -> None:
 
     parts = dict(host=conn.host, port=conn.port, user=conn.login, password=conn.password, dbname=conn.schema)
     os.environ["DEI_POSTGRES_DSN"] = make_conninfo(**{k: v for k, v in parts.items() if v})
+
+
+def announce_task(step: str, outlet: Asset):
+    """The task ``step`` (pipeline.announce_raw, announce_curated): emits ``outlet`` when something moved on."""
+
+    @task(task_id=step, outlets=[outlet])
+    def announce(summary: dict) -> list:
+        from index import pipeline
+
+        with skipped_when_nothing_new():
+            return getattr(pipeline, step)(summary)
+
+    return announce
+
+
+def report_rejections_task(stage: str):
+    """The task that fails the run when the stage (``ingest``, ``validation``) quarantined something."""
+
+    @task
+    def report_rejections(summary: dict) -> dict:
+        from index import pipeline
+
+        return pipeline.report_step(stage, summary)
+
+    return report_rejections

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from airflow.sdk import dag, task
 
-from dei_common import DAG_SETTINGS, RAW, skipped_when_nothing_new
+from dei_common import DAG_SETTINGS, RAW, announce_task, report_rejections_task
 
 
 @dag(
@@ -36,23 +36,10 @@ def dei_ingest():
 
         return pipeline.ingest_step()
 
-    @task(outlets=[RAW])
-    def announce_raw(summary: dict) -> list:
-        from index import pipeline
-
-        with skipped_when_nothing_new():
-            return pipeline.announce_raw(summary)
-
-    @task
-    def report_rejections(summary: dict) -> dict:
-        from index import pipeline
-
-        return pipeline.report_step("ingest", summary)
-
     summary = ingest_landing()
     landing_changed() >> summary
-    announce_raw(summary)
-    report_rejections(summary)
+    announce_task("announce_raw", RAW)(summary)
+    report_rejections_task("ingest")(summary)
 
 
 dei_ingest()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from airflow.sdk import dag, task
 
-from dei_common import CURATED, DAG_SETTINGS, RAW, skipped_when_nothing_new
+from dei_common import CURATED, DAG_SETTINGS, RAW, announce_task, report_rejections_task
 
 
 @dag(dag_id="dei_validate", schedule=[RAW], doc_md=__doc__, **DAG_SETTINGS)
@@ -20,22 +20,9 @@ def dei_validate():
 
         return pipeline.validate_step()
 
-    @task(outlets=[CURATED])
-    def announce_curated(summary: dict) -> list:
-        from index import pipeline
-
-        with skipped_when_nothing_new():
-            return pipeline.announce_curated(summary)
-
-    @task
-    def report_rejections(summary: dict) -> dict:
-        from index import pipeline
-
-        return pipeline.report_step("validation", summary)
-
     summary = validate_batches()
-    announce_curated(summary)
-    report_rejections(summary)
+    announce_task("announce_curated", CURATED)(summary)
+    report_rejections_task("validation")(summary)
 
 
 dei_validate()

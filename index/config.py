@@ -11,12 +11,45 @@ DEI_CACHE     the verdict cache of passed checks (default ~/.cache/dei; "off" di
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def env_number(
+    name: str,
+    default: float,
+    *,
+    rejects: Callable[[float], bool],
+    invalid: str,
+    out_of_range: str | None = None,
+    parse: Callable[[str], float] = float,
+    blank_is_default: bool = True,
+) -> float:
+    """The number in environment variable ``name``, read on each call; ``default`` when it is unset (or blank).
+
+    ConfigError ``invalid`` when it does not parse, ``out_of_range`` (else ``invalid``) when ``rejects`` it;
+    both may name the text as ``{raw!r}``.
+    """
+    raw = os.environ.get(name)
+    if raw is None or (blank_is_default and raw.strip() == ""):
+        return default
+    try:
+        value = parse(raw)
+    except ValueError:
+        raise ConfigError(invalid.format(raw=raw)) from None
+    if rejects(value):
+        raise ConfigError((out_of_range or invalid).format(raw=raw))
+    return value
+
+
+def _below(root: str, *parts: str) -> property:
+    """A read-only path under one of the Settings roots."""
+    return property(lambda self: getattr(self, root).joinpath(*parts))
 
 
 @dataclass(frozen=True)
@@ -26,42 +59,17 @@ class Settings:
     expectations: Path
     reference: Path
 
-    @property
-    def landing(self) -> Path:
-        return self.lake / "landing"
-
-    @property
-    def raw(self) -> Path:
-        return self.lake / "raw"
-
-    @property
-    def curated(self) -> Path:
-        return self.lake / "curated"
-
-    @property
-    def quarantine(self) -> Path:
-        return self.lake / "quarantine"
-
-    @property
-    def published(self) -> Path:
-        return self.lake / "published"
-
-    @property
-    def framework_file(self) -> Path:
-        return self.sql / "framework" / "dei_framework.sql"
-
-    @property
-    def periods_file(self) -> Path:
-        """The framework's reporting range (first_year, last_year); load_framework reads it into attrs."""
-        return self.sql / "framework" / "periods.sql"
-
-    @property
-    def default_weights(self) -> Path:
-        return self.sql / "weights" / "expert.sql"
-
-    @property
-    def default_method(self) -> Path:
-        return self.sql / "method" / "dei.toml"
+    # the layers of the lake and the default files of the SQL tree, derived from the roots above
+    landing = _below("lake", "landing")
+    raw = _below("lake", "raw")
+    curated = _below("lake", "curated")
+    quarantine = _below("lake", "quarantine")
+    published = _below("lake", "published")
+    framework_file = _below("sql", "framework", "dei_framework.sql")
+    # the framework's reporting range (first_year, last_year); load_framework reads it into attrs
+    periods_file = _below("sql", "framework", "periods.sql")
+    default_weights = _below("sql", "weights", "expert.sql")
+    default_method = _below("sql", "method", "dei.toml")
 
 
 def settings() -> Settings:

@@ -28,7 +28,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.errors import ConfigError, SubmissionProblem
+from index.config import env_number
+from index.errors import SubmissionProblem
 from index.files import write_text_atomic
 
 SETTLE_ENV = "DEI_LANDING_SETTLE_SECONDS"
@@ -41,16 +42,13 @@ _PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download")
 
 def settle_seconds() -> float:
     """DEI_LANDING_SETTLE_SECONDS, read on each call so tests and operators can change it."""
-    raw = os.environ.get(SETTLE_ENV)
-    if raw is None or raw.strip() == "":
-        return DEFAULT_SETTLE_SECONDS
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{SETTLE_ENV} must be a number of seconds, found {raw!r}") from None
-    if not 0 <= value <= 600:
-        raise ConfigError(f"{SETTLE_ENV} must be between 0 and 600 seconds, found {raw!r}")
-    return value
+    return env_number(
+        SETTLE_ENV,
+        DEFAULT_SETTLE_SECONDS,
+        rejects=lambda value: not 0 <= value <= 600,
+        invalid=f"{SETTLE_ENV} must be a number of seconds, found {{raw!r}}",
+        out_of_range=f"{SETTLE_ENV} must be between 0 and 600 seconds, found {{raw!r}}",
+    )
 
 
 def waiting_reason(name: str) -> str | None:

@@ -17,11 +17,13 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from index.errors import ConfigError, PublishError
+from index.config import env_number
+from index.errors import PublishError
 
 LOCK_NAME = ".publish.lock"
 ENV_TIMEOUT = "DEI_PUBLISH_LOCK_TIMEOUT"
@@ -32,14 +34,13 @@ _local = threading.local()  # path -> depth, per thread (two threads still exclu
 
 
 def lock_timeout() -> float:
-    raw = os.environ.get(ENV_TIMEOUT, str(DEFAULT_TIMEOUT))
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{ENV_TIMEOUT}={raw!r} must be a number of seconds >= 0") from None
-    if value < 0:
-        raise ConfigError(f"{ENV_TIMEOUT}={raw!r} must be a number of seconds >= 0")
-    return value
+    return env_number(
+        ENV_TIMEOUT,
+        DEFAULT_TIMEOUT,
+        rejects=lambda value: value < 0,
+        invalid=f"{ENV_TIMEOUT}={{raw!r}} must be a number of seconds >= 0",
+        blank_is_default=False,
+    )
 
 
 def holder(path: Path) -> dict:
@@ -104,29 +105,47 @@ def publish_lock(published: Path, action: str = "publish", timeout: float | None
 
 
 def _acquire(fd: int, path: Path, action: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    told = False
-    while True:
+    def locked() -> bool:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
+            return True
         except BlockingIOError:
-            pass
-        info = holder(path)
+            return False
+
+    wait_for(
+        locked,
+        lambda: describe(holder(path)),
+        lambda who: f"dei: waiting for {who} to finish before this {action} (up to {timeout:g} s, {ENV_TIMEOUT}) ...",
+        lambda who: (
+            f"{who} still holds {path} after {timeout:g} s: this {action} did nothing; "
+            f"run it again when that one has finished (or raise {ENV_TIMEOUT})"
+        ),
+        timeout,
+        _POLL,
+    )
+
+
+def wait_for(
+    acquired: Callable[[], bool],
+    holder: Callable[[], str],
+    waiting: Callable[[str], str],
+    gave_up: Callable[[str], str],
+    timeout: float,
+    poll: float,
+) -> None:
+    """Try ``acquired`` every ``poll`` s: say ``waiting`` once on stderr, raise PublishError ``gave_up`` after
+    ``timeout`` s; both name the ``holder`` (asked only when a message needs it). PostgreSQL's lock waits alike."""
+    deadline = time.monotonic() + timeout
+    told = False
+    while not acquired():
+        who = None
         if not told:
-            print(
-                f"dei: waiting for {describe(info)} to finish before this {action} "
-                f"(up to {timeout:g} s, {ENV_TIMEOUT}) ...",
-                file=sys.stderr,
-                flush=True,
-            )
+            who = holder()
+            print(waiting(who), file=sys.stderr, flush=True)
             told = True
         if time.monotonic() >= deadline:
-            raise PublishError(
-                f"{describe(info)} still holds {path} after {timeout:g} s: this {action} did nothing; "
-                f"run it again when that one has finished (or raise {ENV_TIMEOUT})"
-            )
-        time.sleep(_POLL)
+            raise PublishError(gave_up(holder() if who is None else who))
+        time.sleep(poll)
 
 
 def _now() -> str:

@@ -139,10 +139,18 @@ def file_lines(stage: str, summary: dict) -> list[str]:
             f"{stage}: {what} {entry['file']}: REJECTED, {entry['problems']} problem(s), quarantined in "
             f"{entry.get('folder') or 'nowhere (it could not be moved)'}"
         )
-        lines += [f"{stage}: problem: {problem}" for problem in entry.get("first", [])]
-        more = int(entry["problems"]) - len(entry.get("first", []))
-        if more > 0:
-            lines.append(f"{stage}: problem: ... and {more} more in {entry.get('folder')}/problems.txt")
+        lines += _problem_lines(
+            entry, f"{stage}: problem: ", f"{stage}: problem: ", f"{entry.get('folder')}/problems.txt"
+        )
+    return lines
+
+
+def _problem_lines(entry: dict, bullet: str, more_prefix: str, report: str) -> list[str]:
+    """The problems quoted for a rejected file, then how many more the report holds."""
+    lines = [f"{bullet}{problem}" for problem in entry.get("first", [])]
+    more = int(entry["problems"]) - len(entry.get("first", []))
+    if more > 0:
+        lines.append(f"{more_prefix}... and {more} more in {report}")
     return lines
 
 
@@ -293,11 +301,7 @@ def _quarantine_lines(entry: dict) -> list[str]:
         f"    {entry['file']}: {entry['problems']} problem(s) found by {entry.get('stage', '?')}; "
         f"landing file {entry.get('landing_file', '?')}; report in {where}"
     ]
-    lines += [f"      - {p}" for p in entry.get("first", [])]
-    more = int(entry["problems"]) - len(entry.get("first", []))
-    if more > 0:
-        lines.append(f"      ... and {more} more in problems.txt")
-    return lines
+    return lines + _problem_lines(entry, "      - ", "      ", "problems.txt")
 
 
 def stage_lines(stage: str, summary: dict) -> list[str]:

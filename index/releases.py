@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from index import locks
-from index.config import Settings
+from index.config import Settings, env_number
 from index.config import settings as current_settings
 from index.errors import ConfigError, PublishError
 from index.targets import contract, duckdb_catalog, parquet, postgres
@@ -44,14 +44,15 @@ _DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 def keep_releases() -> int:
-    raw = os.environ.get(KEEP_ENV, str(DEFAULT_KEEP))
-    try:
-        keep = int(raw)
-    except ValueError:
-        raise ConfigError(f"{KEEP_ENV}={raw!r} must be a whole number >= 1") from None
-    if keep < 1:
-        raise ConfigError(f"{KEEP_ENV}={raw!r} must be a whole number >= 1 (the current release is always kept)")
-    return keep
+    return env_number(
+        KEEP_ENV,
+        DEFAULT_KEEP,
+        parse=int,
+        rejects=lambda keep: keep < 1,
+        invalid=f"{KEEP_ENV}={{raw!r}} must be a whole number >= 1",
+        out_of_range=f"{KEEP_ENV}={{raw!r}} must be a whole number >= 1 (the current release is always kept)",
+        blank_is_default=False,
+    )
 
 
 def _now() -> str:

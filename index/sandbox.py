@@ -30,6 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from index.config import env_number
 from index.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -59,16 +60,9 @@ _LINE = re.compile(r"LINE (\d+):")
 
 
 def _seconds(env: str, default: float) -> float:
-    raw = os.environ.get(env)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value > 0:
-        raise ConfigError(f"{env} must be a number of seconds > 0")
-    return value
+    return env_number(
+        env, default, rejects=lambda value: not value > 0, invalid=f"{env} must be a number of seconds > 0"
+    )
 
 
 def _memory(env: str, default: str) -> str:

@@ -605,12 +605,13 @@ def compare(work: Path, root: str) -> dict:
     """Engine against pandas: DEI scores, every node's score and rank, every contribution."""
     import pandas as pd
 
-    keys = ["unit_code", "period", "node_id"]
-    engine_scores = pd.read_parquet(work / "engine_scores.parquet")
-    pandas_scores = pd.read_parquet(work / "pandas_scores.parquet")
-    engine_scores["period"] = engine_scores["period"].astype("int64")
-    pandas_scores["period"] = pandas_scores["period"].astype("int64")
-    scores = engine_scores.merge(pandas_scores, on=keys, how="outer", suffixes=("_engine", "_pandas"), indicator=True)
+    def side_by_side(table: str, keys: list[str]) -> pd.DataFrame:
+        engine, pandas = (pd.read_parquet(work / f"{side}_{table}.parquet") for side in ("engine", "pandas"))
+        engine["period"] = engine["period"].astype("int64")
+        pandas["period"] = pandas["period"].astype("int64")
+        return engine.merge(pandas, on=keys, how="outer", suffixes=("_engine", "_pandas"), indicator=True)
+
+    scores = side_by_side("scores", ["unit_code", "period", "node_id"])
     unmatched = int((scores["_merge"] != "both").sum())
     diff = (scores["score_engine"] - scores["score_pandas"]).abs()
     null_mismatch = int((scores["score_engine"].isna() != scores["score_pandas"].isna()).sum())
@@ -618,12 +619,7 @@ def compare(work: Path, root: str) -> dict:
     rank_mismatch = int(
         (scores["rank_engine"].fillna(-1).astype("int64") != scores["rank_pandas"].fillna(-1).astype("int64")).sum()
     )
-    ikeys = ["unit_code", "period", "indicator_id"]
-    engine_ind = pd.read_parquet(work / "engine_indicators.parquet")
-    pandas_ind = pd.read_parquet(work / "pandas_indicators.parquet")
-    engine_ind["period"] = engine_ind["period"].astype("int64")
-    pandas_ind["period"] = pandas_ind["period"].astype("int64")
-    ind = engine_ind.merge(pandas_ind, on=ikeys, how="outer", suffixes=("_engine", "_pandas"), indicator=True)
+    ind = side_by_side("indicators", ["unit_code", "period", "indicator_id"])
     contribution = (ind["contribution_engine"] - ind["contribution_pandas"]).abs()
     weight = (ind["effective_weight_engine"] - ind["effective_weight_pandas"]).abs()
     dei_diff = diff[root_rows]

@@ -86,6 +86,38 @@ def _sev(value) -> float:
     return 0.0 if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
+# indicator flags: (flag column, kind, severity, what is wrong given the thresholds t); lazy, for flagged rows only
+_INDICATOR_CHECKS = (
+    (
+        "flag_availability",
+        "availability",
+        lambda r: 1 - _sev(r.availability),
+        lambda r, t: f"availability {_fmt(r.availability)} < {t['t_avail']:g}",
+    ),
+    (
+        "flag_zeros",
+        "zeros",
+        lambda r: _sev(r.share_zeros),
+        lambda r, t: f"share of zeros {_fmt(r.share_zeros)} > {1 - t['t_zero']:g}",
+    ),
+    (
+        "flag_unique",
+        "unique",
+        lambda r: 1 - _sev(r.share_unique),
+        lambda r, t: f"share of unique values {_fmt(r.share_unique)} < {t['t_unq']:g}",
+    ),
+    (
+        "flag_outliers",
+        "outliers",
+        lambda r: abs(_sev(r.skew)),
+        lambda r, t: (
+            f"possible outliers, skew {_fmt(r.skew)}, kurt {_fmt(r.kurt)} "
+            f"(|skew| > {t['t_skew']:g} and kurt > {t['t_kurt']:g})"
+        ),
+    ),
+)
+
+
 def flag_items(frames: dict[str, pd.DataFrame], names: dict[str, str] | None = None) -> list[tuple[str, float, str]]:
     """(kind, severity, line) for every flag in the shown scope; a larger severity is worse."""
     label = _names(frames, names)
@@ -102,81 +134,47 @@ def flag_items(frames: dict[str, pd.DataFrame], names: dict[str, str] | None = N
     ind, pairs, agg = (frames[k] for k in ("indicators", "pairs", "aggregates"))
     corr = _without_repeats(frames)
     flags: list[tuple[str, float, str]] = []
+
+    def flag(kind: str, severity: float, text: str) -> None:
+        flags.append((kind, severity, text))
+
     for row in shown(ind).itertuples(index=False):
         where = f"{name(row.indicator_id)} [{_period(row.period)}]"
-        if row.flag_availability:
-            flags.append(
-                (
-                    "availability",
-                    1 - _sev(row.availability),
-                    f"indicators   {where}: availability {_fmt(row.availability)} < {t['t_avail']:g}",
-                )
-            )
-        if row.flag_zeros:
-            flags.append(
-                (
-                    "zeros",
-                    _sev(row.share_zeros),
-                    f"indicators   {where}: share of zeros {_fmt(row.share_zeros)} > {1 - t['t_zero']:g}",
-                )
-            )
-        if row.flag_unique:
-            flags.append(
-                (
-                    "unique",
-                    1 - _sev(row.share_unique),
-                    f"indicators   {where}: share of unique values {_fmt(row.share_unique)} < {t['t_unq']:g}",
-                )
-            )
-        if row.flag_outliers:
-            flags.append(
-                (
-                    "outliers",
-                    abs(_sev(row.skew)),
-                    f"indicators   {where}: possible outliers, skew {_fmt(row.skew)}, kurt {_fmt(row.kurt)} "
-                    f"(|skew| > {t['t_skew']:g} and kurt > {t['t_kurt']:g})",
-                )
-            )
+        for column, kind, severity, text in _INDICATOR_CHECKS:
+            if getattr(row, column):
+                flag(kind, severity(row), f"indicators   {where}: {text(row, t)}")
     for row in shown(corr).itertuples(index=False):
         if row.flag_weak_pearson or row.flag_weak_spearman:
-            flags.append(
-                (
-                    "weak correlation",
-                    -min(_sev(row.pearson), _sev(row.spearman)),
-                    f"correlations {name(row.node_id)} ~ {name(row.other_node_id)} ({row.relation}) "
-                    f"[{_period(row.period)}]: pearson {_fmt(row.pearson)}, spearman {_fmt(row.spearman)} "
-                    f"(weak below {t['t_weak']:g})",
-                )
+            flag(
+                "weak correlation",
+                -min(_sev(row.pearson), _sev(row.spearman)),
+                f"correlations {name(row.node_id)} ~ {name(row.other_node_id)} ({row.relation}) "
+                f"[{_period(row.period)}]: pearson {_fmt(row.pearson)}, spearman {_fmt(row.spearman)} "
+                f"(weak below {t['t_weak']:g})",
             )
     for row in shown(pairs).itertuples(index=False):
         if row.flag_high or row.flag_negative:
             bound = f"> {t['t_high']:g}" if row.flag_high else f"< {t['t_negative']:g}"
-            flags.append(
-                (
-                    "collinear pair" if row.flag_high else "negative pair",
-                    abs(_sev(row.pearson)),
-                    f"pairs        {name(row.node_id)} ~ {name(row.other_node_id)} [{_period(row.period)}]: "
-                    f"pearson {_fmt(row.pearson)} {bound}",
-                )
+            flag(
+                "collinear pair" if row.flag_high else "negative pair",
+                abs(_sev(row.pearson)),
+                f"pairs        {name(row.node_id)} ~ {name(row.other_node_id)} [{_period(row.period)}]: "
+                f"pearson {_fmt(row.pearson)} {bound}",
             )
     for row in shown(agg).itertuples(index=False):
         if row.flag_alpha:
-            flags.append(
-                (
-                    "low alpha",
-                    -_sev(row.cronbach_alpha),
-                    f"aggregates   {name(row.node_id)} [{_period(row.period)}]: Cronbach's alpha "
-                    f"{_fmt(row.cronbach_alpha)} < {t['t_alpha']:g}",
-                )
+            flag(
+                "low alpha",
+                -_sev(row.cronbach_alpha),
+                f"aggregates   {name(row.node_id)} [{_period(row.period)}]: Cronbach's alpha "
+                f"{_fmt(row.cronbach_alpha)} < {t['t_alpha']:g}",
             )
         if row.flag_pca:
-            flags.append(
-                (
-                    "several components",
-                    _sev(row.pca_components),
-                    f"aggregates   {name(row.node_id)} [{_period(row.period)}]: {row.pca_components} "
-                    f"principal components with eigenvalue > 1",
-                )
+            flag(
+                "several components",
+                _sev(row.pca_components),
+                f"aggregates   {name(row.node_id)} [{_period(row.period)}]: {row.pca_components} "
+                f"principal components with eigenvalue > 1",
             )
     return flags
 
@@ -238,71 +236,40 @@ def format_audit(frames: dict[str, pd.DataFrame], names: dict[str, str] | None =
         out.append(f"  (+ {earlier} flagged rows in earlier periods: see audit.parquet)")
 
     scope_note = f"(pooled 'all' and latest period {latest})" if latest is not None else "(pooled)"
+
+    def section(headers: list[str], frame: pd.DataFrame, keys, statistics: tuple[str, ...]) -> list[str]:
+        """One table of the shown scope: each row's keys as given, then its statistics formatted."""
+        rows = [[*keys(r), *(_fmt(getattr(r, c)) for c in statistics)] for r in shown(frame).itertuples(index=False)]
+        return ["  " + s for s in _table(headers, rows)]
+
     out += ["", f"Indicators {scope_note}, before imputation"]
-    out += [
-        "  " + s
-        for s in _table(
-            ["indicator", "period", "avail", "zeros", "unique", "skew", "kurt"],
-            [
-                [
-                    name(r.indicator_id),
-                    _period(r.period),
-                    _fmt(r.availability),
-                    _fmt(r.share_zeros),
-                    _fmt(r.share_unique),
-                    _fmt(r.skew),
-                    _fmt(r.kurt),
-                ]
-                for r in shown(ind).itertuples(index=False)
-            ],
-        )
-    ]
+    out += section(
+        ["indicator", "period", "avail", "zeros", "unique", "skew", "kurt"],
+        ind,
+        lambda r: [name(r.indicator_id), _period(r.period)],
+        ("availability", "share_zeros", "share_unique", "skew", "kurt"),
+    )
     out += ["", f"Correlations with parent and index {scope_note}"]
-    out += [
-        "  " + s
-        for s in _table(
-            ["node", "with", "period", "pearson", "spearman"],
-            [
-                [
-                    name(r.node_id),
-                    f"{name(r.other_node_id)} ({r.relation})",
-                    _period(r.period),
-                    _fmt(r.pearson),
-                    _fmt(r.spearman),
-                ]
-                for r in shown(corr).itertuples(index=False)
-            ],
-        )
-    ]
+    out += section(
+        ["node", "with", "period", "pearson", "spearman"],
+        corr,
+        lambda r: [name(r.node_id), f"{name(r.other_node_id)} ({r.relation})", _period(r.period)],
+        ("pearson", "spearman"),
+    )
     out += ["", f"Sibling pairs {scope_note}"]
-    out += [
-        "  " + s
-        for s in _table(
-            ["parent", "pair", "period", "pearson"],
-            [
-                [name(r.parent_id), f"{name(r.node_id)} ~ {name(r.other_node_id)}", _period(r.period), _fmt(r.pearson)]
-                for r in shown(pairs).itertuples(index=False)
-            ],
-        )
-    ]
+    out += section(
+        ["parent", "pair", "period", "pearson"],
+        pairs,
+        lambda r: [name(r.parent_id), f"{name(r.node_id)} ~ {name(r.other_node_id)}", _period(r.period)],
+        ("pearson",),
+    )
     out += ["", f"Aggregates {scope_note}"]
-    out += [
-        "  " + s
-        for s in _table(
-            ["aggregate", "period", "children", "alpha", "PC1 share", "eigen>1"],
-            [
-                [
-                    name(r.node_id),
-                    _period(r.period),
-                    _fmt(r.children),
-                    _fmt(r.cronbach_alpha),
-                    _fmt(r.pca_first_share),
-                    _fmt(r.pca_components),
-                ]
-                for r in shown(agg).itertuples(index=False)
-            ],
-        )
-    ]
+    out += section(
+        ["aggregate", "period", "children", "alpha", "PC1 share", "eigen>1"],
+        agg,
+        lambda r: [name(r.node_id), _period(r.period)],
+        ("children", "cronbach_alpha", "pca_first_share", "pca_components"),
+    )
     return "\n".join(out) + "\n"
 
 

@@ -232,32 +232,11 @@ def _normalise(spec: dict) -> dict:
         span = _mi("max") + _mo("−") + _mi("min")
         diff_hi = _frac(_mi("x") + _mo("−") + _mi("min"), span)
         diff_lo = _frac(_mi("max") + _mo("−") + _mi("x"), span)
-        formula = _m(
-            _mi("y")
-            + _mo("=")
-            + _mn(_num(lo))
-            + _mo("+")
-            + diff_hi
-            + _mo("×")
-            + "<mrow><mo>(</mo>"
-            + _mn(_num(hi))
-            + _mo("−")
-            + _mn(_num(lo))
-            + "<mo>)</mo></mrow>"
-            + _mtext("\u2003正向 / higher is better")
-        ) + _m(
-            _mi("y")
-            + _mo("=")
-            + _mn(_num(lo))
-            + _mo("+")
-            + diff_lo
-            + _mo("×")
-            + "<mrow><mo>(</mo>"
-            + _mn(_num(hi))
-            + _mo("−")
-            + _mn(_num(lo))
-            + "<mo>)</mo></mrow>"
-            + _mtext("\u2003逆向 / lower is better")
+        # y = lo + diff × (hi − lo), one line per polarity
+        scaled = _mo("×") + "<mrow><mo>(</mo>" + _mn(_num(hi)) + _mo("−") + _mn(_num(lo)) + "<mo>)</mo></mrow>"
+        formula = "".join(
+            _m(_mi("y") + _mo("=") + _mn(_num(lo)) + _mo("+") + diff + scaled + _mtext(note))
+            for diff, note in ((diff_hi, "\u2003正向 / higher is better"), (diff_lo, "\u2003逆向 / lower is better"))
         )
         legend = (
             "x：折算、插补后的指标值；min、max：该指标的最小值和最大值。",

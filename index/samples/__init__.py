@@ -468,6 +468,20 @@ class _Column:
     grouped: bool  # thousands separators
 
 
+@dataclass
+class _Sheet:
+    """What one department's file for one year holds; _write_xlsx and _write_csv lay it out."""
+
+    year: int
+    department: str
+    style: dict
+    columns: list[_Column]
+    leagues: list[dict]
+    values: dict
+    missing: dict
+    rng: random.Random
+
+
 def _file_columns(
     rows: list[dict], denominators: list[dict], framework: pd.DataFrame, style: dict, rng: random.Random
 ) -> list[_Column]:
@@ -529,19 +543,12 @@ def _deterministic_xlsx(workbook) -> bytes:
     return out.getvalue()
 
 
-def _write_xlsx(
-    path: Path,
-    year: int,
-    department: str,
-    style: dict,
-    columns: list[_Column],
-    leagues: list[dict],
-    values: dict,
-    missing: dict,
-    rng: random.Random,
-) -> None:
+def _write_xlsx(path: Path, sheet: _Sheet) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+
+    year, department, style, columns = sheet.year, sheet.department, sheet.style, sheet.columns
+    leagues, values, missing, rng = sheet.leagues, sheet.values, sheet.missing, sheet.rng
 
     wb = Workbook()
     ws = wb.active
@@ -608,17 +615,9 @@ def _write_xlsx(
     path.write_bytes(_deterministic_xlsx(wb))
 
 
-def _write_csv(
-    path: Path,
-    year: int,
-    department: str,
-    style: dict,
-    columns: list[_Column],
-    leagues: list[dict],
-    values: dict,
-    missing: dict,
-    rng: random.Random,
-) -> None:
+def _write_csv(path: Path, sheet: _Sheet) -> None:
+    year, department, style, columns = sheet.year, sheet.department, sheet.style, sheet.columns
+    leagues, values, missing = sheet.leagues, sheet.values, sheet.missing
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     real = style.get("real")
@@ -706,7 +705,7 @@ def generate(
             columns = _file_columns(own, carried, framework, style, rng)
             path = landing_dir / _file_name(year, department, style)
             writer = _write_xlsx if style["format"] == "xlsx" else _write_csv
-            writer(path, year, department, style, columns, leagues, values, missing, rng)
+            writer(path, _Sheet(year, department, style, columns, leagues, values, missing, rng))
             files.append(path)
             for column in columns:
                 for league in leagues:

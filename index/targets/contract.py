@@ -30,6 +30,13 @@ REGION_NOTE = (
     "(treated, normalised, effective_weight, contribution are NULL)."
 )
 
+# columns many tables share, worded once
+RELEASE_ID = ("release_id", "VARCHAR", "release the row belongs to")
+YEAR = ("year", "INTEGER", "reporting year")
+NODE_ID = ("node_id", "VARCHAR", "framework node: `DEI` or a dimension id")
+LEAGUE_CODE = ("league_code", "INTEGER", "GB/T 2260 code of the 盟市")
+LEAGUE_NAME = ("league_name", "VARCHAR", "name of the 盟市")
+
 # table -> (description, [(column, duckdb type, meaning)])
 TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
     "index_scores": (
@@ -37,9 +44,9 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         [
             ("release_id", "VARCHAR", "release the row belongs to (content hash, see releases)"),
             ("league_code", "INTEGER", "GB/T 2260 code of the 盟市, e.g. 150100"),
-            ("league_name", "VARCHAR", "name of the 盟市"),
-            ("year", "INTEGER", "reporting year"),
-            ("node_id", "VARCHAR", "framework node: `DEI` or a dimension id"),
+            LEAGUE_NAME,
+            YEAR,
+            NODE_ID,
             ("node_name_zh", "VARCHAR", "Chinese name of the node"),
             ("node_name_en", "VARCHAR", "English name of the node"),
             ("level", "INTEGER", "3 = index, 2 = dimension"),
@@ -53,11 +60,11 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         "Every indicator for every 盟市 and year, from the submitted figure to its contribution to the composite; "
         "for each league and year the contributions add up to the `DEI` score. " + REGION_NOTE,
         [
-            ("release_id", "VARCHAR", "release the row belongs to"),
+            RELEASE_ID,
             ("league_code", "INTEGER", "GB/T 2260 code; 150000 for the 自治区 row"),
             ("league_name", "VARCHAR", "name of the 盟市, or 内蒙古自治区"),
             ("level_kind", "VARCHAR", "`league` (a 盟市) or `region` (the 自治区 aggregate)"),
-            ("year", "INTEGER", "reporting year"),
+            YEAR,
             ("indicator_id", "VARCHAR", "framework node_id of the indicator"),
             ("raw_value", "DOUBLE", "figure as submitted, in raw_unit (region: summed numerator or weighted mean)"),
             ("denominated_value", "DOUBLE", "value in the indicator's unit after dividing by its denominator"),
@@ -82,11 +89,11 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         "already reached, or the compound annual growth between the previous reported year and this year, "
         "extrapolated to 2025, reaches it. Reported figures only.",
         [
-            ("release_id", "VARCHAR", "release the row belongs to"),
+            RELEASE_ID,
             ("league_code", "INTEGER", "GB/T 2260 code; 150000 for the 自治区 row"),
             ("league_name", "VARCHAR", "name of the 盟市, or 内蒙古自治区"),
             ("level_kind", "VARCHAR", "`league` or `region`"),
-            ("year", "INTEGER", "reporting year"),
+            YEAR,
             ("indicator_id", "VARCHAR", "framework node_id of the indicator"),
             ("unit", "VARCHAR", "unit of value and target"),
             ("polarity", "INTEGER", "+1 higher is better, -1 lower is better"),
@@ -106,7 +113,7 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
     "framework": (
         "The indicator framework the release was computed with (docs/architecture.md), with the weight used.",
         [
-            ("release_id", "VARCHAR", "release the row belongs to"),
+            RELEASE_ID,
             ("node_id", "VARCHAR", "node id"),
             ("parent_id", "VARCHAR", "parent node id; NULL for the root and denominators"),
             ("level", "INTEGER", "1 indicator / denominator, 2 dimension, 3 index"),
@@ -131,7 +138,7 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         "effective weight in the composite (product of weights up to the root; per league and year the engine "
         "re-weights over present indicators, see indicator_values.effective_weight).",
         [
-            ("release_id", "VARCHAR", "release the row belongs to"),
+            RELEASE_ID,
             ("scheme", "VARCHAR", "weight scheme name (file stem or named scheme such as `entropy`); NULL if unset"),
             ("node_id", "VARCHAR", "node id"),
             ("parent_id", "VARCHAR", "parent node id"),
@@ -161,11 +168,11 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         "`uncertainty`: replicates, seed). One row per 盟市, year and aggregate node (`DEI` and each dimension). "
         "Releases published before the analysis existed have no such table.",
         [
-            ("release_id", "VARCHAR", "release the row belongs to"),
-            ("league_code", "INTEGER", "GB/T 2260 code of the 盟市"),
-            ("league_name", "VARCHAR", "name of the 盟市"),
-            ("year", "INTEGER", "reporting year"),
-            ("node_id", "VARCHAR", "framework node: `DEI` or a dimension id"),
+            RELEASE_ID,
+            LEAGUE_CODE,
+            LEAGUE_NAME,
+            YEAR,
+            NODE_ID,
             ("level", "INTEGER", "3 = index, 2 = dimension"),
             ("nominal_score", "DOUBLE", "score in the published build (index_scores.score)"),
             ("nominal_rank", "INTEGER", "rank in the published build, ties within rounding noise shared"),
@@ -196,7 +203,7 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         "rank, per year. First order: the share of the output's variance the input explains alone; total: "
         "with its interactions. Releases published before the analysis existed have no such table.",
         [
-            ("release_id", "VARCHAR", "release the row belongs to"),
+            RELEASE_ID,
             (
                 "input",
                 "VARCHAR",
@@ -207,7 +214,7 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("output", "VARCHAR", "`mean_abs_rank_shift` (all 盟市 together) or `rank` (one 盟市's rank)"),
             ("league_code", "INTEGER", "the 盟市 of a `rank` output; NULL for `mean_abs_rank_shift`"),
             ("league_name", "VARCHAR", "name of the 盟市, NULL for `mean_abs_rank_shift`"),
-            ("year", "INTEGER", "reporting year"),
+            YEAR,
             ("node_id", "VARCHAR", "node whose ranks are explained (the composite `DEI`)"),
             ("first_order", "DOUBLE", "first-order Sobol index (NULL when the output does not vary)"),
             ("first_order_low", "DOUBLE", "lower bound of its bootstrap confidence interval"),
@@ -223,7 +230,7 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         "siblings' weights rescaled to 1), at every aggregate node left and every year. Releases published "
         "before the analysis existed have no such table.",
         [
-            ("release_id", "VARCHAR", "release the row belongs to"),
+            RELEASE_ID,
             ("excluded", "VARCHAR", "node left out"),
             ("excluded_level", "INTEGER", "its framework level (2 = dimension)"),
             (
@@ -232,9 +239,9 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
                 "true when the engine was run again without it (data-driven steps), false "
                 "when a zero weight is the same build",
             ),
-            ("league_code", "INTEGER", "GB/T 2260 code of the 盟市"),
-            ("league_name", "VARCHAR", "name of the 盟市"),
-            ("year", "INTEGER", "reporting year"),
+            LEAGUE_CODE,
+            LEAGUE_NAME,
+            YEAR,
             ("node_id", "VARCHAR", "aggregate node whose score and rank this row gives"),
             ("nominal_score", "DOUBLE", "score in the published build"),
             ("score", "DOUBLE", "score without the excluded node"),
@@ -286,10 +293,10 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         "`core_group` (呼包鄂乌 / 其他). Dagum's decomposition: gini = gini_within + gini_between + "
         "gini_transvariation. A node with a score of 0 has no row (the Gini needs values above 0).",
         [
-            ("release_id", "VARCHAR", "release the row belongs to"),
+            RELEASE_ID,
             ("grouping", "VARCHAR", "`region_group` or `core_group`"),
-            ("year", "INTEGER", "reporting year"),
-            ("node_id", "VARCHAR", "framework node: `DEI` or a dimension id"),
+            YEAR,
+            NODE_ID,
             ("units", "INTEGER", "盟市 with a score"),
             ("gini", "DOUBLE", "Gini coefficient of the scores"),
             ("gini_within", "DOUBLE", "Dagum: within-group contribution"),
@@ -309,9 +316,9 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         "index/analyses/obstacles.py), effective weight × (1 − normalised / 100) as a share of the 盟市's total. "
         "A 盟市's indicator obstacles add up to 1 in each year.",
         [
-            ("release_id", "VARCHAR", "release the row belongs to"),
-            ("league_code", "INTEGER", "GB/T 2260 code of the 盟市"),
-            ("year", "INTEGER", "reporting year"),
+            RELEASE_ID,
+            LEAGUE_CODE,
+            YEAR,
             ("node_id", "VARCHAR", "an indicator, or an aggregate (the sum over the indicators below it)"),
             ("node_type", "VARCHAR", "`Indicator` or `Aggregate`"),
             ("obstacle", "DOUBLE", "obstacle degree, a share (0..1); NULL when the 盟市 leads on every indicator"),
@@ -323,9 +330,9 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         "coordination degree D = sqrt(C T) (耦合协调度, index/analyses/coupling.py) per 盟市 and year, for the "
         "six dimensions and for 数字产业化 × 产业数字化, with the customary ten classes (bands of 0.1).",
         [
-            ("release_id", "VARCHAR", "release the row belongs to"),
-            ("league_code", "INTEGER", "GB/T 2260 code of the 盟市"),
-            ("year", "INTEGER", "reporting year"),
+            RELEASE_ID,
+            LEAGUE_CODE,
+            YEAR,
             ("system", "VARCHAR", "`六维度` (the six dimensions) or `数字产业化 × 产业数字化`"),
             ("subsystems", "VARCHAR", "the node ids coupled (` × `-separated; `level 2`: every dimension)"),
             ("coupling", "DOUBLE", "C = m (Π U)^(1/m) / Σ U, U the scores / 100"),
@@ -339,9 +346,9 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         "σ convergence (index/analyses/convergence.py): the dispersion of the 盟市's scores per node and year; "
         "a falling cv or sd_log is convergence.",
         [
-            ("release_id", "VARCHAR", "release the row belongs to"),
-            ("node_id", "VARCHAR", "framework node: `DEI` or a dimension id"),
-            ("year", "INTEGER", "reporting year"),
+            RELEASE_ID,
+            NODE_ID,
+            YEAR,
             ("units", "INTEGER", "盟市 with a score"),
             ("mean", "DOUBLE", "mean score"),
             ("sd", "DOUBLE", "population standard deviation"),
@@ -353,8 +360,8 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         "Absolute β convergence (index/analyses/convergence.py): per node, the mean annual log growth between "
         "the first and last year regressed on the initial log score (OLS, scipy.stats.linregress).",
         [
-            ("release_id", "VARCHAR", "release the row belongs to"),
-            ("node_id", "VARCHAR", "framework node: `DEI` or a dimension id"),
+            RELEASE_ID,
+            NODE_ID,
             ("first_year", "INTEGER", "initial year"),
             ("last_year", "INTEGER", "final year"),
             ("units", "INTEGER", "盟市 with a score in both years"),

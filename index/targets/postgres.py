@@ -43,7 +43,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from index import locks, targets
-from index.config import REPO_ROOT
+from index.config import REPO_ROOT, env_number
 from index.errors import ConfigError, PublishError
 from index.targets import contract
 
@@ -122,14 +122,14 @@ def _quote(value: str) -> str:
 
 
 def _seconds(env: str, default: float) -> float:
-    raw = os.environ.get(env, str(default))
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{env}={raw!r} must be a number of seconds") from None
-    if value <= 0:
-        raise ConfigError(f"{env}={raw!r} must be a number of seconds > 0")
-    return value
+    return env_number(
+        env,
+        float(default),
+        rejects=lambda value: value <= 0,
+        invalid=f"{env}={{raw!r}} must be a number of seconds",
+        out_of_range=f"{env}={{raw!r}} must be a number of seconds > 0",
+        blank_is_default=False,
+    )
 
 
 def ensure_schema(conn, schema: str) -> None:
@@ -304,23 +304,20 @@ def _writer_lock(conn, schema: str):
     """Session advisory lock per schema: one writer at a time, also across machines."""
     key = f"dei_publish:{schema}"
     timeout = locks.lock_timeout()
-    deadline = time.monotonic() + timeout
-    told = False
-    while not conn.execute("select pg_try_advisory_lock(hashtext(%s))", [key]).fetchone()[0]:
-        if not told:
-            print(
-                f"dei: waiting for another publish to PostgreSQL schema {schema} ({_lock_holder(conn, key)}) "
-                f"to finish (up to {timeout:g} s, {locks.ENV_TIMEOUT}) ...",
-                file=sys.stderr,
-                flush=True,
-            )
-            told = True
-        if time.monotonic() >= deadline:
-            raise PublishError(
-                f"another publish to PostgreSQL schema {schema} ({_lock_holder(conn, key)}) still "
-                f"runs after {timeout:g} s; run `dei releases sync` when it has finished"
-            )
-        time.sleep(0.1)
+    locks.wait_for(
+        lambda: conn.execute("select pg_try_advisory_lock(hashtext(%s))", [key]).fetchone()[0],
+        lambda: _lock_holder(conn, key),
+        lambda who: (
+            f"dei: waiting for another publish to PostgreSQL schema {schema} ({who}) "
+            f"to finish (up to {timeout:g} s, {locks.ENV_TIMEOUT}) ..."
+        ),
+        lambda who: (
+            f"another publish to PostgreSQL schema {schema} ({who}) still "
+            f"runs after {timeout:g} s; run `dei releases sync` when it has finished"
+        ),
+        timeout,
+        0.1,
+    )
     try:
         yield
     finally:

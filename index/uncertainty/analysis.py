@@ -519,15 +519,19 @@ def _label(section: dict) -> str:
     return json.dumps(section, sort_keys=True, ensure_ascii=False, separators=(",", "="))[1:-1].replace('"', "")
 
 
+def _sections_choice(name: str, section, nominal: dict) -> Choice:
+    """A step whose alternatives are whole method-spec sections; the nominal one when the spec leaves it out."""
+    if section:
+        alts = [a.as_dict() for a in section.alternatives]
+        return Choice(name, [_label(a) for a in alts], alts)
+    return Choice(name, ["nominal"], [nominal[name]])
+
+
 def choices(inputs: Inputs, spec: uspec.UncertaintySpec, tree: Tree) -> list[Choice]:
     """The uncertain inputs in a fixed order; a step the spec leaves out has one alternative, the nominal."""
     nominal = inputs.method
     out = []
-    if spec.impute:
-        alts = [a.as_dict() for a in spec.impute.alternatives]
-        out.append(Choice("impute", [_label(a) for a in alts], alts))
-    else:
-        out.append(Choice("impute", ["nominal"], [nominal["impute"]]))
+    out.append(_sections_choice("impute", spec.impute, nominal))
     if spec.treat:
         base = dict(nominal["treat"])
         base.setdefault("skew", 2.0), base.setdefault("kurtosis", 3.5)
@@ -540,11 +544,7 @@ def choices(inputs: Inputs, spec: uspec.UncertaintySpec, tree: Tree) -> list[Cho
         out.append(Choice("treat", labels, alts))
     else:
         out.append(Choice("treat", ["nominal"], [nominal["treat"]]))
-    if spec.normalise:
-        alts = [a.as_dict() for a in spec.normalise.alternatives]
-        out.append(Choice("normalise", [_label(a) for a in alts], alts))
-    else:
-        out.append(Choice("normalise", ["nominal"], [nominal["normalise"]]))
+    out.append(_sections_choice("normalise", spec.normalise, nominal))
     if spec.weights and spec.weights.schemes:
         out.append(Choice("weights", list(spec.weights.schemes), list(spec.weights.schemes)))
     else:
@@ -558,11 +558,7 @@ def choices(inputs: Inputs, spec: uspec.UncertaintySpec, tree: Tree) -> list[Cho
             )
         label = ", ".join(f"level {k} ±{v:g}" for k, v in sorted(spec.weights.noise.items()))
         out.append(Choice("weight_noise", [label], [dict(spec.weights.noise)]))
-    if spec.aggregate:
-        alts = [a.as_dict() for a in spec.aggregate.alternatives]
-        out.append(Choice("aggregate", [_label(a) for a in alts], alts))
-    else:
-        out.append(Choice("aggregate", ["nominal"], [nominal["aggregate"]]))
+    out.append(_sections_choice("aggregate", spec.aggregate, nominal))
     if spec.exclusion and spec.exclusion.uncertain:
         nodes = exclusion_candidates(spec.exclusion, tree)
         out.append(Choice("exclusion", ["none", *nodes], [None, *nodes]))

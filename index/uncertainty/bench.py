@@ -79,28 +79,32 @@ def run(replicates: int = 10_000, baseline: int = 200, sobol: bool = True) -> di
     if baseline:
         picks = {k: v[:baseline] for k, v in mc.picks.items()}
         noise = None if mc.noise is None else mc.noise[:baseline]
-        t = time.perf_counter()
-        worst, rank_mismatches = 0.0, 0
-        for r in range(baseline):
-            build = rep.replicate_build(picks, noise, r)
-            both = ~np.isnan(build.scores)
-            worst = max(worst, float(np.max(np.abs(build.scores[both] - mc.scores[r][both]), initial=0.0)))
-            engine_ranks = rep.ranks(build.scores[None])[0]
-            rank_mismatches += int((engine_ranks[both] != mc.ranks[r][both]).sum())
-        per = (time.perf_counter() - t) / baseline
-        result["baseline"] = {
-            "replicates_timed": baseline,
-            "seconds_per_replicate": round(per, 4),
-            "scaled_total_s": round(per * replicates, 1),
-            "max_score_difference": worst,
-            "rank_mismatches": rank_mismatches,
-        }
+        per, result["baseline"] = _engine_baseline(rep, picks, noise, baseline, mc.scores, mc.ranks, replicates, 4)
         result["speedup"] = round(per * replicates / result["fast"]["total_s"], 1)
     result["within_target"] = result["fast"]["total_s"] <= TARGET_SECONDS
     return result
 
 
 # ------------------------------------------------------------------------------------------ the national case
+
+
+def _engine_baseline(rep, picks, noise, k: int, scores, ranks, replicates: int, digits: int) -> tuple[float, dict]:
+    """The first k replicates built by the engine itself, timed, against the fast path's scores and ranks."""
+    t = time.perf_counter()
+    worst, mismatches = 0.0, 0
+    for r in range(k):
+        build = rep.replicate_build(picks, noise, r)
+        both = ~np.isnan(build.scores)
+        worst = max(worst, float(np.max(np.abs(build.scores[both] - scores[r][both]), initial=0.0)))
+        mismatches += int((rep.ranks(build.scores[None])[0][both] != ranks[r][both]).sum())
+    per = (time.perf_counter() - t) / k
+    return per, {
+        "replicates_timed": k,
+        "seconds_per_replicate": round(per, digits),
+        "scaled_total_s": round(per * replicates, 1),
+        "max_score_difference": worst,
+        "rank_mismatches": mismatches,
+    }
 
 
 def national_spec(replicates: int = NATIONAL_REPLICATES, seed: int = NATIONAL_SEED):
@@ -177,22 +181,8 @@ def _national_worker(data_dir: Path, replicates: int, baseline: int, result_path
         noise = None if summary.noise is None else summary.noise[:k]
         fast = rep.evaluate(picks, noise)  # the fast path's scores of the same replicates
         fast_ranks = rep.ranks(fast)
-        t = time.perf_counter()
-        worst, mismatches = 0.0, 0
-        for r in range(k):
-            build = rep.replicate_build(picks, noise, r)
-            both = ~np.isnan(build.scores)
-            worst = max(worst, float(np.max(np.abs(build.scores[both] - fast[r][both]), initial=0.0)))
-            mismatches += int((rep.ranks(build.scores[None])[0][both] != fast_ranks[r][both]).sum())
-        per = (time.perf_counter() - t) / k
+        _, result["baseline"] = _engine_baseline(rep, picks, noise, k, fast, fast_ranks, replicates, 3)
         meter.mark(None)
-        result["baseline"] = {
-            "replicates_timed": k,
-            "seconds_per_replicate": round(per, 3),
-            "scaled_total_s": round(per * replicates, 1),
-            "max_score_difference": worst,
-            "rank_mismatches": mismatches,
-        }
     measured = meter.stop()
     result["steps"] = measured["steps"]
     result_path.write_text(json.dumps(result), encoding="utf-8")

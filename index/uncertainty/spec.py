@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from index.engine import spec as method_spec
-from index.engine.spec import Number, WholeNumber, _where
+from index.engine.spec import Number, WholeNumber, _where, first_error, key_rule_message, list_is_a_pair
 from index.errors import ConfigError
 
 # Copeland compares every pair of units; the fast path (matrix products) has no such form, so it is not offered.
@@ -29,25 +29,25 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+def _alternatives(values: str, description: str, optional: bool = False):
+    """A non-empty list of what to try (``values`` for the README's key table); required unless ``optional``."""
+    rules = dict(min_length=1, json_schema_extra={"values": values}, description=description)
+    return Field(None, **rules) if optional else Field(**rules)
+
+
 class Impute(Section):
-    alternatives: list[method_spec.Impute] = Field(
-        min_length=1,
-        json_schema_extra={"values": "a list of `[impute]` tables"},
-        description=(
-            "the imputation methods to try, each a whole `[impute]` section of the method spec "
-            "(`[[impute.alternatives]]` tables)"
-        ),
+    alternatives: list[method_spec.Impute] = _alternatives(
+        "a list of `[impute]` tables",
+        "the imputation methods to try, each a whole `[impute]` section of the method spec "
+        "(`[[impute.alternatives]]` tables)",
     )
 
 
 class Treat(Section):
-    winmax: list[Annotated[WholeNumber, Field(ge=0)]] | None = Field(
-        None,
-        min_length=1,
-        json_schema_extra={"values": "e.g. `[1, 2, 3, 4, 5]`"},
-        description=(
-            "winsorise_then_log with each of these `winmax` (skew and kurtosis thresholds as in the method spec)"
-        ),
+    winmax: list[Annotated[WholeNumber, Field(ge=0)]] | None = _alternatives(
+        "e.g. `[1, 2, 3, 4, 5]`",
+        "winsorise_then_log with each of these `winmax` (skew and kurtosis thresholds as in the method spec)",
+        optional=True,
     )
     winmax_range: tuple[Annotated[WholeNumber, Field(ge=0)], Annotated[WholeNumber, Field(ge=0)]] | None = Field(
         None,
@@ -60,10 +60,7 @@ class Treat(Section):
         description=('also the untreated data (`treat.method = "none"`); alone: the method spec\'s treatment or none'),
     )
 
-    @field_validator("winmax_range", mode="before")
-    @classmethod
-    def _list_is_a_pair(cls, value):
-        return tuple(value) if isinstance(value, list) else value
+    _list_is_a_pair = field_validator("winmax_range", mode="before")(list_is_a_pair)
 
     @model_validator(mode="after")
     def _one_way(self):
@@ -82,13 +79,10 @@ class Treat(Section):
 
 
 class Normalise(Section):
-    alternatives: list[method_spec.Normalise] = Field(
-        min_length=1,
-        json_schema_extra={"values": "a list of `[normalise]` tables"},
-        description=(
-            "the normalisations to try, each a whole `[normalise]` section of the method spec, e.g. "
-            '`{ method = "zscore", mean = 10, sd = 2 }`; keys not given take the engine\'s defaults'
-        ),
+    alternatives: list[method_spec.Normalise] = _alternatives(
+        "a list of `[normalise]` tables",
+        "the normalisations to try, each a whole `[normalise]` section of the method spec, e.g. "
+        '`{ method = "zscore", mean = 10, sd = 2 }`; keys not given take the engine\'s defaults',
     )
 
 
@@ -101,14 +95,11 @@ class Weights(Section):
             "[−share, share], then renormalised under its parent (COINr's get_noisy_weights)"
         ),
     )
-    schemes: list[Annotated[str, Field(min_length=1)]] | None = Field(
-        None,
-        min_length=1,
-        json_schema_extra={"values": 'e.g. `["metadata", "equal"]`'},
-        description=(
-            "whole weight schemes to try: the names of `weights.scheme` in the method spec, or SQL files "
-            "(beside this file or in the SQL tree); noise, if any, applies to each"
-        ),
+    schemes: list[Annotated[str, Field(min_length=1)]] | None = _alternatives(
+        'e.g. `["metadata", "equal"]`',
+        "whole weight schemes to try: the names of `weights.scheme` in the method spec, or SQL files "
+        "(beside this file or in the SQL tree); noise, if any, applies to each",
+        optional=True,
     )
 
     @field_validator("noise", mode="before")
@@ -132,13 +123,10 @@ class Weights(Section):
 
 
 class Aggregate(Section):
-    alternatives: list[method_spec.Aggregate] = Field(
-        min_length=1,
-        json_schema_extra={"values": 'e.g. `["amean", "gmean"]`'},
-        description=(
-            "the aggregations to try: a method name (every level) or a whole `[aggregate]` section "
-            "(`levels`, `p`, `nonpositive`); copeland is not offered"
-        ),
+    alternatives: list[method_spec.Aggregate] = _alternatives(
+        'e.g. `["amean", "gmean"]`',
+        "the aggregations to try: a method name (every level) or a whole `[aggregate]` section "
+        "(`levels`, `p`, `nonpositive`); copeland is not offered",
     )
 
     @field_validator("alternatives", mode="before")
@@ -252,10 +240,7 @@ class UncertaintySpec(BaseModel):
     exclusion: Exclusion | None = None
     sensitivity: Sensitivity = Sensitivity()
 
-    @field_validator("interval", mode="before")
-    @classmethod
-    def _list_is_a_pair(cls, value):
-        return tuple(value) if isinstance(value, list) else value
+    _list_is_a_pair = field_validator("interval", mode="before")(list_is_a_pair)
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -313,21 +298,11 @@ def _message(source: str, error: dict) -> str:
         if which and not text.startswith(which):
             text = f"{which}: {text}"  # which alternative the method spec's own rule is about
         return f"{source}: {text}"
-    where = _label(loc)
-    value = error.get("input")
-    if kind == "literal_error":
-        allowed = [v.strip().strip("'") for v in error["ctx"]["expected"].replace(" or ", ", ").split(", ")]
-        return f"{source}: {where} = {value!r} is not allowed; use one of {allowed}"
-    if kind in ("model_type", "dict_type") and len(loc) == 1:
-        return f"{source}: [{loc[0]}] must be a table, got {value!r}"
-    return f"{source}: {where} = {value!r}: {error['msg'][:1].lower() + error['msg'][1:]}"
+    return key_rule_message(source, _label(loc), error)
 
 
 def _first_problem(source: str, exc: ValidationError) -> str:
-    errors = exc.errors(include_url=False)
-    # an unknown key first, then the first rule broken, in the file's order
-    errors.sort(key=lambda e: e["type"] != "extra_forbidden")
-    return _message(source, errors[0])
+    return _message(source, first_error(exc))
 
 
 def validate(body: Any, source: str = "uncertainty") -> UncertaintySpec:

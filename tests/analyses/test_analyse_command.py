@@ -9,22 +9,16 @@ import pytest
 from index import cli
 
 
-def test_dei_analyse_on_the_asem_framework(repo, tmp_path, capsys):
+def analyse(repo, group: str, out) -> int:
+    """`dei analyse` on the ASEM fixture with its method file, grouping by group, writing into out."""
     asem = repo / "tests" / "fixtures" / "asem"
+    args = ["--framework", str(asem), "--method", str(asem / "method.toml"), "--group", group, "--out", str(out)]
+    return cli.main(["analyse", *args])
+
+
+def test_dei_analyse_on_the_asem_framework(repo, tmp_path, capsys):
     out = tmp_path / "analyse"
-    code = cli.main(
-        [
-            "analyse",
-            "--framework",
-            str(asem),
-            "--method",
-            str(asem / "method.toml"),
-            "--group",
-            "EurAsia_group",
-            "--out",
-            str(out),
-        ]
-    )
+    code = analyse(repo, "EurAsia_group", out)
     assert code == 0
     for name in (
         "disparity",
@@ -48,19 +42,6 @@ def test_dei_analyse_on_the_asem_framework(repo, tmp_path, capsys):
 
 
 def test_a_group_the_framework_lacks_is_named_with_the_valid_ones(repo, tmp_path, capsys):
-    asem = repo / "tests" / "fixtures" / "asem"
-    code = cli.main(
-        [
-            "analyse",
-            "--framework",
-            str(asem),
-            "--method",
-            str(asem / "method.toml"),
-            "--group",
-            "Continent",
-            "--out",
-            str(tmp_path / "a"),
-        ]
-    )
+    code = analyse(repo, "Continent", tmp_path / "a")
     err = capsys.readouterr().err
     assert code == 2 and "EurAsia_group" in err and "Traceback" not in err

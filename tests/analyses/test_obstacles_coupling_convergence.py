@@ -27,17 +27,22 @@ FRAMEWORK = pd.DataFrame(
 EFFECTIVE = [0.3, 0.3, 0.4]
 
 
-def test_obstacle_degrees_of_a_hand_worked_unit():
-    # deviations 0, 0.5, 1 -> products 0, 0.15, 0.4 (sum 0.55)
-    normalised = pd.DataFrame(
+def one_unit(scores: list[float]) -> pd.DataFrame:
+    """Unit u's normalised a1, a2, b1 in 2024 with the effective weights above."""
+    return pd.DataFrame(
         {
             "unit_code": "u",
             "period": 2024,
             "indicator_id": ["a1", "a2", "b1"],
-            "normalised": [100.0, 50.0, 0.0],
+            "normalised": scores,
             "effective_weight": EFFECTIVE,
         }
     )
+
+
+def test_obstacle_degrees_of_a_hand_worked_unit():
+    # deviations 0, 0.5, 1 -> products 0, 0.15, 0.4 (sum 0.55)
+    normalised = one_unit([100.0, 50.0, 0.0])
     degrees, top = obstacles.obstacle_degrees(normalised, FRAMEWORK)
     got = dict(zip(degrees["node_id"], degrees["obstacle"]))
     assert got["a1"] == pytest.approx(0.0)
@@ -49,15 +54,7 @@ def test_obstacle_degrees_of_a_hand_worked_unit():
 
 
 def test_a_unit_at_the_top_everywhere_has_no_obstacle_and_z_scores_are_refused():
-    normalised = pd.DataFrame(
-        {
-            "unit_code": "u",
-            "period": 2024,
-            "indicator_id": ["a1", "a2", "b1"],
-            "normalised": [100.0, 100.0, 100.0],
-            "effective_weight": EFFECTIVE,
-        }
-    )
+    normalised = one_unit([100.0, 100.0, 100.0])
     degrees, top = obstacles.obstacle_degrees(normalised, FRAMEWORK)
     assert degrees["obstacle"].isna().all() and top.empty
     with pytest.raises(ConfigError, match="min-max"):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import duckdb
 import pandas as pd
+import pytest
 
 from index.compute import load_engine_inputs
 
@@ -39,34 +40,38 @@ def population_seen(cfg):
     return con.execute("select value from observations where variable_id = 'population'").fetchall()
 
 
-def test_the_owning_department_wins_over_a_later_copy(lake):
-    write_batch(lake, "stats000", "自治区统计局", 360.0, datetime(2025, 3, 1, tzinfo=UTC))
-    write_batch(lake, "telecom0", "内蒙古通信管理局", 999.0, datetime(2025, 6, 1, tzinfo=UTC))
-    assert population_seen(lake) == [(360.0,)]
+# batches as write_batch takes them: (file stem, department, population figure, ingested at)
+OWNER_IN_MARCH = ("stats000", "自治区统计局", 360.0, datetime(2025, 3, 1, tzinfo=UTC))
+OWNER_IN_APRIL = ("stats001", "自治区统计局", 362.5, datetime(2025, 4, 1, tzinfo=UTC))
+COPY_IN_JUNE = ("telecom0", "内蒙古通信管理局", 999.0, datetime(2025, 6, 1, tzinfo=UTC))
+ONLY_COPY_IN_JUNE = ("telecom0", "内蒙古通信管理局", 361.0, datetime(2025, 6, 1, tzinfo=UTC))
+NO_DEPARTMENT_IN_JUNE = ("nodept00", None, 999.0, datetime(2025, 6, 1, tzinfo=UTC))
 
 
-def test_a_copy_is_used_when_the_owner_sent_nothing(lake):
-    write_batch(lake, "telecom0", "内蒙古通信管理局", 361.0, datetime(2025, 6, 1, tzinfo=UTC))
-    assert population_seen(lake) == [(361.0,)]
-
-
-def test_a_copy_from_a_file_of_no_known_department_never_beats_the_owner(lake):
-    write_batch(lake, "stats000", "自治区统计局", 360.0, datetime(2025, 3, 1, tzinfo=UTC))
-    write_batch(lake, "nodept00", None, 999.0, datetime(2025, 6, 1, tzinfo=UTC))
-    assert population_seen(lake) == [(360.0,)]
-
-
-def test_the_later_of_two_owner_copies_wins(lake):
-    write_batch(lake, "stats000", "自治区统计局", 360.0, datetime(2025, 3, 1, tzinfo=UTC))
-    write_batch(lake, "stats001", "自治区统计局", 362.5, datetime(2025, 4, 1, tzinfo=UTC))
-    assert population_seen(lake) == [(362.5,)]
+@pytest.mark.parametrize(
+    "batches, seen",
+    [
+        pytest.param([OWNER_IN_MARCH, COPY_IN_JUNE], 360.0, id="the_owning_department_wins_over_a_later_copy"),
+        pytest.param([ONLY_COPY_IN_JUNE], 361.0, id="a_copy_is_used_when_the_owner_sent_nothing"),
+        pytest.param(
+            [OWNER_IN_MARCH, NO_DEPARTMENT_IN_JUNE],
+            360.0,
+            id="a_copy_from_a_file_of_no_known_department_never_beats_the_owner",
+        ),
+        pytest.param([OWNER_IN_MARCH, OWNER_IN_APRIL], 362.5, id="the_later_of_two_owner_copies_wins"),
+    ],
+)
+def test_the_population_figure_taken_is_the_one_precedence_picks(lake, batches, seen):
+    for batch in batches:
+        write_batch(lake, *batch)
+    assert population_seen(lake) == [(seen,)]
 
 
 def test_the_precedence_log_names_the_winning_and_the_overridden_copy(lake):
     from index.compute import precedence_log
 
-    write_batch(lake, "stats000", "自治区统计局", 360.0, datetime(2025, 3, 1, tzinfo=UTC))
-    write_batch(lake, "telecom0", "内蒙古通信管理局", 999.0, datetime(2025, 6, 1, tzinfo=UTC))
+    write_batch(lake, *OWNER_IN_MARCH)
+    write_batch(lake, *COPY_IN_JUNE)
     con = duckdb.connect()
     load_engine_inputs(con, lake, lake.default_weights)
     assert precedence_log(con) == [

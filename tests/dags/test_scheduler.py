@@ -201,6 +201,21 @@ def test_a_dropped_drop_becomes_a_release_without_a_trigger(airflow, released):
         assert f"validation: batch {name}: promoted to curated" in validate_log, name
 
 
+# dei_ingest's tasks in a run that finds nothing new: the check succeeds, everything after it is skipped
+NOTHING_NEW = {
+    "landing_changed": "success",
+    "ingest_landing": "skipped",
+    "announce_raw": "skipped",
+    "report_rejections": "skipped",
+}
+
+
+def ingest_task_states(airflow, run_id: str) -> dict[str, str]:
+    """{task_id: state} of one dei_ingest run."""
+    query = "select task_id, state from task_instance where dag_id = 'dei_ingest' and run_id = ?"
+    return dict(airflow.query(query, run_id))
+
+
 def test_a_poll_with_nothing_new_emits_no_asset_event(airflow, released):
     # the drop's whole chain is done first: only the polls run from here on
     _wait(
@@ -223,15 +238,7 @@ def test_a_poll_with_nothing_new_emits_no_asset_event(airflow, released):
         return rows[0][0] if rows else None
 
     run_id = _wait("the next scheduled poll of dei_ingest", airflow, next_poll_done, timeout=150)
-    states = dict(
-        airflow.query("select task_id, state from task_instance where dag_id = 'dei_ingest' and run_id = ?", run_id)
-    )
-    assert states == {
-        "landing_changed": "success",
-        "ingest_landing": "skipped",
-        "announce_raw": "skipped",
-        "report_rejections": "skipped",
-    }
+    assert ingest_task_states(airflow, run_id) == NOTHING_NEW
     assert [e for e in airflow.asset_events("dei_raw") if e[2] == run_id] == []
     after = {name: len(airflow.asset_events(name)) for name in events_before}
     assert after == events_before
@@ -269,15 +276,8 @@ def test_a_backfill_of_dei_ingest_does_nothing(airflow, released):
     runs = _wait("the backfill runs of dei_ingest", airflow, backfill_done, timeout=180)
     assert len(runs) >= 2 and {state for _, state in runs} == {"success"}, runs
     for run_id, _ in runs:
-        states = dict(
-            airflow.query("select task_id, state from task_instance where dag_id = 'dei_ingest' and run_id = ?", run_id)
-        )
-        assert states == {
-            "landing_changed": "success",
-            "ingest_landing": "skipped",
-            "announce_raw": "skipped",
-            "report_rejections": "skipped",
-        }, (run_id, states)
+        states = ingest_task_states(airflow, run_id)
+        assert states == NOTHING_NEW, (run_id, states)
         log = "\n".join(
             f.read_text(encoding="utf-8")
             for f in (airflow.home / "logs" / "dag_id=dei_ingest").glob(

@@ -16,23 +16,16 @@ from index import engine
 from index.engine import aggregate
 from index.errors import ConfigError
 from tests.fixtures import engine_inputs
+from tests.fixtures.cells import TOL, assert_close, cells
+from tests.fixtures.config_errors import assert_refused
+from tests.fixtures.engine_inputs import goalpost_indicator
 
-TOL = 1e-9
 PASS_THROUGH = {"method": "goalposts"}
 
 
 def indicator(node_id: str, parent: str) -> dict:
-    return dict(
-        node_id=node_id,
-        parent_id=parent,
-        level=1,
-        node_type="Indicator",
-        polarity=1,
-        goalpost_lower=0.0,
-        goalpost_upper=1.0,
-        goalpost_scale=1.0,
-        goalpost_trunc2posts=False,
-    )
+    """An indicator passed through by PASS_THROUGH: goalposts 0 and 1, scale 1, no truncation."""
+    return goalpost_indicator(node_id, parent)
 
 
 def build(framework: list[dict], weights: list[tuple], values: dict) -> duckdb.DuckDBPyConnection:
@@ -59,15 +52,6 @@ def contributions(con) -> dict:
             "select unit_code, period, indicator_id, contribution from indicator_results"
         ).fetchall()
     }
-
-
-def assert_close(actual: dict, expected: dict):
-    for key, want in expected.items():
-        assert actual[key] is not None and math.isclose(actual[key], want, rel_tol=0, abs_tol=TOL), (
-            key,
-            actual[key],
-            want,
-        )
 
 
 def assert_contributions_add_up(con, root: str = "IDX"):
@@ -97,14 +81,7 @@ FLAT = [
 ]
 FLAT_WEIGHTS = [("I1", 1.0), ("I2", 3.0)]  # rescaled: 0.25, 0.75
 # A: 4, 16;  B: 1, 1;  C: I1 missing, 9
-FLAT_VALUES = {
-    ("A", 1, "I1"): 4.0,
-    ("A", 1, "I2"): 16.0,
-    ("B", 1, "I1"): 1.0,
-    ("B", 1, "I2"): 1.0,
-    ("C", 1, "I1"): None,
-    ("C", 1, "I2"): 9.0,
-}
+FLAT_VALUES = {**cells("ABC", 1, "I1", [4.0, 1.0, None]), **cells("ABC", 1, "I2", [16.0, 1.0, 9.0])}
 
 
 @pytest.mark.parametrize(
@@ -148,12 +125,9 @@ def test_genmean_reweights_over_present_children():
     framework = FLAT + [indicator("I3", "IDX")]
     weights = [("I1", 1.0), ("I2", 1.0), ("I3", 2.0)]
     values = {
-        ("A", 1, "I1"): 1.0,
-        ("A", 1, "I2"): 7.0,
-        ("A", 1, "I3"): None,
-        ("B", 1, "I1"): 2.0,
-        ("B", 1, "I2"): 2.0,
-        ("B", 1, "I3"): 8.0,
+        **cells("AB", 1, "I1", [1.0, 2.0]),
+        **cells("AB", 1, "I2", [7.0, 2.0]),
+        **cells("AB", 1, "I3", [None, 8.0]),
     }
     con = build(framework, weights, values)
     run(con, {"method": "genmean", "p": 2})
@@ -175,15 +149,12 @@ TREE = [
     indicator("I4", "AGG2"),
 ]
 TREE_WEIGHTS = [("AGG1", 1.0), ("AGG2", 1.0), ("I1", 1.0), ("I2", 1.0), ("I3", 1.0), ("I4", 1.0)]
+# A: 2, 6, 1, 15;  B: 3 everywhere
 TREE_VALUES = {
-    ("A", 1, "I1"): 2.0,
-    ("A", 1, "I2"): 6.0,
-    ("A", 1, "I3"): 1.0,
-    ("A", 1, "I4"): 15.0,
-    ("B", 1, "I1"): 3.0,
-    ("B", 1, "I2"): 3.0,
-    ("B", 1, "I3"): 3.0,
-    ("B", 1, "I4"): 3.0,
+    **cells("AB", 1, "I1", [2.0, 3.0]),
+    **cells("AB", 1, "I2", [6.0, 3.0]),
+    **cells("AB", 1, "I3", [1.0, 3.0]),
+    **cells("AB", 1, "I4", [15.0, 3.0]),
 }
 
 
@@ -252,19 +223,11 @@ def test_hmean_negative_with_shift():
 def test_copeland_three_units_and_a_sparse_fourth():
     framework = FLAT + [indicator("I3", "IDX")]
     weights = [("I1", 1.0), ("I2", 1.0), ("I3", 2.0)]
+    # A: 3, 1, 3;  B: 2, 2, 2;  C: 1, 3, 1;  D: 0 and nothing else
     values = {
-        ("A", 1, "I1"): 3.0,
-        ("A", 1, "I2"): 1.0,
-        ("A", 1, "I3"): 3.0,
-        ("B", 1, "I1"): 2.0,
-        ("B", 1, "I2"): 2.0,
-        ("B", 1, "I3"): 2.0,
-        ("C", 1, "I1"): 1.0,
-        ("C", 1, "I2"): 3.0,
-        ("C", 1, "I3"): 1.0,
-        ("D", 1, "I1"): 0.0,
-        ("D", 1, "I2"): None,
-        ("D", 1, "I3"): None,
+        **cells("ABCD", 1, "I1", [3.0, 2.0, 1.0, 0.0]),
+        **cells("ABCD", 1, "I2", [1.0, 2.0, 3.0, None]),
+        **cells("ABCD", 1, "I3", [3.0, 2.0, 1.0, None]),
     }
     con = build(framework, weights, values)
     run(con, {"method": "copeland"})
@@ -307,10 +270,8 @@ def test_defaults():
     ],
 )
 def test_bad_values_name_the_key(body, named):
-    with pytest.raises(ConfigError, match=named.replace(".", r"\.")):
-        aggregate.validate_section(body, "m")
+    assert_refused(aggregate.validate_section, body, named)
 
 
 def test_bad_method_lists_the_allowed_ones():
-    with pytest.raises(ConfigError, match="copeland"):
-        aggregate.validate_section({"method": "median"}, "m")
+    assert_refused(aggregate.validate_section, {"method": "median"}, "copeland")

@@ -15,17 +15,15 @@ Method: denominate on, impute panel_linear, normalise minmax [0, 100] pooled ove
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 
 import pandas as pd
 import pytest
 
 from index import engine
-from index.framework import FRAMEWORK_COLUMNS
 from tests.fixtures import engine_inputs
-
-TOL = 1e-9
+from tests.fixtures.cells import INDICATOR_RESULT_COLUMNS, TOL, assert_close, cells
+from tests.fixtures.engine_inputs import framework_frame
 
 METHOD = {
     "denominate": {},
@@ -33,14 +31,6 @@ METHOD = {
     "normalise": {"method": "minmax", "range": [0, 100], "scope": "panel"},
     "aggregate": {"method": "amean"},
 }
-
-
-def framework_frame(rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows)
-    for column in FRAMEWORK_COLUMNS:
-        if column not in frame.columns:
-            frame[column] = None
-    return frame[FRAMEWORK_COLUMNS]
 
 
 FRAMEWORK = framework_frame(
@@ -71,51 +61,25 @@ WEIGHTS = pd.DataFrame(
 LOADED = datetime(2024, 1, 1)
 RELOADED = datetime(2024, 6, 1)
 
-# (unit, period, variable, value); None = reported missing
-OBSERVATIONS = [
+# {(unit, period, variable): value}; each row lists A, B, C in 2021, then A, B, C in 2022; None = reported missing
+OBSERVATIONS = {
     # I1: A's 2021 value is first submitted as 999, then corrected to 10 by a later load (below)
-    ("A", 2021, "I1", 999.0),
-    ("B", 2021, "I1", 20.0),
-    ("C", 2021, "I1", 30.0),
-    ("A", 2022, "I1", 20.0),
-    ("B", 2022, "I1", 30.0),
-    ("C", 2022, "I1", 40.0),
+    **cells("ABC", (2021, 2022), "I1", [999.0, 20.0, 30.0, 20.0, 30.0, 40.0]),
     # I2 (lower is better): C's 2022 value is reported missing -> panel_linear must fill it
-    ("A", 2021, "I2", 5.0),
-    ("B", 2021, "I2", 3.0),
-    ("C", 2021, "I2", 1.0),
-    ("A", 2022, "I2", 4.0),
-    ("B", 2022, "I2", 2.0),
-    ("C", 2022, "I2", None),
+    **cells("ABC", (2021, 2022), "I2", [5.0, 3.0, 1.0, 4.0, 2.0, None]),
     # I3 raw, divided by POP and multiplied by 100
-    ("A", 2021, "I3", 2.0),
-    ("B", 2021, "I3", 6.0),
-    ("C", 2021, "I3", 3.0),
-    ("A", 2022, "I3", 4.0),
-    ("B", 2022, "I3", 6.0),
-    ("C", 2022, "I3", 5.0),
-    ("A", 2021, "POP", 100.0),
-    ("B", 2021, "POP", 200.0),
-    ("C", 2021, "POP", 50.0),
-    ("A", 2022, "POP", 100.0),
-    ("B", 2022, "POP", 300.0),
-    ("C", 2022, "POP", 50.0),
-    # I4
-    ("A", 2021, "I4", 1.0),
-    ("B", 2021, "I4", 2.0),
-    ("C", 2021, "I4", 3.0),
-    ("A", 2022, "I4", 3.0),
-    ("B", 2022, "I4", 3.0),
-    ("C", 2022, "I4", 1.0),
+    **cells("ABC", (2021, 2022), "I3", [2.0, 6.0, 3.0, 4.0, 6.0, 5.0]),
+    **cells("ABC", (2021, 2022), "POP", [100.0, 200.0, 50.0, 100.0, 300.0, 50.0]),
+    **cells("ABC", (2021, 2022), "I4", [1.0, 2.0, 3.0, 3.0, 3.0, 1.0]),
     # a variable the framework does not know: ignored
-    ("A", 2021, "NOT_IN_FRAMEWORK", 123.0),
-]
+    ("A", 2021, "NOT_IN_FRAMEWORK"): 123.0,
+}
 
 
 @pytest.fixture(scope="module")
 def engine_run():
     units = pd.DataFrame({"unit_code": ["A", "B", "C"], "unit_name": ["a", "b", "c"]})
-    rows = [(u, p, v, x, LOADED) for u, p, v, x in OBSERVATIONS] + [("A", 2021, "I1", 10.0, RELOADED)]
+    rows = [(u, p, v, x, LOADED) for (u, p, v), x in OBSERVATIONS.items()] + [("A", 2021, "I1", 10.0, RELOADED)]
     con = engine_inputs.connect(FRAMEWORK, WEIGHTS, rows, units)
     log = engine.run(con, METHOD)
     yield con, log
@@ -142,32 +106,12 @@ def node_column(con, column: str) -> dict:
     return {(u, p, n): v for u, p, n, v in rows}
 
 
-def assert_close(actual: dict, expected: dict) -> None:
-    for key, want in expected.items():
-        got = actual[key]
-        if want is None:
-            assert got is None, (key, got)
-        else:
-            assert got is not None and math.isclose(got, want, rel_tol=0, abs_tol=TOL), (key, got, want)
-
-
 def test_output_shapes(con, log):
     # 3 units x 2 periods x 4 indicators = 24 indicator rows
     assert con.execute("select count(*) from indicator_results").fetchone()[0] == 24
     # 3 units x 2 periods x (4 indicators + 3 aggregates) = 42 node rows
     assert con.execute("select count(*) from node_scores").fetchone()[0] == 42
-    assert [c[0] for c in con.execute("describe indicator_results").fetchall()] == [
-        "unit_code",
-        "period",
-        "indicator_id",
-        "raw_value",
-        "denominated_value",
-        "imputed",
-        "imputation",
-        "normalised",
-        "effective_weight",
-        "contribution",
-    ]
+    assert [c[0] for c in con.execute("describe indicator_results").fetchall()] == INDICATOR_RESULT_COLUMNS
     assert [c[0] for c in con.execute("describe node_scores").fetchall()] == [
         "unit_code",
         "period",
@@ -179,18 +123,7 @@ def test_output_shapes(con, log):
         "rank_change",
     ]
     steps = [entry["step"] for entry in log]
-    assert steps[:10] == [
-        "stage",
-        "denominate",
-        "impute",
-        "screen",
-        "treat",
-        "normalise",
-        "weight",
-        "aggregate",
-        "rank",
-        "period_change",
-    ]
+    assert steps[:10] == "stage denominate impute screen treat normalise weight aggregate rank period_change".split()
 
 
 def test_raw_values_latest_load_wins(con):
@@ -204,20 +137,10 @@ def test_denominated_values(con):
     #   2021: A 2/100*100 = 2;  B 6/200*100 = 3;  C 3/50*100 = 6
     #   2022: A 4/100*100 = 4;  B 6/300*100 = 2;  C 5/50*100 = 10
     # other indicators have no denominator: denominated = raw
-    assert_close(
-        indicator_column(con, "denominated_value"),
-        {
-            ("A", 2021, "I3"): 2.0,
-            ("B", 2021, "I3"): 3.0,
-            ("C", 2021, "I3"): 6.0,
-            ("A", 2022, "I3"): 4.0,
-            ("B", 2022, "I3"): 2.0,
-            ("C", 2022, "I3"): 10.0,
-            ("A", 2021, "I1"): 10.0,
-            ("B", 2022, "I4"): 3.0,
-            ("C", 2022, "I2"): None,  # missing before imputation
-        },
-    )
+    expected = cells("ABC", (2021, 2022), "I3", [2.0, 3.0, 6.0, 4.0, 2.0, 10.0])
+    expected |= {("A", 2021, "I1"): 10.0, ("B", 2022, "I4"): 3.0}
+    expected[("C", 2022, "I2")] = None  # missing before imputation
+    assert_close(indicator_column(con, "denominated_value"), expected)
 
 
 def test_imputed_values_and_flags(con):
@@ -251,35 +174,14 @@ def test_normalised_values(con):
     # I4 {1, 2, 3, 3, 3, 1}: min 1, max 3 -> (x - 1) / 2 * 100
     #   2021: A 0;  B 50;  C 100
     #   2022: A 100;  B 100;  C 0
-    assert_close(
-        indicator_column(con, "normalised"),
-        {
-            ("A", 2021, "I1"): 0.0,
-            ("B", 2021, "I1"): 33.333333333333333,
-            ("C", 2021, "I1"): 66.666666666666667,
-            ("A", 2022, "I1"): 33.333333333333333,
-            ("B", 2022, "I1"): 66.666666666666667,
-            ("C", 2022, "I1"): 100.0,
-            ("A", 2021, "I2"): 0.0,
-            ("B", 2021, "I2"): 50.0,
-            ("C", 2021, "I2"): 100.0,
-            ("A", 2022, "I2"): 25.0,
-            ("B", 2022, "I2"): 75.0,
-            ("C", 2022, "I2"): 100.0,
-            ("A", 2021, "I3"): 0.0,
-            ("B", 2021, "I3"): 12.5,
-            ("C", 2021, "I3"): 50.0,
-            ("A", 2022, "I3"): 25.0,
-            ("B", 2022, "I3"): 0.0,
-            ("C", 2022, "I3"): 100.0,
-            ("A", 2021, "I4"): 0.0,
-            ("B", 2021, "I4"): 50.0,
-            ("C", 2021, "I4"): 100.0,
-            ("A", 2022, "I4"): 100.0,
-            ("B", 2022, "I4"): 100.0,
-            ("C", 2022, "I4"): 0.0,
-        },
-    )
+    # one row per indicator: A, B, C in 2021, then A, B, C in 2022
+    expected = {
+        **cells("ABC", (2021, 2022), "I1", [0.0, 100 / 3, 200 / 3, 100 / 3, 200 / 3, 100.0]),
+        **cells("ABC", (2021, 2022), "I2", [0.0, 50.0, 100.0, 25.0, 75.0, 100.0]),
+        **cells("ABC", (2021, 2022), "I3", [0.0, 12.5, 50.0, 25.0, 0.0, 100.0]),
+        **cells("ABC", (2021, 2022), "I4", [0.0, 50.0, 100.0, 100.0, 100.0, 0.0]),
+    }
+    assert_close(indicator_column(con, "normalised"), expected)
 
 
 def test_effective_weights_and_contributions(con):
@@ -311,32 +213,16 @@ def test_aggregate_scores(con):
     #   2021: A 0;  B 0.6*45.8333 + 0.4*35 = 27.5 + 14 = 41.5;  C 0.6*91.6667 + 0.4*80 = 55 + 32 = 87
     #   2022: A 0.6*27.0833 + 0.4*70 = 16.25 + 28 = 44.25;  B 0.6*72.9167 + 0.4*60 = 43.75 + 24 = 67.75
     #         C 0.6*100 + 0.4*40 = 60 + 16 = 76
-    assert_close(
-        node_column(con, "score"),
-        {
-            ("A", 2021, "AGG1"): 0.0,
-            ("B", 2021, "AGG1"): 45.833333333333333,
-            ("C", 2021, "AGG1"): 91.666666666666667,
-            ("A", 2022, "AGG1"): 27.083333333333333,
-            ("B", 2022, "AGG1"): 72.916666666666667,
-            ("C", 2022, "AGG1"): 100.0,
-            ("A", 2021, "AGG2"): 0.0,
-            ("B", 2021, "AGG2"): 35.0,
-            ("C", 2021, "AGG2"): 80.0,
-            ("A", 2022, "AGG2"): 70.0,
-            ("B", 2022, "AGG2"): 60.0,
-            ("C", 2022, "AGG2"): 40.0,
-            ("A", 2021, "IDX"): 0.0,
-            ("B", 2021, "IDX"): 41.5,
-            ("C", 2021, "IDX"): 87.0,
-            ("A", 2022, "IDX"): 44.25,
-            ("B", 2022, "IDX"): 67.75,
-            ("C", 2022, "IDX"): 76.0,
-            # indicators appear in node_scores with score = normalised
-            ("B", 2021, "I3"): 12.5,
-            ("C", 2022, "I2"): 100.0,
-        },
-    )
+    agg1 = [0.0, 45.833333333333333, 91.666666666666667, 27.083333333333333, 72.916666666666667, 100.0]
+    expected = {
+        **cells("ABC", (2021, 2022), "AGG1", agg1),
+        **cells("ABC", (2021, 2022), "AGG2", [0.0, 35.0, 80.0, 70.0, 60.0, 40.0]),
+        **cells("ABC", (2021, 2022), "IDX", [0.0, 41.5, 87.0, 44.25, 67.75, 76.0]),
+        # indicators appear in node_scores with score = normalised
+        ("B", 2021, "I3"): 12.5,
+        ("C", 2022, "I2"): 100.0,
+    }
+    assert_close(node_column(con, "score"), expected)
     levels = dict(con.execute("select distinct node_id, level from node_scores").fetchall())
     assert levels == {"IDX": 3, "AGG1": 2, "AGG2": 2, "I1": 1, "I2": 1, "I3": 1, "I4": 1}
 
@@ -360,25 +246,11 @@ def test_ranks(con):
     # AGG2  2021: C 80 -> 1, B 35 -> 2, A 0 -> 3          2022: A 70 -> 1, B 60 -> 2, C 40 -> 3
     # I4    2021: C 100 -> 1, B 50 -> 2, A 0 -> 3         2022: A 100 and B 100 tie -> 1, 1; C 0 -> 3
     ranks = node_column(con, "rank")
+    # A, B, C in 2021, then in 2022
     expected = {
-        ("C", 2021, "IDX"): 1,
-        ("B", 2021, "IDX"): 2,
-        ("A", 2021, "IDX"): 3,
-        ("C", 2022, "IDX"): 1,
-        ("B", 2022, "IDX"): 2,
-        ("A", 2022, "IDX"): 3,
-        ("C", 2021, "AGG2"): 1,
-        ("B", 2021, "AGG2"): 2,
-        ("A", 2021, "AGG2"): 3,
-        ("A", 2022, "AGG2"): 1,
-        ("B", 2022, "AGG2"): 2,
-        ("C", 2022, "AGG2"): 3,
-        ("C", 2021, "I4"): 1,
-        ("B", 2021, "I4"): 2,
-        ("A", 2021, "I4"): 3,
-        ("A", 2022, "I4"): 1,
-        ("B", 2022, "I4"): 1,
-        ("C", 2022, "I4"): 3,
+        **cells("ABC", (2021, 2022), "IDX", [3, 2, 1, 3, 2, 1]),
+        **cells("ABC", (2021, 2022), "AGG2", [3, 2, 1, 1, 2, 3]),
+        **cells("ABC", (2021, 2022), "I4", [3, 2, 1, 1, 1, 3]),
     }
     assert {k: ranks[k] for k in expected} == expected
 
@@ -388,32 +260,15 @@ def test_period_change(con):
     # IDX:  A 44.25 - 0 = 44.25, rank 3 -> 3: 0;  B 67.75 - 41.5 = 26.25, 2 -> 2: 0;  C 76 - 87 = -11, 1 -> 1: 0
     # AGG2: A 70 - 0 = 70, rank 3 -> 1: +2;  B 60 - 35 = 25, 2 -> 2: 0;  C 40 - 80 = -40, 1 -> 3: -2
     # I4:   A 100 - 0 = 100, 3 -> 1: +2;  B 100 - 50 = 50, 2 -> 1: +1;  C 0 - 100 = -100, 1 -> 3: -2
-    assert_close(
-        node_column(con, "score_change"),
-        {
-            ("A", 2022, "IDX"): 44.25,
-            ("B", 2022, "IDX"): 26.25,
-            ("C", 2022, "IDX"): -11.0,
-            ("A", 2022, "AGG2"): 70.0,
-            ("B", 2022, "AGG2"): 25.0,
-            ("C", 2022, "AGG2"): -40.0,
-            ("A", 2022, "I4"): 100.0,
-            ("B", 2022, "I4"): 50.0,
-            ("C", 2022, "I4"): -100.0,
-        },
-    )
-    rank_change = node_column(con, "rank_change")
-    expected = {
-        ("A", 2022, "IDX"): 0,
-        ("B", 2022, "IDX"): 0,
-        ("C", 2022, "IDX"): 0,
-        ("A", 2022, "AGG2"): 2,
-        ("B", 2022, "AGG2"): 0,
-        ("C", 2022, "AGG2"): -2,
-        ("A", 2022, "I4"): 2,
-        ("B", 2022, "I4"): 1,
-        ("C", 2022, "I4"): -2,
+    score_change = {
+        **cells("ABC", 2022, "IDX", [44.25, 26.25, -11.0]),
+        **cells("ABC", 2022, "AGG2", [70.0, 25.0, -40.0]),
+        **cells("ABC", 2022, "I4", [100.0, 50.0, -100.0]),
     }
+    assert_close(node_column(con, "score_change"), score_change)
+    rank_change = node_column(con, "rank_change")
+    expected = {**cells("ABC", 2022, "IDX", [0, 0, 0]), **cells("ABC", 2022, "AGG2", [2, 0, -2])}
+    expected |= cells("ABC", 2022, "I4", [2, 1, -2])
     assert {k: rank_change[k] for k in expected} == expected
     # the first period has nothing to compare with
     first = con.execute(

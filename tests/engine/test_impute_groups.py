@@ -88,20 +88,20 @@ def test_group_column_must_exist(tmp_path):
 # knn: A lacks Z. On (X, Y) its nearest units are B (distance 0.22), then E (0.34); C, D, F are far away.
 #   period 1: k = 1 -> B's Z = 10;  k = 2 -> (10 + 14) / 2 = 12
 #   period 2: the same X, Y with Z doubled: k = 2 -> (20 + 28) / 2 = 24 (neighbours come from the same period)
-KNN_DATA = """uCode,uName,Time,X,Y,Z
-A,A,1,1.0,1.0,
-B,B,1,1.1,1.2,10
-E,E,1,0.85,0.7,14
-C,C,1,5.0,5.0,50
-D,D,1,5.2,4.9,52
-F,F,1,9.0,9.0,90
-A,A,2,1.0,1.0,
-B,B,2,1.1,1.2,20
-E,E,2,0.85,0.7,28
-C,C,2,5.0,5.0,100
-D,D,2,5.2,4.9,104
-F,F,2,9.0,9.0,180
-"""
+# (unit, X, Y, Z in period 1); period 2 repeats X and Y and doubles Z
+KNN_UNITS = [
+    ("A", 1.0, 1.0, None),
+    ("B", 1.1, 1.2, 10),
+    ("E", 0.85, 0.7, 14),
+    ("C", 5.0, 5.0, 50),
+    ("D", 5.2, 4.9, 52),
+    ("F", 9.0, 9.0, 90),
+]
+KNN_DATA = "uCode,uName,Time,X,Y,Z\n" + "".join(
+    f"{unit},{unit},{period},{x},{y},{'' if z is None else z * period}\n"
+    for period in (1, 2)
+    for unit, x, y, z in KNN_UNITS
+)
 
 
 @pytest.mark.parametrize("k,expected", [(1, {1: 10.0, 2: 20.0}), (2, {1: 12.0, 2: 24.0})])

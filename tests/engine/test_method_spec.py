@@ -15,8 +15,7 @@ from index import engine
 from index.config import settings
 from index.errors import ConfigError
 from tests.fixtures import engine_inputs
-
-TOL = 1e-9
+from tests.fixtures.cells import TOL, assert_close, cells, unit_scores
 
 GOOD = {
     "denominate": {},
@@ -77,17 +76,20 @@ def test_unknown_section():
         engine.validate_method({**GOOD, "smooth": {"method": "loess"}})
 
 
-def test_load_method_reports_the_file(tmp_path):
-    bad = tmp_path / "bad.toml"
-    bad.write_text('[impute]\nmethod = "hotdeck"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"bad\.toml.*impute\.method"):
-        engine.load_method(bad)
-    broken = tmp_path / "broken.toml"
-    broken.write_text("[impute\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="TOML"):
-        engine.load_method(broken)
-    with pytest.raises(ConfigError, match="not found"):
-        engine.load_method(tmp_path / "missing.toml")
+@pytest.mark.parametrize(
+    "name, text, match",
+    [
+        ("bad.toml", '[impute]\nmethod = "hotdeck"\n', r"bad\.toml.*impute\.method"),
+        ("broken.toml", "[impute\n", "TOML"),
+        ("missing.toml", None, "not found"),  # None: the file is never written
+    ],
+)
+def test_load_method_reports_the_file(tmp_path, name, text, match):
+    path = tmp_path / name
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=match):
+        engine.load_method(path)
 
 
 def test_run_validates_before_computing():
@@ -111,20 +113,10 @@ TWO_INDICATORS = [
 TWO_WEIGHTS = [("P", 0.5), ("N", 0.5)]
 # P: period 1: A 1, B 2, C 3;  period 2: A 2, B 4, C 6
 # N (lower is better): period 1: A 0, B 3, C 9;  period 2: 5, 5, 5 (constant within the period)
-TWO_OBSERVATIONS = [
-    ("A", 1, "P", 1.0),
-    ("B", 1, "P", 2.0),
-    ("C", 1, "P", 3.0),
-    ("A", 2, "P", 2.0),
-    ("B", 2, "P", 4.0),
-    ("C", 2, "P", 6.0),
-    ("A", 1, "N", 0.0),
-    ("B", 1, "N", 3.0),
-    ("C", 1, "N", 9.0),
-    ("A", 2, "N", 5.0),
-    ("B", 2, "N", 5.0),
-    ("C", 2, "N", 5.0),
-]
+TWO_OBSERVATIONS = {
+    **cells("ABC", (1, 2), "P", [1.0, 2.0, 3.0, 2.0, 4.0, 6.0]),
+    **cells("ABC", (1, 2), "N", [0.0, 3.0, 9.0, 5.0, 5.0, 5.0]),
+}
 
 
 def run_two(normalise: dict):
@@ -143,11 +135,6 @@ def run_two(normalise: dict):
     return normalised, scores
 
 
-def assert_close(actual: dict, expected: dict):
-    for key, want in expected.items():
-        assert math.isclose(actual[key], want, rel_tol=0, abs_tol=TOL), (key, actual[key], want)
-
-
 def test_zscore_by_year():
     normalised, scores = run_two({"method": "zscore", "scope": "year"})
     # P period 1: mean 2, sample sd sqrt((1 + 0 + 1) / 2) = 1      -> -1, 0, 1
@@ -156,38 +143,15 @@ def test_zscore_by_year():
     #   polarity -1 -> A 4/sqrt(21) = 0.8728715609439696, B 1/sqrt(21) = 0.2182178902359924,
     #                  C -5/sqrt(21) = -1.0910894511799620
     # N period 2: constant (sd 0) -> 0 for everyone (the middle of a z-score)
-    assert_close(
-        normalised,
-        {
-            ("A", 1, "P"): -1.0,
-            ("B", 1, "P"): 0.0,
-            ("C", 1, "P"): 1.0,
-            ("A", 2, "P"): -1.0,
-            ("B", 2, "P"): 0.0,
-            ("C", 2, "P"): 1.0,
-            ("A", 1, "N"): 0.8728715609439696,
-            ("B", 1, "N"): 0.2182178902359924,
-            ("C", 1, "N"): -1.0910894511799620,
-            ("A", 2, "N"): 0.0,
-            ("B", 2, "N"): 0.0,
-            ("C", 2, "N"): 0.0,
-        },
-    )
+    # A, B, C in period 1, then in period 2
+    n = [0.8728715609439696, 0.2182178902359924, -1.0910894511799620, 0.0, 0.0, 0.0]
+    assert_close(normalised, {**cells("ABC", (1, 2), "P", [-1.0, 0.0, 1.0] * 2), **cells("ABC", (1, 2), "N", n)})
     # IDX = 0.5 P + 0.5 N
     #   period 1: A -0.5 + 0.4364357804719848 = -0.0635642195280152; B 0.1091089451179962;
     #             C 0.5 - 0.5455447255899810 = -0.0455447255899810
     #   period 2: A -0.5, B 0, C 0.5
-    assert_close(
-        scores,
-        {
-            ("A", 1): -0.0635642195280152,
-            ("B", 1): 0.1091089451179962,
-            ("C", 1): -0.0455447255899810,
-            ("A", 2): -0.5,
-            ("B", 2): 0.0,
-            ("C", 2): 0.5,
-        },
-    )
+    idx = [-0.0635642195280152, 0.1091089451179962, -0.0455447255899810, -0.5, 0.0, 0.5]
+    assert_close(scores, unit_scores("ABC", (1, 2), idx))
 
 
 def test_minmax_by_year_and_constant_indicator():
@@ -195,23 +159,8 @@ def test_minmax_by_year_and_constant_indicator():
     # P period 1: min 1, max 3 -> 0, 0.5, 1;   period 2: min 2, max 6 -> 0, 0.5, 1
     # N period 1 (polarity -1): 1 - (x - 0) / 9 -> A 1, B 1 - 3/9 = 0.6666..., C 0
     # N period 2: constant -> middle of [0, 1] = 0.5
-    assert_close(
-        normalised,
-        {
-            ("A", 1, "P"): 0.0,
-            ("B", 1, "P"): 0.5,
-            ("C", 1, "P"): 1.0,
-            ("A", 2, "P"): 0.0,
-            ("B", 2, "P"): 0.5,
-            ("C", 2, "P"): 1.0,
-            ("A", 1, "N"): 1.0,
-            ("B", 1, "N"): 0.6666666666666667,
-            ("C", 1, "N"): 0.0,
-            ("A", 2, "N"): 0.5,
-            ("B", 2, "N"): 0.5,
-            ("C", 2, "N"): 0.5,
-        },
-    )
+    n = [1.0, 0.6666666666666667, 0.0, 0.5, 0.5, 0.5]
+    assert_close(normalised, {**cells("ABC", (1, 2), "P", [0.0, 0.5, 1.0] * 2), **cells("ABC", (1, 2), "N", n)})
     # IDX period 1: A 0.5, B 0.25 + 0.3333... = 0.5833..., C 0.5;  period 2: A 0.25, B 0.5, C 0.75
     assert_close(
         scores,
@@ -223,19 +172,8 @@ def test_minmax_panel_pools_periods():
     normalised, _ = run_two({"method": "minmax", "range": [0, 1], "scope": "panel"})
     # P pooled {1, 2, 3, 2, 4, 6}: min 1, max 6 -> (x - 1) / 5
     # N pooled {0, 3, 9, 5, 5, 5}: min 0, max 9 -> 1 - x / 9: period 2 all 1 - 5/9 = 0.4444...
-    assert_close(
-        normalised,
-        {
-            ("A", 1, "P"): 0.0,
-            ("B", 1, "P"): 0.2,
-            ("C", 1, "P"): 0.4,
-            ("A", 2, "P"): 0.2,
-            ("B", 2, "P"): 0.6,
-            ("C", 2, "P"): 1.0,
-            ("A", 2, "N"): 0.4444444444444444,
-            ("C", 1, "N"): 0.0,
-        },
-    )
+    p = cells("ABC", (1, 2), "P", [0.0, 0.2, 0.4, 0.2, 0.6, 1.0])
+    assert_close(normalised, {**p, ("A", 2, "N"): 0.4444444444444444, ("C", 1, "N"): 0.0})
 
 
 ONE_INDICATOR = [
@@ -260,50 +198,29 @@ IMPUTE_OBSERVATIONS = [
 ]
 # cross-section of reported values: 2001 {10, 1}: mean 5.5, median 5.5;  2002 {4, 2}: mean 3, median 3;
 # 2003 {30, 8, 3}: mean 41/3 = 13.666..., median 8;  2004 {4}: mean 4, median 4
+GAPS = [("A", 2002), ("A", 2004), ("B", 2001), ("B", 2004)]  # missing cells of units reported in other years
+NEVER_REPORTED = [("C", 2001), ("C", 2002), ("C", 2003), ("C", 2004)]
+C_MEAN = [5.5, 3.0, 13.666666666666666, 4.0]  # C's cells: the cross-section mean of each year
+
+
+def filled_cells(
+    label: str, gaps: list[float], never_reported: list[float] = C_MEAN, never_label: str = "mean"
+) -> dict:
+    """{(unit, period): (filled value, imputation)}: GAPS filled with gaps by label, C's cells with never_reported."""
+    return {
+        **{cell: (value, label) for cell, value in zip(GAPS, gaps, strict=True)},
+        **{cell: (value, never_label) for cell, value in zip(NEVER_REPORTED, never_reported, strict=True)},
+    }
+
+
 IMPUTE_EXPECTED = {
-    "mean": {
-        ("A", 2002): (3.0, "mean"),
-        ("A", 2004): (4.0, "mean"),
-        ("B", 2001): (5.5, "mean"),
-        ("B", 2004): (4.0, "mean"),
-        ("C", 2001): (5.5, "mean"),
-        ("C", 2002): (3.0, "mean"),
-        ("C", 2003): (13.666666666666666, "mean"),
-        ("C", 2004): (4.0, "mean"),
-    },
-    "median": {
-        ("A", 2002): (3.0, "median"),
-        ("A", 2004): (4.0, "median"),
-        ("B", 2001): (5.5, "median"),
-        ("B", 2004): (4.0, "median"),
-        ("C", 2001): (5.5, "median"),
-        ("C", 2002): (3.0, "median"),
-        ("C", 2003): (8.0, "median"),
-        ("C", 2004): (4.0, "median"),
-    },
+    "mean": filled_cells("mean", [3.0, 4.0, 5.5, 4.0]),
+    "median": filled_cells("median", [3.0, 4.0, 5.5, 4.0], [5.5, 3.0, 8.0, 4.0], "median"),
     # A 2002 between 10 (2001) and 30 (2003): 10 + (30 - 10) * 1/2 = 20;  A 2004 after the last: 30
     # B 2001 before the first: 4;  B 2004 after the last: 8;  C never reported: cross-section mean
-    "panel_linear": {
-        ("A", 2002): (20.0, "panel_linear"),
-        ("A", 2004): (30.0, "panel_linear"),
-        ("B", 2001): (4.0, "panel_linear"),
-        ("B", 2004): (8.0, "panel_linear"),
-        ("C", 2001): (5.5, "mean"),
-        ("C", 2002): (3.0, "mean"),
-        ("C", 2003): (13.666666666666666, "mean"),
-        ("C", 2004): (4.0, "mean"),
-    },
+    "panel_linear": filled_cells("panel_linear", [20.0, 30.0, 4.0, 8.0]),
     # last earlier value carried forward, else the next later one
-    "panel_latest": {
-        ("A", 2002): (10.0, "panel_latest"),
-        ("A", 2004): (30.0, "panel_latest"),
-        ("B", 2001): (4.0, "panel_latest"),
-        ("B", 2004): (8.0, "panel_latest"),
-        ("C", 2001): (5.5, "mean"),
-        ("C", 2002): (3.0, "mean"),
-        ("C", 2003): (13.666666666666666, "mean"),
-        ("C", 2004): (4.0, "mean"),
-    },
+    "panel_latest": filled_cells("panel_latest", [10.0, 30.0, 4.0, 8.0]),
     "none": {},
 }
 

@@ -5,8 +5,6 @@ ALL DATA HERE IS SYNTHETIC: made-up units A-D, indicators P (higher is better) a
 
 from __future__ import annotations
 
-import math
-
 import duckdb
 import pytest
 
@@ -14,36 +12,15 @@ from index import engine
 from index.engine import normalise
 from index.errors import ConfigError
 from tests.fixtures import engine_inputs
-
-TOL = 1e-9
+from tests.fixtures.cells import assert_close, cells
+from tests.fixtures.config_errors import assert_refused
+from tests.fixtures.engine_inputs import goalpost_indicator
 
 FRAMEWORK = [
     dict(node_id="IDX", parent_id=None, level=2, node_type="Aggregate"),
     # goalposts: P 0..4 scaled to 100, truncated; N 15..35, not truncated (scale defaults to 1)
-    dict(
-        node_id="P",
-        parent_id="IDX",
-        level=1,
-        node_type="Indicator",
-        polarity=1,
-        target=4.0,
-        goalpost_lower=0.0,
-        goalpost_upper=4.0,
-        goalpost_scale=100.0,
-        goalpost_trunc2posts=True,
-    ),
-    dict(
-        node_id="N",
-        parent_id="IDX",
-        level=1,
-        node_type="Indicator",
-        polarity=-1,
-        target=15.0,
-        goalpost_lower=15.0,
-        goalpost_upper=35.0,
-        goalpost_scale=None,
-        goalpost_trunc2posts=False,
-    ),
+    goalpost_indicator("P", "IDX", lower=0.0, upper=4.0, scale=100.0, trunc2posts=True, polarity=1, target=4.0),
+    goalpost_indicator("N", "IDX", lower=15.0, upper=35.0, scale=None, trunc2posts=False, polarity=-1, target=15.0),
 ]
 WEIGHTS = [("P", 1.0), ("N", 1.0)]
 # period 1: P  A 1, B 3, C 3, D 5 (B and C tie);   N  A 10, B 20, C 40, D 30
@@ -83,34 +60,12 @@ def normalised(section: dict) -> dict:
     }
 
 
-def assert_close(actual: dict, expected: dict):
-    for key, want in expected.items():
-        if want is None:
-            assert actual[key] is None, (key, actual[key])
-        else:
-            assert actual[key] is not None and math.isclose(actual[key], want, rel_tol=0, abs_tol=TOL), (
-                key,
-                actual[key],
-                want,
-            )
-
-
 def test_minmax_reverses_negative_polarity():
     got = normalised({"method": "minmax", "range": [0, 10], "scope": "year"})
     # P period 1: (x - 1) / 4 * 10 -> 0, 5, 5, 10
     # N period 1: d = -x in {-10, -20, -40, -30}, (d + 40) / 30 * 10 -> A 10, B 20/3, C 0, D 10/3
     assert_close(
-        got,
-        {
-            ("A", 1, "P"): 0.0,
-            ("B", 1, "P"): 5.0,
-            ("C", 1, "P"): 5.0,
-            ("D", 1, "P"): 10.0,
-            ("A", 1, "N"): 10.0,
-            ("B", 1, "N"): 20 / 3,
-            ("C", 1, "N"): 0.0,
-            ("D", 1, "N"): 10 / 3,
-        },
+        got, {**cells("ABCD", 1, "P", [0.0, 5.0, 5.0, 10.0]), **cells("ABCD", 1, "N", [10.0, 20 / 3, 0.0, 10 / 3])}
     )
 
 
@@ -121,19 +76,9 @@ def test_zscore_with_target_mean_and_sd():
     # N period 1: d = -x, mean -25, deviations 15, 5, -15, -5, sample sd sqrt(500 / 3) = 12.909944487358056
     #   A 50 + 10 * 15 / 12.909944487358056 = 61.61895003862225, B 53.872983346207417,
     #   C 38.38104996137775, D 46.12701665379258
-    assert_close(
-        got,
-        {
-            ("A", 1, "P"): 37.75255128608411,
-            ("B", 1, "P"): 50.0,
-            ("C", 1, "P"): 50.0,
-            ("D", 1, "P"): 62.24744871391589,
-            ("A", 1, "N"): 61.61895003862225,
-            ("B", 1, "N"): 53.872983346207417,
-            ("C", 1, "N"): 38.38104996137775,
-            ("D", 1, "N"): 46.12701665379258,
-        },
-    )
+    p = cells("ABCD", 1, "P", [37.75255128608411, 50.0, 50.0, 62.24744871391589])
+    n = cells("ABCD", 1, "N", [61.61895003862225, 53.872983346207417, 38.38104996137775, 46.12701665379258])
+    assert_close(got, {**p, **n})
 
 
 def test_prank_by_year():
@@ -141,17 +86,7 @@ def test_prank_by_year():
     # P period 1: sport ranks (ties share the lowest) A 1, B 2, C 2, D 4; (r - 1) / (4 - 1)
     # N period 1: d = -x, ascending C (-40), D (-30), B (-20), A (-10) -> 0, 1/3, 2/3, 1
     assert_close(
-        got,
-        {
-            ("A", 1, "P"): 0.0,
-            ("B", 1, "P"): 1 / 3,
-            ("C", 1, "P"): 1 / 3,
-            ("D", 1, "P"): 1.0,
-            ("C", 1, "N"): 0.0,
-            ("D", 1, "N"): 1 / 3,
-            ("B", 1, "N"): 2 / 3,
-            ("A", 1, "N"): 1.0,
-        },
+        got, {**cells("ABCD", 1, "P", [0.0, 1 / 3, 1 / 3, 1.0]), **cells("CDBA", 1, "N", [0.0, 1 / 3, 2 / 3, 1.0])}
     )
 
 
@@ -159,36 +94,16 @@ def test_prank_panel_pools_the_periods():
     got = normalised({"method": "prank", "scope": "panel"})
     # P pooled: 1, 3, 3, 5, 2, 3, 6, 4 -> sorted 1, 2, 3, 3, 3, 4, 5, 6; lowest ranks 1 -> 1, 2 -> 2, 3 -> 3,
     # 4 -> 6, 5 -> 7, 6 -> 8; (r - 1) / 7
+    # period 1: A 0, B 2/7, D 6/7;  period 2: A 1/7, B 2/7, D 5/7, C 1
     assert_close(
-        got,
-        {
-            ("A", 1, "P"): 0.0,
-            ("A", 2, "P"): 1 / 7,
-            ("B", 1, "P"): 2 / 7,
-            ("B", 2, "P"): 2 / 7,
-            ("D", 2, "P"): 5 / 7,
-            ("D", 1, "P"): 6 / 7,
-            ("C", 2, "P"): 1.0,
-        },
+        got, {**cells("ABD", 1, "P", [0.0, 2 / 7, 6 / 7]), **cells("ABDC", 2, "P", [1 / 7, 2 / 7, 5 / 7, 1.0])}
     )
 
 
 def test_rank_averages_ties():
     got = normalised({"method": "rank", "scope": "year"})
     # P period 1: A 1, B and C share ranks 2 and 3 -> 2.5 each, D 4;  N period 1 (reversed): C 1, D 2, B 3, A 4
-    assert_close(
-        got,
-        {
-            ("A", 1, "P"): 1.0,
-            ("B", 1, "P"): 2.5,
-            ("C", 1, "P"): 2.5,
-            ("D", 1, "P"): 4.0,
-            ("C", 1, "N"): 1.0,
-            ("D", 1, "N"): 2.0,
-            ("B", 1, "N"): 3.0,
-            ("A", 1, "N"): 4.0,
-        },
-    )
+    assert_close(got, {**cells("ABCD", 1, "P", [1.0, 2.5, 2.5, 4.0]), **cells("CDBA", 1, "N", [1.0, 2.0, 3.0, 4.0])})
 
 
 def test_goalposts_from_the_framework():
@@ -196,20 +111,8 @@ def test_goalposts_from_the_framework():
     # P (posts 0, 4, scale 100, truncated): (x - 0) / 4 * 100 -> A 25, B 75, C 75, D 5/4 -> truncated to 1 -> 100
     # N (polarity -1, posts 15, 35, scale 1, not truncated): (35 - x) / 20 -> A 1.25, B 0.75, C -0.25, D 0.25
     #   period 2 D: x = 0 -> 35 / 20 = 1.75 (beyond the post, kept)
-    assert_close(
-        got,
-        {
-            ("A", 1, "P"): 25.0,
-            ("B", 1, "P"): 75.0,
-            ("C", 1, "P"): 75.0,
-            ("D", 1, "P"): 100.0,
-            ("A", 1, "N"): 1.25,
-            ("B", 1, "N"): 0.75,
-            ("C", 1, "N"): -0.25,
-            ("D", 1, "N"): 0.25,
-            ("D", 2, "N"): 1.75,
-        },
-    )
+    p, n = cells("ABCD", 1, "P", [25.0, 75.0, 75.0, 100.0]), cells("ABCD", 1, "N", [1.25, 0.75, -0.25, 0.25])
+    assert_close(got, {**p, **n, ("D", 2, "N"): 1.75})
 
 
 @pytest.mark.parametrize("cap_max", [False, True])
@@ -218,19 +121,9 @@ def test_dist2targ(cap_max):
     # P target 4, period-1 min 1: 1 - (4 - x) / (4 - 1) -> A 0, B 2/3, C 2/3, D 4/3 (capped: 1)
     # N target 15, lower is better: 1 - (x - 15) / (max x - 15), period-1 max 40
     #   -> A 1 - (-5) / 25 = 1.2 (capped: 1), B 0.8, C 0, D 0.4
-    assert_close(
-        got,
-        {
-            ("A", 1, "P"): 0.0,
-            ("B", 1, "P"): 2 / 3,
-            ("C", 1, "P"): 2 / 3,
-            ("D", 1, "P"): 1.0 if cap_max else 4 / 3,
-            ("A", 1, "N"): 1.0 if cap_max else 1.2,
-            ("B", 1, "N"): 0.8,
-            ("C", 1, "N"): 0.0,
-            ("D", 1, "N"): 0.4,
-        },
-    )
+    p = cells("ABCD", 1, "P", [0.0, 2 / 3, 2 / 3, 1.0 if cap_max else 4 / 3])
+    n = cells("ABCD", 1, "N", [1.0 if cap_max else 1.2, 0.8, 0.0, 0.4])
+    assert_close(got, {**p, **n})
 
 
 def test_base_year():
@@ -238,21 +131,11 @@ def test_base_year():
     # P: x / x(period 1) * 100 -> period 2 A 2/1 = 200, B 3/3 = 100, C 6/3 = 200, D 4/5 = 80; period 1 all 100
     # N (lower is better, inverted): x(period 1) / x * 100 -> A 10/5 = 200, B 20/40 = 50, C 40/40 = 100,
     #   D x = 0: no positive divisor -> NULL
-    assert_close(
-        got,
-        {
-            ("A", 1, "P"): 100.0,
-            ("D", 1, "N"): 100.0,
-            ("A", 2, "P"): 200.0,
-            ("B", 2, "P"): 100.0,
-            ("C", 2, "P"): 200.0,
-            ("D", 2, "P"): 80.0,
-            ("A", 2, "N"): 200.0,
-            ("B", 2, "N"): 50.0,
-            ("C", 2, "N"): 100.0,
-            ("D", 2, "N"): None,
-        },
-    )
+    period_2 = {
+        **cells("ABCD", 2, "P", [200.0, 100.0, 200.0, 80.0]),
+        **cells("ABCD", 2, "N", [200.0, 50.0, 100.0, None]),
+    }
+    assert_close(got, {("A", 1, "P"): 100.0, ("D", 1, "N"): 100.0, **period_2})
 
 
 def test_base_period_must_exist():
@@ -293,10 +176,8 @@ def test_defaults():
     ],
 )
 def test_bad_values_name_the_key(body, named):
-    with pytest.raises(ConfigError, match=named.replace(".", r"\.")):
-        normalise.validate_section(body, "m")
+    assert_refused(normalise.validate_section, body, named)
 
 
 def test_bad_method_lists_the_allowed_ones():
-    with pytest.raises(ConfigError, match="dist2targ"):
-        normalise.validate_section({"method": "softmax"}, "m")
+    assert_refused(normalise.validate_section, {"method": "softmax"}, "dist2targ")

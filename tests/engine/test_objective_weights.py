@@ -15,22 +15,19 @@ import pytest
 
 from index.engine import objective_weights as ow
 from index.errors import ConfigError
-from index.framework import FRAMEWORK_COLUMNS, check_weights, register
-
-
-def framework_frame(rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows)
-    for column in FRAMEWORK_COLUMNS:
-        if column not in frame.columns:
-            frame[column] = None
-    return frame[FRAMEWORK_COLUMNS]
+from index.framework import check_weights, register
+from tests.fixtures.engine_inputs import framework_frame
 
 
 def one_parent_framework(indicators: list[str]) -> pd.DataFrame:
     return framework_frame(
-        [dict(node_id="IDX", parent_id=None, level=2, node_type="Aggregate")]
-        + [dict(node_id=i, parent_id="IDX", level=1, node_type="Indicator", polarity=1) for i in indicators]
+        [dict(node_id="IDX", parent_id=None, level=2, node_type="Aggregate"), *indicator_rows("IDX", *indicators)]
     )
+
+
+def indicator_rows(parent: str, *indicators: str) -> list[dict]:
+    """Framework rows of level-1 indicators (polarity +1) under parent."""
+    return [dict(node_id=i, parent_id=parent, level=1, node_type="Indicator", polarity=1) for i in indicators]
 
 
 def connection(framework: pd.DataFrame, columns: dict[str, list[float]]) -> duckdb.DuckDBPyConnection:
@@ -174,10 +171,8 @@ TWO_LEVEL = framework_frame(
         dict(node_id="IDX", parent_id=None, level=3, node_type="Aggregate"),
         dict(node_id="A", parent_id="IDX", level=2, node_type="Aggregate"),
         dict(node_id="B", parent_id="IDX", level=2, node_type="Aggregate"),
-        dict(node_id="A1", parent_id="A", level=1, node_type="Indicator", polarity=1),
-        dict(node_id="A2", parent_id="A", level=1, node_type="Indicator", polarity=1),
-        dict(node_id="B1", parent_id="B", level=1, node_type="Indicator", polarity=1),
-        dict(node_id="B2", parent_id="B", level=1, node_type="Indicator", polarity=1),
+        *indicator_rows("A", "A1", "A2"),
+        *indicator_rows("B", "B1", "B2"),
         dict(node_id="POP", parent_id=None, level=1, node_type="Denominator"),
     ]
 )
@@ -200,12 +195,9 @@ def test_any_depth_and_every_scheme_gives_weights_that_pass_the_checks():
             dict(node_id="D2", parent_id="IDX", level=3, node_type="Aggregate"),
             dict(node_id="S1", parent_id="D1", level=2, node_type="Aggregate"),
             dict(node_id="S2", parent_id="D1", level=2, node_type="Aggregate"),
-            dict(node_id="X1", parent_id="S1", level=1, node_type="Indicator", polarity=1),
-            dict(node_id="X2", parent_id="S1", level=1, node_type="Indicator", polarity=1),
-            dict(node_id="X3", parent_id="S2", level=1, node_type="Indicator", polarity=1),
-            dict(node_id="X4", parent_id="S2", level=1, node_type="Indicator", polarity=1),
-            dict(node_id="X5", parent_id="D2", level=1, node_type="Indicator", polarity=1),  # indicator beside subs
-            dict(node_id="X6", parent_id="D2", level=1, node_type="Indicator", polarity=1),
+            *indicator_rows("S1", "X1", "X2"),
+            *indicator_rows("S2", "X3", "X4"),
+            *indicator_rows("D2", "X5", "X6"),  # indicators beside sub-aggregates
         ]
     )
     rng = np.random.default_rng(3)

@@ -27,6 +27,13 @@ def values(df):
     }
 
 
+def by_league(indicators: list[str], rows: dict[int, list]) -> dict:
+    """{(league_code, indicator_id): value} from one row of values per league, in the order of indicators."""
+    return {
+        (code, indicator): value for code, row in rows.items() for indicator, value in zip(indicators, row, strict=True)
+    }
+
+
 def problems_of(path, framework):
     with pytest.raises(SubmissionError) as info:
         parse_file(path, framework)
@@ -38,20 +45,14 @@ def test_merged_header_xlsx_with_title_and_footnotes(framework):
     assert list(df.columns) == PARSED_COLUMNS
     assert set(df["year"]) == {2023}  # from the title row; the file name has no year
     assert set(df["source_sheet"]) == {"2023年"}
-    assert values(df) == {
-        (150100, "population"): 360.5,
-        (150100, "gdp"): 3800.0,
-        (150100, "mobile_users"): 412.3,
-        (150100, "fiveg_rate"): 55.2,
-        (150200, "population"): 275.0,
-        (150200, "gdp"): 4000.25,
-        (150200, "mobile_users"): 300.1,
-        (150200, "fiveg_rate"): 48.75,
-        (152900, "population"): 27.1,
-        (152900, "gdp"): 450.0,
-        (152900, "mobile_users"): 31.2,
-        (152900, "fiveg_rate"): 60.0,
-    }
+    assert values(df) == by_league(
+        ["population", "gdp", "mobile_users", "fiveg_rate"],
+        {
+            150100: [360.5, 3800.0, 412.3, 55.2],
+            150200: [275.0, 4000.25, 300.1, 48.75],
+            152900: [27.1, 450.0, 31.2, 60.0],
+        },
+    )
     # source_row as seen in Excel (title row 1, header rows 2-3), source_column the leaf header as written
     first = df[df["league_code"] == 150100].set_index("indicator_id")
     assert set(first["source_row"]) == {4}
@@ -74,14 +75,8 @@ def test_gbk_csv(framework):
     df = parse_file(LANDING / "2023_gbk.csv", framework)
     assert set(df["year"]) == {2023}
     assert df["source_sheet"].isna().all()
-    assert values(df) == {
-        (150100, "mobile_users"): 412.3,
-        (150100, "fiveg_rate"): 55.2,
-        (150400, "mobile_users"): 350.25,
-        (150400, "fiveg_rate"): 40.1,
-        (152200, "mobile_users"): 120.0,
-        (152200, "fiveg_rate"): 35.0,
-    }
+    rows = {150100: [412.3, 55.2], 150400: [350.25, 40.1], 152200: [120.0, 35.0]}
+    assert values(df) == by_league(["mobile_users", "fiveg_rate"], rows)
     assert sorted(set(df["source_row"])) == [3, 4, 5]
     assert set(df["source_column"]) == {"移动电话用户（万户）", "5G用户普及率（%）"}
 
@@ -89,12 +84,7 @@ def test_gbk_csv(framework):
 def test_utf8_bom_csv_year_from_file_name(framework):
     df = parse_file(LANDING / "2022_utf8_bom.csv", framework)
     assert set(df["year"]) == {2022}
-    assert values(df) == {
-        (150100, "fiveg_rate"): 30.5,
-        (150100, "compute"): 1200.0,
-        (150900, "fiveg_rate"): 22.25,
-        (150900, "compute"): 1500.5,
-    }
+    assert values(df) == by_league(["fiveg_rate", "compute"], {150100: [30.5, 1200.0], 150900: [22.25, 1500.5]})
     assert set(df["source_column"]) == {"5G用户普及率(%)", "智能算力(PFlop/s)"}  # no BOM in the header
     # two departments' indicators and no sender named: no row claims an owner's department
     assert df["department"].isna().all()

@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from index.framework import FRAMEWORK_COLUMNS
 from index.leagues import league_names
+from tests.fixtures.cells import INDICATOR_RESULT_COLUMNS
 
 YEARS = [2019, 2020, 2021, 2022]
 FRAMEWORK = [
@@ -48,20 +50,7 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
     root.mkdir(parents=True, exist_ok=True)
     fw = pd.DataFrame(
         FRAMEWORK,
-        columns=[
-            "node_id",
-            "parent_id",
-            "level",
-            "node_type",
-            "name_zh",
-            "name_en",
-            "unit",
-            "raw_unit",
-            "polarity",
-            "weight",
-            "target_2025",
-            "target_note",
-        ],
+        columns=[*FRAMEWORK_COLUMNS[: FRAMEWORK_COLUMNS.index("polarity") + 1], "weight", "target_2025", "target_note"],
     )
     fw["denominator"] = None
     fw["denominator_scale"] = np.nan
@@ -92,21 +81,8 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
                         1.0,
                     )
                 )
-    values = pd.DataFrame(
-        rows,
-        columns=[
-            "league_code",
-            "year",
-            "indicator_id",
-            "raw_value",
-            "denominated_value",
-            "imputed",
-            "imputation",
-            "normalised",
-            "effective_weight",
-            "contribution",
-        ],
-    )
+    # the engine's indicator_results columns, keyed by league and year as a release publishes them
+    values = pd.DataFrame(rows, columns=["league_code", "year", *INDICATOR_RESULT_COLUMNS[2:]])
     values.to_parquet(root / "indicator_values.parquet")
 
     srows = []
@@ -132,7 +108,7 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
                         None if year == YEARS[0] else 0.0,
                     )
                 )
-    pd.DataFrame(
+    index_scores = pd.DataFrame(
         srows,
         columns=[
             "release_id",
@@ -148,7 +124,8 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
             "score_change",
             "rank_change",
         ],
-    ).to_parquet(root / "index_scores.parquet")
+    )
+    index_scores.to_parquet(root / "index_scores.parquet")
 
     if "audit" in extra_tables:
         pd.DataFrame(
@@ -197,27 +174,7 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
 
     uncertainty = None
     if "uncertainty" in extra_tables:
-        uncertainty = write_uncertainty(
-            root,
-            release_id,
-            pd.DataFrame(
-                srows,
-                columns=[
-                    "release_id",
-                    "league_code",
-                    "league_name",
-                    "year",
-                    "node_id",
-                    "n_zh",
-                    "n_en",
-                    "level",
-                    "score",
-                    "rank",
-                    "sc",
-                    "rc",
-                ],
-            ),
-        )
+        uncertainty = write_uncertainty(root, release_id, index_scores)
 
     (root / "release.json").write_text(
         json.dumps(

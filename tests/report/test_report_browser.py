@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-from index import pipeline
-from index.config import settings
 from index.leagues import league_codes
 from index.report import build
+from tests.fixtures.lakes import published_lake
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -39,12 +38,7 @@ ARGS = [
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, repo):
-    root = tmp_path_factory.mktemp("report") / "data_lake"
-    shutil.copytree(repo / "data_lake" / "landing", root / "landing")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DEI_LAKE", str(root))
-    cfg = settings()
-    release = pipeline.run_all(cfg=cfg)
+    cfg, release, mp = published_lake(tmp_path_factory.mktemp("report") / "data_lake", repo, postgres_off=False)
     out = tmp_path_factory.mktemp("site")
     index = build(cfg.published / "latest", out)
     yield out, index, release
@@ -104,6 +98,15 @@ CHART_OVERFLOW_JS = """(ids) => ids.map(id => document.getElementById(id)).filte
           inside: box.left >= card.left - 1 && box.right <= card.right + 1 && d.left >= box.left - 1 && d.right <= box.right + 1
                   && d.width > 0 && el.scrollWidth <= el.clientWidth + 1};
 }).filter(x => !x.inside)"""
+
+
+@contextmanager
+def watched_page(browser, path: Path):
+    """The page at path in a fresh PageWatch; on leaving, the watch closes and must have seen no problem."""
+    watch = PageWatch(browser)
+    yield watch.open(path)
+    watch.close()
+    assert watch.problems == []
 
 
 def _csv_rows(path: Path) -> list[list[str]]:
@@ -216,84 +219,75 @@ def _check_uncertainty(page, data: dict, path: Path, lang: str) -> None:
 def test_rank_intervals_follow_the_year_and_their_download_holds_the_rows(site, browser):
     out, index, _ = site
     data = _data(out)
-    watch = PageWatch(browser)
-    page = watch.open(index)
-    for year in (data["years"][0], data["latest"]):
-        page.select_option("#year-select", str(year))
-        page.wait_for_timeout(200)
-        assert page.inner_text("#interval-year") == str(year)
-        series = page.evaluate("window.__charts.rankIntervals.getOption().series")
-        bars = next(s for s in series if s["type"] == "custom")["data"]
-        names = page.evaluate("window.__charts.rankIntervals.getOption().yAxis[0].data")
-        cells = data["uncertainty"]["ranks"][data["root"]]
-        by_name = {l["zh"]: cells[str(l["code"])][str(year)] for l in data["leagues"]}
-        assert [[b[0], b[1]] for b in bars] == [by_name[n][1:3] for n in names]
-        rows = _csv_rows(_download(page, "#dl-intervals .dl-csv"))[1:]
-        assert _download(page, "#dl-intervals .dl-csv").name == f"intervals_{year}.csv"
-        assert [r[1] for r in rows] == names
-    watch.close()
-    assert watch.problems == []
+    with watched_page(browser, index) as page:
+        for year in (data["years"][0], data["latest"]):
+            page.select_option("#year-select", str(year))
+            page.wait_for_timeout(200)
+            assert page.inner_text("#interval-year") == str(year)
+            series = page.evaluate("window.__charts.rankIntervals.getOption().series")
+            bars = next(s for s in series if s["type"] == "custom")["data"]
+            names = page.evaluate("window.__charts.rankIntervals.getOption().yAxis[0].data")
+            cells = data["uncertainty"]["ranks"][data["root"]]
+            by_name = {l["zh"]: cells[str(l["code"])][str(year)] for l in data["leagues"]}
+            assert [[b[0], b[1]] for b in bars] == [by_name[n][1:3] for n in names]
+            rows = _csv_rows(_download(page, "#dl-intervals .dl-csv"))[1:]
+            assert _download(page, "#dl-intervals .dl-csv").name == f"intervals_{year}.csv"
+            assert [r[1] for r in rows] == names
 
 
 def test_map_shows_the_12_leagues_coloured_by_score(site, browser):
     out, index, _ = site
-    watch = PageWatch(browser)
-    page = watch.open(index)
-    features = page.evaluate("echarts.getMap('nmg').geoJSON.features.map(f => f.properties.name)")
-    assert sorted(int(code) for code in features) == league_codes()
-    option = page.evaluate("window.__charts.map.getOption().series[0]")
-    assert len(option["data"]) == 12
-    assert sorted(int(d["name"]) for d in option["data"]) == league_codes()
-    assert all(isinstance(d["value"], (int, float)) for d in option["data"])
-    # Picking an earlier year redraws the map and the ranking with that year's scores.
-    latest = page.evaluate("window.__charts.map.getOption().series[0].data.map(d => d.value)")
-    page.select_option("#year-select", "2019")
-    page.wait_for_timeout(200)
-    earlier = page.evaluate("window.__charts.map.getOption().series[0].data.map(d => d.value)")
-    assert len(earlier) == 12 and sorted(earlier) != sorted(latest)
-    assert page.inner_text("#ranking-year") == "2019"
-    assert page.locator("#ranking tbody tr").count() == 12
-    # The download follows the year and holds the table's rows, in the table's order.
-    rows = _csv_rows(_download(page, "#dl-ranking .dl-csv"))[1:]
-    assert _download(page, "#dl-ranking .dl-csv").name == "ranking_2019.csv"
-    shown = page.eval_on_selector_all("#ranking tbody tr", "rs => rs.map(r => r.cells[1].innerText.trim())")
-    assert [r[1] for r in rows] == shown
-    watch.close()
-    assert watch.problems == []
+    with watched_page(browser, index) as page:
+        features = page.evaluate("echarts.getMap('nmg').geoJSON.features.map(f => f.properties.name)")
+        assert sorted(int(code) for code in features) == league_codes()
+        option = page.evaluate("window.__charts.map.getOption().series[0]")
+        assert len(option["data"]) == 12
+        assert sorted(int(d["name"]) for d in option["data"]) == league_codes()
+        assert all(isinstance(d["value"], (int, float)) for d in option["data"])
+        # Picking an earlier year redraws the map and the ranking with that year's scores.
+        latest = page.evaluate("window.__charts.map.getOption().series[0].data.map(d => d.value)")
+        page.select_option("#year-select", "2019")
+        page.wait_for_timeout(200)
+        earlier = page.evaluate("window.__charts.map.getOption().series[0].data.map(d => d.value)")
+        assert len(earlier) == 12 and sorted(earlier) != sorted(latest)
+        assert page.inner_text("#ranking-year") == "2019"
+        assert page.locator("#ranking tbody tr").count() == 12
+        # The download follows the year and holds the table's rows, in the table's order.
+        rows = _csv_rows(_download(page, "#dl-ranking .dl-csv"))[1:]
+        assert _download(page, "#dl-ranking .dl-csv").name == "ranking_2019.csv"
+        shown = page.eval_on_selector_all("#ranking tbody tr", "rs => rs.map(r => r.cells[1].innerText.trim())")
+        assert [r[1] for r in rows] == shown
 
 
 def test_map_colours_span_one_year_by_default_and_all_years_on_request(site, browser):
     out, index, _ = site
     data = _data(out)
-    watch = PageWatch(browser)
-    page = watch.open(index)
-    year = str(data["latest"])
-    latest = [v[year][0] for v in data["scores"][data["root"]].values() if year in v]
-    pooled = [cell[0] for v in data["scores"][data["root"]].values() for cell in v.values()]
-    vm = page.evaluate("window.__charts.map.getOption().visualMap[0]")
-    assert (vm["min"], vm["max"]) == (int(min(latest) // 1), -int(-max(latest) // 1))
-    page.check("#scale-pooled")
-    page.wait_for_timeout(200)
-    vm = page.evaluate("window.__charts.map.getOption().visualMap[0]")
-    assert (vm["min"], vm["max"]) == (int(min(pooled) // 1), -int(-max(pooled) // 1))
-    # No two league labels overlap (the map is drawn as SVG, so its labels are text elements), at either width.
-    for width in (1024, 1400):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.wait_for_timeout(400)
-        boxes = page.evaluate("""Array.from(document.querySelectorAll('#map svg text')).map(t => {
-            const r = t.getBoundingClientRect(); return [t.textContent, r.left, r.top, r.right, r.bottom]; })""")
-        names = {l["zh"] for l in data["leagues"]}
-        labels = [b for b in boxes if b[0] in names]
-        assert len(labels) == 12, [b[0] for b in boxes]
-        clashes = [
-            (a[0], b[0])
-            for i, a in enumerate(labels)
-            for b in labels[i + 1 :]
-            if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]
-        ]
-        assert clashes == [], (width, clashes)
-    watch.close()
-    assert watch.problems == []
+    with watched_page(browser, index) as page:
+        year = str(data["latest"])
+        latest = [v[year][0] for v in data["scores"][data["root"]].values() if year in v]
+        pooled = [cell[0] for v in data["scores"][data["root"]].values() for cell in v.values()]
+        vm = page.evaluate("window.__charts.map.getOption().visualMap[0]")
+        assert (vm["min"], vm["max"]) == (int(min(latest) // 1), -int(-max(latest) // 1))
+        page.check("#scale-pooled")
+        page.wait_for_timeout(200)
+        vm = page.evaluate("window.__charts.map.getOption().visualMap[0]")
+        assert (vm["min"], vm["max"]) == (int(min(pooled) // 1), -int(-max(pooled) // 1))
+        # No two league labels overlap (the map is drawn as SVG, so its labels are text elements), at either width.
+        for width in (1024, 1400):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.wait_for_timeout(400)
+            boxes = page.evaluate("""Array.from(document.querySelectorAll('#map svg text')).map(t => {
+                const r = t.getBoundingClientRect(); return [t.textContent, r.left, r.top, r.right, r.bottom]; })""")
+            names = {l["zh"] for l in data["leagues"]}
+            labels = [b for b in boxes if b[0] in names]
+            assert len(labels) == 12, [b[0] for b in boxes]
+            clashes = [
+                (a[0], b[0])
+                for i, a in enumerate(labels)
+                for b in labels[i + 1 :]
+                if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]
+            ]
+            assert clashes == [], (width, clashes)
 
 
 def _data(out: Path) -> dict:

@@ -17,6 +17,7 @@ import pytest
 from index.leagues import league_codes
 from index.report import build
 from index.report.build import framework_order, strengths_weaknesses, table_targets
+from tests.report.conftest import SYNTHETIC_INPUT
 
 URL = re.compile(r"https?://[^\s\"'<>)]+")
 # Vendored third-party files may name URLs in their licence text; echarts.min.js also carries XML namespace
@@ -178,22 +179,27 @@ def test_the_site_shows_the_latest_year_of_the_target_table():
     assert table_targets(None).empty
 
 
-def test_strengths_are_above_the_mean_and_weaknesses_below_fewer_when_fewer_qualify():
-    # SYNTHETIC: three leagues, four indicators. League means: a 50, b 50, c 50, d 40.
-    #   league 1: gaps a +40, b +10, c -40, d 0   -> strengths a, b; weaknesses c; d sits on the mean
-    #   league 2: gaps a -20, b 0, c +10, d +5    -> strengths c, d; weaknesses a
-    #   league 3: gaps a -20, b -10, c +30, d -5  -> strengths c; weaknesses a, b, d (n = 3)
-    values = pd.DataFrame(
+def three_leagues_four_indicators(normalised: list[float]) -> pd.DataFrame:
+    """SYNTHETIC 2022 values of leagues 1, 2, 3 on indicators a..d; normalised lists a's three leagues, then b's..."""
+    return pd.DataFrame(
         {
             "league_code": [1, 2, 3] * 4,
             "year": 2022,
             "indicator_id": ["a"] * 3 + ["b"] * 3 + ["c"] * 3 + ["d"] * 3,
-            "normalised": [90, 30, 30, 60, 50, 40, 10, 60, 80, 40, 45, 35],
+            "normalised": normalised,
             "denominated_value": 1.0,
             "raw_value": 1.0,
             "imputed": False,
         }
     )
+
+
+def test_strengths_are_above_the_mean_and_weaknesses_below_fewer_when_fewer_qualify():
+    # SYNTHETIC: three leagues, four indicators. League means: a 50, b 50, c 50, d 40.
+    #   league 1: gaps a +40, b +10, c -40, d 0   -> strengths a, b; weaknesses c; d sits on the mean
+    #   league 2: gaps a -20, b 0, c +10, d +5    -> strengths c, d; weaknesses a
+    #   league 3: gaps a -20, b -10, c +30, d -5  -> strengths c; weaknesses a, b, d (n = 3)
+    values = three_leagues_four_indicators([90, 30, 30, 60, 50, 40, 10, 60, 80, 40, 45, 35])
     sw = strengths_weaknesses(values, 2022, n=3)
     ids = {
         code: ([r["indicator_id"] for r in sw[code]["best"]], [r["indicator_id"] for r in sw[code]["worst"]])
@@ -207,17 +213,7 @@ def test_strengths_are_above_the_mean_and_weaknesses_below_fewer_when_fewer_qual
 
 def test_strengths_are_the_largest_gaps_above_the_league_mean():
     # SYNTHETIC: three leagues, four indicators; league 1 leads on a and b, trails on c and d.
-    values = pd.DataFrame(
-        {
-            "league_code": [1, 2, 3] * 4,
-            "year": 2022,
-            "indicator_id": ["a"] * 3 + ["b"] * 3 + ["c"] * 3 + ["d"] * 3,
-            "normalised": [90, 30, 30, 60, 50, 40, 10, 50, 60, 40, 41, 42],
-            "denominated_value": 1.0,
-            "raw_value": 1.0,
-            "imputed": False,
-        }
-    )
+    values = three_leagues_four_indicators([90, 30, 30, 60, 50, 40, 10, 50, 60, 40, 41, 42])
     sw = strengths_weaknesses(values, 2022, n=2)[1]
     assert [r["indicator_id"] for r in sw["best"]] == ["a", "b"]  # gaps +40, +10
     assert [r["indicator_id"] for r in sw["worst"]] == ["c", "d"]  # gaps -30, -1
@@ -234,14 +230,7 @@ def test_a_release_with_synthetic_inputs_carries_the_banner_on_every_page(releas
 
 
 def test_a_release_of_real_inputs_has_no_banner(release_factory, tmp_path):
-    real = {
-        "file": "official.csv",
-        "sha256": "cd" * 32,
-        "department": "统计局",
-        "values": 48,
-        "years": [2019, 2022],
-        "synthetic": False,
-    }
+    real = {**SYNTHETIC_INPUT, "file": "official.csv", "sha256": "cd" * 32, "department": "统计局", "synthetic": False}
     out = tmp_path / "site"
     build(release_factory(inputs=[real]), out)
     assert not any('id="synthetic-banner"' in p.read_text(encoding="utf-8") for p in out.rglob("*.html"))

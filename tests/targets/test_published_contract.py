@@ -4,25 +4,16 @@ except the PKU figures, see data_lake/landing/README.md)."""
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import pytest
 
-from index import pipeline
-from index.config import settings
 from index.targets import contract
+from tests.fixtures.lakes import published_lake
 
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory, repo):
-    root = tmp_path_factory.mktemp("contract") / "data_lake"
-    shutil.copytree(repo / "data_lake" / "landing", root / "landing")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DEI_LAKE", str(root))
-    mp.delenv("DEI_POSTGRES_DSN", raising=False)
-    cfg = settings()
-    result = pipeline.run_all(cfg=cfg)
+    cfg, result, mp = published_lake(tmp_path_factory.mktemp("contract") / "data_lake", repo)
     yield cfg, result
     mp.undo()
 

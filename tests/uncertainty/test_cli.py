@@ -23,26 +23,16 @@ def small_spec(tmp_path, source, extra: str = SMALL):
     return path
 
 
+def sensitivity_on_asem(asem_dir, spec, out, *more: str) -> int:
+    """`dei sensitivity` on the ASEM fixture with its method file, the uncertainty spec, writing into out."""
+    args = ["--framework", str(asem_dir), "--method", str(asem_dir / "method.toml"), "--uncertainty", str(spec)]
+    return cli.main(["sensitivity", *args, "--out", str(out), *more])
+
+
 def test_asem_tables(asem_dir, tmp_path, capsys):
     spec = small_spec(tmp_path, asem_dir / "uncertainty.toml")
     out = tmp_path / "out"
-    code = cli.main(
-        [
-            "sensitivity",
-            "--framework",
-            str(asem_dir),
-            "--method",
-            str(asem_dir / "method.toml"),
-            "--uncertainty",
-            str(spec),
-            "--out",
-            str(out),
-            "--replicates",
-            "200",
-            "--seed",
-            "4",
-        ]
-    )
+    code = sensitivity_on_asem(asem_dir, spec, out, "--replicates", "200", "--seed", "4")
     assert code == 0
     assert "200 replicates" in capsys.readouterr().out
     for name in cli.OUTPUTS:
@@ -82,19 +72,7 @@ def test_asem_tables(asem_dir, tmp_path, capsys):
 def test_a_bad_key_is_one_line_and_exit_2(asem_dir, tmp_path, capsys):
     bad = tmp_path / "bad.toml"
     bad.write_text('[weights]\nnoize = { "2" = 0.25 }\n', encoding="utf-8")
-    code = cli.main(
-        [
-            "sensitivity",
-            "--framework",
-            str(asem_dir),
-            "--method",
-            str(asem_dir / "method.toml"),
-            "--uncertainty",
-            str(bad),
-            "--out",
-            str(tmp_path / "out"),
-        ]
-    )
+    code = sensitivity_on_asem(asem_dir, bad, tmp_path / "out")
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and "weights.noize" in err and "'noise'" in err
@@ -122,21 +100,7 @@ def test_a_gmean_over_zeros_names_the_alternative(asem_dir, tmp_path, capsys):
     # min-max onto [0, 100] puts a 0 at every indicator's worst unit: gmean cannot take it
     spec = tmp_path / "u.toml"
     spec.write_text('[aggregate]\nalternatives = ["gmean"]\n[sensitivity]\nskip = true\n', encoding="utf-8")
-    code = cli.main(
-        [
-            "sensitivity",
-            "--framework",
-            str(asem_dir),
-            "--method",
-            str(asem_dir / "method.toml"),
-            "--uncertainty",
-            str(spec),
-            "--out",
-            str(tmp_path / "o"),
-            "--replicates",
-            "5",
-        ]
-    )
+    code = sensitivity_on_asem(asem_dir, spec, tmp_path / "o", "--replicates", "5")
     err = capsys.readouterr().err
     assert code == 2 and "gmean" in err and "nonpositive" in err and err.count("\n") == 1
 

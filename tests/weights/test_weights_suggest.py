@@ -9,25 +9,20 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shutil
 
 import pandas as pd
 import pytest
 
 from index import pipeline
 from index.commands import weights_suggest
-from index.config import settings
 from index.errors import ConfigError
 from index.framework import FRAMEWORK_COLUMNS, check_weights, load_framework, load_weights
+from tests.fixtures.lakes import sample_lake
 
 
 @pytest.fixture(scope="module")
 def curated(tmp_path_factory, repo):
-    root = tmp_path_factory.mktemp("suggest") / "data_lake"
-    shutil.copytree(repo / "data_lake" / "landing", root / "landing")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DEI_LAKE", str(root))
-    cfg = settings()
+    cfg, mp = sample_lake(tmp_path_factory.mktemp("suggest") / "data_lake", repo, postgres_off=False)
     pipeline.ingest_step(cfg=cfg)
     pipeline.validate_step(cfg=cfg)
     yield cfg
