@@ -39,6 +39,8 @@ FRAMEWORK_COLUMNS = [
 NODE_TYPES = {"Indicator", "Aggregate", "Denominator"}
 # the unit levels a figure can be reported at (framework column `levels`, comma-separated; index/units.py)
 UNIT_LEVELS = ("league", "county")
+# columns a framework may leave out, with what its figures then get
+OPTIONAL_DEFAULTS = {"levels": "league", "additive": False}
 WEIGHT_TOLERANCE = 1e-9
 
 
@@ -85,6 +87,13 @@ def load_framework(path: Path) -> pd.DataFrame:
 
     ``attrs["periods"]`` is the reporting range (first_year, last_year) from periods.sql beside it."""
     frame = _query(path, kind="framework")
+    figures = frame["node_type"] != "Aggregate" if "node_type" in frame.columns else None
+    for column, default in OPTIONAL_DEFAULTS.items():
+        # a framework written before 旗县 were scored: every figure is the 盟市' alone, none is summed
+        if column not in frame.columns and figures is not None:
+            frame[column] = None
+            frame[column] = frame[column].astype(object)
+            frame.loc[figures, column] = default
     missing = [c for c in FRAMEWORK_COLUMNS if c not in frame.columns]
     if missing:
         raise ConfigError(f"{path}: framework lacks column(s) {missing}")

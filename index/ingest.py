@@ -210,6 +210,24 @@ TOTAL_ROWS = {
     "平均",
     "均值",
 }
+# Header of the unit column of a 盟市's submission for its 旗县市区 (after fold, brackets removed: 旗县（市、区）
+# -> 旗县). 地区 and the like can head either kind: then the rows decide.
+COUNTY_HEADERS = {
+    "旗县",
+    "旗县市区",
+    "旗县区",
+    "旗县市",
+    "县区",
+    "县市区",
+    "区县",
+    "旗县名称",
+    "旗县市区名称",
+    "县级行政区",
+    "县级单位",
+}
+# Rows of a 旗县 submission that stand for the 盟市 itself, not one of its 旗县: not read (the 盟市's own figures
+# come from its 盟市-level submissions; 本级 is the 盟市 government's own part, in no 旗县).
+LEAGUE_TOTAL_ROWS = {"全市", "全盟", "全市合计", "全盟合计", "市本级", "盟本级", "本级", "市直", "盟直", "小计"}
 FOOTNOTE_PREFIXES = (
     "注",
     "备注",
@@ -940,7 +958,7 @@ def _find_header(grid: _Grid) -> tuple[int, int] | None:
         for c, value in enumerate(grid.rows[r]):
             if isinstance(value, str):
                 key = _BRACKETS.sub("", fold(value))
-                if key in LEAGUE_HEADERS:
+                if key in LEAGUE_HEADERS or key in COUNTY_HEADERS:
                     return r, c
     return None
 
@@ -1140,6 +1158,109 @@ def _rows_text(rows: list[int]) -> str:
         return f"rows {rows[0]}–{rows[-1]}"
     shown = ", ".join(str(r) for r in rows[:10])
     return f"row{'s' if len(rows) > 1 else ''} {shown}{', …' if len(rows) > 10 else ''}"
+
+
+class _UnitColumn:
+    """How one sheet names its units: the 12 盟市 (a department's submission), or the 旗县市区 of a 盟市 (its
+    statistics office's submission for its 旗县, 条例 第七十一条), with any of its development zones that report.
+
+    A 旗县 sheet is one whose unit column is headed 旗县（市、区） or the like, or whose rows name more 旗县 than
+    盟市. Its context is the 盟市 that the file name or the title names (2024_呼和浩特市统计局_…): every row must be
+    a unit of that 盟市, and a short name several 盟市 share (扎旗) is resolved within it. Without a context the
+    rows are resolved alone, and a shared short name is refused with its candidates; never guessed. Every 旗县 of
+    the submitting 盟市 needs a row each year (with — where it reported nothing)."""
+
+    def __init__(self, file: str, title: str, label: str, cells: list[Any]):
+        from index.units import registry
+
+        self.registry = registry()
+        self.file_name = file
+        named = self.registry.leagues_named_in(f"{Path(file).stem} {title}")
+        self.context = named[0] if len(named) == 1 else None
+        by_header = _BRACKETS.sub("", fold(label)) in COUNTY_HEADERS
+        self.county = by_header or self._mostly_counties(cells)
+        self.units: dict[int, Any] = {}
+
+    def _mostly_counties(self, cells: list[Any]) -> bool:
+        from index.units import UnitNameError
+
+        counties = leagues = 0
+        for raw in cells:
+            if _is_blank(raw) or isinstance(raw, _Unreadable) or fold(raw) in TOTAL_ROWS:
+                continue
+            if resolve_league(raw) is not None:
+                leagues += 1
+                continue
+            try:
+                self.registry.resolve(raw, parent=self.context, levels=("county", "zone"))
+            except UnitNameError:
+                continue
+            counties += 1
+        return counties > leagues
+
+    def reported_here(self, col: Any, header_row: int, notes: list[SubmissionProblem], sheet: str | None) -> bool:
+        """Whether a 旗县 sheet reads this column: the framework's `levels` must include county."""
+        levels = col.node.get("levels")
+        if isinstance(levels, str) and "county" in [part.strip() for part in levels.split(",")]:
+            return True
+        notes.append(
+            SubmissionProblem(
+                self.file_name,
+                sheet,
+                header_row,
+                col.label,
+                "league_only",
+                f"{col.node['name_zh']} is compiled for 盟市 only (framework levels = {levels!r}): not read from a "
+                "旗县 submission",
+            )
+        )
+        return False
+
+    def resolve(self, raw: Any) -> tuple[int | None, tuple[str, str] | None]:
+        """(unit code, None) for a unit row; (None, None) for a row that stands for the 盟市 or the region (not
+        read); (None, (rule, message)) for a name that is no unit of the submitting 盟市."""
+        from index.units import UnitNameError
+
+        text = fold(raw)
+        if text in TOTAL_ROWS or text in LEAGUE_TOTAL_ROWS:
+            return None, None
+        try:
+            unit = self.registry.resolve(raw, parent=self.context, levels=("county", "zone"))
+        except UnitNameError as exc:
+            league = resolve_league(raw)
+            if league is not None and (self.context is None or league == self.context.code):
+                return None, None  # the 盟市's own row: its figures come from its 盟市-level submissions
+            if league is not None:
+                shown = self.registry.unit(league).name_zh
+                return None, (
+                    "wrong_level",
+                    f"'{_as_text(raw)}' is the 盟市 {shown}, not a 旗县 of {self.context.name_zh}; this sheet lists "
+                    f"the 旗县市区 of {self.context.name_zh}",
+                )
+            return None, (exc.rule, exc.message)
+        self.units[unit.code] = unit
+        return unit.code, None
+
+    def missing(self, seen: dict[tuple[int, int], int]) -> list[tuple[str, str]]:
+        """(rule, message) for every 旗县 of the submitting 盟市 without a row in a year the sheet reports."""
+        if self.context is not None:
+            submitting = [self.context]
+        else:
+            parents = sorted({u.parent_code for u in self.units.values()})
+            submitting = [self.registry.unit(code) for code in parents]
+        out = []
+        for year in sorted({y for _, y in seen}):
+            for league in submitting:
+                for county in self.registry.children(league.code, ("county",)):
+                    if (county.code, year) not in seen:
+                        out.append(
+                            (
+                                "missing_unit",
+                                f"{county.name_zh} ({county.code}), a 旗县 of {league.name_zh}, has no row for {year};"
+                                " add its row, with — in every cell it did not report",
+                            )
+                        )
+        return out
 
 
 @dataclass
@@ -1413,6 +1534,9 @@ def _parse_grid(
                 "belong to the submission, or delete the column",
             )
 
+    units = _UnitColumn(file, title, league_label, [league_text.get(r, grid.cell(r, league_col)) for r in data_rows])
+    if units.county:
+        indicator_cols = [col for col in indicator_cols if units.reported_here(col, header_row_number, notes, sheet)]
     out: list[dict] = []
     seen_keys: dict[tuple[int, int], int] = {}
     leagues: dict[tuple[type, Any], int | None] = {}
@@ -1434,20 +1558,27 @@ def _parse_grid(
                 "the 盟市 cell is empty but the row has figures; write the 盟市 name or code",
             )
             continue
-        if fold(league_raw) in TOTAL_ROWS:
-            continue  # a 全区/合计 row is the region, not a 盟市
-        league_key = (type(league_raw), league_raw)
-        if league_key not in leagues:  # resolve_league reads its reference table on every call
-            leagues[league_key] = resolve_league(league_raw)
-        league = leagues[league_key]
-        if league is None:
-            problem(
-                row_number,
-                league_label,
-                "unknown_league",
-                f"'{_as_text(league_raw)}' is not one of the 12 盟市 (full name, short name or 6-digit code)",
-            )
-            continue
+        if units.county:
+            league, why = units.resolve(league_raw)
+            if league is None:
+                if why is not None:
+                    problem(row_number, league_label, *why)
+                continue
+        else:
+            if fold(league_raw) in TOTAL_ROWS:
+                continue  # a 全区/合计 row is the region, not a 盟市
+            league_key = (type(league_raw), league_raw)
+            if league_key not in leagues:  # resolve_league reads its reference table on every call
+                leagues[league_key] = resolve_league(league_raw)
+            league = leagues[league_key]
+            if league is None:
+                problem(
+                    row_number,
+                    league_label,
+                    "unknown_league",
+                    f"'{_as_text(league_raw)}' is not one of the 12 盟市 (full name, short name or 6-digit code)",
+                )
+                continue
         row_year = year
         if year_col is not None:
             if (r, year_col.index) in merged_away:
@@ -1564,8 +1695,11 @@ def _parse_grid(
                 "are below 1 %, write them with a % sign (0.67%) or format the cells as percentages",
             )
 
+    if units.county:
+        for rule, message in units.missing(seen_keys):
+            problem(None, league_label, rule, message)
     if not out and not problems:
-        problem(None, None, "no_data", "the sheet has a header but no 盟市 rows")
+        problem(None, None, "no_data", f"the sheet has a header but no {'旗县' if units.county else '盟市'} rows")
     # the title or a footnote may say the figures are made up
     synthetic = declares_synthetic(" ".join([title, *footnotes]))
     for parsed in out:

@@ -277,6 +277,21 @@ class Registry:
 
     # -------------------------------------------------------------------------------- navigation
 
+    def leagues_named_in(self, text: object) -> list[Unit]:
+        """The 盟市 a file name or a title names (2024_呼和浩特市统计局_…, 锡林郭勒盟各旗县市…), in order of first
+        mention: each full name, short name or alias found in it, the longer name first (so a 旗县 name holding a
+        shorter one does not count twice)."""
+        folded = fold(text)
+        found: list[tuple[int, int]] = []
+        for name, code in self._prefixes:
+            at = folded.find(name)
+            if len(name) < 2 or at < 0:
+                continue
+            if code not in [c for _, c in found]:
+                found.append((at, code))
+            folded = folded.replace(name, "\x00" * len(name))
+        return [self.by_code[code] for _, code in sorted(found)]
+
     def unit(self, code: int | str) -> Unit:
         """The unit of a code (KeyError when there is none)."""
         return self.by_code[int(code)]

@@ -98,6 +98,9 @@ def run(con, method: dict, keep_steps: bool = False) -> list[StepRecord]:
         entry = run_step(con, "node_scores", "11_node_scores.sql")
         entry["notes"] = "output table"
         log.append(entry)
+        grouped = rank.run_group_ranks(con, spec)
+        if grouped is not None:
+            log.append(grouped)
         if not keep_steps:
             # the ranked rows live in node_scores only: period_change and rank become views of it
             repoint_view(con, "period_change", "11_period_change_view.sql")

@@ -34,6 +34,7 @@ STEP_TABLES = (
     "period_change",
     "indicator_results",
     "node_scores",
+    "group_ranks",
 )
 
 

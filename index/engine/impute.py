@@ -20,7 +20,6 @@ FILE = "03_impute.sql"
 PANEL_FILE = "03_impute_panel.sql"
 PANEL_FILLS_FILE = "03_impute_panel_fills.sql"
 PANEL_METHODS = ("panel_linear", "panel_latest")
-GROUPS_FILE = "03_impute_groups.sql"
 
 
 def _table_exists(con, name: str) -> bool:
@@ -30,16 +29,12 @@ def _table_exists(con, name: str) -> bool:
 
 
 def _build_groups(con, spec: dict) -> None:
-    if spec["method"] not in ("group_mean", "group_median"):
-        con.execute("create or replace table impute_groups (unit_code varchar, group_value varchar)")
-        return
-    group = spec["group"]
-    if not _table_exists(con, "unit_groups"):
+    from index.engine import groups
+
+    grouped = spec["method"] in ("group_mean", "group_median")
+    if grouped and not _table_exists(con, "unit_groups"):
         raise ConfigError(f"impute.method = {spec['method']!r} needs a unit_groups table (unit groups were not loaded)")
-    known = [c for (c,) in con.execute("select distinct group_column from unit_groups order by 1").fetchall()]
-    if group not in known:
-        raise ConfigError(f"impute.group = {group!r} is not a group column of the units; known: {known}")
-    run_step(con, "impute_groups", GROUPS_FILE, {"impute_group": group})
+    groups.build(con, "impute", spec["group"] if grouped else None, "impute.group")
 
 
 def _build_knn(con, spec: dict) -> None:

@@ -74,8 +74,11 @@ def _check_framework(con, spec: dict) -> None:
 def run(con, method: dict, keep_steps: bool = False) -> StepRecord:
     """Table normalise: every indicator cell of treat with its normalised value. A table, whatever the method:
     its readers (weight, aggregate, the outputs) would otherwise each repeat the chain of views behind it."""
+    from index.engine import groups
+
     spec = method["normalise"]
     _check_framework(con, spec)
+    groups.build(con, "normalise", spec.get("group"), "normalise.group")
     lo, hi = (float(x) for x in spec["range"])
     scale = spec["method"] in ("minmax", "zscore")
     entry = run_step(
@@ -123,5 +126,6 @@ def run(con, method: dict, keep_steps: bool = False) -> StepRecord:
             " where treat.treated_value is not null and normalise.normalised is null"
         ).fetchall()[0]
         notes += f"; {lost} cell(s) without a positive divisor left NULL"
-    entry["notes"] = f"{notes}, scope {spec['scope']}"
+    within = f" within each {spec['group']}" if spec.get("group") else ""
+    entry["notes"] = f"{notes}, scope {spec['scope']}{within}"
     return entry

@@ -35,6 +35,11 @@ Number = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 WholeNumber = Annotated[int, Field(strict=True)]
 
 
+def list_is_a_pair(value):
+    """A TOML array for a tuple key (strict mode takes only a tuple); shared with the uncertainty spec."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -155,16 +160,21 @@ class Normalise(Section):
         json_schema_extra={"values": "a period, e.g. `2020`"},
         description="the base period; required for `base_period`",
     )
+    group: str | None = Field(
+        None,
+        json_schema_extra={"values": "a unit group column, e.g. `parent`"},
+        description=(
+            "scale within each group of units (e.g. each 旗县 against the other 旗县 of its 盟市) instead of all "
+            "units together; not with `base_period`, which is per unit"
+        ),
+    )
 
     @field_validator("method", "scope", mode="before")
     @classmethod
     def _earlier_spelling(cls, value, info):
         return NORMALISE_ALIASES[info.field_name].get(value, value) if isinstance(value, str) else value
 
-    @field_validator("range", mode="before")
-    @classmethod
-    def _list_is_a_pair(cls, value):
-        return tuple(value) if isinstance(value, list) else value
+    _list_is_a_pair = field_validator("range", mode="before")(list_is_a_pair)
 
     @model_validator(mode="after")
     def _keys_of_the_method(self):
@@ -178,6 +188,8 @@ class Normalise(Section):
                 setattr(self, key, NORMALISE_METHOD_DEFAULTS[key])
         if self.method == "base_period" and self.base_period is None:
             raise ValueError("normalise.base_period is required with method = 'base_period'")
+        if self.method == "base_period" and self.group is not None:
+            raise ValueError("normalise.group does not apply to method = 'base_period' (each unit is its own base)")
         return self
 
     def as_dict(self) -> dict:
@@ -243,6 +255,17 @@ class Aggregate(Section):
         return self
 
 
+class Rank(Section):
+    group: str | None = Field(
+        None,
+        json_schema_extra={"values": "a unit group column, e.g. `parent`"},
+        description=(
+            "also rank within each group of units (output table group_ranks; e.g. a 旗县 within its 盟市) beside "
+            "the rank among all units"
+        ),
+    )
+
+
 class MethodSpec(BaseModel):
     """A whole method spec. Every section is optional; [denominate] switches denomination on by being present."""
 
@@ -255,6 +278,7 @@ class MethodSpec(BaseModel):
     normalise: Normalise = Normalise()
     weights: Weights | None = None
     aggregate: Aggregate = Aggregate()
+    rank: Rank = Rank()
 
     def as_dict(self) -> dict:
         return {
@@ -290,6 +314,12 @@ def _message(source: str, error: dict, method: dict) -> str:
     value = error.get("input")
     if loc[:2] in _RULES:
         return f"{source}: {where} = {value!r}: {_RULES[loc[:2]]}"
+    return key_rule_message(source, where, error)
+
+
+def key_rule_message(source: str, where: str, error: dict) -> str:
+    """A key's own rule broken: its value, what was wrong and, for a choice, every valid value (both specs)."""
+    loc, kind, value = tuple(error["loc"]), error["type"], error.get("input")
     if kind == "literal_error":
         allowed = [v.strip().strip("'") for v in error["ctx"]["expected"].replace(" or ", ", ").split(", ")]
         return f"{source}: {where} = {value!r} is not allowed; use one of {allowed}"
@@ -301,11 +331,16 @@ def _message(source: str, error: dict, method: dict) -> str:
 _RULES = {("normalise", "range"): "must be two finite numbers [lo, hi] with lo < hi"}
 
 
-def _first_problem(source: str, exc: ValidationError, method: dict) -> str:
+def first_error(exc: ValidationError) -> dict:
+    """The error a spec's ConfigError names (both specs)."""
     errors = exc.errors(include_url=False)
     # an unknown key first, then the first rule broken, in the file's order
     errors.sort(key=lambda e: e["type"] != "extra_forbidden")
-    return _message(source, errors[0], method)
+    return errors[0]
+
+
+def _first_problem(source: str, exc: ValidationError, method: dict) -> str:
+    return _message(source, first_error(exc), method)
 
 
 def validate(method: Any, source: str = "method") -> dict:

@@ -1,6 +1,7 @@
--- Step 03 impute, helper (table impute_groups): each unit's value of the group column named by variable
--- impute_group (e.g. COINr's EurAsia_group), for group_mean / group_median. A unit without a value for that
--- column has no group, so its gaps stay missing (as in COINr).
+-- Shared helper (tables impute_groups, normalise_groups, rank_groups; index/engine/groups.py): each unit's
+-- value of the unit_groups column named by variable group_column (e.g. COINr's EurAsia_group, or the DEI
+-- 旗县's parent 盟市). A unit without a value for that column has no group: impute leaves its gaps missing (as
+-- COINr does), normalise scales it with the other ungrouped units, rank ranks it among them.
 with
 
 unit_groups as (
@@ -12,7 +13,7 @@ final as (
         cast(unit_code as varchar) as unit_code,
         cast(group_value as varchar) as group_value
     from unit_groups
-    where group_column = getvariable('impute_group')
+    where group_column = getvariable('group_column')
         and group_value is not null
 )
 

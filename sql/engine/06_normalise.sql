@@ -20,7 +20,8 @@
 --              (x_base / x × 100) so that a fall scores above 100. NULL when the divisor is not > 0.
 --              Per unit: normalise_scope does not apply.
 -- normalise_scope  panel: statistics pooled over all periods of the indicator (scores comparable across
---                  periods); year: computed per period.
+--                  periods); year: computed per period. Either within each unit's group when [normalise]
+--                  group names one (table normalise_groups, e.g. each 旗县 against its 盟市's other 旗县).
 -- A constant indicator (every present value equal within its scope) carries no information and gets the
 -- middle of the scale: (lo + hi) / 2 for minmax, normalise_mean for zscore, 0.5 for prank; plain ranks
 -- give (n + 1) / 2 by themselves. Goalposts, dist2targ and base_period use fixed references and need no rule.
@@ -45,37 +46,46 @@ framework as (
     where node_type = 'Indicator'
 ),
 
+-- the group each unit is scaled within ([normalise] group, index/engine/groups.py); no rows: all units together
+normalise_groups as (
+    select try_cast(unit_code as engine_unit) as unit_code, group_value as scope_group from normalise_groups
+),
+
 scoped as (
     select
         input_values.*,
         framework.polarity,
         framework.polarity * input_values.treated_value as directed_value,
-        -- one scope per indicator (panel) or per indicator and period (year)
-        case when getvariable('normalise_scope') = 'period' then input_values.period end as scope_period
+        -- one scope per indicator (panel) or per indicator and period (year), within the unit's group if any
+        case when getvariable('normalise_scope') = 'period' then input_values.period end as scope_period,
+        normalise_groups.scope_group
     from input_values
     join framework on framework.indicator_id = input_values.indicator_id
+    left join normalise_groups on normalise_groups.unit_code = input_values.unit_code
 ),
 
 scope_statistics as (
     select
         indicator_id,
         scope_period,
+        scope_group,
         count(directed_value) as scope_count,
         min(directed_value) as scope_min,
         max(directed_value) as scope_max,
         avg(directed_value) as scope_mean,
         stddev_samp(directed_value) as scope_sd
     from scoped
-    group by indicator_id, scope_period
+    group by indicator_id, scope_period, scope_group
 ),
 
 ranked as (
     select
         scoped.*,
         -- NULLs sort last, so they never push a present value's rank
-        rank() over (partition by indicator_id, scope_period order by directed_value nulls last) as lowest_rank,
-        count(*) over (partition by indicator_id, scope_period, directed_value) as tied_values
+        rank() over (scope order by directed_value nulls last) as lowest_rank,
+        count(*) over (partition by indicator_id, scope_period, scope_group, directed_value) as tied_values
     from scoped
+    window scope as (partition by indicator_id, scope_period, scope_group)
 ),
 
 base_values as (
@@ -103,6 +113,7 @@ prepared as (
     join scope_statistics
         on scope_statistics.indicator_id = ranked.indicator_id
             and scope_statistics.scope_period is not distinct from ranked.scope_period
+            and scope_statistics.scope_group is not distinct from ranked.scope_group
     join framework on framework.indicator_id = ranked.indicator_id
     left join base_values
         on base_values.unit_code = ranked.unit_code

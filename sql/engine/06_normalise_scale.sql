@@ -3,7 +3,8 @@
 -- two methods never read. Polarity applied: d = polarity × x.
 --   minmax  lo + (d - min d) / (max d - min d) × (hi - lo); a constant scope gets (lo + hi) / 2
 --   zscore  (d - mean d) / sd d × normalise_sd + normalise_mean (sd: n - 1); a constant scope gets the mean
--- normalise_scope panel: statistics pooled over all periods of the indicator; year: per period.
+-- normalise_scope panel: statistics pooled over all periods of the indicator; year: per period; either within
+-- each unit's group when [normalise] group names one (table normalise_groups).
 -- Missing values (treated_value NULL) stay NULL.
 with
 
@@ -17,27 +18,35 @@ framework as (
     where node_type = 'Indicator'
 ),
 
+-- the group each unit is scaled within ([normalise] group, index/engine/groups.py); no rows: all units together
+normalise_groups as (
+    select try_cast(unit_code as engine_unit) as unit_code, group_value as scope_group from normalise_groups
+),
+
 -- not materialized: both readers rescan the cells, cheaper than a copy of every cell
 scoped as not materialized (
     select
         input_values.*,
         framework.polarity,
         framework.polarity * input_values.treated_value as directed_value,
-        case when getvariable('normalise_scope') = 'period' then input_values.period end as scope_period
+        case when getvariable('normalise_scope') = 'period' then input_values.period end as scope_period,
+        normalise_groups.scope_group
     from input_values
     join framework on framework.indicator_id = input_values.indicator_id
+    left join normalise_groups on normalise_groups.unit_code = input_values.unit_code
 ),
 
 scope_statistics as (
     select
         indicator_id,
         scope_period,
+        scope_group,
         min(directed_value) as scope_min,
         max(directed_value) as scope_max,
         avg(directed_value) as scope_mean,
         stddev_samp(directed_value) as scope_sd
     from scoped
-    group by indicator_id, scope_period
+    group by indicator_id, scope_period, scope_group
 ),
 
 normalised as (
@@ -67,6 +76,7 @@ normalised as (
     join scope_statistics
         on scope_statistics.indicator_id = scoped.indicator_id
             and scope_statistics.scope_period is not distinct from scoped.scope_period
+            and scope_statistics.scope_group is not distinct from scoped.scope_group
 ),
 
 -- the keys and the normalised value only: writing a table of every cell costs more with each column it
