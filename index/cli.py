@@ -3,7 +3,8 @@
     dei samples [--out DIR] [--seed N]
                                 regenerate the sample landing files (seeded; python -m index.samples: the same)
     dei ingest                  landing -> raw
-    dei validate                raw -> curated (Great Expectations), failures to quarantine
+    dei validate                raw -> curated (Great Expectations), failures to quarantine; logs the roll-up
+    dei rollup [--csv F]        each 盟市's additive figures against what its 旗县 add up to (index/rollup.py)
     dei compute --framework DIR --method SPEC.toml --out OUTDIR
                                 any index in COINr's layout (imeta.csv, idata.csv) through the same engine
     dei compute [--weights F] [--method F] [--publish] [--replicates N]
@@ -36,7 +37,7 @@
                                 disparity, obstacle degrees, coupling coordination, convergence (CSV)
     dei units build [--out F] [--check] | dei units resolve NAME... [--parent P] [--level L]
                                 the unit registry (python -m index.units: the same)
-    dei expectations build [--out F] [--leagues-csv F]
+    dei expectations build [--out F] [--units-csv F]
                                 rewrite expectations/ from the framework (python -m index.validate build-suite)
     dei bench [--size full|tiny] [--out F] [--repeat N]
                                 time the engine against pandas (index/bench/, as python -m index.bench)
@@ -109,6 +110,21 @@ def cmd_validate(args) -> int:
     return _stage_exit("validation", summary)
 
 
+def cmd_rollup(args) -> int:
+    from index import rollup
+
+    found = rollup.check_lake()
+    if found is None:
+        print("the curated lake is empty: nothing to roll up (run dei ingest and dei validate first)")
+        return 0
+    lines = rollup.findings(found, most=len(found))
+    print("\n".join(lines) if lines else "no 旗县 figure of an additive indicator in the curated lake")
+    if args.csv:
+        found.to_csv(args.csv, index=False, encoding="utf-8")
+        print(f"wrote {args.csv} ({len(found)} rows)")
+    return 0
+
+
 def cmd_units(args) -> int:
     from index import units
 
@@ -120,10 +136,10 @@ def cmd_units(args) -> int:
 def cmd_expectations(args) -> int:
     from index import validate
     from index.framework import load_framework
-    from index.leagues import league_codes
+    from index.units import reporting_codes
 
     cfg = settings()
-    codes = validate.read_league_codes(Path(args.leagues_csv)) if args.leagues_csv else league_codes()
+    codes = validate.read_unit_codes(Path(args.units_csv)) if args.units_csv else reporting_codes()
     suite = validate.build_suite(load_framework(cfg.framework_file), codes)
     path = Path(args.out) if args.out else cfg.expectations / "raw_observations.json"
     validate.write_suite(suite, path)
@@ -584,6 +600,12 @@ def _validate(**params):
     return _args(cmd_validate, params)
 
 
+@_command("rollup", "each 盟市's additive figures against what its 旗县 add up to, on the curated lake")
+@click.option("--csv", type=OUT_FILE, help="also write every compared figure to this CSV")
+def _rollup(**params):
+    return _args(cmd_rollup, params)
+
+
 @_group("expectations", "Great Expectations suites")
 def _expectations():
     pass
@@ -592,9 +614,12 @@ def _expectations():
 @_command("build", "rewrite expectations/ from the framework", group=_expectations)
 @click.option("--out", type=OUT_FILE, help="the suite file (default: <DEI_EXPECTATIONS>/raw_observations.json)")
 @click.option(
+    "--units-csv",
     "--leagues-csv",
+    "units_csv",
     type=EXISTING_FILE,
-    help="the 盟市 to expect, a CSV with a code column (default: the reference leagues)",
+    help="the units a submission may name, a CSV with a code column (default: the registry's 盟市, 旗县市区 and"
+    " development zones)",
 )
 def _expectations_build(**params):
     return _args(cmd_expectations, params, action="build")

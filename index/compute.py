@@ -99,7 +99,28 @@ def load_engine_inputs(con, cfg: Settings, weights_path: Path):
     con.register("units_df", units)
     con.execute("create or replace table units as select * from units_df")
     con.unregister("units_df")
+    load_curated(con, cfg)
+    con.execute(
+        """
+        create or replace table observations as
+        with
+        figure_copies as (select * from figure_copies),
+        final as (
+            select cast(unit_code as varchar) as unit_code, cast(year as integer) as period,
+                   indicator_id as variable_id, cast(value as double) as value, ingested_at as loaded_at
+            from figure_copies
+            -- the 盟市 build: the 旗县 rows of the lake are not scored here
+            where copy_rank = 1 and cast(unit_code as varchar) in (select unit_code from units)
+        )
+        select * from final
+        """
+    )
+    return framework, weights
 
+
+def load_curated(con, cfg: Settings) -> None:
+    """Tables ``curated`` (every curated batch) and ``figure_copies`` (each figure's copies ranked by precedence,
+    copy_rank 1 the one used) on ``con``, which holds the ``framework`` table."""
     files = curated_files(cfg)
     if not files:
         raise ConfigError(f"the curated lake {cfg.curated} is empty: run ingest and validate first")
@@ -111,6 +132,13 @@ def load_engine_inputs(con, cfg: Settings, weights_path: Path):
         """,
         {"files": [str(p) for p in files]},
     )
+    # curated batches from before 旗县 were read name their unit league_code (always a 盟市)
+    columns = {name for (name,) in con.execute("select column_name from (describe curated)").fetchall()}
+    if "unit_code" not in columns:
+        con.execute("alter table curated rename column league_code to unit_code")
+    elif "league_code" in columns:
+        con.execute("update curated set unit_code = coalesce(unit_code, league_code)")
+        con.execute("alter table curated drop column league_code")
     # Several departments repeat figures they do not own (every file carries 常住人口 and GDP). Precedence, per
     # league, year and indicator: a copy sent by the department the framework names as the source beats any
     # other department's copy, whenever it arrived; among copies of the same standing the one ingested last
@@ -129,7 +157,7 @@ def load_engine_inputs(con, cfg: Settings, weights_path: Path):
         ),
         final as (
             select *, row_number() over (
-                       partition by league_code, year, indicator_id
+                       partition by unit_code, year, indicator_id
                        order by from_owner desc, ingested_at desc nulls last, value desc nulls last, source_file
                    ) as copy_rank
             from sourced
@@ -137,21 +165,6 @@ def load_engine_inputs(con, cfg: Settings, weights_path: Path):
         select * from final
         """
     )
-    con.execute(
-        """
-        create or replace table observations as
-        with
-        figure_copies as (select * from figure_copies),
-        final as (
-            select cast(league_code as varchar) as unit_code, cast(year as integer) as period,
-                   indicator_id as variable_id, cast(value as double) as value, ingested_at as loaded_at
-            from figure_copies
-            where copy_rank = 1
-        )
-        select * from final
-        """
-    )
-    return framework, weights
 
 
 def input_manifest(con) -> list[dict]:
@@ -185,7 +198,7 @@ def precedence_log(con) -> list[dict]:
                    figure_copies.source_file as overridden_file, figure_copies.department as overridden_department,
                    figure_copies.value is distinct from winners.value as differs
             from figure_copies
-            join winners using (league_code, year, indicator_id)
+            join winners using (unit_code, year, indicator_id)
             where figure_copies.copy_rank > 1
         ),
         final as (

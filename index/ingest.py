@@ -100,7 +100,7 @@ if TYPE_CHECKING:  # keep the import light for DAG parsing
     from index.config import Settings
 
 PARSED_COLUMNS = [
-    "league_code",
+    "unit_code",
     "year",
     "indicator_id",
     "value",
@@ -1648,7 +1648,7 @@ def _parse_grid(
                     unproven[col.index].append((row_number, written))
             out.append(
                 {
-                    "league_code": league,
+                    "unit_code": league,
                     "year": row_year,
                     "indicator_id": str(col.node["node_id"]),
                     "value": value,
@@ -1825,7 +1825,7 @@ def parse_file(path: Path, framework: pd.DataFrame) -> pd.DataFrame:
     for row in rows:
         row["department"] = department
     frame = pd.DataFrame(rows, columns=PARSED_COLUMNS)
-    frame["league_code"] = frame["league_code"].astype("int32")
+    frame["unit_code"] = frame["unit_code"].astype("int32")
     frame["year"] = frame["year"].astype("int32")
     frame["value"] = frame["value"].astype("float64")
     frame["source_row"] = frame["source_row"].astype("int32")
@@ -1970,7 +1970,7 @@ def _raw_schema():
 
     return pa.schema(
         [
-            ("league_code", pa.int32()),
+            ("unit_code", pa.int32()),
             ("indicator_id", pa.string()),
             ("value", pa.float64()),
             ("department", pa.string()),

@@ -182,13 +182,18 @@ def announce_raw(summary: dict, cfg: Settings | None = None) -> list[str]:
 def validate_step(cfg: Settings | None = None) -> dict:
     """Raw -> curated through the Great Expectations suite; failing batches go to quarantine (see
     the summary's ``rejected``), clean ones are promoted all the same."""
-    from index import validate
-    from index.leagues import league_codes
+    from index import rollup, validate
+    from index.units import reporting_codes
 
     cfg = cfg or current_settings()
-    summary = validate.validate_pending(cfg, _framework(cfg), league_codes()).summary()
+    summary = validate.validate_pending(cfg, _framework(cfg), reporting_codes()).summary()
     for line in file_lines("validation", summary) + stage_lines("validation", summary):
         log.info("%s", line)
+    # a 盟市 figure against what its 旗县 add up to: findings for the log, never a rejection (index/rollup.py)
+    rolled = rollup.findings(rollup.check_lake(cfg))
+    for line in rolled:
+        log.info("%s", line)
+    summary["rollup"] = rolled
     return summary
 
 

@@ -70,9 +70,11 @@ def registry_units() -> pd.DataFrame:
 
     from index.units import units
 
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         [(u.code, u.level, u.parent_code) for u in units()], columns=["unit_code", "unit_level", "parent_code"]
     )
+    frame["parent_code"] = frame["parent_code"].astype("Int64")  # the region has none: no float codes
+    return frame
 
 
 def message(row, tolerance_share: float | None = None) -> str:
@@ -95,3 +97,43 @@ def message(row, tolerance_share: float | None = None) -> str:
         f" ({share}, beyond the {tolerance() if tolerance_share is None else tolerance_share:.1%} tolerance);"
         " check both submissions"
     )
+
+
+def check_lake(cfg=None) -> pd.DataFrame | None:
+    """The check on the curated lake (each figure's copy that compute would use); None while it is empty."""
+    import duckdb
+
+    from index.compute import curated_files, load_curated
+    from index.config import settings
+    from index.framework import load_framework
+
+    cfg = cfg or settings()
+    if not curated_files(cfg):
+        return None
+    framework = load_framework(cfg.framework_file)
+    con = duckdb.connect()
+    try:
+        con.register("framework_df", framework)
+        con.execute("create table framework as select * from framework_df")
+        load_curated(con, cfg)
+        observations = con.execute(
+            "select unit_code, year, indicator_id, value from figure_copies where copy_rank = 1"
+        ).df()
+    finally:
+        con.close()
+    return check(observations, registry_units(), framework, sql_dir=cfg.sql)
+
+
+def findings(found: pd.DataFrame | None, most: int = 20) -> list[str]:
+    """The validation log's lines: a count by verdict, then each finding that is not `agrees` (at most ``most``)."""
+    if found is None or found.empty:
+        return []
+    counts = found["verdict"].value_counts()
+    summary = ", ".join(f"{counts[v]} {v}" for v in VERDICTS if v in counts)
+    lines = [f"roll-up of the 旗县 to their 盟市 ({len(found)} figures): {summary}"]
+    share = tolerance()
+    shown = [message(row, share) for row in found.itertuples() if row.verdict != "agrees"]
+    lines += shown[:most]
+    if len(shown) > most:
+        lines.append(f"… and {len(shown) - most} more (dei rollup lists them all)")
+    return lines

@@ -490,6 +490,12 @@ def unit(code: int | str, path: Path | str | None = None) -> Unit:
     return registry(path).unit(code)
 
 
+def reporting_codes(path: Path | str | None = None) -> list[int]:
+    """The codes a submission may name: the 盟市, the 旗县市区 and the development zones (which report under their
+    盟市 and are never ranked), ascending."""
+    return sorted(u.code for u in units(path) if u.level in ("league", "county", "zone"))
+
+
 def resolve_unit(
     text: object, parent: object = None, levels: Iterable[str] | str | None = None, path: Path | str | None = None
 ) -> Unit:

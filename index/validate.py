@@ -42,8 +42,8 @@ STALE_MESSAGE = "expectations/raw_observations.json is out of date with the fram
 # what the suite requires of a raw batch: ingest's parsed columns (its synthetic flag not required) plus the
 # file's sha256 and the time it was ingested
 RAW_COLUMNS = [c for c in PARSED_COLUMNS if c != "synthetic"] + ["sha256", "ingested_at"]
-NOT_NULL_COLUMNS = ["league_code", "year", "indicator_id", "sha256", "source_file"]
-KEY_COLUMNS = ["league_code", "year", "indicator_id"]
+NOT_NULL_COLUMNS = ["unit_code", "year", "indicator_id", "sha256", "source_file"]
+KEY_COLUMNS = ["unit_code", "year", "indicator_id"]
 YEAR_MIN, YEAR_MAX = 2000, 2100
 MAX_ROWS_PER_RULE = 50
 SHOWN_PER_FILE = 5  # problems quoted per quarantined file in the ValidationFailed message
@@ -130,7 +130,7 @@ def _fmt_num(value: float) -> str:
     return f"{value:.15g}"
 
 
-def build_suite(framework: pd.DataFrame, league_codes: Iterable, name: str = SUITE_NAME) -> dict:
+def build_suite(framework: pd.DataFrame, unit_codes: Iterable, name: str = SUITE_NAME) -> dict:
     """The GX suite (GX's own suite JSON, as a dict) for raw observations, derived from the framework.
 
     Every expectation's ``meta`` holds ``rule`` (a short human rule name used in messages), ``expected``
@@ -141,7 +141,7 @@ def build_suite(framework: pd.DataFrame, league_codes: Iterable, name: str = SUI
     from great_expectations.expectations.row_conditions import Column
 
     E = gx.expectations
-    codes = sorted({int(c) for c in league_codes})
+    codes = sorted({int(c) for c in unit_codes})
     ids = framework.loc[framework["node_type"].isin(["Indicator", "Denominator"])]
     indicator_ids = sorted(str(i) for i in ids["node_id"])
 
@@ -163,12 +163,12 @@ def build_suite(framework: pd.DataFrame, league_codes: Iterable, name: str = SUI
         )
     expectations.append(
         E.ExpectColumnValuesToBeInSet(
-            column="league_code",
+            column="unit_code",
             value_set=codes,
             meta=meta(
-                f"league_code is one of the {len(codes)} 盟市 codes",
+                f"unit_code is one of the {len(codes)} reporting units' codes (盟市, 旗县市区, development zones)",
                 "one of " + ", ".join(str(c) for c in codes),
-                "league_code",
+                "unit_code",
             ),
         )
     )
@@ -196,8 +196,8 @@ def build_suite(framework: pd.DataFrame, league_codes: Iterable, name: str = SUI
             # keyed by sha256 too, so several submissions can be checked in one run
             column_list=["sha256", *KEY_COLUMNS],
             meta=meta(
-                "one row per league_code, year and indicator_id",
-                "each (league_code, year, indicator_id) once per submission",
+                "one row per unit_code, year and indicator_id",
+                "each (unit_code, year, indicator_id) once per submission",
                 "source_column",
             ),
         )
@@ -265,9 +265,9 @@ def _comparable(suite: dict) -> dict:
     return {"name": body.get("name"), "expectations": expectations}
 
 
-def check_suite_current(suite: dict, framework: pd.DataFrame, league_codes: Iterable) -> None:
+def check_suite_current(suite: dict, framework: pd.DataFrame, unit_codes: Iterable) -> None:
     """Raise ConfigError when the committed suite differs from what the framework yields now."""
-    if _comparable(suite) != _comparable(build_suite(framework, league_codes, name=suite.get("name") or SUITE_NAME)):
+    if _comparable(suite) != _comparable(build_suite(framework, unit_codes, name=suite.get("name") or SUITE_NAME)):
         raise ConfigError(STALE_MESSAGE)
 
 
@@ -577,7 +577,7 @@ def _quarantine(settings: Settings, batch: BatchResult, frame: pd.DataFrame) -> 
 
 
 def validate_pending(
-    settings: Settings, framework: pd.DataFrame, league_codes: Iterable, suite: dict | None = None
+    settings: Settings, framework: pd.DataFrame, unit_codes: Iterable, suite: dict | None = None
 ) -> ValidationOutcome:
     """Validate every raw batch not yet in curated; promote clean ones, quarantine the others.
 
@@ -586,7 +586,7 @@ def validate_pending(
     """
     if suite is None:
         suite = load_suite(suite_path(settings))
-        check_suite_current(suite, framework, league_codes)
+        check_suite_current(suite, framework, unit_codes)
     outcome = ValidationOutcome()
     pending = _pending_batches(settings)
     if not pending:
@@ -626,13 +626,14 @@ def validate_pending(
 # --------------------------------------------------------------------------------------------------
 
 
-def read_league_codes(path: Path) -> list[int]:
+def read_unit_codes(path: Path) -> list[int]:
+    """The codes of a CSV with a ``code`` column (reference/units.csv, or a leagues.csv)."""
     with open(path, encoding="utf-8", newline="") as fh:
         return [int(row["code"]) for row in csv.DictReader(fh)]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m index.validate build-suite [--out PATH] [--leagues-csv PATH]``: an alias of
+    """``python -m index.validate build-suite [--out PATH] [--units-csv PATH]``: an alias of
     ``dei expectations build`` (index/cli.py)."""
     from index import cli
 

@@ -7,7 +7,7 @@ Finance, Peking University; Guo et al. (2020), China Economic Quarterly 19(4):14
 ``reference/nmg_pku_dfiic_city_2011_2023.csv``. That index ends in 2023, so there is no 2024 PKU file: the
 2024 value is honestly absent, not invented.
 
-The synthetic figures are sized by the rounded 2023 population and GDP in ``reference/leagues.csv``: a quantity
+The synthetic figures are sized by population and by the rounded 2023 GDP in ``reference/leagues.csv``: a quantity
 the framework divides by a denominator (``denominator``, ``denominator_scale``) is generated as an intensity
 (per capita / per GDP, in the framework's ``unit``) times the league's population or GDP; shares in % follow a
 rising path in logit space (so they stay in [0, 100]), levels a rising path in log space (so ratios stay
@@ -15,6 +15,21 @@ positive), growth rates are drawn per year; everything stays inside the framewor
 ``valid_max``. Which indicators exist, their names, units and departments all come from the framework;
 ``PROFILES`` only holds plausible median-league 2019/2024 levels for the indicators it knows, and any other
 framework indicator gets a generic profile.
+
+Two series are anchored on the REAL 2020 census (第七次全国人口普查, ``reference/census2020_im_counties.csv``) so that
+the 旗县 samples (``index/samples/counties.py``) add up to their 盟市:
+
+* 常住人口 (population): the 2020 value is the league's census population (人口数_合计, persons, in raw_unit); the
+  other years follow the league's seeded trend from there (+0.8 % a year for 呼和浩特, −1.2 %…+0.2 % elsewhere).
+  Before, the series was anchored on the rounded 2023 figure of ``reference/leagues.csv``. Only the population
+  series moved: the latent factors still use leagues.csv's 2023 population and GDP.
+* 信息传输、软件和信息技术服务业从业人员占比 (ict_employment_share): the 2020 value is the league's census share
+  (信息传输软件和信息技术服务业 / 各种行业人口总计 × 100, both ~10 % long-form sample counts, so only their ratio is
+  used); the synthetic path of the other years is shifted in logit space by the same amount, so its trend and its
+  year-to-year noise are kept around the real 2020 level.
+
+A reference directory without the census file falls back on the old anchoring (leagues.csv 2023 population, the
+synthetic 2020 share).
 
 Correlation structure (one latent factor per dimension, so that method choices matter as in real data):
 
@@ -208,6 +223,12 @@ PACE_SD = 0.4
 # Nominal GDP growth of the median league, year over year (2020 the pandemic year).
 GDP_GROWTH = {2019: 0.0, 2020: 0.01, 2021: 0.12, 2022: 0.08, 2023: 0.06, 2024: 0.05}
 N_MISSING = 6  # cells written as — or blank across the whole set (deterministic)
+# The real 2020 census (第七次全国人口普查) by 盟市 and 旗县: population and the long-form industry counts.
+CENSUS_FILE = "census2020_im_counties.csv"
+CENSUS_YEAR = 2020
+CENSUS_POPULATION = "人口数_合计"  # persons
+# framework node_id -> (numerator, denominator) census counts whose ratio × 100 is the REAL 2020 share
+CENSUS_SHARES = {"ict_employment_share": ("信息传输软件和信息技术服务业", "各种行业人口总计")}
 
 
 @dataclass
@@ -300,8 +321,48 @@ def _dimension_factors(leagues: list[dict], dimensions: list[str], seed: int) ->
     return out
 
 
-def _denominator_values(framework: pd.DataFrame, leagues: list[dict], seed: int) -> dict:
-    """(node_id, league, year) -> Decimal for the Denominator rows (population in 人 units, GDP in 元 units)."""
+def _census(reference: Path) -> dict[tuple[int, str], float]:
+    """(unit code, census indicator) -> value from ``reference/census2020_im_counties.csv``; {} without the file."""
+    path = Path(reference) / CENSUS_FILE
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {(int(r["code"]), r["indicator"]): float(r["value"]) for r in csv.DictReader(handle) if r["value"]}
+
+
+def census_population(reference: Path) -> dict[int, float]:
+    """Unit code -> REAL 2020 census population (人口数_合计, persons) for the region, 盟市, 旗县 and zones."""
+    return {code: v for (code, indicator), v in _census(reference).items() if indicator == CENSUS_POPULATION}
+
+
+def census_shares(reference: Path) -> dict[str, dict[int, float]]:
+    """node_id -> unit code -> REAL 2020 census share in % (``CENSUS_SHARES``: a ratio of long-form sample counts)."""
+    census = _census(reference)
+    out: dict[str, dict[int, float]] = {}
+    for node, (part, whole) in CENSUS_SHARES.items():
+        out[node] = {
+            code: 100 * v / census[(code, whole)]
+            for (code, indicator), v in census.items()
+            if indicator == part and census.get((code, whole))
+        }
+    return out
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+def _expit(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+def _denominator_values(
+    framework: pd.DataFrame, leagues: list[dict], seed: int, population_2020: dict[int, float] | None = None
+) -> dict:
+    """(node_id, league, year) -> Decimal for the Denominator rows (population in 人 units, GDP in 元 units).
+
+    population_2020 (code -> persons, the 2020 census): the population series passes through it in 2020; without
+    it (or for a league it lacks), through leagues.csv's rounded 2023 figure in 2023."""
     out = {}
     dens = framework[framework["node_type"] == "Denominator"].to_dict("records")
     for row in dens:
@@ -313,9 +374,12 @@ def _denominator_values(framework: pd.DataFrame, leagues: list[dict], seed: int)
             code = league["code"]
             rng = _rng(seed, "denominator", row["node_id"], code)
             if kind == "人":
-                base = league["approx_pop_2023_10k"] * 1e4 / factor
                 trend = 0.008 if code == 150100 else rng.uniform(-0.012, 0.002)
-                series = {y: base * (1 + trend) ** (y - 2023) for y in YEARS}
+                if population_2020 and code in population_2020:  # the REAL 2020 census population
+                    base, anchor = population_2020[code] / factor, CENSUS_YEAR
+                else:
+                    base, anchor = league["approx_pop_2023_10k"] * 1e4 / factor, 2023
+                series = {y: base * (1 + trend) ** (y - anchor) for y in YEARS}
             elif kind == "元":
                 base = league["approx_gdp_2023_100m_yuan"] * 1e8 / factor
                 level = {2019: 1.0}
@@ -355,6 +419,7 @@ def _indicator_values(framework: pd.DataFrame, leagues: list[dict], dens: dict, 
     dimension_of = _dimension_of(framework)
     factors = _dimension_factors(leagues, sorted({dimension_of[r["node_id"]] for r in indicators}), seed)
     pku = pd.read_csv(reference / PKU_FILE)
+    real_shares = census_shares(reference)
     out = {}
     for row in indicators:
         node = row["node_id"]
@@ -400,6 +465,11 @@ def _indicator_values(framework: pd.DataFrame, leagues: list[dict], dens: dict, 
                     p = start * (end / start) ** (t**pace)
                     logit = math.log(p / (1 - p)) + shift + rng.gauss(0, 0.03)
                     values[y] = 100 / (1 + math.exp(-logit))
+                real = real_shares.get(node, {}).get(code)
+                if real is not None and CENSUS_YEAR in values:  # the REAL 2020 census share; the path moves along
+                    move = _logit(real / 100) - _logit(values[CENSUS_YEAR] / 100)
+                    values = {y: 100 * _expit(_logit(v / 100) + move) for y, v in values.items()}
+                    values[CENSUS_YEAR] = real
             else:
                 hub = profile.get("hubs", {}).get(code, 1.0)
                 start, end = profile["start"], profile["end"]

@@ -14,10 +14,11 @@ import pytest
 from index.compute import load_engine_inputs
 
 
-def write_batch(cfg, name, department, value, loaded):
+def write_batch(cfg, name, department, value, loaded, unit=150100, column="unit_code"):
+    """One curated batch of one population figure; ``column`` league_code: as written before 旗县 were read."""
     frame = pd.DataFrame(
         {
-            "league_code": pd.Series([150100], dtype="int32"),
+            column: pd.Series([unit], dtype="int32"),
             "indicator_id": ["population"],
             "value": [value],
             "department": [department],
@@ -86,3 +87,11 @@ def test_the_precedence_log_names_the_winning_and_the_overridden_copy(lake):
             differing=1,
         )
     ]
+
+
+def test_batches_from_before_the_county_level_are_read_beside_new_ones(lake):
+    # a lake curated before issue 13 names its units league_code; the 旗县 rows are kept out of the 盟市 build
+    write_batch(lake, *OWNER_IN_MARCH, column="league_code")
+    write_batch(lake, *OWNER_IN_APRIL)
+    write_batch(lake, "county00", None, 70.0, datetime(2025, 5, 1, tzinfo=UTC), unit=150121)
+    assert population_seen(lake) == [(362.5,)]

@@ -6,7 +6,7 @@ binary garbage, which carries the word SYNTHETIC in its bytes). The files are pa
 synthetic framework ``tests/fixtures/framework_small.sql`` (departments 测试通信管理局, 测试数据局, 测试统计局).
 
 Each ``Case`` expects EITHER the exact parsed cells, in parse order, as
-``(league_code, year, indicator_id, value, department)``, OR the exact problems as
+``(unit_code, year, indicator_id, value, department)``, OR the exact problems as
 ``(file, sheet, row, column, rule)``; and always the exact notes as ``(rule, sheet, row, column)``.
 """
 

@@ -27,7 +27,7 @@ def framework():
 
 def parsed_cells(frame) -> list[tuple]:
     return [
-        (int(r.league_code), int(r.year), r.indicator_id, None if math.isnan(r.value) else r.value, r.department)
+        (int(r.unit_code), int(r.year), r.indicator_id, None if math.isnan(r.value) else r.value, r.department)
         for r in frame.itertuples(index=False)
     ]
 

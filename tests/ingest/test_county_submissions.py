@@ -47,8 +47,8 @@ def test_every_county_of_the_league_is_read_under_its_code(tmp_path, framework):
     path = write(tmp_path, "2024_呼和浩特市统计局_旗县区数字经济主要指标.csv", [HEADER, *hohhot_rows(names)])
     frame = parse_file(path, framework)
     counties = [u.code for u in registry().children(150100, ("county",))]
-    assert sorted(set(frame["league_code"])) == sorted(counties)
-    five_g = frame[frame["indicator_id"] == "fiveg_user_penetration"].set_index("league_code")["value"]
+    assert sorted(set(frame["unit_code"])) == sorted(counties)
+    five_g = frame[frame["indicator_id"] == "fiveg_user_penetration"].set_index("unit_code")["value"]
     assert five_g[counties[0]] == 60 and five_g[150121] == 60 + counties.index(150121)
     assert set(frame["year"]) == {2024}
 
@@ -71,7 +71,7 @@ def test_a_short_name_two_leagues_share_is_resolved_from_the_file_or_refused_wit
     tongliao = registry().children(150500, ("county",))
     body = [f"{'扎旗' if u.code == 150526 else u.name_zh},50,10" for u in tongliao]
     frame = parse_file(write(tmp_path, "2024_通辽市统计局_旗县数据.csv", [HEADER, *body]), framework)
-    assert 150526 in set(frame["league_code"])  # 扎鲁特旗 of 通辽市, not 扎赉特旗 of 兴安盟
+    assert 150526 in set(frame["unit_code"])  # 扎鲁特旗 of 通辽市, not 扎赉特旗 of 兴安盟
     # without a 盟市 in the file name or title, 扎旗 may be either
     problems = problems_of(write(tmp_path, "2024_旗县数据.csv", [HEADER, *body]), framework)
     ambiguous = [p for p in problems if p.rule == "ambiguous_unit"]
@@ -88,7 +88,7 @@ def test_every_expected_county_needs_a_row(tmp_path, framework):
     # a row with — in every cell is there, reporting nothing: not missing
     explicit = write(tmp_path, "2024_呼和浩特市统计局_旗县区.csv", [HEADER, *rows[:-1], f"{dropped.name_zh},—,—"])
     frame = parse_file(explicit, framework)
-    assert frame.loc[frame["league_code"] == dropped.code, "value"].isna().all()
+    assert frame.loc[frame["unit_code"] == dropped.code, "value"].isna().all()
 
 
 def test_league_only_figures_and_the_leagues_own_rows_are_not_read(tmp_path, framework):
@@ -100,8 +100,8 @@ def test_league_only_figures_and_the_leagues_own_rows_are_not_read(tmp_path, fra
     assert "dc_pue" not in set(frame["indicator_id"])
     notes = frame.attrs["notes"]
     assert any(n.rule == "league_only" and n.column == "数据中心PUE" for n in notes)
-    assert 150100 not in set(frame["league_code"])  # 全市 is the 盟市, not a 旗县
-    assert 150172 in set(frame["league_code"])  # a development zone that reports is read (never ranked)
+    assert 150100 not in set(frame["unit_code"])  # 全市 is the 盟市, not a 旗县
+    assert 150172 in set(frame["unit_code"])  # a development zone that reports is read (never ranked)
 
 
 def test_a_league_row_in_a_county_sheet_of_another_league_is_refused(tmp_path, framework):
@@ -115,4 +115,29 @@ def test_a_county_sheet_is_recognised_by_its_rows_under_a_generic_header(tmp_pat
     rows = hohhot_rows()
     path = write(tmp_path, "2024_呼和浩特市统计局_数字经济.csv", ["地区,5G用户普及率（%）,常住人口（万人）", *rows])
     frame = parse_file(path, framework)
-    assert len(set(frame["league_code"])) == len(rows)
+    assert len(set(frame["unit_code"])) == len(rows)
+
+
+def test_a_county_submission_reaches_the_curated_lake_and_a_wrong_one_is_quarantined(tmp_path, monkeypatch):
+    """Ingest and validate (the GX suite knows every reporting unit) on a lake holding two 旗县 submissions."""
+    import duckdb
+
+    from index import pipeline
+
+    monkeypatch.setenv("DEI_LAKE", str(tmp_path / "lake"))
+    cfg = settings()
+    cfg.landing.mkdir(parents=True)
+    write(cfg.landing, "2024_呼和浩特市统计局_旗县区数字经济主要指标.csv", [HEADER, *hohhot_rows()])
+    rows = hohhot_rows()
+    rows[0] = "土默特右旗,61,20"
+    write(cfg.landing, "2023_呼和浩特市统计局_旗县区数字经济主要指标.csv", [HEADER, *rows])
+    ingested = pipeline.ingest_step(cfg=cfg)
+    validated = pipeline.validate_step(cfg=cfg)
+    curated = [str(p) for p in cfg.curated.glob("year=*/*.parquet")]
+    codes = {c for (c,) in duckdb.sql(f"select distinct unit_code from read_parquet({curated})").fetchall()}
+    assert codes == {u.code for u in registry().children(150100, ("county",))}
+    quarantined = [p for p in cfg.quarantine.iterdir() if p.is_dir()]
+    assert len(quarantined) == 1
+    report = (quarantined[0] / "problems.txt").read_text(encoding="utf-8")
+    assert "wrong_parent" in report and "土默特右旗" in report and "包头市" in report and "row 2" in report
+    assert ingested and validated is not None

@@ -70,7 +70,7 @@ def test_writes_raw_partitions(lake, framework):
     assert path.is_file()
     table = pq.read_table(path)
     assert table.column_names == RAW_FILE_COLUMNS  # no year inside; it is the partition
-    assert str(table.schema.field("league_code").type) == "int32"
+    assert str(table.schema.field("unit_code").type) == "int32"
     assert str(table.schema.field("ingested_at").type) == "timestamp[us, tz=UTC]"
     df = table.to_pandas()
     assert len(df) == 12 and set(df["sha256"]) == {sha}

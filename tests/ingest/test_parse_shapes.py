@@ -20,15 +20,15 @@ def framework():
 
 
 def values(df):
-    """{(league_code, indicator_id): value} with NaN as None."""
+    """{(unit_code, indicator_id): value} with NaN as None."""
     return {
-        (int(r.league_code), r.indicator_id): (None if math.isnan(r.value) else r.value)
+        (int(r.unit_code), r.indicator_id): (None if math.isnan(r.value) else r.value)
         for r in df.itertuples(index=False)
     }
 
 
 def by_league(indicators: list[str], rows: dict[int, list]) -> dict:
-    """{(league_code, indicator_id): value} from one row of values per league, in the order of indicators."""
+    """{(unit_code, indicator_id): value} from one row of values per league, in the order of indicators."""
     return {
         (code, indicator): value for code, row in rows.items() for indicator, value in zip(indicators, row, strict=True)
     }
@@ -54,14 +54,14 @@ def test_merged_header_xlsx_with_title_and_footnotes(framework):
         },
     )
     # source_row as seen in Excel (title row 1, header rows 2-3), source_column the leaf header as written
-    first = df[df["league_code"] == 150100].set_index("indicator_id")
+    first = df[df["unit_code"] == 150100].set_index("indicator_id")
     assert set(first["source_row"]) == {4}
     assert first.loc["mobile_users", "source_column"] == "移动电话用户（万户）"
     assert first.loc["gdp", "source_column"] == "地区生产总值（亿元）"
     # neither the file name nor the title names a department: nobody's copy, and a note says so
     assert df["department"].isna().all()
     assert [(n.rule, n.sheet) for n in df.attrs["notes"]] == [("department_unknown", None)]
-    assert str(df["league_code"].dtype) == "int32" and str(df["source_row"].dtype) == "int32"
+    assert str(df["unit_code"].dtype) == "int32" and str(df["source_row"].dtype) == "int32"
 
 
 def test_footnotes_skipped(framework):

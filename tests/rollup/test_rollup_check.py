@@ -122,3 +122,32 @@ def test_the_registry_gives_every_unit_its_level_and_parent():
     assert counts == {"county": 103, "league": 12, "zone": 5, "region": 1}
     leagues = set(units.loc[units["unit_level"] == "league", "unit_code"])
     assert set(units.loc[units["unit_level"].isin(["county", "zone"]), "parent_code"]) == leagues
+
+
+def test_validate_logs_the_rollup_of_the_curated_lake_and_dei_rollup_lists_it(tmp_path, monkeypatch, capsys):
+    """On a lake with the 盟市 file and the 旗县 file of 呼和浩特市 (SYNTHETIC): the 旗县 population falls 10 short."""
+    from index import cli, pipeline
+    from index.config import settings
+    from index.units import registry
+
+    monkeypatch.setenv("DEI_LAKE", str(tmp_path / "lake"))
+    cfg = settings()
+    cfg.landing.mkdir(parents=True)
+    counties = registry().children(150100, ("county",))
+    county_rows = [f"{u.name_zh},{20 + i}" for i, u in enumerate(counties)]
+    total = sum(20 + i for i in range(len(counties)))
+    (cfg.landing / "2024_呼和浩特市统计局_旗县区数字经济主要指标.csv").write_text(
+        "\n".join(["旗县（市、区）,常住人口（万人）", *county_rows]) + "\n", encoding="utf-8"
+    )
+    (cfg.landing / "2024_自治区统计局_常住人口.csv").write_text(
+        f"盟市,常住人口（万人）\n呼和浩特市,{total + 10}\n", encoding="utf-8"
+    )
+    pipeline.ingest_step(cfg=cfg)
+    summary = pipeline.validate_step(cfg=cfg)
+    assert summary["rollup"][0] == "roll-up of the 旗县 to their 盟市 (1 figures): 1 zones_unreported"
+    assert "roll-up 150100 2024 population" in summary["rollup"][1] and "development zones" in summary["rollup"][1]
+    out_csv = tmp_path / "rollup.csv"
+    assert cli.main(["rollup", "--csv", str(out_csv)]) == 0
+    out = capsys.readouterr().out
+    assert "1 zones_unreported" in out and out_csv.is_file()
+    assert pd.read_csv(out_csv)["parts_sum"].tolist() == [float(total)]

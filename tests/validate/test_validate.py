@@ -119,7 +119,7 @@ def synthetic_batch(leagues=(150100, 150200), year=2023, file=FILE, sha256=None)
         for indicator, header in HEADERS.items():
             rows.append(
                 {
-                    "league_code": league,
+                    "unit_code": league,
                     "year": year,
                     "indicator_id": indicator,
                     "value": VALUES[indicator],
@@ -134,7 +134,7 @@ def synthetic_batch(leagues=(150100, 150200), year=2023, file=FILE, sha256=None)
             )
         row_no += 1
     frame = pd.DataFrame(rows, columns=RAW_COLUMNS)
-    frame["league_code"] = frame["league_code"].astype("int32")
+    frame["unit_code"] = frame["unit_code"].astype("int32")
     frame["year"] = frame["year"].astype("int32")
     frame["source_row"] = frame["source_row"].astype("int32")
     return frame
@@ -160,7 +160,7 @@ def run(df, suite, runner):
 
 
 def locate(df, indicator, league=150100):
-    hit = df.index[(df["indicator_id"] == indicator) & (df["league_code"] == league)]
+    hit = df.index[(df["indicator_id"] == indicator) & (df["unit_code"] == league)]
     return int(hit[0])
 
 
@@ -231,7 +231,7 @@ def test_null_value_means_not_reported_and_is_allowed(suite, runner):
 def test_validation_is_quiet_and_writes_nothing(tmp_path, monkeypatch, capfd, suite):
     monkeypatch.chdir(tmp_path)
     df = synthetic_batch()
-    df.loc[0, "league_code"] = 999999
+    df.loc[0, "unit_code"] = 999999
     assert validate_frame(df, suite)  # its own fresh context
     out, err = capfd.readouterr()
     assert "Calculating Metrics" not in out + err
@@ -250,7 +250,7 @@ def test_required_column_present(suite, runner):
     assert "no column department" in p.message
 
 
-@pytest.mark.parametrize("column", ["league_code", "year", "indicator_id", "sha256", "source_file"])
+@pytest.mark.parametrize("column", ["unit_code", "year", "indicator_id", "sha256", "source_file"])
 def test_not_null(column, suite, runner):
     df = synthetic_batch()
     i = locate(df, "data_centres", 150200)
@@ -263,16 +263,16 @@ def test_not_null(column, suite, runner):
     assert p.message == f"found {column} empty; expected a {column} on every row"
 
 
-def test_league_code_in_allowed_set(suite, runner):
+def test_unit_code_in_allowed_set(suite, runner):
     df = synthetic_batch()
     i = locate(df, "broadband_ports", 150200)
-    df.loc[i, "league_code"] = 159999
+    df.loc[i, "unit_code"] = 159999
     problems = run(df, suite, runner)
     assert len(problems) == 1, problems
     p = problems[0]
-    assert (p.file, p.sheet, p.row, p.column) == (FILE, SHEET, 6, "league_code")
-    assert p.rule == "league_code is one of the 12 盟市 codes"
-    assert p.message.startswith("found league_code 159999; expected one of 150100, 150200")
+    assert (p.file, p.sheet, p.row, p.column) == (FILE, SHEET, 6, "unit_code")
+    assert p.rule == "unit_code is one of the 12 reporting units' codes (盟市, 旗县市区, development zones)"
+    assert p.message.startswith("found unit_code 159999; expected one of 150100, 150200")
 
 
 def test_year_between_2000_and_2100(suite, runner):
@@ -305,7 +305,7 @@ def test_league_year_indicator_unique(suite, runner):
     problems = run(df, suite, runner)
     assert sorted(p.row for p in problems) == [5, 9]
     for p in problems:
-        assert (p.file, p.column, p.rule) == (FILE, FIVE_G, "one row per league_code, year and indicator_id")
+        assert (p.file, p.column, p.rule) == (FILE, FIVE_G, "one row per unit_code, year and indicator_id")
         assert "(150100, 2023, 'five_g_penetration') on more than one row" in p.message
 
 
@@ -509,7 +509,7 @@ def test_raise_if_failed_lists_every_quarantined_file(tmp_path, framework, suite
         name = f"synthetic_bad_{k}.csv"
         sha = land(s, name, f"synthetic bad {k}".encode())
         df = synthetic_batch(file=name, sha256=sha)
-        df.loc[0, "league_code"] = 100000 + k
+        df.loc[0, "unit_code"] = 100000 + k
         write_raw(s, df, sha)
         names.append(name)
     outcome = validate_pending(s, framework, LEAGUES, suite=suite)
@@ -524,21 +524,17 @@ def test_committed_suite_matches_the_real_framework():
     """The one test that reads the real framework: the committed suite must be rebuilt when it changes."""
     from index.config import settings
     from index.framework import load_framework
-    from index.validate import read_league_codes
+    from index.units import reporting_codes
 
     cfg = settings()
-    check_suite_current(
-        load_suite(suite_path(cfg)),
-        load_framework(cfg.framework_file),
-        read_league_codes(cfg.reference / "leagues.csv"),
-    )
+    check_suite_current(load_suite(suite_path(cfg)), load_framework(cfg.framework_file), reporting_codes())
 
 
 def bad_batch(s: Settings, name: str, content: bytes) -> str:
     """Land a SYNTHETIC file and write its raw batch with one league code outside Inner Mongolia."""
     sha = land(s, name, content)
     df = synthetic_batch(file=name, sha256=sha)
-    df.loc[0, "league_code"] = 110000
+    df.loc[0, "unit_code"] = 110000
     write_raw(s, df, sha)
     return sha
 
