@@ -18,11 +18,13 @@ and base_period, where polarity -1 inverts the ratio.
 from __future__ import annotations
 
 from index.engine.log import StepRecord
-from index.engine.sqlsteps import run_step
+from index.engine.sqlsteps import run_step, run_view
 from index.engine.vocabulary import NORMALISE_METHODS
 from index.errors import ConfigError
 
 FILE = "06_normalise.sql"
+# the cells with directed values and scopes, which both method files read
+SCOPED_FILE = "06_normalise_scoped.sql"
 # minmax and zscore read no ranks: a file without the sort
 SCALE_FILE = "06_normalise_scale.sql"
 
@@ -79,6 +81,7 @@ def run(con, method: dict, keep_steps: bool = False) -> StepRecord:
     spec = method["normalise"]
     _check_framework(con, spec)
     groups.build(con, "normalise", spec.get("group"), "normalise.group")
+    run_view(con, "normalise_scoped", SCOPED_FILE)
     lo, hi = (float(x) for x in spec["range"])
     scale = spec["method"] in ("minmax", "zscore")
     entry = run_step(

@@ -28,9 +28,13 @@
 -- Missing values (treated_value NULL) stay NULL.
 with
 
--- the one place that names the step's input table
+-- the treated cells with their directed values and scopes (06_normalise_scoped.sql)
+scoped as (
+    select * from normalise_scoped
+),
+
 input_values as (
-    select * from treat
+    select unit_code, period, indicator_id, treated_value from treat
 ),
 
 framework as (
@@ -44,24 +48,6 @@ framework as (
         coalesce(goalpost_trunc2posts, true) as goalpost_trunc2posts
     from framework
     where node_type = 'Indicator'
-),
-
--- the group each unit is scaled within ([normalise] group, index/engine/groups.py); no rows: all units together
-normalise_groups as (
-    select try_cast(unit_code as engine_unit) as unit_code, group_value as scope_group from normalise_groups
-),
-
-scoped as (
-    select
-        input_values.*,
-        framework.polarity,
-        framework.polarity * input_values.treated_value as directed_value,
-        -- one scope per indicator (panel) or per indicator and period (year), within the unit's group if any
-        case when getvariable('normalise_scope') = 'period' then input_values.period end as scope_period,
-        normalise_groups.scope_group
-    from input_values
-    join framework on framework.indicator_id = input_values.indicator_id
-    left join normalise_groups on normalise_groups.unit_code = input_values.unit_code
 ),
 
 scope_statistics as (

@@ -8,32 +8,10 @@
 -- Missing values (treated_value NULL) stay NULL.
 with
 
-input_values as not materialized (
-    select * from treat
-),
-
-framework as (
-    select cast(node_id as engine_node) as indicator_id, cast(polarity as double) as polarity
-    from framework
-    where node_type = 'Indicator'
-),
-
--- the group each unit is scaled within ([normalise] group, index/engine/groups.py); no rows: all units together
-normalise_groups as (
-    select try_cast(unit_code as engine_unit) as unit_code, group_value as scope_group from normalise_groups
-),
-
--- not materialized: both readers rescan the cells, cheaper than a copy of every cell
+-- the treated cells with their directed values and scopes (06_normalise_scoped.sql); not materialized: both
+-- readers rescan the cells, cheaper than a copy of every cell
 scoped as not materialized (
-    select
-        input_values.*,
-        framework.polarity,
-        framework.polarity * input_values.treated_value as directed_value,
-        case when getvariable('normalise_scope') = 'period' then input_values.period end as scope_period,
-        normalise_groups.scope_group
-    from input_values
-    join framework on framework.indicator_id = input_values.indicator_id
-    left join normalise_groups on normalise_groups.unit_code = input_values.unit_code
+    select * from normalise_scoped
 ),
 
 scope_statistics as (

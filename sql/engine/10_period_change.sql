@@ -17,14 +17,9 @@ with_previous as (
 ),
 
 final as (
+    -- rank's columns, then the changes
     select
-        unit_code,
-        period,
-        node_id,
-        level,
-        node_type,
-        score,
-        rank,
+        * exclude (previous_score, previous_rank),
         score - previous_score as score_change,
         cast(previous_rank - rank as integer) as rank_change
     from with_previous
