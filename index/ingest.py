@@ -51,6 +51,11 @@ Problem rules (``SubmissionProblem.rule``):
   ``duplicate_column``   the same indicator twice
   ``unknown_unit``, ``incompatible_unit``  a unit the table does not know / cannot convert to raw_unit
   ``unknown_league``     a 盟市 cell that names none of the 12 (or is empty in a row with figures)
+  ``wrong_parent``       in a 盟市's submission for its 旗县: a 旗县 of another 盟市 (the message names its real one)
+  ``wrong_level``        in such a submission: another 盟市's own row
+  ``missing_unit``       in such a submission: a 旗县 of the 盟市 without a row in a year the sheet reports
+  ``ambiguous_unit``     a short name several units share (扎旗) where no 盟市 tells them apart
+  ``unknown_county``     in such a submission: a name no 旗县 or zone has (the message lists the closest)
   ``duplicate_league``   a second row for the same 盟市 and year
   ``merged_cells``       a merged range in the data area covering a 盟市, 年份 or indicator cell other than
                          its first (except a label merged sideways into the 盟市 cell, e.g. 合计)
@@ -1237,7 +1242,8 @@ class _UnitColumn:
                     f"'{_as_text(raw)}' is the 盟市 {shown}, not a 旗县 of {self.context.name_zh}; this sheet lists "
                     f"the 旗县市区 of {self.context.name_zh}",
                 )
-            return None, (exc.rule, exc.message)
+            # the registry's unknown_unit names a place; ingest's unknown_unit is a measurement unit
+            return None, ("unknown_county" if exc.rule == "unknown_unit" else exc.rule, exc.message)
         self.units[unit.code] = unit
         return unit.code, None
 

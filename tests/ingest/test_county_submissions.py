@@ -141,3 +141,11 @@ def test_a_county_submission_reaches_the_curated_lake_and_a_wrong_one_is_quarant
     report = (quarantined[0] / "problems.txt").read_text(encoding="utf-8")
     assert "wrong_parent" in report and "土默特右旗" in report and "包头市" in report and "row 2" in report
     assert ingested and validated is not None
+
+
+def test_a_name_no_county_has_is_its_own_rule_with_the_closest_names(tmp_path, framework):
+    rows = hohhot_rows()
+    rows[1] = "新诚区,61,20"
+    problems = problems_of(write(tmp_path, "2024_呼和浩特市统计局_旗县区.csv", [HEADER, *rows]), framework)
+    unknown = [p for p in problems if p.rule == "unknown_county"]
+    assert len(unknown) == 1 and unknown[0].row == 3 and "新诚区" in unknown[0].message
