@@ -38,6 +38,9 @@ SIZES = {
     "full": dict(units=3000, dimensions=6, indicators_per_dimension=10, periods=20),
     "tiny": dict(units=30, dimensions=3, indicators_per_dimension=4, periods=3),
 }
+# the two-level case (issue 13): prefectures with their counties, as for all of China (about 340 prefecture-level
+# and 2,850 county-level divisions); the same indicators and periods as the national case at that size
+HIERARCHY = {"full": dict(prefectures=340, counties=2850), "tiny": dict(prefectures=4, counties=30)}
 SEED = 20250101
 MISSING_SHARE = 0.03
 ROOT = "SYN_INDEX"
@@ -112,8 +115,9 @@ def synthetic_framework(size: str = "full"):
     return frame, pd.DataFrame(weights, columns=["node_id", "weight"])
 
 
-def synthetic_panel(size: str = "full"):
-    """SYNTHETIC units and observations (unit_code, period, variable_id, value, loaded_at), seeded.
+def synthetic_panel(size: str = "full", units: int | None = None, prefix: str = "SYN", seed_offset: int = 0):
+    """SYNTHETIC units and observations (unit_code, period, variable_id, value, loaded_at), seeded; ``units``
+    (default: the size's) named ``<prefix>00001`` …, ``seed_offset`` for a second, independent panel.
 
     About 3% of the cells are missing (half reported as NULL, half not reported at all); 0.5% of the
     unit × indicator series are never reported (the engine falls back to the cross-section mean), and the first
@@ -125,12 +129,12 @@ def synthetic_panel(size: str = "full"):
 
     framework, _ = synthetic_framework(size)
     shape = SIZES[size]
-    rng = np.random.default_rng(SEED + 1)
+    rng = np.random.default_rng(SEED + 1 + seed_offset)
     indicators = framework.loc[framework["node_type"] == "Indicator", "node_id"].to_numpy()
     dim_of = np.repeat(np.arange(shape["dimensions"]), shape["indicators_per_dimension"])
-    n_u, n_i, n_p = shape["units"], len(indicators), shape["periods"]
+    n_u, n_i, n_p = units or shape["units"], len(indicators), shape["periods"]
     periods = np.arange(2025 - n_p, 2025, dtype=np.int32)
-    units = np.array([f"SYN{u + 1:05d}" for u in range(n_u)])
+    units = np.array([f"{prefix}{u + 1:05d}" for u in range(n_u)])
 
     general = rng.normal(size=(n_u, 1, 1))
     by_dimension = rng.normal(size=(n_u, shape["dimensions"]))[:, dim_of][:, :, None]
@@ -186,6 +190,35 @@ def write_inputs(size: str, data_dir: Path) -> dict:
         "polarity_minus_one": int((framework["polarity"] == -1).sum()),
         "seed": SEED,
     }
+
+
+def write_hierarchy_inputs(size: str, data_dir: Path) -> dict:
+    """The two-level case's SYNTHETIC inputs: a prefecture panel and a county panel (independent draws), and
+    each county's prefecture (seeded, about 8 counties each) as the unit group ``parent``."""
+    import numpy as np
+    import pandas as pd
+
+    shape = HIERARCHY[size]
+    for level, count, offset in (("prefecture", shape["prefectures"], 100), ("county", shape["counties"], 200)):
+        units, observations = synthetic_panel(size, units=count, prefix=level[:3].upper(), seed_offset=offset)
+        units.to_parquet(data_dir / f"{level}_units.parquet", index=False)
+        observations.to_parquet(data_dir / f"{level}_observations.parquet", index=False)
+        if level == "county":
+            rng = np.random.default_rng(SEED + 300)
+            parents = rng.integers(0, shape["prefectures"], size=count)
+            parents[: shape["prefectures"]] = np.arange(shape["prefectures"])  # every prefecture has a county
+            pd.DataFrame(
+                {
+                    "unit_code": units["unit_code"],
+                    "group_column": "parent",
+                    "group_value": [f"PRE{p + 1:05d}" for p in parents],
+                }
+            ).to_parquet(data_dir / "county_groups.parquet", index=False)
+    return {"synthetic": True, **shape, "periods": SIZES[size]["periods"], "indicators": _indicator_count(size)}
+
+
+def _indicator_count(size: str) -> int:
+    return SIZES[size]["dimensions"] * SIZES[size]["indicators_per_dimension"]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -376,6 +409,56 @@ def _engine_worker(data_dir: Path, out_dir: Path) -> dict:
     }
 
 
+def _two_level_worker(data_dir: Path, out_dir: Path) -> dict:
+    """Both levels in one process, each its own build as the DEI does (counties scored against counties, with a
+    second rank within their prefecture; prefectures against prefectures)."""
+    import duckdb
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from index import engine
+    from index.framework import register
+
+    meter = Meter()
+    framework = pd.read_pickle(data_dir / "framework.pkl")
+    weights = pq.read_table(data_dir / "weights.parquet").to_pandas()
+    levels: dict[str, dict] = {}
+    for level in ("county", "prefecture"):
+        meter.mark(level)
+        started = time.perf_counter()
+        con = duckdb.connect()
+        register(con, framework, weights)
+        con.execute("create table units as select * from read_parquet(?)", [str(data_dir / f"{level}_units.parquet")])
+        observations_file = str(data_dir / f"{level}_observations.parquet").replace("'", "''")
+        con.execute(
+            "create view observations as select unit_code, cast(period as integer) as period, variable_id,"
+            f" cast(value as double) as value, loaded_at from read_parquet('{observations_file}')"
+        )
+        method = dict(METHOD)
+        if level == "county":
+            groups = str(data_dir / "county_groups.parquet")
+            con.execute("create table unit_groups as select * from read_parquet(?)", [groups])
+            method["rank"] = {"group": "parent"}
+        log = engine.run(con, method)
+        units = con.execute("select count(*) from units").fetchone()[0]
+        levels[level] = {
+            "units": int(units),
+            "build_seconds": round(next(e["seconds"] for e in log if e["step"] == "total"), 4),
+            "seconds": round(time.perf_counter() - started, 4),
+            "group_ranks_rows": next((e["rows"] for e in log if e["step"] == "group_ranks"), None),
+        }
+        con.close()
+    measured = meter.stop()
+    for level in levels:
+        levels[level]["peak_rss_mb"] = measured["steps"].get(level, {}).get("peak_rss_mb")
+    return {
+        "levels": levels,
+        "total_seconds": round(sum(v["seconds"] for v in levels.values()), 4),
+        "build_seconds": round(sum(v["build_seconds"] for v in levels.values()), 4),
+        "peak_rss_mb": measured["peak_rss_mb"],
+    }
+
+
 def _root_id(framework) -> str:
     from index.framework import root_id
 
@@ -485,6 +568,8 @@ def _worker(variant: str, data_dir: Path, out_dir: Path, result_path: Path) -> N
         result = _pandas_worker(data_dir, out_dir)
     elif variant == "asem":
         result = _asem_worker(out_dir)
+    elif variant == "two_level":
+        result = _two_level_worker(data_dir, out_dir)
     else:
         raise SystemExit(f"unknown variant {variant!r}")
     result_path.write_text(json.dumps(result), encoding="utf-8")
@@ -707,6 +792,8 @@ def run_bench(size: str = "full", out: Path = DEFAULT_OUT, repeat: int | None = 
             **check,
         }
         results["cases"]["national"] = national
+        hierarchy = write_hierarchy_inputs(size, data_dir)
+        results["cases"]["two_level"] = {"data": hierarchy, "engine": _median_run("two_level", data_dir, work, repeat)}
         available, why = _asem_available()
         if available:
             try:
@@ -779,6 +866,17 @@ def table(results: dict) -> str:
         )
     else:
         lines.append(f"asem: {asem.get('status')} {asem.get('reason', asem.get('error', ''))[:200]}")
+    two = results["cases"].get("two_level")
+    if two:
+        t2, d2 = two["engine"], two["data"]
+        county, prefecture = t2["levels"]["county"], t2["levels"]["prefecture"]
+        lines.append(
+            f"two-level (SYNTHETIC {d2['prefectures']} prefectures + {d2['counties']:,} counties x "
+            f"{d2['indicators']} indicators x {d2['periods']} periods): county build {county['build_seconds']:.2f} s "
+            f"(with ranks within the prefecture), prefecture build {prefecture['build_seconds']:.2f} s, "
+            f"{t2['total_seconds']:.2f} s in all, peak {t2['peak_rss_mb']:.0f} MB; one level "
+            f"({national['data']['units']:,} units): {engine['total_seconds']:.2f} s, peak {engine['peak_rss_mb']:.0f} MB"
+        )
     for variant, measured in (("engine", engine), ("pandas", pandas_result)):
         runs = measured.get("runs")
         if runs and runs["count"] > 1:

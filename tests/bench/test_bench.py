@@ -109,3 +109,18 @@ def test_cli_startup_case_times_whole_processes(results):
         assert name + "_seconds" in case["targets"]
     assert case["targets"]["asem_build_seconds"] == 0.69 and "COINr" in case["target_source"]
     assert isinstance(case["meets_targets"], bool) and case["synthetic_data"] is True
+
+
+def test_two_level_case_builds_both_levels_and_ranks_counties_within_their_prefecture(results):
+    two = results["cases"]["two_level"]
+    shape, panel = bench.HIERARCHY["tiny"], bench.SIZES["tiny"]
+    assert two["data"]["synthetic"] is True
+    levels = two["engine"]["levels"]
+    assert levels["county"]["units"] == shape["counties"] and levels["prefecture"]["units"] == shape["prefectures"]
+    nodes = 1 + panel["dimensions"] * (1 + panel["indicators_per_dimension"])
+    # every county has a prefecture: one group rank per county, node and period
+    assert levels["county"]["group_ranks_rows"] == shape["counties"] * nodes * panel["periods"]
+    assert levels["prefecture"]["group_ranks_rows"] is None
+    for level in levels.values():
+        assert level["build_seconds"] > 0 and level["peak_rss_mb"] > 0
+    assert two["engine"]["peak_rss_mb"] >= max(level["peak_rss_mb"] for level in levels.values())
