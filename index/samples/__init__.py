@@ -536,6 +536,7 @@ class _Column:
     group: str
     factor: Decimal  # written = value * factor
     grouped: bool  # thousands separators
+    suffix: str = ""  # written after each figure, as text (a % sign where every figure is below 1 %)
 
 
 @dataclass
@@ -546,10 +547,21 @@ class _Sheet:
     department: str
     style: dict
     columns: list[_Column]
-    leagues: list[dict]
+    leagues: list[dict]  # the rows: dicts with the "code" the values are keyed by
     values: dict
     missing: dict
     rng: random.Random
+    # the 旗县 files (index/samples/counties.py) set these; None keeps the 盟市 files' own
+    title: str | None = None
+    unit_line: str | None = None  # the 填报单位 line under the title
+    labels: list[str] | None = None  # what the unit column shows, one per row of `leagues`
+    notes: list[str] | None = None  # footnotes
+
+
+def _row_label(sheet: _Sheet, n: int, league: dict) -> str:
+    if sheet.labels is not None:
+        return sheet.labels[n]
+    return _league_label(league, sheet.style.get("leagues", "full"), n + sheet.year)
 
 
 def _file_columns(
@@ -576,6 +588,8 @@ def _cell_value(value: Decimal | None, column: _Column, missing: str | None, as_
     if value is None:
         return "—"
     written = value * column.factor
+    if column.suffix:
+        return _fmt(written, column.grouped) + column.suffix
     if column.grouped and as_text:
         return _fmt(written, True)
     if as_text:
@@ -626,12 +640,13 @@ def _write_xlsx(path: Path, sheet: _Sheet) -> None:
     lead = ["序号"] if style.get("serial") else []
     league_header = style.get("league_header", "盟市")
     n_cols = len(lead) + 1 + len(columns)
-    ws.cell(1, 1, f"{year}年各盟市{style['topic']}（{SYNTHETIC_NOTE}）").font = Font(bold=True, size=14)
+    title = sheet.title or f"{year}年各盟市{style['topic']}（{SYNTHETIC_NOTE}）"
+    ws.cell(1, 1, title).font = Font(bold=True, size=14)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=n_cols)
     ws.cell(1, 1).alignment = Alignment(horizontal="center")
     header_top = 2
     if style.get("unit_line"):
-        ws.cell(2, 1, f"填报单位：{department}（示例）")
+        ws.cell(2, 1, sheet.unit_line or f"填报单位：{department}（示例）")
         ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=n_cols)
         header_top = 3
     bold = Font(bold=True)
@@ -665,7 +680,7 @@ def _write_xlsx(path: Path, sheet: _Sheet) -> None:
         if lead:
             ws.cell(r, cc, n + 1)
             cc += 1
-        label = _league_label(league, style.get("leagues", "full"), n + year)
+        label = _row_label(sheet, n, league)
         ws.cell(r, cc, int(label) if isinstance(label, str) and label.isdigit() and rng.random() < 0.5 else label)
         for k, column in enumerate(columns):
             key = (column.node["node_id"], league["code"], year)
@@ -673,7 +688,7 @@ def _write_xlsx(path: Path, sheet: _Sheet) -> None:
             if value is not None:
                 ws.cell(r, c + k, value)
     foot = first + len(leagues)
-    notes = [
+    notes = sheet.notes or [
         f"注：1. {SYNTHETIC_NOTE}，仅用于演示数据流水线，不代表任何部门的真实数据。",
         "2. “—”表示暂无数据；空白表示未填报。",
         f"数据来源：{department}（示例）。",
@@ -695,18 +710,23 @@ def _write_csv(path: Path, sheet: _Sheet) -> None:
     pad = [""] * (width - 1)
     if style.get("title", True):
         note = "（北京大学数字普惠金融指数，真实数据）" if real else f"（{SYNTHETIC_NOTE}）"
-        writer.writerow([f"{year}年内蒙古各盟市{style['topic']}{note}"] + pad)
+        writer.writerow([sheet.title or f"{year}年内蒙古各盟市{style['topic']}{note}"] + pad)
+    if sheet.unit_line:
+        writer.writerow([sheet.unit_line] + pad)
     header = (["年份"] if style.get("year_column") else []) + [style.get("league_header", "盟市")]
     writer.writerow(header + [column.header for column in columns])
     for n, league in enumerate(leagues):
-        label = _league_label(league, style.get("leagues", "full"), n + year)
+        label = _row_label(sheet, n, league)
         row = ([str(year)] if style.get("year_column") else []) + [label]
         for column in columns:
             key = (column.node["node_id"], league["code"], year)
             value = _cell_value(values.get(key), column, missing.get(key), True)
             row.append("" if value is None else value)
         writer.writerow(row)
-    if real:
+    if sheet.notes:
+        for note in sheet.notes:
+            writer.writerow([note] + pad)
+    elif real:
         writer.writerow(
             [
                 "数据来源：北京大学数字金融研究中心《北京大学数字普惠金融指数》（PKU-DFIIC）；"
@@ -723,6 +743,27 @@ def _write_csv(path: Path, sheet: _Sheet) -> None:
 def _file_name(year: int, department: str, style: dict) -> str:
     suffix = "xlsx" if style["format"] == "xlsx" else "csv"
     return f"{year}_{department}_{style['topic']}.{suffix}"
+
+
+def league_values(
+    framework: pd.DataFrame, seed: int = DEFAULT_SEED, reference: Path | None = None, leagues: list[dict] | None = None
+) -> dict:
+    """(node_id, league code, year) -> Decimal in raw_unit (None where PKU-DFIIC has none): every figure
+    ``generate`` writes, before its few missing cells are blanked out, without writing any file."""
+    reference = Path(reference) if reference else settings().reference
+    leagues = leagues if leagues is not None else leagues_table(reference / "leagues.csv")
+    dens = _denominator_values(framework, leagues, seed, census_population(reference))
+    return {**dens, **_indicator_values(framework, leagues, dens, seed, reference)}
+
+
+def _missing_cells(values: dict, indicators: list[dict], seed: int) -> dict:
+    """A few missing cells among the synthetic indicators (never the denominators or the real PKU values):
+    key -> '—' or '' (blank)."""
+    pick = _rng(seed, "missing")
+    candidates = sorted(
+        k for k in values if k[0] in {r["node_id"] for r in indicators if r["department"] != PKU_DEPARTMENT}
+    )
+    return {k: ("—" if n % 2 == 0 else "") for n, k in enumerate(pick.sample(candidates, N_MISSING))}
 
 
 def generate(
@@ -742,8 +783,7 @@ def generate(
     if framework is None:
         framework = load_framework(cfg.framework_file)
     leagues = leagues_table(reference / "leagues.csv")
-    dens = _denominator_values(framework, leagues, seed)
-    values = {**dens, **_indicator_values(framework, leagues, dens, seed, reference)}
+    values = league_values(framework, seed, reference, leagues)
 
     indicators = framework[framework["node_type"] == "Indicator"].to_dict("records")
     denominators = framework[framework["node_type"] == "Denominator"].to_dict("records")
@@ -751,13 +791,7 @@ def generate(
     for row in indicators + denominators:
         if isinstance(row["department"], str) and row["department"] not in departments:
             departments.append(row["department"])
-
-    # a few missing cells among the synthetic indicators (never the denominators or the real PKU values)
-    pick = _rng(seed, "missing")
-    candidates = sorted(
-        k for k in values if k[0] in {r["node_id"] for r in indicators if r["department"] != PKU_DEPARTMENT}
-    )
-    missing = {k: ("—" if n % 2 == 0 else "") for n, k in enumerate(pick.sample(candidates, N_MISSING))}
+    missing = _missing_cells(values, indicators, seed)
 
     landing_dir.mkdir(parents=True, exist_ok=True)
     files = []

@@ -26,6 +26,8 @@ def generated(tmp_path_factory, framework):
     out = tmp_path_factory.mktemp("landing")
     result = generate(out, seed=DEFAULT_SEED, framework=framework)
     parsed = pd.concat([parse_file(f, framework) for f in result.files], ignore_index=True)
+    # ingest names the unit column unit_code (a 盟市 code here); the generator's truth keeps league_code
+    parsed = parsed.rename(columns={"unit_code": "league_code"})
     return out, result, parsed
 
 
