@@ -77,10 +77,16 @@ def _print_json(obj) -> None:
 
 def cmd_samples(args) -> int:
     from index import samples
+    from index.samples.counties import generate_counties
 
     out = Path(args.out) if args.out else settings().landing
-    written = samples.generate(out, seed=args.seed) if args.seed is not None else samples.generate(out)
-    print(f"wrote {len(written.files)} sample files to {out}")
+    seed = samples.DEFAULT_SEED if args.seed is None else args.seed
+    written = samples.generate(out, seed=seed)
+    counties = generate_counties(out, seed=seed, league_truth=written.truth)
+    print(
+        f"wrote {len(written.files)} 盟市 sample files and {len(counties.files)} 旗县 sample files"
+        f" (one per 盟市 and year) to {out}"
+    )
     return 0
 
 

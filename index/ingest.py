@@ -1274,6 +1274,7 @@ class _Sheet:
     rows: list[dict]
     sheet: str | None
     departments: list[str]  # named in the title lines above the header
+    county: bool = False  # a 盟市's submission for its 旗县: sent by its statistics office, no framework department
 
 
 def _parse_grid(
@@ -1710,7 +1711,7 @@ def _parse_grid(
     synthetic = declares_synthetic(" ".join([title, *footnotes]))
     for parsed in out:
         parsed["synthetic"] = synthetic
-    return _Sheet(out, sheet, fw.departments_in(title))
+    return _Sheet(out, sheet, fw.departments_in(title), units.county)
 
 
 def parse_file(path: Path, framework: pd.DataFrame) -> pd.DataFrame:
@@ -1809,7 +1810,8 @@ def parse_file(path: Path, framework: pd.DataFrame) -> pd.DataFrame:
             )
         )
     department = named[0] if len(named) == 1 else None
-    if not named and sheets:
+    # a 旗县 figure has one sender, the 盟市's statistics office: no copy to weigh against another
+    if not named and sheets and not all(s.county for s in sheets):
         notes.append(
             SubmissionProblem(
                 file,

@@ -149,3 +149,10 @@ def test_a_name_no_county_has_is_its_own_rule_with_the_closest_names(tmp_path, f
     problems = problems_of(write(tmp_path, "2024_呼和浩特市统计局_旗县区.csv", [HEADER, *rows]), framework)
     unknown = [p for p in problems if p.rule == "unknown_county"]
     assert len(unknown) == 1 and unknown[0].row == 3 and "新诚区" in unknown[0].message
+
+
+def test_a_county_submission_needs_no_framework_department(tmp_path, framework):
+    path = write(tmp_path, "2024_呼和浩特市统计局_旗县区数字经济主要指标.csv", [HEADER, *hohhot_rows()])
+    frame = parse_file(path, framework)
+    assert frame["department"].isna().all()
+    assert not [n for n in frame.attrs["notes"] if n.rule == "department_unknown"]
