@@ -49,9 +49,10 @@ Correlation structure (one latent factor per dimension, so that method choices m
   is on track for the 2025 targets; m < 0 grew early and levels off short of them. Year-to-year noise: 0.03 in
   logit for shares, 2 % for levels.
 
-Realised on the 2024 cross-section (``dei audit``): dimension correlations 0.30–0.71 (pooled over 2019–2024,
-where the common upward trend adds to them: 0.47–0.90), and equal instead of expert weights moves 6 of 12
-ranks by one place (``dei compare --weights sql/weights/expert.sql equal``).
+Realised on the 2024 cross-section (``dei audit``): dimension correlations 0.29–0.75 (pooled over 2019–2024,
+where the common upward trend adds to them: 0.50–0.90), and equal instead of expert weights moves 2 of 12
+ranks by one place (``dei compare --weights sql/weights/expert.sql equal``; 6 of 12 before the population was
+anchored on the 2020 census).
 
 The files are shaped the way departments send them: XLSX with a title row, a merged two-row header (group cell
 over several columns, unit in the header), a 盟市 column, footnotes; CSV in GBK or UTF-8 with BOM; 盟市 as full
