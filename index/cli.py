@@ -256,8 +256,12 @@ def cmd_ranking(args) -> int:
     if not (path / "index_scores.parquet").is_file():
         print(f"dei ranking: {path} is not a release directory (no index_scores.parquet)", file=sys.stderr)
         return 2
-    table = ranking.ranking(path, node_id=args.node, year=args.year)
-    _print_ranking(path, table, f"{table[0]['node_id']} {int(table[0]['year'])}")
+    table = ranking.ranking(path, node_id=args.node, year=args.year, level=args.level, within=args.within)
+    if not table:
+        print(f"dei ranking: no ranked unit for {args.within or args.level}", file=sys.stderr)
+        return 1
+    where = f" {args.within} 旗县市区" if args.within else (" 旗县市区" if args.level == "county" else "")
+    _print_ranking(path, table, f"{table[0]['node_id']} {int(table[0]['year'])}{where}")
     return 0
 
 
@@ -786,7 +790,15 @@ def _audit(**params):
     return _args(cmd_audit, params)
 
 
-@_command("ranking", "show a ranking from the current release")
+@_command("ranking", "show a ranking from the current release (the 12 盟市, or the 旗县市区)")
+@click.option(
+    "--level",
+    type=_Choice(["league", "county"]),
+    default="league",
+    show_default=True,
+    help="league: the 12 盟市; county: the 103 旗县市区 across the 自治区",
+)
+@click.option("--within", metavar="盟市", help="the 旗县市区 of one 盟市 (name, alias or code), ranked within it")
 @click.option("--node", default="DEI", help="node id, Chinese or English name (default: DEI)")
 @click.option("--year", type=YEAR)
 @click.option("--release", type=EXISTING_DIR, help="a release directory (default: latest)")

@@ -82,23 +82,28 @@ def curated_files(cfg: Settings) -> list[Path]:
     return sorted(cfg.curated.glob("year=*/*.parquet"))
 
 
-def load_engine_inputs(con, cfg: Settings, weights_path: Path):
-    """Create the engine's input tables (framework, weights, units, observations) on ``con``."""
+def load_engine_inputs(con, cfg: Settings, weights_path: Path, level: str = "league"):
+    """Create the engine's input tables (framework, weights, units, observations, and at 旗县 level
+    unit_groups) on ``con`` for one level's build (index.levels)."""
     from index import framework as fw
-    from index import leagues
+    from index import levels
 
     framework = fw.load_framework(cfg.framework_file)
     weights = fw.load_weights(weights_path, framework)
+    framework, weights = levels.level_framework(framework, weights, level)
     fw.register(con, framework, weights)
 
-    import pandas as pd
-
-    units = pd.DataFrame(
-        [(str(code), name) for code, name in leagues.league_names().items()], columns=["unit_code", "unit_name"]
-    )
+    units = levels.level_units(level, cfg.reference)
     con.register("units_df", units)
-    con.execute("create or replace table units as select * from units_df")
+    con.execute(
+        "create or replace table units as select unit_code, unit_name, unit_level,"
+        " cast(parent_code as integer) as parent_code from units_df"
+    )
     con.unregister("units_df")
+    if level == levels.COUNTY:
+        con.register("unit_groups_df", levels.unit_groups(units))
+        con.execute("create or replace table unit_groups as select * from unit_groups_df")
+        con.unregister("unit_groups_df")
     load_curated(con, cfg)
     con.execute(
         """
@@ -109,7 +114,7 @@ def load_engine_inputs(con, cfg: Settings, weights_path: Path):
             select cast(unit_code as varchar) as unit_code, cast(year as integer) as period,
                    indicator_id as variable_id, cast(value as double) as value, ingested_at as loaded_at
             from figure_copies
-            -- the 盟市 build: the 旗县 rows of the lake are not scored here
+            -- one level's build: the other level's rows of the lake (and the zones) are not scored here
             where copy_rank = 1 and cast(unit_code as varchar) in (select unit_code from units)
         )
         select * from final
@@ -260,12 +265,18 @@ class EngineRun:
     weights_path: Path
     scheme: str
     log: list
+    level: str = "league"
+    dei_method: object = None  # index.levels.DeiMethod: the method file as read (with its [county] section)
 
 
 def run_engine(
-    weights: str | Path | None = None, method: str | Path | None = None, cfg: Settings | None = None
+    weights: str | Path | None = None,
+    method: str | Path | None = None,
+    cfg: Settings | None = None,
+    level: str = "league",
 ) -> EngineRun:
-    """Load the curated lake, framework, weights and method into an in-memory DuckDB and run the engine.
+    """Load the curated lake, framework, weights and method into an in-memory DuckDB and run the engine for
+    one unit level (``league``: the 12 盟市; ``county``: the 旗县市区, index.levels).
 
     ``weights`` (a SQL file, or a named scheme: equal, entropy, ...) overrides the method spec's
     ``[weights] scheme``. A derived scheme (entropy, ...)
@@ -273,12 +284,13 @@ def run_engine(
     """
     import duckdb
 
-    from index import engine, sandbox
+    from index import engine, levels, sandbox
 
     cfg = cfg or current_settings()
     # --method and --weights are the caller's own choice; a file the method names is confined (see resolve)
     method_path = resolve(method or cfg.default_method, cfg, confined=method is None)
-    method_spec = engine.load_method(method_path)
+    dei_method = levels.load_method(method_path)
+    method_spec = levels.level_spec(dei_method, level)
     spec_scheme = (method_spec.get("weights") or {}).get("scheme")
     if weights is not None and str(weights) in DERIVED_SCHEMES:
         # a named scheme on the command line (--weights equal | entropy | ...), as in the method spec
@@ -300,7 +312,7 @@ def run_engine(
     # from run to run; the same inputs must give the same published bytes (a 12-盟市 build loses nothing).
     con = duckdb.connect(config={"threads": 1})
     try:
-        load_engine_inputs(con, cfg, weights_path)
+        load_engine_inputs(con, cfg, weights_path, level)
         # the inputs are in memory now; engine steps (a DEI_SQL tree is user SQL) reach no file from here on
         sandbox.close_engine_connection(con)
         # what engine.run would set for itself, set here so the configuration is locked before any step runs
@@ -311,7 +323,7 @@ def run_engine(
     except BaseException:
         con.close()
         raise
-    return EngineRun(con, method_spec, method_path, weights_path, scheme, log)
+    return EngineRun(con, method_spec, method_path, weights_path, scheme, log, level, dei_method)
 
 
 @contextmanager
@@ -382,6 +394,10 @@ def compute(
     cfg = cfg or current_settings()
     run = run_engine(weights, method, cfg)
     con = run.con
+    # the statistical audit is the 盟市 build's (the published framework's), taken before the levels merge
+    with _engine_limits(con, "the statistical audit"):
+        audit_rows = audit_table(audit(con))
+    county_log = merge_levels(con, _county_run(weights, method, cfg, con))
 
     inputs = input_manifest(con)
     shas = dict(
@@ -418,9 +434,8 @@ def compute(
     for sql_file in sorted((cfg.sql / "release").glob("*.sql")):
         write_release_table(con, sql_file, staged / (sql_file.stem + ".parquet"))
     # The statistical audit travels with every release.
-    with _engine_limits(con, "the statistical audit"):
-        con.register("audit_long", audit_table(audit(con)))
-        pq.write_table(con.sql("select * from audit_long").to_arrow_table(), staged / "audit.parquet")
+    con.register("audit_long", audit_rows)
+    pq.write_table(con.sql("select * from audit_long").to_arrow_table(), staged / "audit.parquet")
     # So do the regional analyses (disparity, obstacles, coupling, convergence), read from the staged tables.
     from index.analyses import release as analyses
 
@@ -432,9 +447,14 @@ def compute(
         inputs=inputs,
         framework=dict(path=_rel(cfg.framework_file), sha256=shas["framework"]),
         weight_scheme=dict(path=run.scheme, sha256=shas["weights"]),
-        method=dict(path=_rel(run.method_path), sha256=shas["method"], spec=run.method_spec),
+        method=dict(
+            path=_rel(run.method_path),
+            sha256=shas["method"],
+            spec={**run.method_spec, "county": run.dei_method.county.model_dump()},
+        ),
         code_version=code,
         engine_log=run.log,
+        county_engine_log=county_log,
         analyses=dict(tables=list(analyses.TABLES), notes=analysis_notes),
         precedence=precedence_log(con),
     )
@@ -445,6 +465,72 @@ def compute(
     )
     con.close()
     return ComputeResult(staged=staged, release_id=rid, manifest=manifest, log=run.log)
+
+
+# The engine relations the release tables read, per unit level; after merge_levels each holds both levels.
+LEVEL_RELATIONS = ("stage", "denominate", "treat", "indicator_results", "node_scores")
+
+
+def _county_run(weights, method, cfg: Settings, league_con) -> EngineRun | None:
+    """The 旗县 build (index.levels), or None when the lake holds no 旗县 figure (a 盟市-only release)."""
+    from index import levels
+
+    reported = league_con.execute(
+        "select count(*) from curated where list_contains($codes, cast(unit_code as varchar))",
+        {"codes": list(levels.level_units(levels.COUNTY, cfg.reference)["unit_code"])},
+    ).fetchall()[0][0]
+    return run_engine(weights, method, cfg, level=levels.COUNTY) if reported else None
+
+
+def merge_levels(con, county: EngineRun | None) -> list:
+    """Put the 旗县 build's rows beside the 盟市 build's in ``con``: LEVEL_RELATIONS, ``units`` (with
+    unit_level, parent_code) and ``node_scores.rank_in_parent`` (a 盟市's parent is the 自治区, so its rank there
+    is its rank; a 旗县's is its rank within its 盟市). Returns the 旗县 build's log ([] without one)."""
+    if county is None:
+        con.execute("alter table node_scores add column rank_in_parent integer")
+        con.execute("update node_scores set rank_in_parent = rank")
+        con.execute("create table county_weights (node_id varchar, weight double)")
+        return []
+    try:
+        # the 旗县 build's weights (rescaled over the county-level nodes): the framework table shows them
+        con.register("county_weights_arrow", county.con.sql("select node_id, weight from weights").to_arrow_table())
+        con.execute("create table county_weights as select * from county_weights_arrow")
+        con.unregister("county_weights_arrow")
+        for name in (*LEVEL_RELATIONS, "units"):
+            con.register(f"county_{name}_arrow", county.con.sql(f"select * from {name}").to_arrow_table())
+        con.register("county_group_ranks_arrow", county.con.sql("select * from group_ranks").to_arrow_table())
+    finally:
+        county.con.close()
+    # the 盟市 rows first, every relation at once: several are views over each other (indicator_results reads
+    # denominate and treat), so replacing one before the others are read would count the 旗县 twice
+    for name in LEVEL_RELATIONS:
+        con.execute(f"create table league_{name} as select * from {name}")
+    for name in LEVEL_RELATIONS:
+        kind = con.execute(
+            "select table_type from information_schema.tables where table_name = $name", {"name": name}
+        ).fetchall()[0][0]
+        con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {name}")
+        con.execute(
+            f"create table {name} as select * from league_{name} union all by name select * from county_{name}_arrow"
+        )
+        con.execute(f"drop table league_{name}")
+        con.unregister(f"county_{name}_arrow")
+    con.execute("create table merged_units as select * from units union all by name select * from county_units_arrow")
+    con.execute("drop table units")
+    con.execute("alter table merged_units rename to units")
+    con.execute(
+        """
+        create or replace table node_scores as
+        select node_scores.*, coalesce(county_group_ranks_arrow.group_rank, node_scores.rank) as rank_in_parent
+        from node_scores
+        left join county_group_ranks_arrow
+            on county_group_ranks_arrow.unit_code = cast(node_scores.unit_code as varchar)
+                and county_group_ranks_arrow.period = node_scores.period
+                and county_group_ranks_arrow.node_id = node_scores.node_id
+        """
+    )
+    con.unregister("county_group_ranks_arrow")
+    return county.log
 
 
 def _rel(path: Path) -> str:

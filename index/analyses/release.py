@@ -16,11 +16,46 @@ from index.analyses.run import DEI_COUPLING, GROUPINGS, analyse, league_groups, 
 TABLES = ("disparity", "obstacles", "coupling", "convergence_sigma", "convergence_beta")
 
 
-def _league(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.rename(columns={"unit_code": "league_code", "period": "year"})
-    if "league_code" in out:
-        out["league_code"] = out["league_code"].astype("int64")
+def _units(frame: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """The contract's names (year) and, for a per-unit table, the unit's name, level and parent."""
+    out = frame.rename(columns={"period": "year"})
+    if "unit_code" in out:
+        out["unit_code"] = out["unit_code"].astype("int64")
+        out = out.merge(units, on="unit_code", how="left")
     return out
+
+
+def _unit_info(staged: Path) -> pd.DataFrame:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        return con.execute(
+            "select distinct cast(unit_code as bigint) as unit_code, unit_name, unit_level, parent_code"
+            " from read_parquet(?)",
+            [str(staged / "index_scores.parquet")],
+        ).df()
+    finally:
+        con.close()
+
+
+def _obstacles(first: dict) -> pd.DataFrame:
+    top = first["obstacles_top"][["unit_code", "period", "indicator_id", "rank"]].rename(
+        columns={"indicator_id": "node_id", "rank": "top_rank"}
+    )
+    return first["obstacles"].merge(top, on=["unit_code", "period", "node_id"], how="left")
+
+
+def _coupling(first: dict) -> pd.DataFrame:
+    coupling = (
+        first["coupling"]
+        .drop(columns=["subsystem", "subsystem_score"])
+        .drop_duplicates(["unit_code", "period", "system"])
+    )
+    coupling["subsystems"] = coupling["system"].map(
+        lambda s: " × ".join(DEI_COUPLING[s]) if DEI_COUPLING.get(s) else "level 2"
+    )
+    return coupling
 
 
 def tables(staged: Path, reference: Path) -> tuple[dict[str, pd.DataFrame], list[str]]:
@@ -37,18 +72,15 @@ def tables(staged: Path, reference: Path) -> tuple[dict[str, pd.DataFrame], list
     for grouping in GROUPINGS[1:]:
         summary, _, _ = disparity_table(aggregates, league_groups(reference, grouping))
         disparity.append(summary.assign(grouping=grouping))
-    top = first["obstacles_top"][["unit_code", "period", "indicator_id", "rank"]].rename(
-        columns={"indicator_id": "node_id", "rank": "top_rank"}
-    )
-    obstacles = first["obstacles"].merge(top, on=["unit_code", "period", "node_id"], how="left")
-    coupling = (
-        first["coupling"]
-        .drop(columns=["subsystem", "subsystem_score"])
-        .drop_duplicates(["unit_code", "period", "system"])
-    )
-    coupling["subsystems"] = coupling["system"].map(
-        lambda s: " × ".join(DEI_COUPLING[s]) if DEI_COUPLING.get(s) else "level 2"
-    )
+    obstacles, coupling = [_obstacles(first)], [_coupling(first)]
+    # the 旗县市区: their own obstacles and coupling (per unit); the spread across units stays the 盟市'
+    counties = release_inputs(staged, "county")
+    if not counties[0].empty:
+        units = _unit_info(staged)
+        parents = dict(zip(units["unit_code"].astype(str), units["parent_code"].astype("Int64").astype(str)))
+        county, _ = analyse(*counties, parents, DEI_COUPLING, (0.0, 100.0))
+        obstacles.append(_obstacles(county))
+        coupling.append(_coupling(county))
     beta = first.get(
         "beta_convergence",
         pd.DataFrame(
@@ -68,11 +100,12 @@ def tables(staged: Path, reference: Path) -> tuple[dict[str, pd.DataFrame], list
             ]
         ),
     )
+    units = _unit_info(staged)
     frames = {
-        "disparity": _league(pd.concat(disparity, ignore_index=True)),
-        "obstacles": _league(obstacles),
-        "coupling": _league(coupling),
-        "convergence_sigma": _league(first["sigma_convergence"]),
+        "disparity": _units(pd.concat(disparity, ignore_index=True), units),
+        "obstacles": _units(pd.concat(obstacles, ignore_index=True), units),
+        "coupling": _units(pd.concat(coupling, ignore_index=True), units),
+        "convergence_sigma": _units(first["sigma_convergence"], units),
         "convergence_beta": beta.rename(columns={"first_period": "first_year", "last_period": "last_year"}),
     }
     return frames, notes

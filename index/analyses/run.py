@@ -121,8 +121,9 @@ def league_groups(reference: Path, grouping: str) -> dict:
     return dict(zip(table["code"], table[grouping]))
 
 
-def release_inputs(release_dir: Path):
-    """(scores, normalised, framework) of a release folder: its 盟市 rows in this package's generic columns."""
+def release_inputs(release_dir: Path, level: str = "league"):
+    """(scores, normalised, framework) of a release folder: its rows of unit level ``level`` (the 盟市 by
+    default; ``county`` for the 旗县市区) in this package's generic columns."""
     import duckdb
 
     for table in ("index_scores", "indicator_values", "framework"):
@@ -131,14 +132,14 @@ def release_inputs(release_dir: Path):
     con = duckdb.connect()
     try:
         scores = con.execute(
-            "select cast(league_code as varchar) as unit_code, year as period, node_id, level, score"
-            " from read_parquet(?)",
-            [str(release_dir / "index_scores.parquet")],
+            "select cast(unit_code as varchar) as unit_code, year as period, node_id, level, score"
+            " from read_parquet(?) where unit_level = ?",
+            [str(release_dir / "index_scores.parquet"), level],
         ).df()
         normalised = con.execute(
-            "select cast(league_code as varchar) as unit_code, year as period, indicator_id, normalised,"
-            " effective_weight from read_parquet(?) where level_kind = 'league'",
-            [str(release_dir / "indicator_values.parquet")],
+            "select cast(unit_code as varchar) as unit_code, year as period, indicator_id, normalised,"
+            " effective_weight from read_parquet(?) where unit_level = ?",
+            [str(release_dir / "indicator_values.parquet"), level],
         ).df()
         framework = con.execute(
             "select node_id, parent_id, level, node_type from read_parquet(?)", [str(release_dir / "framework.parquet")]

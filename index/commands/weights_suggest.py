@@ -112,10 +112,10 @@ def _release_method(cfg: Settings) -> tuple[dict, Path]:
 
     The engine needs a valid weights table to run; the objective weights depend only on ``normalise``.
     """
-    from index import engine
+    from index import levels
     from index.config import resolve
 
-    spec = engine.load_method(cfg.default_method)
+    spec = levels.load_method(cfg.default_method).engine  # the 盟市 build's (the [county] section is not its)
     scheme = spec.get("weights", {}).get("scheme")
     named = set(NAMED_WEIGHT_SCHEMES)  # computed, not files
     expert_path = resolve(scheme, cfg) if scheme and scheme not in named else cfg.default_weights

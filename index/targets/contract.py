@@ -21,12 +21,12 @@ PG_TYPES = {
 }
 
 REGION_NOTE = (
-    "Rows with `level_kind = 'region'` are the 自治区 (league_code 150000, 内蒙古自治区), built from the 12 盟市 "
+    "Rows with `unit_level = 'region'` are the 自治区 (unit_code 150000, 内蒙古自治区), built from the 12 盟市 "
     "where an indicator can be combined: a denominated indicator (framework.denominator set) as "
     "sum(numerator) / sum(denominator) × denominator_scale over the leagues that reported both; a percentage "
     "indicator (unit `%`, not denominated) as the mean weighted by population (the `population` Denominator's "
     "values). Other indicators (indices, ratios such as PUE) have no region row. Region rows use reported "
-    "figures only, `leagues_covered` says how many leagues entered, and they carry no score "
+    "figures only, `units_covered` says how many leagues entered, and they carry no score "
     "(treated, normalised, effective_weight, contribution are NULL)."
 )
 
@@ -34,36 +34,60 @@ REGION_NOTE = (
 RELEASE_ID = ("release_id", "VARCHAR", "release the row belongs to")
 YEAR = ("year", "INTEGER", "reporting year")
 NODE_ID = ("node_id", "VARCHAR", "framework node: `DEI` or a dimension id")
-LEAGUE_CODE = ("league_code", "INTEGER", "GB/T 2260 code of the 盟市")
-LEAGUE_NAME = ("league_name", "VARCHAR", "name of the 盟市")
+# The unit of a row (条例 第七十一条: 自治区 → 盟市 → 旗县市区; reference/units.csv). Every per-unit table has these.
+UNIT_CODE = ("unit_code", "INTEGER", "GB/T 2260 code of the unit: a 盟市 (e.g. 150100) or a 旗县市区 (e.g. 150121)")
+UNIT_NAME = ("unit_name", "VARCHAR", "Chinese name of the unit")
+UNIT_LEVEL = ("unit_level", "VARCHAR", "`league` (盟市) or `county` (旗县市区)")
+PARENT_CODE = ("parent_code", "INTEGER", "the unit's parent: 150000 (the 自治区) for a 盟市, its 盟市 for a 旗县市区")
+UNITS = [UNIT_CODE, UNIT_NAME, UNIT_LEVEL, PARENT_CODE]
+# the same, for tables that also hold the 自治区 row
+REGION_UNITS = [
+    ("unit_code", "INTEGER", "GB/T 2260 code of the unit; 150000 for the 自治区 row"),
+    ("unit_name", "VARCHAR", "Chinese name of the unit, or 内蒙古自治区"),
+    ("unit_level", "VARCHAR", "`league` (盟市), `county` (旗县市区) or `region` (the 自治区 aggregate)"),
+    ("parent_code", "INTEGER", "150000 for a 盟市, its 盟市 for a 旗县市区, NULL for the 自治区 row"),
+]
+# tables published for the 盟市 only (the analyses across units, and the uncertainty analysis in this release)
+LEAGUE_ONLY = " Rows are the 12 盟市 (unit_level `league`)."
 
 # table -> (description, [(column, duckdb type, meaning)])
 TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
     "index_scores": (
-        "One row per 盟市, year and aggregate node (the composite `DEI` and each dimension).",
+        "One row per unit (盟市 or 旗县市区), year and aggregate node (the composite `DEI` and each dimension). "
+        "Each level is scored on its own (index/levels.py): the 盟市 against the 盟市 with the whole framework, the "
+        "旗县市区 against the 旗县市区 with the indicators the framework marks `levels = 'league,county'` (the "
+        "scheme's weights rescaled to 1 under each parent).",
         [
             ("release_id", "VARCHAR", "release the row belongs to (content hash, see releases)"),
-            ("league_code", "INTEGER", "GB/T 2260 code of the 盟市, e.g. 150100"),
-            LEAGUE_NAME,
+            *UNITS,
             YEAR,
             NODE_ID,
             ("node_name_zh", "VARCHAR", "Chinese name of the node"),
             ("node_name_en", "VARCHAR", "English name of the node"),
             ("level", "INTEGER", "3 = index, 2 = dimension"),
             ("score", "DOUBLE", "score of the node (normalised scale, 0–100 with the default method)"),
-            ("rank", "INTEGER", "rank among the 盟市 in that year, 1 = best, ties share the lowest rank"),
+            (
+                "rank",
+                "INTEGER",
+                "rank among the units of the same level in the 自治区 that year (12 盟市, or 103 旗县市区), "
+                "1 = best, ties share the lowest rank",
+            ),
+            (
+                "rank_in_parent",
+                "INTEGER",
+                "rank within the parent that year: a 旗县市区 among its 盟市's 旗县市区; a 盟市 (parent the 自治区) as rank",
+            ),
             ("score_change", "DOUBLE", "score minus the score in the previous year; NULL in the first year"),
             ("rank_change", "INTEGER", "previous rank minus rank (positive = moved up); NULL in the first year"),
         ],
     ),
     "indicator_values": (
-        "Every indicator for every 盟市 and year, from the submitted figure to its contribution to the composite; "
-        "for each league and year the contributions add up to the `DEI` score. " + REGION_NOTE,
+        "Every indicator for every unit (盟市 or 旗县市区) and year, from the submitted figure to its contribution to "
+        "the composite; for each unit and year the contributions add up to the `DEI` score. A 旗县市区 has rows "
+        "for the indicators of its level only. " + REGION_NOTE,
         [
             RELEASE_ID,
-            ("league_code", "INTEGER", "GB/T 2260 code; 150000 for the 自治区 row"),
-            ("league_name", "VARCHAR", "name of the 盟市, or 内蒙古自治区"),
-            ("level_kind", "VARCHAR", "`league` (a 盟市) or `region` (the 自治区 aggregate)"),
+            *REGION_UNITS,
             YEAR,
             ("indicator_id", "VARCHAR", "framework node_id of the indicator"),
             ("raw_value", "DOUBLE", "figure as submitted, in raw_unit (region: summed numerator or weighted mean)"),
@@ -78,21 +102,19 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ),
             ("treatment", "VARCHAR", "what the treat step did to the value (e.g. winsorised, log), NULL = untouched"),
             ("normalised", "DOUBLE", "normalised value, polarity applied (higher = better)"),
-            ("effective_weight", "DOUBLE", "weight of the indicator in the composite for this league and year"),
+            ("effective_weight", "DOUBLE", "weight of the indicator in the composite for this unit and year"),
             ("contribution", "DOUBLE", "normalised × effective_weight: points this indicator adds to the DEI score"),
-            ("leagues_covered", "INTEGER", "1 for a league row; number of leagues combined for a region row"),
+            ("units_covered", "INTEGER", "1 for a 盟市 or 旗县市区 row; number of 盟市 combined for the region row"),
         ],
     ),
     "target_attainment": (
-        "For each 盟市 (and the 自治区 region row, built as in indicator_values), indicator with a 2025 target "
-        "and year: the share of the target reached, and whether the league is on track. On track: the target is "
+        "For each unit (盟市, 旗县市区, and the 自治区 region row, built as in indicator_values), indicator with a "
+        "2025 target and year: the share of the target reached, and whether the unit is on track. On track: the target is "
         "already reached, or the compound annual growth between the previous reported year and this year, "
         "extrapolated to 2025, reaches it. Reported figures only.",
         [
             RELEASE_ID,
-            ("league_code", "INTEGER", "GB/T 2260 code; 150000 for the 自治区 row"),
-            ("league_name", "VARCHAR", "name of the 盟市, or 内蒙古自治区"),
-            ("level_kind", "VARCHAR", "`league` or `region`"),
+            *REGION_UNITS,
             YEAR,
             ("indicator_id", "VARCHAR", "framework node_id of the indicator"),
             ("unit", "VARCHAR", "unit of value and target"),
@@ -131,6 +153,18 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("department", "VARCHAR", "reporting department"),
             ("definition", "VARCHAR", "one-line definition"),
             ("source_clause", "VARCHAR", "policy clause behind the node"),
+            (
+                "levels",
+                "VARCHAR",
+                "units reporting the figure: `league` (the 盟市 only) or `league,county` (also the 旗县市区); "
+                "NULL for aggregates",
+            ),
+            (
+                "county_weight",
+                "DOUBLE",
+                "weight within the parent in the 旗县市区 build (the scheme rescaled over the county-level nodes); "
+                "NULL for a node the 旗县 are not scored on, and when the release has no 旗县",
+            ),
         ],
     ),
     "weights": (
@@ -166,11 +200,10 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         "the choices of sql/method/dei_uncertainty.toml (imputation, treatment, normalisation, weight schemes "
         "and ±25 % weight noise, aggregation), drawn at random in every Monte Carlo replicate (release.json "
         "`uncertainty`: replicates, seed). One row per 盟市, year and aggregate node (`DEI` and each dimension). "
-        "Releases published before the analysis existed have no such table.",
+        "Releases published before the analysis existed have no such table." + LEAGUE_ONLY,
         [
             RELEASE_ID,
-            LEAGUE_CODE,
-            LEAGUE_NAME,
+            *UNITS,
             YEAR,
             NODE_ID,
             ("level", "INTEGER", "3 = index, 2 = dimension"),
@@ -191,7 +224,7 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             (
                 "indistinguishable_from",
                 "VARCHAR",
-                "league codes (`;`-separated) whose rank interval for the same "
+                "unit codes (`;`-separated) whose rank interval for the same "
                 "node and year overlaps this one: the ranking cannot tell them apart",
             ),
         ],
@@ -212,8 +245,10 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ),
             ("alternatives", "VARCHAR", "the input's alternatives (` | `-separated), as the spec names them"),
             ("output", "VARCHAR", "`mean_abs_rank_shift` (all 盟市 together) or `rank` (one 盟市's rank)"),
-            ("league_code", "INTEGER", "the 盟市 of a `rank` output; NULL for `mean_abs_rank_shift`"),
-            ("league_name", "VARCHAR", "name of the 盟市, NULL for `mean_abs_rank_shift`"),
+            ("unit_code", "INTEGER", "the 盟市 of a `rank` output; NULL for `mean_abs_rank_shift`"),
+            ("unit_name", "VARCHAR", "name of the 盟市, NULL for `mean_abs_rank_shift`"),
+            ("unit_level", "VARCHAR", "`league`; NULL for `mean_abs_rank_shift`"),
+            ("parent_code", "INTEGER", "150000 (the 自治区); NULL for `mean_abs_rank_shift`"),
             YEAR,
             ("node_id", "VARCHAR", "node whose ranks are explained (the composite `DEI`)"),
             ("first_order", "DOUBLE", "first-order Sobol index (NULL when the output does not vary)"),
@@ -239,8 +274,7 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
                 "true when the engine was run again without it (data-driven steps), false "
                 "when a zero weight is the same build",
             ),
-            LEAGUE_CODE,
-            LEAGUE_NAME,
+            *UNITS,
             YEAR,
             ("node_id", "VARCHAR", "aggregate node whose score and rank this row gives"),
             ("nominal_score", "DOUBLE", "score in the published build"),
@@ -314,10 +348,11 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
     "obstacles": (
         "Which indicators and dimensions hold each 盟市 back most: the obstacle degree model (障碍度模型, "
         "index/analyses/obstacles.py), effective weight × (1 − normalised / 100) as a share of the 盟市's total. "
-        "A 盟市's indicator obstacles add up to 1 in each year.",
+        "A unit's indicator obstacles add up to 1 in each year. Rows for the 盟市 and for the 旗县市区 (over the "
+        "indicators of their level).",
         [
             RELEASE_ID,
-            LEAGUE_CODE,
+            *UNITS,
             YEAR,
             ("node_id", "VARCHAR", "an indicator, or an aggregate (the sum over the indicators below it)"),
             ("node_type", "VARCHAR", "`Indicator` or `Aggregate`"),
@@ -328,10 +363,11 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
     "coupling": (
         "How well subsystems develop together: coupling degree C, coordination index T and coupling "
         "coordination degree D = sqrt(C T) (耦合协调度, index/analyses/coupling.py) per 盟市 and year, for the "
-        "six dimensions and for 数字产业化 × 产业数字化, with the customary ten classes (bands of 0.1).",
+        "six dimensions and for 数字产业化 × 产业数字化, with the customary ten classes (bands of 0.1). Rows for "
+        "the 盟市 and for the 旗县市区.",
         [
             RELEASE_ID,
-            LEAGUE_CODE,
+            *UNITS,
             YEAR,
             ("system", "VARCHAR", "`六维度` (the six dimensions) or `数字产业化 × 产业数字化`"),
             ("subsystems", "VARCHAR", "the node ids coupled (` × `-separated; `level 2`: every dimension)"),
@@ -377,6 +413,22 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
     ),
 }
 
+# What changed in the contract, newest first: a dashboard reading an older layout finds its columns here.
+CHANGELOG = [
+    (
+        "2026-12 (the 旗县市区 level)",
+        "Every per-unit table names its unit with `unit_code`, `unit_name`, `unit_level` and `parent_code` "
+        "instead of `league_code` and `league_name`; `level_kind` (indicator_values, target_attainment) is "
+        "`unit_level`, whose values `league` and `region` are unchanged and which adds `county`; indicator_values' "
+        "`leagues_covered` is `units_covered`; index_scores adds `rank_in_parent`; framework adds `levels` and `county_weight`. index_scores, "
+        "indicator_values, target_attainment, obstacles and coupling now also hold the 103 旗县市区. To read a "
+        "release the old way: `select unit_code as league_code, unit_name as league_name, * from index_scores "
+        "where unit_level = 'league'` (the rows and values of the 盟市 are what they were). Releases published "
+        "before the change keep their own layout; `dei ranking` and `dei compare` read both.",
+    )
+]
+
+
 # tables every release directory must hold (releases lives beside them; audit is written by the lead's step)
 RELEASE_TABLES = ("index_scores", "indicator_values", "target_attainment", "framework", "weights")
 # written by the uncertainty analysis of the same build (index/uncertainty/release.py); a release whose
@@ -416,6 +468,9 @@ def render() -> str:
         + ".",
         "",
     ]
+    lines += ["## Changelog", ""]
+    lines += [f"* {when}: {what}" for when, what in CHANGELOG]
+    lines.append("")
     for table, (description, cols) in TABLES.items():
         lines += [f"## {table}", "", description, "", "| column | type | meaning |", "|---|---|---|"]
         lines += [f"| {name} | {kind} | {meaning} |" for name, kind, meaning in cols]

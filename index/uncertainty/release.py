@@ -145,8 +145,12 @@ def _q(value: float) -> str:
     return f"q{value * 100:g}".replace(".", "_")
 
 
+REGION_CODE = 150000  # the 盟市' parent, the 自治区
+
+
 def write_tables(out: Path, release_id: str, results, names: dict, interval) -> None:
-    """The analysis frames as the contract's tables (DEI names: league_code, year; fixed interval columns)."""
+    """The analysis frames as the contract's tables (DEI names: unit_code, year; fixed interval columns). The
+    analysis is the 盟市 build's: every unit is a 盟市 under the 自治区."""
     import duckdb
     import pandas as pd
     import pyarrow.parquet as pq
@@ -156,7 +160,6 @@ def write_tables(out: Path, release_id: str, results, names: dict, interval) -> 
     lo, hi = _q(interval[0]), _q(interval[1])
     ri = results.rank_intervals.rename(
         columns={
-            "unit_code": "league_code",
             "period": "year",
             f"rank_{lo}": "rank_low",
             f"rank_{hi}": "rank_high",
@@ -166,19 +169,22 @@ def write_tables(out: Path, release_id: str, results, names: dict, interval) -> 
     )
     ri = ri.assign(interval_low=float(interval[0]), interval_high=float(interval[1]))
     choices = {c["input"]: " | ".join(c["alternatives"]) for c in results.choices}
-    sens = results.sensitivity.rename(columns={"unit_code": "league_code", "period": "year"})
+    sens = results.sensitivity.rename(columns={"period": "year"})
     sens = sens.assign(
-        alternatives=sens["input"].map(choices), league_code=sens["league_code"].where(sens["league_code"] != "", None)
+        alternatives=sens["input"].map(choices), unit_code=sens["unit_code"].where(sens["unit_code"] != "", None)
     )  # "" = all 盟市
-    excl = results.exclusion.rename(columns={"unit_code": "league_code", "period": "year"})
+    excl = results.exclusion.rename(columns={"period": "year"})
     frames = {"rank_intervals": ri, "sensitivity": sens, "exclusion_effects": excl}
     con = duckdb.connect()
     try:
         for table, frame in frames.items():
             frame = frame.assign(release_id=release_id)
-            if "league_code" in frame.columns:
+            if "unit_code" in frame.columns:
+                present = frame["unit_code"].notna()
                 frame = frame.assign(
-                    league_name=frame["league_code"].map(lambda c: names.get(str(c)) if c is not None else None)
+                    unit_name=frame["unit_code"].map(lambda c: names.get(str(c)) if c is not None else None),
+                    unit_level=pd.Series("league", index=frame.index).where(present, None),
+                    parent_code=pd.Series(REGION_CODE, index=frame.index).where(present, None),
                 )
             # pandas NaN reads as NULL here, so a rank no replicate gave stays NULL rather than failing a cast
             con.register("frame", pd.DataFrame(frame))

@@ -5,6 +5,9 @@ framework as (select * from framework),
 
 weights as (select * from weights),
 
+-- the weights of the 旗县市区 build (index/levels.py): rescaled over the county-level nodes
+county_weights as (select * from county_weights),
+
 final as (
     select
         getvariable('release_id') as release_id,
@@ -29,9 +32,17 @@ final as (
         framework.target_note,
         framework.department,
         framework.definition,
-        framework.source_clause
+        framework.source_clause,
+        cast(framework.levels as varchar) as levels,
+        case
+            when framework.node_type = 'Denominator' then null
+            when framework.parent_id is null and county_weights.node_id is null
+                and exists (select 1 from county_weights) then 1.0
+            else county_weights.weight
+        end as county_weight
     from framework
     left join weights on weights.node_id = framework.node_id
+    left join county_weights on county_weights.node_id = framework.node_id
 )
 
 select * from final

@@ -1,6 +1,6 @@
--- Published table indicator_values: every indicator for every 盟市 and year, from the submitted figure
--- to its contribution (for each league and year the contributions add up to the composite score), plus one
--- 自治区 row (league_code 150000, level_kind 'region') per indicator and year where the leagues can be
+-- Published table indicator_values: every indicator for every unit (盟市 or 旗县市区) and year, from the
+-- submitted figure to its contribution (for each unit and year the contributions add up to its composite
+-- score), plus one 自治区 row (unit_code 150000, unit_level 'region') per indicator and year where the 盟市 can be
 -- combined (the shared view region_values, sql/release/shared/). Region rows use reported figures only and
 -- are not scored.
 with
@@ -13,12 +13,13 @@ units as (select * from units),
 
 region_values as (select * from region_values),
 
-league_rows as (
+unit_rows as (
     select
         getvariable('release_id') as release_id,
-        cast(indicator_results.unit_code as integer) as league_code,
-        units.unit_name as league_name,
-        'league' as level_kind,
+        cast(indicator_results.unit_code as integer) as unit_code,
+        units.unit_name,
+        units.unit_level,
+        cast(units.parent_code as integer) as parent_code,
         cast(indicator_results.period as integer) as year,
         indicator_results.indicator_id,
         indicator_results.raw_value,
@@ -30,7 +31,7 @@ league_rows as (
         indicator_results.normalised,
         indicator_results.effective_weight,
         indicator_results.contribution,
-        1 as leagues_covered
+        1 as units_covered
     from indicator_results
     left join units on units.unit_code = indicator_results.unit_code
     left join treat
@@ -42,9 +43,10 @@ league_rows as (
 region_rows as (
     select
         getvariable('release_id') as release_id,
-        region_values.league_code,
-        region_values.league_name,
-        'region' as level_kind,
+        region_values.unit_code,
+        region_values.unit_name,
+        'region' as unit_level,
+        cast(null as integer) as parent_code,
         cast(region_values.period as integer) as year,
         region_values.indicator_id,
         region_values.raw_value,
@@ -56,15 +58,15 @@ region_rows as (
         cast(null as double) as normalised,
         cast(null as double) as effective_weight,
         cast(null as double) as contribution,
-        cast(region_values.leagues_covered as integer) as leagues_covered
+        cast(region_values.leagues_covered as integer) as units_covered
     from region_values
 ),
 
 final as (
-    select * from league_rows
+    select * from unit_rows
     union all
     select * from region_rows
 )
 
 select * from final
-order by year, level_kind, league_code, indicator_id
+order by year, unit_level, unit_code, indicator_id

@@ -1,6 +1,6 @@
--- Published table target_attainment: for each 盟市 (and the 自治区 row, level_kind 'region', from the shared
+-- Published table target_attainment: for each unit (盟市, 旗县市区, and the 自治区 row, unit_level 'region', from the shared
 -- view region_values, as in indicator_values.sql) and each indicator with a 2025 target, the share of the
--- target reached in each year and whether the league is on track: the compound annual growth between its
+-- target reached in each year and whether the unit is on track: the compound annual growth between its
 -- previous reported year and this year, extrapolated to the target year, reaches the target. Reported
 -- (denominated) figures only; polarity -1 (lower is better) reads target / value.
 with
@@ -20,11 +20,12 @@ target_year as (select 2025 as target_year),
 
 region_values as (select * from region_values),
 
-league_values as (
+unit_values as (
     select
-        cast(denominate.unit_code as integer) as league_code,
-        units.unit_name as league_name,
-        'league' as level_kind,
+        cast(denominate.unit_code as integer) as unit_code,
+        units.unit_name,
+        units.unit_level,
+        cast(units.parent_code as integer) as parent_code,
         cast(denominate.period as integer) as year,
         denominate.indicator_id,
         denominate.denominated_value as value
@@ -34,14 +35,15 @@ league_values as (
 
 region_rows as (
     select
-        region_values.league_code, region_values.league_name, 'region' as level_kind,
+        region_values.unit_code, region_values.unit_name, 'region' as unit_level,
+        cast(null as integer) as parent_code,
         cast(region_values.period as integer) as year, region_values.indicator_id,
         region_values.denominated_value as value
     from region_values
 ),
 
 all_values as (
-    select * from league_values
+    select * from unit_values
     union all
     select * from region_rows
 ),
@@ -56,11 +58,11 @@ with_targets as (
 with_previous as (
     select
         with_targets.*,
-        -- the league's previous reported year and value (skipping gaps)
-        lag(case when value is not null then year end ignore nulls) over by_league as previous_year,
-        lag(value ignore nulls) over by_league as previous_value
+        -- the unit's previous reported year and value (skipping gaps)
+        lag(case when value is not null then year end ignore nulls) over by_unit as previous_year,
+        lag(value ignore nulls) over by_unit as previous_value
     from with_targets
-    window by_league as (partition by league_code, indicator_id order by year)
+    window by_unit as (partition by unit_code, indicator_id order by year)
 ),
 
 growth as (
@@ -88,9 +90,10 @@ projected as (
 final as (
     select
         getvariable('release_id') as release_id,
-        league_code,
-        league_name,
-        level_kind,
+        unit_code,
+        unit_name,
+        unit_level,
+        parent_code,
         year,
         indicator_id,
         unit,
@@ -118,7 +121,7 @@ final as (
 )
 
 select
-    release_id, league_code, league_name, level_kind, year, indicator_id, unit, polarity, target_2025, value,
+    release_id, unit_code, unit_name, unit_level, parent_code, year, indicator_id, unit, polarity, target_2025, value,
     attainment, target_reached, growth_rate, projected_2025, on_track or coalesce(target_reached, false) as on_track
 from final
-order by year, level_kind, league_code, indicator_id
+order by year, unit_level, unit_code, indicator_id

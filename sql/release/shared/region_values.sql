@@ -2,12 +2,20 @@
 -- from the leagues' reported (denominated) figures. Denominated indicators are sum(numerator) /
 -- sum(denominator) × scale over the leagues that reported both; percentages without a denominator are the
 -- population-weighted mean. indicator_values.sql and target_attainment.sql both read it, so the 自治区 row
--- is defined once.
+-- is defined once. Only the 盟市 rows enter (the 旗县 are inside them; adding both would count twice).
 with
 
-denominate as (select * from denominate),
+league_units as (select unit_code from units where unit_level = 'league'),
 
-stage as (select * from stage),
+denominate as (
+    select denominate.* from denominate
+    semi join league_units on league_units.unit_code = cast(denominate.unit_code as varchar)
+),
+
+stage as (
+    select stage.* from stage
+    semi join league_units on league_units.unit_code = cast(stage.unit_code as varchar)
+),
 
 framework as (
     select
@@ -19,7 +27,7 @@ framework as (
 -- the population denominator that weights percentage indicators
 population_node as (select 'population' as node_id),
 
-region as (select 150000 as league_code, '内蒙古自治区' as league_name),
+region as (select 150000 as unit_code, '内蒙古自治区' as unit_name),
 
 population as (
     select stage.unit_code, stage.period, stage.raw_value as population
@@ -65,8 +73,8 @@ combined as (
 
 final as (
     select
-        region.league_code,
-        region.league_name,
+        region.unit_code,
+        region.unit_name,
         combined.period,
         combined.indicator_id,
         combined.raw_value,
