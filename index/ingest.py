@@ -825,6 +825,26 @@ def _read_workbook(data: bytes, kind: str, file: str) -> _Read:
     return read
 
 
+def _reads_as_utf8(line: bytes) -> bool:
+    """Whether a line of a file that is not UTF-8 throughout is a UTF-8 line. Some GBK byte pairs are also valid
+    UTF-8 (突泉 in GBK is CD BB C8 AA, UTF-8 for "ͻȪ"): such a line reads as UTF-8 only into the two-byte range,
+    and where that gives Greek, Cyrillic, Hebrew or Arabic letters (U+0370–U+07FF, never in these tables) with
+    no character beyond it (Chinese in UTF-8 is three bytes), the line is GBK. A line that reads as UTF-8 into
+    Latin-1 signs only (², °, ·) stays UTF-8: which it is cannot be told, so a GBK file holding it is refused."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    wide = [ord(c) for c in text if ord(c) >= 0x80]
+    if any(code >= 0x800 for code in wide) or not any(0x370 <= code < 0x800 for code in wide):
+        return True
+    try:
+        line.decode("gb18030")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 def _decode_text(file: str, data: bytes) -> str:
     """The text of a CSV in one encoding: UTF-8 (with or without BOM), GB18030/GBK, or UTF-16 with BOM.
 
@@ -862,8 +882,8 @@ def _decode_text(file: str, data: bytes) -> str:
         except UnicodeDecodeError:
             return None
 
-    utf8_ok = [n for n, line in enumerate(lines, 1) if not line.isascii() and decodes(line, "utf-8") is not None]
-    utf8_bad = [n for n, line in enumerate(lines, 1) if not line.isascii() and decodes(line, "utf-8") is None]
+    utf8_ok = [n for n, line in enumerate(lines, 1) if not line.isascii() and _reads_as_utf8(line)]
+    utf8_bad = [n for n, line in enumerate(lines, 1) if not line.isascii() and not _reads_as_utf8(line)]
     if not bom and not utf8_ok:
         try:
             return body.decode("gb18030")  # a GBK file (GB18030 is its superset)
