@@ -13,7 +13,16 @@ import pandas as pd
 
 from index.analyses.run import DEI_COUPLING, GROUPINGS, analyse, league_groups, release_inputs
 
-TABLES = ("disparity", "obstacles", "coupling", "convergence_sigma", "convergence_beta")
+TABLES = (
+    "disparity",
+    "disparity_groups",
+    "disparity_pairs",
+    "obstacles",
+    "coupling",
+    "convergence_sigma",
+    "convergence_beta",
+    "distribution",
+)
 
 
 def _units(frame: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
@@ -59,7 +68,7 @@ def _coupling(first: dict) -> pd.DataFrame:
 
 
 def tables(staged: Path, reference: Path) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """The five tables (without release_id) and the notes, from a staged release folder: every analysis once
+    """The analysis tables (TABLES, without release_id) and the notes, from a staged release folder: every analysis once
     under the first grouping, the disparity once more under each other grouping."""
     from index.analyses.disparity import disparity_table
 
@@ -68,10 +77,14 @@ def tables(staged: Path, reference: Path) -> tuple[dict[str, pd.DataFrame], list
         scores, normalised, framework, league_groups(reference, GROUPINGS[0]), DEI_COUPLING, (0.0, 100.0)
     )
     disparity = [first["disparity"].assign(grouping=GROUPINGS[0])]
+    groups = [first["disparity_groups"].assign(grouping=GROUPINGS[0])]
+    pairs = [first["disparity_pairs"].assign(grouping=GROUPINGS[0])]
     aggregates = scores[(scores["level"] >= 2) & scores["node_id"].isin(first["disparity"]["node_id"].unique())]
     for grouping in GROUPINGS[1:]:
-        summary, _, _ = disparity_table(aggregates, league_groups(reference, grouping))
+        summary, group_table, pair_table = disparity_table(aggregates, league_groups(reference, grouping))
         disparity.append(summary.assign(grouping=grouping))
+        groups.append(group_table.assign(grouping=grouping))
+        pairs.append(pair_table.assign(grouping=grouping))
     obstacles, coupling = [_obstacles(first)], [_coupling(first)]
     # the 旗县市区: their own obstacles and coupling (per unit); the spread across units stays the 盟市'
     counties = release_inputs(staged, "county")
@@ -103,16 +116,21 @@ def tables(staged: Path, reference: Path) -> tuple[dict[str, pd.DataFrame], list
     units = _unit_info(staged)
     frames = {
         "disparity": _units(pd.concat(disparity, ignore_index=True), units),
+        "disparity_groups": _units(pd.concat(groups, ignore_index=True).rename(columns={"group": "group_name"}), units),
+        "disparity_pairs": _units(pd.concat(pairs, ignore_index=True), units),
         "obstacles": _units(pd.concat(obstacles, ignore_index=True), units),
         "coupling": _units(pd.concat(coupling, ignore_index=True), units),
         "convergence_sigma": _units(first["sigma_convergence"], units),
         "convergence_beta": beta.rename(columns={"first_period": "first_year", "last_period": "last_year"}),
+        "distribution": _units(
+            first.get("kernel_density", pd.DataFrame(columns=["period", "x", "density", "node_id"])), units
+        ),
     }
     return frames, notes
 
 
 def write(staged: Path, release_id: str, reference: Path) -> list[str]:
-    """Write the five tables into ``staged`` (cast to the contract); return the notes."""
+    """Write the analysis tables into ``staged`` (cast to the contract); return the notes."""
     import duckdb
     import pyarrow.parquet as pq
 

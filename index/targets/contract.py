@@ -345,6 +345,53 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("cv", "DOUBLE", "coefficient of variation: population standard deviation / mean"),
         ],
     ),
+    "disparity_groups": (
+        "Each group's own inequality in the Dagum decomposition of `disparity` (index/analyses/disparity.py), per "
+        "grouping, year and aggregate node." + LEAGUE_ONLY,
+        [
+            RELEASE_ID,
+            ("grouping", "VARCHAR", "`region_group` or `core_group`"),
+            ("group_name", "VARCHAR", "the group: 蒙东 / 蒙西, or 呼包鄂乌 / 其他"),
+            YEAR,
+            NODE_ID,
+            ("units", "INTEGER", "盟市 of the group with a score"),
+            ("mean", "DOUBLE", "mean score of the group"),
+            ("gini", "DOUBLE", "the group's own Gini coefficient (Dagum's G_jj)"),
+            ("share_units", "DOUBLE", "p_j: the group's share of the 盟市"),
+            ("share_values", "DOUBLE", "s_j: the group's share of the summed scores"),
+        ],
+    ),
+    "disparity_pairs": (
+        "Between each pair of groups in the Dagum decomposition of `disparity`: the between-group Gini, the "
+        "gross and transvariation distances and the relative economic affluence, per grouping, year and "
+        "aggregate node." + LEAGUE_ONLY,
+        [
+            RELEASE_ID,
+            ("grouping", "VARCHAR", "`region_group` or `core_group`"),
+            ("group_a", "VARCHAR", "the group with the higher mean score"),
+            ("group_b", "VARCHAR", "the other group"),
+            YEAR,
+            NODE_ID,
+            ("gini_between", "DOUBLE", "Dagum's between-group Gini G_ab"),
+            ("d", "DOUBLE", "d_ab: mean over every pair of 盟市 (one of each group) of max(y_a − y_b, 0)"),
+            ("p", "DOUBLE", "p_ab: the first moment of transvariation, the mean of max(y_b − y_a, 0)"),
+            ("relative_affluence", "DOUBLE", "D_ab = (d − p) / (d + p)"),
+            ("net_between", "DOUBLE", "the pair's net between-group contribution to the overall Gini"),
+            ("transvariation", "DOUBLE", "the pair's transvariation contribution to the overall Gini"),
+        ],
+    ),
+    "distribution": (
+        "The distribution of the 盟市' scores by year (index/analyses/convergence.py): a Gaussian kernel density "
+        "(scipy.stats.gaussian_kde, Scott's bandwidth) on a grid of points, for the site's density ridges."
+        + LEAGUE_ONLY,
+        [
+            RELEASE_ID,
+            NODE_ID,
+            YEAR,
+            ("x", "DOUBLE", "score at the grid point"),
+            ("density", "DOUBLE", "estimated density at x"),
+        ],
+    ),
     "obstacles": (
         "Which indicators and dimensions hold each 盟市 back most: the obstacle degree model (障碍度模型, "
         "index/analyses/obstacles.py), effective weight × (1 − normalised / 100) as a share of the 盟市's total. "
@@ -435,7 +482,16 @@ RELEASE_TABLES = ("index_scores", "indicator_values", "target_attainment", "fram
 # release.json declares the analysis is published only with them, older releases stay readable without
 UNCERTAINTY_TABLES = ("rank_intervals", "sensitivity", "exclusion_effects")
 # written by compute after the audit from the staged tables (index/analyses/release.py)
-ANALYSIS_TABLES = ("disparity", "obstacles", "coupling", "convergence_sigma", "convergence_beta")
+ANALYSIS_TABLES = (
+    "disparity",
+    "disparity_groups",
+    "disparity_pairs",
+    "obstacles",
+    "coupling",
+    "convergence_sigma",
+    "convergence_beta",
+    "distribution",
+)
 
 
 def columns(table: str) -> list[tuple[str, str]]:
