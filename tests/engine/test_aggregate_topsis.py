@@ -290,3 +290,18 @@ def test_a_bad_combination_names_the_key(body, named):
 def test_the_uncertainty_analysis_does_not_offer_topsis(alternatives, named):
     assert "topsis" not in uncertainty_spec.FAST_AGGREGATE_METHODS
     assert_refused(uncertainty_spec.validate, {"aggregate": {"alternatives": alternatives}}, named)
+
+
+def test_the_ideal_is_taken_within_the_normalise_group():
+    # one child, one period; groups g1 = {A, B}, g2 = {C, D}. A 0.2, B 0.4, C 0.6, D 1.0
+    con = engine_inputs.connect(root("I1"), [("I1", 1.0)], cells("ABCD", 1, "I1", [0.2, 0.4, 0.6, 1.0]))
+    con.execute(
+        "create table unit_groups as select * from (values ('A', 'parent', 'g1'), ('B', 'parent', 'g1'),"
+        " ('C', 'parent', 'g2'), ('D', 'parent', 'g2')) as g (unit_code, group_column, group_value)"
+    )
+    engine.run(con, {"normalise": {**PASS_THROUGH, "group": "parent"}, "aggregate": {"method": "topsis"}})
+    assert_close(scores(con), {("A", 1): 0.0, ("B", 1): 100.0, ("C", 1): 0.0, ("D", 1): 100.0})
+    # without the group: all four compared
+    con.execute("drop table if exists unit_groups")
+    engine.run(con, {"normalise": PASS_THROUGH, "aggregate": {"method": "topsis"}})
+    assert_close(scores(con), {("A", 1): 0.0, ("B", 1): 25.0, ("C", 1): 50.0, ("D", 1): 100.0})
