@@ -6,8 +6,16 @@ The loop runs over LEVELS only (a handful); each pass is two set-based SQL state
 periods and nodes of that level: 08_aggregate_children.sql (child rows: re-weighting, the mean, the
 non-positive check or shift, each child's share) and 08_aggregate.sql (the parents' scores). The method is
 chosen per level: ``[aggregate] levels = { "3" = "gmean" }`` overrides ``method`` for level 3.
-Methods: amean | gmean | hmean | genmean (key p) | copeland. ``nonpositive = "error" | "shift"`` decides what
-gmean, hmean and genmean do with a child they cannot take (see 08_aggregate_children.sql).
+Methods: amean | gmean | hmean | genmean (key p) | copeland | topsis. ``nonpositive = "error" | "shift"`` decides
+what gmean, hmean and genmean do with a child they cannot take (see 08_aggregate_children.sql). Both child-row
+files read the children, their weights and scores from view aggregate_child_scores
+(08_aggregate_child_scores.sql).
+topsis (熵权-TOPSIS with entropy weights) has its own child-row file, 08_aggregate_topsis.sql: per parent, each
+unit's closeness C = D- / (D+ + D-) to the ideal (the best score of each child, times the child's weight) against
+the anti-ideal (the worst), score = 100 C; C = 0.5 when D+ + D- = 0 (the unit equals the others on every child).
+The units compared are those normalise scaled together: each period under ``normalise.scope = "period"``, the
+whole panel under "panel", within the ``normalise.group`` when one is named. Its attribution spreads the score
+over the children in proportion to their arithmetic shares w~ x (by the weight shares when sum w~ x <= 0).
 After the last level, 08_aggregate_contributions.sql attributes the root score to the indicators (table
 aggregate_contribution, read by 11_indicator_results.sql); the attribution adds up to the root score exactly
 under every method. When every level uses amean, no child rows are needed: each level is one statement
@@ -30,6 +38,8 @@ CHILDREN_FILE = "08_aggregate_children.sql"
 CONTRIBUTIONS_FILE = "08_aggregate_contributions.sql"
 AMEAN_FILE = "08_aggregate_amean.sql"
 AMEAN_CONTRIBUTIONS_FILE = "08_aggregate_contributions_amean.sql"
+CHILD_SCORES_FILE = "08_aggregate_child_scores.sql"
+TOPSIS_FILE = "08_aggregate_topsis.sql"
 
 METHODS = AGGREGATE_METHODS
 
@@ -116,7 +126,12 @@ def run(con, method: dict) -> StepRecord:
     )
     run_view(con, "aggregate", SCORES_FILE)
     drop_relation(con, "aggregate_children")
+    # the units TOPSIS compares: those the normalise step scaled together (its scope; its groups, table
+    # normalise_groups)
+    scope = method.get("normalise", {}).get("scope", "panel")
     all_amean = all(method_for_level(method, level) == "amean" for level in levels)
+    if not all_amean:
+        run_view(con, "aggregate_child_scores", CHILD_SCORES_FILE)  # read at each level, with its level variable
     used = []
     for level in levels:
         name = method_for_level(method, level)
@@ -125,14 +140,17 @@ def run(con, method: dict) -> StepRecord:
             "aggregate_method": name,
             "aggregate_p": float(spec.get("p", 1.0)),
             "aggregate_nonpositive": spec.get("nonpositive", "error"),
+            "aggregate_scope": scope,
         }
         note = f"level {level}: {name}" + (f" (p = {spec['p']:g})" if name == "genmean" else "")
+        if name == "topsis":
+            note += " (ideal over each period)" if scope == "period" else " (ideal over the panel)"
         if all_amean:
             run_step(con, "aggregate_level", AMEAN_FILE, variables)
             con.execute("insert into aggregate_nodes by name select * from aggregate_level")
             used.append(note)
             continue
-        run_step(con, "aggregate_children_level", CHILDREN_FILE, variables)
+        run_step(con, "aggregate_children_level", TOPSIS_FILE if name == "topsis" else CHILDREN_FILE, variables)
         if spec.get("nonpositive", "error") == "error":
             _nonpositive_problem(con, level, name, spec)
         run_step(con, "aggregate_level", FILE)

@@ -39,7 +39,7 @@ STEP_TABLES = (
 
 
 # views a run may create over those tables
-STEP_VIEWS = STEP_TABLES + ("aggregate", "normalise_scoped")
+STEP_VIEWS = STEP_TABLES + ("aggregate", "normalise_scoped", "aggregate_child_scores")
 
 
 def show_keys_as_text(con) -> None:

@@ -213,7 +213,9 @@ class Aggregate(Section):
     method: Literal[AGGREGATE_METHODS] = Field(
         "amean",
         description=(
-            "weighted arithmetic, geometric, harmonic, generalised (power `p`) mean, or Copeland's pairwise outranking"
+            "weighted arithmetic, geometric, harmonic, generalised (power `p`) mean, Copeland's pairwise outranking, "
+            "or TOPSIS: 100 × the closeness to the ideal (each child's best) against the anti-ideal (its worst) over "
+            'the units `normalise` scaled together; with `weights.scheme = "entropy"` the 熵权-TOPSIS'
         ),
     )
     p: Number | None = Field(
@@ -249,7 +251,7 @@ class Aggregate(Section):
         if "genmean" in used and self.p is None:
             raise ValueError("aggregate.p (the power of genmean) is required when genmean is used")
         if "genmean" not in used and self.p is not None:
-            raise ValueError("aggregate.p applies only when genmean is used")
+            raise ValueError(f"aggregate.p applies only when genmean is used, not with {sorted(used)}")
         if used & set(POSITIVE_MEANS) and self.nonpositive is None:
             self.nonpositive = "error"
         return self

@@ -12,7 +12,10 @@ NORMALISE_METHODS = ("minmax", "zscore", "prank", "rank", "goalposts", "dist2tar
 NORMALISE_SCOPES = ("panel", "period")
 # earlier spellings, still read: the engine says "period" throughout (a period may be a year, a quarter, ...)
 NORMALISE_ALIASES = {"method": {"base_year": "base_period"}, "scope": {"year": "period"}}
-AGGREGATE_METHODS = ("amean", "gmean", "hmean", "genmean", "copeland")
+AGGREGATE_METHODS = ("amean", "gmean", "hmean", "genmean", "copeland", "topsis")
+# methods whose score of a unit depends on the other units' (pairwise outranking, distances to the best and the
+# worst unit): the uncertainty analysis's fast path (per-row means as matrix products) has no form for them
+UNIT_COMPARING_METHODS = ("copeland", "topsis")
 NONPOSITIVE = ("error", "shift")
 # means that need positive children (genmean: for p <= 0; for p > 0 non-negative children suffice)
 POSITIVE_MEANS = ("gmean", "hmean", "genmean")

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.engine.vocabulary import UNIT_COMPARING_METHODS
 from index.errors import ConfigError
 from index.uncertainty import spec as uspec
 
@@ -597,8 +598,8 @@ class Replicator:
         self.progress = progress or (lambda *_: None)
         self.tree = Tree.of(inputs.tables["framework"])
         for name, section in (("nominal method", inputs.method["aggregate"]),):
-            if "copeland" in {section["method"], *section.get("levels", {}).values()}:
-                raise ConfigError(f"the {name} aggregates with copeland, which the uncertainty analysis does not offer")
+            for used in sorted(set(UNIT_COMPARING_METHODS) & {section["method"], *section.get("levels", {}).values()}):
+                raise ConfigError(f"the {name} aggregates with {used}, which the uncertainty analysis does not offer")
         self.target = spec.target or self.tree.root
         if self.target not in self.tree.aggregates:
             raise ConfigError(f"target = {self.target!r} is not an aggregate node; aggregates: {self.tree.aggregates}")

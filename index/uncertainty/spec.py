@@ -17,10 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from index.engine import spec as method_spec
 from index.engine.spec import Number, WholeNumber, _where, first_error, key_rule_message, list_is_a_pair
+from index.engine.vocabulary import UNIT_COMPARING_METHODS
 from index.errors import ConfigError
 
-# Copeland compares every pair of units; the fast path (matrix products) has no such form, so it is not offered.
-FAST_AGGREGATE_METHODS = tuple(m for m in method_spec.AGGREGATE_METHODS if m != "copeland")
+# Copeland compares every pair of units and TOPSIS every unit with the best and the worst; the fast path (matrix
+# products, one row at a time) has no such form, so neither is offered.
+FAST_AGGREGATE_METHODS = tuple(m for m in method_spec.AGGREGATE_METHODS if m not in UNIT_COMPARING_METHODS)
 DEFAULT_REPLICATES = 1000
 DEFAULT_SOBOL_N = 512
 
@@ -126,7 +128,7 @@ class Aggregate(Section):
     alternatives: list[method_spec.Aggregate] = _alternatives(
         'e.g. `["amean", "gmean"]`',
         "the aggregations to try: a method name (every level) or a whole `[aggregate]` section "
-        "(`levels`, `p`, `nonpositive`); copeland is not offered",
+        "(`levels`, `p`, `nonpositive`); copeland and topsis are not offered",
     )
 
     @field_validator("alternatives", mode="before")
@@ -148,10 +150,10 @@ class Aggregate(Section):
 
     @field_validator("alternatives", mode="after")
     @classmethod
-    def _no_copeland(cls, value):
+    def _no_unit_comparing(cls, value):
         for i, item in enumerate(value):
-            if "copeland" in {item.method, *(item.levels or {}).values()}:
-                raise ValueError(f"aggregate.alternatives[{i}]: copeland is not offered (it has no matrix form)")
+            for name in sorted(set(UNIT_COMPARING_METHODS) & {item.method, *(item.levels or {}).values()}):
+                raise ValueError(f"aggregate.alternatives[{i}]: {name} is not offered (it has no matrix form)")
         return value
 
 

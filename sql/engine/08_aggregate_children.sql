@@ -2,6 +2,8 @@
 -- level getvariable('aggregate_level'), for each unit and period, with the parent's score and the child's share
 -- of it. 08_aggregate.sql reduces these rows to the parents' scores; index/engine/aggregate.py appends them to
 -- table aggregate_children, from which 08_aggregate_contributions.sql attributes the root score to indicators.
+-- The children, their weights and scores come from view aggregate_child_scores (08_aggregate_child_scores.sql);
+-- topsis has its own file with these columns, 08_aggregate_topsis.sql.
 -- A child takes part when it has a score and a weight > 0; the weights are rescaled over the children taking
 -- part (w~ = w / W, W their sum), for every method (COINr's a_amean does this; its generalised mean does not).
 -- No child taking part: no score. Variable aggregate_method:
@@ -27,43 +29,9 @@
 -- on its path), which adds up to the root score exactly (see 08_aggregate_contributions.sql).
 with
 
-aggregate as (
-    select unit_code, period, node_id, score from aggregate
-),
-
-framework as (
-    select node_id, parent_id, cast(level as integer) as level, node_type from framework
-),
-
-weights as (
-    select node_id, cast(weight as double) as weight from weights
-),
-
-level_nodes as (
-    select node_id, level
-    from framework
-    where node_type = 'Aggregate' and level = getvariable('aggregate_level')
-),
-
-children as (
-    select framework.node_id as child_id, framework.parent_id, level_nodes.level, weights.weight
-    from framework
-    join weights on weights.node_id = framework.node_id
-    join level_nodes on level_nodes.node_id = framework.parent_id
-),
-
+-- the children with their weights and scores (08_aggregate_child_scores.sql, shared with 08_aggregate_topsis.sql)
 child_scores as (
-    select
-        aggregate.unit_code,
-        aggregate.period,
-        children.parent_id,
-        children.level,
-        children.child_id,
-        children.weight,
-        aggregate.score as child_score,
-        aggregate.score is not null and children.weight > 0 as taking_part
-    from aggregate
-    join children on children.child_id = aggregate.node_id
+    select * from aggregate_child_scores
 ),
 
 flagged as (
