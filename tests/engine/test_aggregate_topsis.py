@@ -79,8 +79,9 @@ def topsis_closeness(v: np.ndarray) -> np.ndarray:
 #   X1 maximum speed (Mach), X2 ferry range (NM), X3 maximum payload (lb), X4 acquisition cost ($10^6, a cost
 #   attribute), X5 reliability, X6 maneuverability (both rated on the interval scale low 3, average 5, high 7,
 #   very high 9), weights w = (0.2, 0.1, 0.1, 0.1, 0.2, 0.3).
-# The book normalises each column by its Euclidean norm (r = x / sqrt(sum x^2)) and reports the relative
-# closeness C* = 0.643 (A1), 0.268 (A2), 0.614 (A3), 0.312 (A4): A1 > A3 > A4 > A2.
+# The book normalises each column by its Euclidean norm (r = x / sqrt(sum x^2)) and ranks A1 > A3 > A4 > A2 by
+# relative closeness; C* = 0.643 (A1) and 0.268 (A2) as the example is usually reproduced, 0.614 (A3) and
+# 0.312 (A4) worked by hand with the book's procedure from the matrix and weights below (to 3 decimals).
 # The engine gets the vector-normalised r as its data, passed through unchanged by goalposts 0 and 1 (scale 1),
 # and X4 with polarity -1, which the normalise step turns into 1 - r: TOPSIS is unchanged by adding a constant
 # to a column, and the cost attribute's ideal (its least r) becomes the largest 1 - r, as the book takes it.

@@ -27,9 +27,19 @@ GOOD = {
 
 
 def test_the_dei_method_file_loads():
-    spec = engine.load_method(settings().default_method)
+    from index import levels
+
+    method = levels.load_method(settings().default_method)  # the engine's sections and the DEI's [county]
+    spec = method.engine
     assert spec["impute"]["method"] in engine.IMPUTE_METHODS
     assert spec["normalise"]["scope"] in ("panel", "year")
+    assert method.county.normalise_scope in ("region", "league")
+
+
+def test_the_engine_alone_refuses_the_dei_county_section():
+    # [county] is the DEI's (index/levels.py), not the generic engine's: a COINr-layout method file cannot carry it
+    with pytest.raises(ConfigError, match="county"):
+        engine.validate_method({"county": {"normalise_scope": "region"}})
 
 
 def test_defaults_fill_missing_sections():
