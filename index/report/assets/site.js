@@ -7,7 +7,7 @@
   var charts = (window.__charts = {});
   var html = document.documentElement;
   var page = document.body.getAttribute('data-page');
-  var ROOT = page === 'league' ? '../' : '';
+  var ROOT = page === 'league' || page === 'county' ? '../' : '';
   var PALETTE = ['#0b4f8a', '#e07b39', '#2a9d8f', '#c0392b', '#8e6bbf', '#6a994e', '#d4a017', '#3d85c6',
     '#b5517b', '#4f6d7a', '#a0522d', '#17becf', '#444444'];
   var LANG = html.getAttribute('data-default-lang') || 'zh';
@@ -22,10 +22,12 @@
   D.nodes.forEach(function (n) { NODES[n.node_id] = n; });
   var LEAGUES = {};
   D.leagues.forEach(function (l) { LEAGUES[l.code] = l; });
+  var COUNTIES = {};
+  (D.counties || []).forEach(function (c) { COUNTIES[c.code] = c; });
   function nodeName(id) { var n = NODES[id]; return n ? (LANG === 'en' ? n.name_en || n.name_zh : n.name_zh) : id; }
   function leagueName(code) {
     if (Number(code) === D.region_code) { return lab('region_row'); }
-    var l = LEAGUES[code]; return l ? (LANG === 'en' ? l.en : l.zh) : String(code);
+    var l = LEAGUES[code] || COUNTIES[code]; return l ? (LANG === 'en' ? l.en : l.zh) : String(code);
   }
   function fmt(v, digits) {
     if (v === null || v === undefined || isNaN(v)) { return '—'; }
@@ -68,6 +70,7 @@
     var byLeague = D.scores[node] || {}; var byYear = byLeague[code] || {}; return byYear[year] || null;
   }
   function leagueCodes() { return D.leagues.map(function (l) { return l.code; }); }
+  function countyCodes() { return (D.counties || []).map(function (c) { return c.code; }); }
   function mean(list) {
     var xs = list.filter(function (x) { return x !== null && x !== undefined && !isNaN(x); });
     return xs.length ? xs.reduce(function (a, b) { return a + b; }, 0) / xs.length : null;
@@ -368,21 +371,76 @@
   }
 
   // ------------------------------------------------------------ league page
+  // A 盟市 page compares the 盟市 with the 12 盟市; a county page (county/<code>.html) the county with all 旗县市区.
   function drawLeague() {
     var code = Number(document.body.getAttribute('data-league'));
+    drawLeagueIntervals(code, D.latest);
+    drawCountyMap(code);
+    drawCountyRanking(code);
+    drawUnit(code, leagueCodes(), false);
+  }
+
+  function drawCounty() { drawUnit(Number(document.body.getAttribute('data-county')), countyCodes(), true); }
+
+  function countiesOf(code) { return (D.counties || []).filter(function (c) { return c.parent === code; }); }
+
+  function drawCountyMap(code) {
+    if (!document.getElementById('county-map') || !window.NMG_COUNTY_GEO) { return; }
     var year = D.latest;
-    drawLeagueIntervals(code, year);
+    var mapName = 'nmg-' + code;
+    if (!echarts.getMap(mapName)) { echarts.registerMap(mapName, window.NMG_COUNTY_GEO); }
+    var data = countiesOf(code).map(function (c) { var s = score(D.root, c.code, year); return { name: String(c.code), value: s ? s[0] : null }; });
+    var vals = data.map(function (d) { return d.value; }).filter(function (v) { return v !== null; });
+    var map = charts.countyMap = chart('county-map', 'svg');
+    map.setOption({
+      tooltip: { trigger: 'item', formatter: function (p) {
+        var s = score(D.root, Number(p.name), year);
+        return esc(leagueName(p.name)) + '<br>' + lab('score') + ' ' + fmt(p.value) + (s ? '<br>' + lab('rank_in_league') + ' ' + s[4] : '');
+      } },
+      visualMap: { min: vals.length ? Math.floor(Math.min.apply(null, vals)) : 0, max: vals.length ? Math.ceil(Math.max.apply(null, vals)) : 100,
+        left: 10, bottom: 10, calculable: true, text: [lab('score'), ''], inRange: { color: ['#e8f1fa', '#6fa8dc', '#0b4f8a'] } },
+      series: [{
+        type: 'map', map: mapName, roam: true, name: nodeName(D.root), top: 10, bottom: 10, left: 90, right: 10,
+        label: { show: true, fontSize: 10, color: '#1d2733', formatter: function (p) { return leagueName(p.name); } },
+        labelLayout: { hideOverlap: true }, emphasis: { label: { show: true } },
+        data: data
+      }]
+    }, true);
+    if (!map.__deiClick) {
+      map.on('click', function (p) { if (COUNTIES[p.name]) { window.location.href = ROOT + 'county/' + p.name + '.html'; } });
+      map.__deiClick = true;
+    }
+  }
+
+  function drawCountyRanking(code) {
+    if (!document.getElementById('county-ranking')) { return; }
+    var rows = ((D.county_rankings || {})[code] || []);
+    table('county-ranking', [{ label: lab('rank_in_league'), num: true }, { label: lab('county') }, { label: shortName(D.root), num: true },
+      { label: lab('region_rank'), num: true }, { label: lab('rank_in_league_change'), num: true }],
+    rows.map(function (r) {
+      return [r.rank_in_parent === null ? '—' : r.rank_in_parent, '<a href="' + ROOT + 'county/' + r.code + '.html">' + esc(leagueName(r.code)) + '</a>',
+        fmt(r.score), r.rank === null ? '—' : r.rank + ' / ' + countyCodes().length, rankArrow(r.change)];
+    }));
+  }
+
+  function drawUnit(code, codes, county) {
+    var year = D.latest;
+    var meanLabel = lab(county ? 'county_mean' : 'league_mean');
     var dei = score(D.root, code, year) || [null, null, null, null];
     var t = targetCounts(code);
-    kpis([
+    var items = [
       { k: nodeName(D.root) + ' · ' + year, v: fmt(dei[0]), d: '<span class="' + cls(dei[2]) + '">' + signed(dei[2]) + '</span> ' + lab('score_change') },
-      { k: lab('rank'), v: (dei[1] || '—') + ' / ' + D.leagues.length, d: lab('rank_change') + ' ' + rankArrow(dei[3]) },
+      { k: lab(county ? 'region_rank' : 'rank'), v: (dei[1] || '—') + ' / ' + codes.length, d: lab('rank_change') + ' ' + rankArrow(dei[3]) },
       { k: lab('targets_on_track') + ' (' + lab('on_track') + ' / ' + lab('targets_kpi_judged') + ')', v: t.judged ? t.on + ' / ' + t.judged : '—',
         d: fill(lab(t.total === t.judged ? 'targets_kpi_sub_all' : 'targets_kpi_sub'), { total: t.total, nj: t.total - t.judged }) },
       { k: lab('kpi_release'), v: '<code>' + esc(D.release.id) + '</code>', d: '' }
-    ]);
+    ];
+    if (county) {
+      var parent = (COUNTIES[code] || {}).parent;
+      items.splice(2, 0, { k: lab('rank_in_league'), v: (dei[4] || '—') + ' / ' + countiesOf(parent).length, d: esc(leagueName(parent)) });
+    }
+    kpis(items);
 
-    var codes = leagueCodes();
     var radar = charts.radar = chart('radar');
     radar.setOption({
       color: ['#0b4f8a', '#e07b39'], tooltip: {}, legend: { bottom: 0 },
@@ -390,7 +448,7 @@
         indicator: D.dims.map(function (d) { return { name: dimLabel(d), max: 100 }; }) },
       series: [{ type: 'radar', data: [
         { name: leagueName(code), value: D.dims.map(function (d) { var s = score(d, code, year); return s ? Number(fmt(s[0])) : 0; }), areaStyle: { opacity: 0.25 } },
-        { name: lab('league_mean'), value: D.dims.map(function (d) { return Number(fmt(mean(codes.map(function (c) { var s = score(d, c, year); return s ? s[0] : null; })))); }), lineStyle: { type: 'dashed' } }
+        { name: meanLabel, value: D.dims.map(function (d) { return Number(fmt(mean(codes.map(function (c) { var s = score(d, c, year); return s ? s[0] : null; })))); }), lineStyle: { type: 'dashed' } }
       ] }]
     }, true);
 
@@ -399,16 +457,16 @@
       color: ['#0b4f8a', '#e07b39', '#888'], tooltip: { trigger: 'axis' }, legend: { top: 0 },
       grid: { left: 48, right: 48, top: 40, bottom: 30 },
       xAxis: { type: 'category', data: D.years.map(String) },
-      yAxis: [{ type: 'value', name: lab('score') }, { type: 'value', name: lab('rank'), inverse: true, min: 1, max: D.leagues.length, interval: 1, splitLine: { show: false } }],
+      yAxis: [{ type: 'value', name: lab('score') }, { type: 'value', name: lab('rank'), inverse: true, min: 1, max: codes.length, interval: county ? undefined : 1, splitLine: { show: false } }],
       series: [
         { name: leagueName(code), type: 'line', lineStyle: { width: 3 }, data: D.years.map(function (y) { var s = score(D.root, code, y); return s ? s[0] : null; }) },
-        { name: lab('league_mean'), type: 'line', lineStyle: { type: 'dashed' }, data: D.years.map(function (y) { return mean(codes.map(function (c) { var s = score(D.root, c, y); return s ? s[0] : null; })); }) },
+        { name: meanLabel, type: 'line', lineStyle: { type: 'dashed' }, data: D.years.map(function (y) { return mean(codes.map(function (c) { var s = score(D.root, c, y); return s ? s[0] : null; })); }) },
         { name: lab('rank'), type: 'line', step: 'middle', yAxisIndex: 1, symbol: 'diamond', data: D.years.map(function (y) { var s = score(D.root, code, y); return s ? s[1] : null; }) }
       ]
     }, true);
 
     table('dimensions', [{ label: lab('dimension') }, { label: lab('score'), num: true }, { label: lab('score_change'), num: true },
-      { label: lab('rank'), num: true }, { label: lab('rank_change'), num: true }, { label: lab('league_mean'), num: true }],
+      { label: lab('rank'), num: true }, { label: lab('rank_change'), num: true }, { label: meanLabel, num: true }],
     [D.root].concat(D.dims).map(function (d) {
       var s = score(d, code, year) || [null, null, null, null];
       return [esc(shortName(d)), fmt(s[0]), '<span class="' + cls(s[2]) + '">' + signed(s[2]) + '</span>', s[1] || '—', rankArrow(s[3]),
@@ -417,13 +475,13 @@
 
     var sw = D.strengths[code] || { best: [], worst: [] };
     var swHead = [{ label: lab('indicator') }, { label: lab('value'), num: true }, { label: lab('normalised'), num: true },
-      { label: lab('league_mean'), num: true }, { label: lab('gap'), num: true }, { label: lab('indicator_rank'), num: true }];
+      { label: meanLabel, num: true }, { label: lab('gap'), num: true }, { label: lab('indicator_rank'), num: true }];
     function swRows(list) {
       return list.map(function (r) {
         var n = NODES[r.indicator_id] || {};
         var value = r.denominated_value === null ? (r.imputed ? '<span class="imputed">' + lab('imputed') + '</span>' : '—') : withUnit(r.denominated_value, n);
         return ['<a href="' + ROOT + 'indicators.html#' + r.indicator_id + '">' + esc(nodeName(r.indicator_id)) + '</a>', value,
-          fmt(r.normalised, 1), fmt(r.league_mean, 1), '<span class="' + cls(r.gap) + '">' + signedGap(r.gap) + '</span>', r.indicator_rank + ' / ' + D.leagues.length];
+          fmt(r.normalised, 1), fmt(r.league_mean, 1), '<span class="' + cls(r.gap) + '">' + signedGap(r.gap) + '</span>', r.indicator_rank + ' / ' + (r.peers || codes.length)];
       });
     }
     [['strengths', sw.best], ['weaknesses', sw.worst]].forEach(function (pair) {
@@ -453,7 +511,7 @@
     var note = document.getElementById('targets-note');
     if (note) { note.textContent = lab(D.target_source === 'table' ? 'targets_source_table' : 'targets_source_absent'); }
     if (!targets.length) {
-      tgt.setOption({ title: { text: lab('no_targets'), left: 'center', top: 'middle', textStyle: { fontSize: 13, color: '#6b7785' } } }, true);
+      tgt.setOption({ title: { text: lab(county ? 'no_targets_county' : 'no_targets'), left: 'center', top: 'middle', textStyle: { fontSize: 13, color: '#6b7785' } } }, true);
     } else {
       document.getElementById('targets').style.height = Math.max(220, 40 + targets.length * 30) + 'px';
       tgt.resize();
@@ -582,6 +640,7 @@
   function draw() {
     if (page === 'overview') { drawOverview(); }
     else if (page === 'league') { drawLeague(); }
+    else if (page === 'county') { drawCounty(); }
     else if (page === 'indicators') { drawIndicators(); }
     else if (page === 'methodology') { drawMethodology(); }
   }
