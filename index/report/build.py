@@ -22,6 +22,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from index.report import disparity as disparity_view
 from index.report import method, tables
 from index.report import uncertainty as uncertainty_view
 from index.report.i18n import LABELS, beijing_time, target_note_en, unit_forms
@@ -407,6 +408,7 @@ def payload(release_dir: Path) -> dict:
         "target_source": target_source,
         "obstacles": obstacles,
         "disparity": disparity,
+        "disparity_page": disparity_view.payload(release_dir, root, dims),
         "region_trend": trend,
         "uncertainty": uncertainty_view.payload(release_dir, release, leagues, latest),
         "labels": {k: list(v) for k, v in LABELS.items()},
@@ -659,7 +661,20 @@ def page_tables(data: dict) -> dict[str, tuple[list[str], list[list]]]:
             ],
         )
     out.update(uncertainty_view.page_tables(data, head))
+    out.update(disparity_view.page_tables(data, head))
     return out
+
+
+def county_reported(node: dict) -> bool | None:
+    """Whether the 旗县市区 report an indicator (framework column levels = 'league,county'); None for an
+    aggregate or a release whose framework has no levels column."""
+    if node.get("node_type") != "Indicator" or not isinstance(node.get("levels"), str):
+        return None
+    return "county" in node["levels"].split(",")
+
+
+def _yes_no_plain(value: bool) -> str:
+    return "是 / yes" if value else "否 / no"
 
 
 def inputs_table(release: dict) -> tuple[list[str], list[list]]:
@@ -686,6 +701,16 @@ def methodology_tables(ctx: dict) -> dict[str, tuple[list[str], list[list]]]:
     from index.report.downloads import head
 
     tree = [n for n in ctx["nodes"] if n.get("node_type") != "Denominator"]
+    # the 旗县 columns only when the release's framework says which indicators the counties report
+    county = bool(ctx.get("county_levels"))
+    county_cols = [head(("旗县上报", "Reported by counties")), head(("旗县权重", "County weight"))] if county else []
+
+    def county_cells(n):
+        if not county:
+            return []
+        reported = county_reported(n)
+        return [None if reported is None else _yes_no_plain(reported), n.get("county_weight")]
+
     out = {
         "framework": (
             [
@@ -696,6 +721,7 @@ def methodology_tables(ctx: dict) -> dict[str, tuple[list[str], list[list]]]:
                 head("polarity"),
                 head("within_parent"),
                 head("effective_weight"),
+                *county_cols,
                 head("target"),
                 head("target_note"),
                 "Target note (English)",
@@ -713,6 +739,7 @@ def methodology_tables(ctx: dict) -> dict[str, tuple[list[str], list[list]]]:
                     n.get("polarity"),
                     n.get("weight"),
                     n.get("effective_weight"),
+                    *county_cells(n),
                     n.get("target_2025"),
                     n.get("target_note"),
                     n.get("target_note_en"),
@@ -828,6 +855,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals["L"] = LABELS
+    env.globals["county_reported"] = county_reported
 
     def num(value, digits=2):
         if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -887,6 +915,7 @@ def build(release_dir: Path, out_dir: Path, lang: str = "zh") -> Path:
         "scheme": scheme,
         "steps": steps,
         "tree": method.weight_tree(data["nodes"]),
+        "county_levels": any("levels" in n for n in data["nodes"]),
         "target_source": data["target_source"],
         "map_notice": (ASSETS / "nmg_leagues.NOTICE").read_text(encoding="utf-8"),
     }
@@ -910,6 +939,7 @@ def build(release_dir: Path, out_dir: Path, lang: str = "zh") -> Path:
         "uncertainty": data["uncertainty"],
         "obstacles_available": data.get("obstacles") is not None,
         "disparity_available": data.get("disparity") is not None,
+        "county_count": len(data["counties"]),
     }
     pages = [
         ("index.html", "index.html", "overview", "", {}),
@@ -930,6 +960,15 @@ def build(release_dir: Path, out_dir: Path, lang: str = "zh") -> Path:
             },
         ),
     ]
+    pages.append(
+        (
+            "disparity.html",
+            "disparity.html",
+            "disparity",
+            "",
+            {"view": data["disparity_page"], "downloads": set(data["downloads"])},
+        )
+    )
     pages.append(("methodology.html", "methodology.html", "methodology", "", meth))
     by_code = {league["code"]: league for league in data["leagues"]}
     for league in data["leagues"]:

@@ -7,10 +7,12 @@ from datetime import UTC
 
 LABELS: dict[str, tuple[str, str]] = {
     "site_title": ("数字经济发展指数监测平台", "Digital Economy Development Index Monitor"),
-    "site_sub": ("内蒙古自治区 · 12盟市", "Inner Mongolia · 12 leagues and cities"),
+    # base.html adds the units the release holds: "内蒙古自治区 · 12 盟市 · 103 旗县市区"
+    "site_sub": ("内蒙古自治区", "Inner Mongolia"),
     "nav_overview": ("总览", "Overview"),
     "nav_leagues": ("盟市", "Leagues"),
     "nav_indicators": ("指标浏览", "Indicators"),
+    "nav_disparity": ("区域差异", "Disparity"),
     "nav_methodology": ("方法说明", "Methodology"),
     "lang_toggle": ("English", "中文"),
     "year": ("年份", "Year"),
@@ -54,6 +56,93 @@ LABELS: dict[str, tuple[str, str]] = {
         "蒙东：呼伦贝尔、兴安、通辽、赤峰、锡林郭勒，蒙西：其余7个盟市。",
         "Dagum's Gini decomposition: overall = within + between + transvariation (each column a share of the Gini); "
         "east: Hulunbuir, Hinggan, Tongliao, Chifeng, Xilingol; west: the other 7 leagues.",
+    ),
+    # the 区域差异 page (disparity.html; index/report/disparity.py)
+    "disparity_page_title": ("区域差异与协调发展", "Regional disparity and coordination"),
+    "disparity_lead": (
+        "12个盟市之间数字经济发展的差距有多大、来自哪里、是否在缩小。所有数字取自本发布的分析表"
+        "（index/analyses/），只比较盟市，不含旗县市区。",
+        "How far apart the 12 leagues are in the digital economy, where the gap comes from and whether it is "
+        "closing. Every number comes from this release's analysis tables (index/analyses/); leagues only, no counties.",
+    ),
+    "no_disparity": (
+        "此发布没有区域差异分析（发布时尚无 disparity、coupling、convergence 等分析表），因此本页不显示图表。",
+        "This release has no regional disparity analysis (it was published before the disparity, coupling and "
+        "convergence tables existed), so this page shows no charts.",
+    ),
+    "grouping": ("分组", "Grouping"),
+    "disparity_controls_note": (
+        "分组与节点用于基尼系数分解和分组图；核密度与收敛随节点变化。",
+        "The grouping and node apply to the Gini decomposition and the group charts; density and convergence follow the node.",
+    ),
+    "dagum_title": ("基尼系数及其来源（Dagum 分解）", "The Gini coefficient and where it comes from (Dagum)"),
+    "dagum_explain": (
+        "柱高为总体基尼系数（0 = 各盟市完全相同，越大差距越大），分成三部分：组内差距、组间差距和两组交叉重叠（超变密度）。",
+        "The bar's height is the overall Gini (0 = every league the same, larger = wider gaps), split into the gap "
+        "within the groups, the gap between them, and their overlap (transvariation).",
+    ),
+    "dagum_note": (
+        "Dagum 基尼系数分解：基尼系数 = 组内 + 组间 + 超变密度。泰尔指数与变异系数是另两种差距度量，数值越大差距越大。",
+        "Dagum's decomposition: Gini = within + between + transvariation. The Theil index and the coefficient of "
+        "variation are two other measures of the gap; larger means wider.",
+    ),
+    "gini_within": ("组内差距", "Within groups"),
+    "gini_between": ("组间差距", "Between groups"),
+    "gini_transvariation": ("超变密度", "Transvariation (overlap)"),
+    "gini_overall": ("总体基尼系数", "Overall Gini"),
+    "group_gini_title": ("各组内部的基尼系数", "The Gini within each group"),
+    "group_gini_explain": (
+        "每条线是一组盟市内部的差距：线越高，组内盟市之间越不均衡。",
+        "Each line is the gap among the leagues of one group: the higher the line, the more uneven the group.",
+    ),
+    "pair_gini_title": ("两组之间的基尼系数", "The Gini between the groups"),
+    "pair_gini_explain": (
+        "两组盟市之间的差距（组间基尼系数）：线越高，两组之间差得越远。",
+        "The gap between the two groups (the between-group Gini): the higher the line, the further apart they are.",
+    ),
+    "density_title": ("得分分布的变化（核密度）", "How the scores spread (kernel density)"),
+    "density_explain": (
+        "每条曲线是一年中12个盟市得分的分布，自下而上按年份排列：曲线右移表示整体提高，变窄表示差距缩小，出现两个峰表示分化。",
+        "Each curve is one year's spread of the 12 leagues' scores, years stacked bottom to top: a shift right means "
+        "higher scores overall, a narrower curve a smaller gap, two peaks a split into two groups.",
+    ),
+    "density": ("核密度", "Density"),
+    "coupling_title": ("耦合协调度（盟市 × 年份）", "Coupling coordination (league × year)"),
+    "coupling_explain": (
+        "耦合协调度 D 衡量各子系统（维度）是否同步发展：D 越接近1，各维度发展越高且越均衡；颜色越深越协调。",
+        "The coupling coordination degree D says whether the subsystems (dimensions) develop together: the closer D "
+        "is to 1, the higher and more even they are; darker means better coordinated.",
+    ),
+    "coupling_system": ("子系统", "Subsystems"),
+    "coupling_classes": (
+        "协调等级（D 按0.1分为十档，取自 index/analyses/coupling.py）：",
+        "Classes (D in ten bands of 0.1, from index/analyses/coupling.py):",
+    ),
+    "coupling_d": ("耦合协调度 D", "Coupling coordination D"),
+    "coupling_c": ("耦合度 C", "Coupling C"),
+    "coupling_t": ("协调指数 T", "Coordination T"),
+    "coupling_class": ("协调等级", "Class"),
+    "convergence_title": ("差距是否在缩小（σ 收敛与 β 收敛）", "Is the gap closing? (σ and β convergence)"),
+    "sigma_explain": (
+        "变异系数（标准差 ÷ 均值）逐年下降即 σ 收敛：各盟市得分的相对差距在缩小。",
+        "A falling coefficient of variation (standard deviation ÷ mean) is σ convergence: the leagues' relative gap is narrowing.",
+    ),
+    "beta_title": ("β 收敛：起点低的盟市是否增长更快", "β convergence: do the lower-scoring leagues grow faster?"),
+    "beta_explain": (
+        "β 为各盟市年均对数增长率对初始对数得分的回归斜率：β < 0 且 p < 0.05 为收敛；半衰期为按此速度差距减半所需的年数。",
+        "β is the slope of the leagues' mean annual log growth on their initial log score: β < 0 with p < 0.05 is "
+        "convergence; the half-life is the time to halve the gap at that speed.",
+    ),
+    "no_beta_node": ("此节点没有 β 收敛结果。", "No β convergence result for this node."),
+    "county_reported": ("旗县上报", "Reported by counties"),
+    "county_weight": ("旗县权重", "County weight"),
+    "county_mark": ("旗县", "county"),
+    "county_levels_note": (
+        "标有“旗县”的指标也由旗县市区上报（框架 levels = league,county），旗县市区的指数只用这些指标；"
+        "旗县权重为在旗县市区计算中同一上级下的权重（权重方案按旗县级指标重新归一）。",
+        "Indicators marked “county” are also reported by the counties (framework levels = league,county), and the "
+        "counties' index uses these only; the county weight is the weight within the parent in the county build "
+        "(the scheme rescaled over the county-level indicators).",
     ),
     "obstacles": ("主要障碍因素", "Main obstacles"),
     "obstacle_share": ("障碍度", "Obstacle degree"),

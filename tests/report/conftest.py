@@ -10,6 +10,7 @@ have two of the four (COUNTY_INDICATORS), as the real county build has the count
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -70,7 +71,8 @@ def make_release(
     root, release_id="synthetic0001", region_row=False, extra_tables=(), inputs=None, layout="new", counties=True
 ):
     """Write a synthetic release directory; extra_tables picks optional tables ('audit', 'target_attainment', 'weights',
-    'uncertainty': rank_intervals and sensitivity in the contract's shapes, SYNTHETIC seeded numbers). counties=True
+    'uncertainty': rank_intervals and sensitivity in the contract's shapes, SYNTHETIC seeded numbers; 'analyses': the
+    regional analysis tables, write_analyses). counties=True
     adds every 旗县市区 of the registry (new layout only); layout="old" writes the pre-unit-level columns."""
     rng = np.random.default_rng(7)
     county_rng = np.random.default_rng(13)  # counties draw apart, so the leagues' numbers stay as they were
@@ -91,6 +93,11 @@ def make_release(
     fw["department"] = "合成部门"
     fw["definition"] = "合成定义"
     fw["source_clause"] = "合成条款"
+    if layout == "new":  # which indicators the 旗县 report, and their weight in the county build (rescaled to 1)
+        fw["levels"] = None
+        fw.loc[fw["node_type"] == "Indicator", "levels"] = "league"
+        fw.loc[fw["node_id"].isin(COUNTY_INDICATORS), "levels"] = "league,county"
+        fw["county_weight"] = fw["node_id"].map({"DEI": 1.0, "dim_a": 0.6, "dim_b": 0.4, "ind_up": 1.0, "ind_c": 1.0})
     fw.to_parquet(root / "framework.parquet")
 
     indicators = ["ind_up", "ind_down", "ind_c", "ind_d"]  # fixed draw order for the seeded numbers
@@ -241,6 +248,9 @@ def make_release(
             {"scheme": "expert", "node_id": ["ind_c", "ind_d"], "weight": [0.9, 0.1], "effective_weight": [0.45, 0.05]}
         ).to_parquet(root / "weights.parquet")
 
+    if "analyses" in extra_tables:
+        write_analyses(root, release_id, index_scores, parents)
+
     uncertainty = None
     if "uncertainty" in extra_tables:
         uncertainty = write_uncertainty(root, release_id, index_scores, layout)
@@ -277,6 +287,51 @@ def make_release(
         encoding="utf-8",
     )
     return root
+
+
+def write_analyses(root, release_id, scores: pd.DataFrame, parents: dict) -> None:
+    """The regional analysis tables (disparity, disparity_groups, disparity_pairs, distribution, coupling,
+    convergence_sigma, convergence_beta) in the contract's shapes, computed by index/analyses/ from the SYNTHETIC
+    scores above, so they hang together (the Dagum parts add up to the Gini). The synthetic framework has no
+    数字产业化 / 产业数字化: its second coupling system couples dim_a × dim_b under that name. Coupling has rows for
+    the 旗县市区 too, as a release has."""
+    from index.analyses.convergence import beta, kernel_density, sigma
+    from index.analyses.coupling import coupling_table
+    from index.analyses.disparity import disparity_table
+    from index.targets import contract
+
+    groups = pd.read_csv(Path(__file__).resolve().parents[2] / "reference" / "league_groups.csv")
+    long = scores.rename(columns={"year": "period"})[["unit_code", "unit_level", "period", "node_id", "score"]]
+    leagues = long[long["unit_level"] == "league"].drop(columns="unit_level")
+    summary, group_rows, pair_rows = [], [], []
+    for grouping in ("region_group", "core_group"):
+        a, b, c = disparity_table(leagues, dict(zip(groups["code"], groups[grouping])))
+        summary.append(a.assign(grouping=grouping))
+        group_rows.append(b.assign(grouping=grouping).rename(columns={"group": "group_name"}))
+        pair_rows.append(c.assign(grouping=grouping))
+    couplings = []
+    for level in ("league", "county"):
+        part = long[(long["unit_level"] == level) & (long["node_id"] != "DEI")].drop(columns="unit_level")
+        for name, subsystems in (("六维度", ["dim_b", "dim_a"]), ("数字产业化 × 产业数字化", ["dim_a", "dim_b"])):
+            table = coupling_table(part, subsystems, name=name)
+            couplings.append(table.assign(subsystems="level 2" if name == "六维度" else "dim_a × dim_b"))
+    units = scores[["unit_code", "unit_name", "unit_level", "parent_code"]].drop_duplicates("unit_code")
+    frames = {
+        "disparity": pd.concat(summary, ignore_index=True),
+        "disparity_groups": pd.concat(group_rows, ignore_index=True),
+        "disparity_pairs": pd.concat(pair_rows, ignore_index=True),
+        "distribution": pd.concat(
+            [kernel_density(leagues, node).assign(node_id=node) for node in ("DEI", "dim_a", "dim_b")],
+            ignore_index=True,
+        ),
+        "coupling": pd.concat(couplings, ignore_index=True).merge(units, on="unit_code", how="left"),
+        "convergence_sigma": sigma(leagues),
+        "convergence_beta": beta(leagues).rename(columns={"first_period": "first_year", "last_period": "last_year"}),
+    }
+    for name, frame in frames.items():
+        frame = frame.rename(columns={"period": "year"}).assign(release_id=release_id)
+        cols = [c for c, _ in contract.columns(name)]
+        frame[cols].to_parquet(root / f"{name}.parquet")
 
 
 UNCERTAIN_INPUTS = ("impute", "treat", "normalise", "weights", "weight_noise", "aggregate")

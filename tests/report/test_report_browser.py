@@ -136,9 +136,11 @@ def test_every_page_in_both_languages_at_1024_and_1400_renders_without_errors_an
     assert len(counties) == 103
     sample = [out / "county" / f"{registry().children(c, levels=('county',))[0].code}.html" for c in (150300, 150700)]
     pages = (
-        [index, out / "indicators.html", out / "methodology.html"] + sorted((out / "league").glob("*.html")) + sample
+        [index, out / "indicators.html", out / "disparity.html", out / "methodology.html"]
+        + sorted((out / "league").glob("*.html"))
+        + sample
     )
-    assert len(pages) == 17
+    assert len(pages) == 18
     watch = PageWatch(browser, width=WIDTHS[0])
     overflow = {}
     watch.open(index).evaluate("localStorage.setItem('dei-lang', 'zh')")
@@ -174,7 +176,7 @@ def test_every_page_in_both_languages_at_1024_and_1400_renders_without_errors_an
     assert all(url.startswith("file://") for url in watch.requests), [
         u for u in watch.requests if not u.startswith("file://")
     ]
-    assert len(list(tmp_path.glob("*.png"))) == 3 * 4 + 12 * 2 + 2 * 2
+    assert len(list(tmp_path.glob("*.png"))) == 4 * 4 + 12 * 2 + 2 * 2
     fewer = sum(len(data["strengths"][str(c)][k]) < 3 for c in league_codes() for k in ("best", "worst"))
     assert fewer > 0, "the sample release has a league with fewer than three strengths or weaknesses"
 
@@ -471,3 +473,40 @@ def test_clicking_a_league_on_the_overview_map_opens_its_page(site, browser):
     with watched_page(browser, index) as page:
         _click_region(page, "map", "map", "NMG_GEO", 150900)  # 乌兰察布市, a compact shape
         assert page.url.endswith("/league/150900.html")
+
+
+def test_disparity_page_draws_its_charts_from_the_release_analysis(site, browser):
+    out, _, _ = site
+    data = _data(out)
+    view = data["disparity_page"]
+    assert view["available"], "a fresh release publishes the regional analysis tables"
+    with watched_page(browser, out / "disparity.html") as page:
+        drawn = page.evaluate("Object.keys(window.__charts)")
+        assert {"dagum", "groupGini", "pairGini", "density", "coupling", "sigma"} <= set(drawn)
+        for chart in ("dagum", "group-gini", "pair-gini", "density", "coupling", "sigma"):
+            assert page.locator(f"#{chart} canvas").count() >= 1, chart
+        # the stacked bars of the index under 蒙东 / 蒙西 are the disparity table's parts
+        series = page.evaluate("window.__charts.dagum.getOption().series")
+        rows = {r["year"]: r for r in view["decomposition"]["region_group"][data["root"]]}
+        within = next(s for s in series if s.get("stack") == "gini")["data"]
+        assert within == [rows[y]["gini_within"] if y in rows else None for y in data["years"]]
+        assert sum(s["type"] == "bar" for s in series) == 3 and any(s["type"] == "line" for s in series)
+        assert page.locator("#dagum-table tbody tr").count() == len(rows)
+        # one ridge per year of the distribution table
+        ridges = page.evaluate("window.__charts.density.getOption().series.length")
+        assert ridges == len(view["distribution"][data["root"]])
+        # the heat map: the 12 盟市 × the years, the class in the tooltip's data
+        cells = page.evaluate("window.__charts.coupling.getOption().series[0].data")
+        assert len(cells) == 12 * len(data["years"])
+        assert page.locator("#coupling-classes li").count() == 10
+        assert page.inner_text("#beta-line").startswith("β = ")
+        # the other grouping and a dimension redraw the charts and re-point the downloads
+        page.select_option("#grouping-select", "core_group")
+        page.select_option("#node-select", data["dims"][0])
+        page.wait_for_timeout(200)
+        assert _download(page, "#dl-dagum .dl-csv").name == f"dagum_core_group_{data['dims'][0]}.csv"
+        groups = page.evaluate("window.__charts.groupGini.getOption().series.map(s => s.name)")
+        assert sorted(groups) == sorted(view["groups"]["core_group"][data["dims"][0]])
+        page.click("#lang-toggle")
+        assert page.inner_text("#nav-disparity") == "Disparity"
+        assert "Inner Mongolia · 12 leagues · 103 counties" in page.inner_text("#site-sub")

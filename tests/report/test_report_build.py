@@ -87,7 +87,7 @@ def test_release_id_and_input_lineage_on_every_page(release_factory, tmp_path):
     out = tmp_path / "site"
     build(release, out)
     pages = list(out.rglob("*.html"))
-    assert len(pages) == 15 + 103  # overview, explorer, methodology, 12 盟市, 103 旗县市区
+    assert len(pages) == 16 + 103  # overview, explorer, disparity, methodology, 12 盟市, 103 旗县市区
     for page in pages:
         html = page.read_text(encoding="utf-8")
         assert "synthetic-lineage-42" in html, page

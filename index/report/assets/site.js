@@ -636,6 +636,179 @@
     }));
   }
 
+  // ------------------------------------------------------------ 区域差异 (disparity.html; index/report/disparity.py)
+  // D.disparity_page holds the release's analysis tables; a part is null when the release has no such table.
+  var V = D.disparity_page || {};
+  function pick(el) { return el ? el.value : null; }
+  // Point a download at the file for the selection, or hide it when the build wrote none (no rows for it).
+  function setDownloadIf(id, stem) {
+    var el = document.getElementById(id);
+    if (!el) { return; }
+    var there = (D.downloads || []).indexOf(stem) >= 0;
+    el.hidden = !there;
+    if (there) { setDownload(id, stem); }
+  }
+  function groupName(g) { return LANG === 'en' ? ((V.group_names || {})[g] || g) : g; }
+  function pairName(p) { return p.split(' – ').map(groupName).join(' – '); }
+
+  function drawDisparity() {
+    if (!V.available) { return; }
+    var gSel = document.getElementById('grouping-select');
+    var nSel = document.getElementById('node-select');
+    var sSel = document.getElementById('system-select');
+    [gSel, sSel].forEach(function (sel) {
+      if (sel) { Array.prototype.forEach.call(sel.options, function (o) { o.textContent = o.getAttribute('data-' + LANG); }); }
+    });
+    var wanted = pick(nSel) || (V.nodes.indexOf(D.root) >= 0 ? D.root : V.nodes[0]);
+    if (nSel) {
+      nSel.innerHTML = '';
+      V.nodes.forEach(function (n) { var o = document.createElement('option'); o.value = n; o.textContent = shortName(n); nSel.appendChild(o); });
+      nSel.value = wanted;
+    }
+    if (gSel && !gSel.__dei) {
+      [gSel, nSel, sSel].forEach(function (sel) { if (sel) { sel.addEventListener('change', drawDisparity); } });
+      gSel.__dei = true;
+    }
+    var g = pick(gSel), node = pick(nSel) || D.root;
+    var years = D.years.map(String);
+    var note = lab('no_data');
+
+    // (a) Dagum: within + between + transvariation stacked, the overall Gini as a line
+    if (document.getElementById('dagum')) {
+      var rows = ((V.decomposition || {})[g] || {})[node] || [];
+      setDownloadIf('dl-dagum', 'dagum_' + g + '_' + node);
+      var at = {}; rows.forEach(function (r) { at[r.year] = r; });
+      function col(k) { return D.years.map(function (y) { return at[y] ? at[y][k] : null; }); }
+      var dg = charts.dagum = chart('dagum');
+      dg.setOption({
+        color: ['#6fa8dc', '#0b4f8a', '#e07b39', '#333'],
+        title: rows.length ? undefined : { text: note, left: 'center', top: 'middle', textStyle: { fontSize: 13, color: '#6b7785' } },
+        tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: function (v) { return fmt(v, 3); } },
+        legend: { top: 0 }, grid: { left: 48, right: 24, top: 40, bottom: 30 },
+        xAxis: { type: 'category', data: years }, yAxis: { type: 'value', name: lab('gini') },
+        series: [
+          { name: lab('gini_within'), type: 'bar', stack: 'gini', barMaxWidth: 48, data: col('gini_within') },
+          { name: lab('gini_between'), type: 'bar', stack: 'gini', barMaxWidth: 48, data: col('gini_between') },
+          { name: lab('gini_transvariation'), type: 'bar', stack: 'gini', barMaxWidth: 48, data: col('gini_transvariation') },
+          { name: lab('gini_overall'), type: 'line', symbolSize: 7, data: col('gini'),
+            label: { show: true, position: 'top', formatter: function (p) { return fmt(p.value, 3); } } }
+        ]
+      }, true);
+      table('dagum-table', [{ label: lab('year') }, { label: lab('gini'), num: true }, { label: lab('gini_within'), num: true },
+        { label: lab('gini_between'), num: true }, { label: lab('gini_transvariation'), num: true },
+        { label: lab('theil'), num: true }, { label: lab('cv'), num: true }],
+      rows.map(function (r) {
+        return [r.year, fmt(r.gini, 3), fmt(r.gini_within, 3), fmt(r.gini_between, 3), fmt(r.gini_transvariation, 3),
+          fmt(r.theil, 3), fmt(r.cv, 3)];
+      }));
+    }
+
+    // (b) each group's own Gini, and the Gini between each pair of groups
+    function lines(id, key, byName, nameOf, stem) {
+      if (!document.getElementById(id)) { return; }
+      setDownloadIf(stem[0], stem[1]);
+      var names = Object.keys(byName || {});
+      var ch = charts[key] = chart(id);
+      ch.setOption({
+        color: PALETTE,
+        title: names.length ? undefined : { text: note, left: 'center', top: 'middle', textStyle: { fontSize: 13, color: '#6b7785' } },
+        tooltip: { trigger: 'axis', valueFormatter: function (v) { return fmt(v, 3); } },
+        legend: { top: 0, type: 'scroll' }, grid: { left: 48, right: 24, top: 40, bottom: 30 },
+        xAxis: { type: 'category', data: years }, yAxis: { type: 'value', name: lab('gini') },
+        series: names.map(function (n) {
+          var at = {}; byName[n].forEach(function (r) { at[r[0]] = r[1]; });
+          return { name: nameOf(n), type: 'line', symbolSize: 7, data: D.years.map(function (y) { return at[y] === undefined ? null : at[y]; }) };
+        })
+      }, true);
+    }
+    lines('group-gini', 'groupGini', ((V.groups || {})[g] || {})[node], groupName, ['dl-groupgini', 'groupgini_' + g + '_' + node]);
+    lines('pair-gini', 'pairGini', ((V.pairs || {})[g] || {})[node], pairName, ['dl-pairgini', 'pairgini_' + g + '_' + node]);
+
+    // (c) density ridges: one curve per year, each lifted above the one before
+    if (document.getElementById('density')) {
+      var byYear = (V.distribution || {})[node] || {};
+      setDownloadIf('dl-density', 'density_' + node);
+      var ys = Object.keys(byYear).sort();
+      var peak = 0;
+      ys.forEach(function (y) { byYear[y].forEach(function (p) { if (p[1] > peak) { peak = p[1]; } }); });
+      var step = peak * 0.55 || 1;
+      var ridge = charts.density = chart('density');
+      ridge.setOption({
+        color: PALETTE,
+        title: ys.length ? undefined : { text: note, left: 'center', top: 'middle', textStyle: { fontSize: 13, color: '#6b7785' } },
+        tooltip: { trigger: 'item', formatter: function (p) {
+          return esc(p.seriesName) + '<br>' + lab('score') + ' ' + fmt(p.value[0], 1) + '<br>' + lab('density') + ' ' + fmt(p.value[2], 4);
+        } },
+        grid: { left: 56, right: 24, top: 16, bottom: 40 },
+        xAxis: { type: 'value', name: lab('score'), nameLocation: 'middle', nameGap: 26, scale: true, axisLine: { onZero: false } },
+        yAxis: { type: 'value', min: 0, axisLine: { show: false }, axisTick: { show: false }, max: step * (ys.length - 1) + peak * 1.05, interval: step, splitLine: { show: false },
+          axisLabel: { formatter: function (v) { var i = Math.round(v / step); return Math.abs(v - i * step) < step * 1e-6 && ys[i] ? ys[i] : ''; } } },
+        series: ys.map(function (y, i) {
+          var off = i * step;
+          return { name: y, type: 'line', showSymbol: false, smooth: true, z: ys.length - i,
+            lineStyle: { width: 1.5 }, areaStyle: { opacity: 0.35, origin: off },
+            data: byYear[y].map(function (p) { return [p[0], p[1] + off, p[1]]; }) };
+        })
+      }, true);
+    }
+
+    // (d) coupling coordination: 盟市 × year, coloured by the ten classes
+    if (document.getElementById('coupling') && V.coupling) {
+      var si = Number(pick(sSel) || 0);
+      var system = V.systems[si];
+      setDownloadIf('dl-coupling', 'coupling_' + si);
+      var byUnit = V.coupling[system] || {};
+      var codes = leagueCodes().filter(function (c) { return byUnit[c]; });
+      var cells = [];
+      codes.forEach(function (c, row) {
+        D.years.forEach(function (y, colIndex) { var v = byUnit[c][y]; if (v && v[0] !== null) { cells.push([colIndex, row, v[0], c, y]); } });
+      });
+      var classes = V.classes || [];
+      var colours = ['#b2182b', '#d6604d', '#f4a582', '#fddbc7', '#f7f7f7', '#d1e5f0', '#92c5de', '#4393c3', '#2166ac', '#053061'];
+      var heat = charts.coupling = chart('coupling');
+      heat.setOption({
+        tooltip: { trigger: 'item', formatter: function (p) {
+          var v = byUnit[p.value[3]][p.value[4]];
+          return esc(leagueName(p.value[3])) + ' · ' + p.value[4] + '<br>' + lab('coupling_d') + ' ' + fmt(v[0], 3)
+            + '<br>' + lab('coupling_class') + ' ' + esc(LANG === 'en' ? v[2] : v[1])
+            + '<br>' + lab('coupling_c') + ' ' + fmt(v[3], 3) + ' · ' + lab('coupling_t') + ' ' + fmt(v[4], 3);
+        } },
+        grid: { left: 8, right: 16, top: 8, bottom: 90, containLabel: true },
+        xAxis: { type: 'category', data: years, splitArea: { show: true } },
+        yAxis: { type: 'category', inverse: true, data: codes.map(leagueName), splitArea: { show: true } },
+        visualMap: { type: 'piecewise', dimension: 2, orient: 'horizontal', left: 'center', bottom: 0, itemGap: 6,
+          pieces: classes.map(function (c, i) {
+            return { gte: c[0], lt: i === classes.length - 1 ? 1.0000001 : c[1], label: c[0].toFixed(1) + '–' + c[1].toFixed(1) + ' ' + (LANG === 'en' ? c[3] : c[2]),
+              color: colours[i] };
+          }), textStyle: { fontSize: 10 } },
+        series: [{ type: 'heatmap', data: cells, label: { show: true, fontSize: 10, formatter: function (p) { return fmt(p.value[2], 2); } },
+          emphasis: { itemStyle: { borderColor: '#333', borderWidth: 1 } } }]
+      }, true);
+    }
+
+    // (e) σ convergence (cv by year) and the β regression in words
+    if (document.getElementById('sigma')) {
+      var sig = (V.sigma || {})[node] || [];
+      setDownloadIf('dl-sigma', 'sigma_' + node);
+      var atS = {}; sig.forEach(function (r) { atS[r[0]] = r[1]; });
+      var sc = charts.sigma = chart('sigma');
+      sc.setOption({
+        color: ['#0b4f8a'],
+        title: sig.length ? undefined : { text: note, left: 'center', top: 'middle', textStyle: { fontSize: 13, color: '#6b7785' } },
+        tooltip: { trigger: 'axis', valueFormatter: function (v) { return fmt(v, 3); } },
+        grid: { left: 48, right: 24, top: 24, bottom: 30 },
+        xAxis: { type: 'category', data: years }, yAxis: { type: 'value', name: lab('cv'), scale: true },
+        series: [{ name: lab('cv'), type: 'line', symbolSize: 8, data: D.years.map(function (y) { return atS[y] === undefined ? null : atS[y]; }),
+          label: { show: true, position: 'top', formatter: function (p) { return fmt(p.value, 3); } } }]
+      }, true);
+    }
+    var betaLine = document.getElementById('beta-line');
+    if (betaLine) {
+      var b = (V.beta || {})[node];
+      betaLine.textContent = b && b.sentence ? b.sentence[LANG === 'en' ? 1 : 0] : lab('no_beta_node');
+    }
+  }
+
   // ------------------------------------------------------------ language and start-up
   function draw() {
     if (page === 'overview') { drawOverview(); }
@@ -643,6 +816,7 @@
     else if (page === 'county') { drawCounty(); }
     else if (page === 'indicators') { drawIndicators(); }
     else if (page === 'methodology') { drawMethodology(); }
+    else if (page === 'disparity') { drawDisparity(); }
   }
 
   function setLang(lang) {
