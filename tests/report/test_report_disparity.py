@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from index.report import build
+from tests.report.conftest import make_release
 
 
 def load_data(out):
@@ -24,12 +25,30 @@ def _csv(path):
         return list(csv.reader(handle))
 
 
-@pytest.fixture
-def analysed(release_factory, tmp_path):
-    release = release_factory(extra_tables=("analyses",))
-    out = tmp_path / "site"
+# Each site is built once per module (a build writes 100+ pages): tests only read them.
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory):
+    root = tmp_path_factory.mktemp("analysed")
+    release = make_release(root / "release", extra_tables=("analyses",))
+    out = root / "site"
     build(release, out)
     return release, out, load_data(out)
+
+
+@pytest.fixture(scope="module")
+def new_site(tmp_path_factory):
+    """A new-layout release without the analysis tables, built."""
+    root = tmp_path_factory.mktemp("new")
+    build(make_release(root / "release"), root / "site")
+    return root / "site"
+
+
+@pytest.fixture(scope="module")
+def old_site(tmp_path_factory):
+    """An old-layout release (league_code columns, no analyses, no levels column), built."""
+    root = tmp_path_factory.mktemp("old")
+    build(make_release(root / "release", layout="old"), root / "site")
+    return root / "site"
 
 
 def test_the_page_is_in_the_navigation_of_every_page_in_both_languages(analysed):
@@ -121,9 +140,10 @@ def test_beta_sentences_say_what_the_regression_means():
     assert beta_sentence(None) is None
 
 
-def test_a_release_without_the_analysis_tables_builds_and_the_page_says_so(release_factory, tmp_path):
-    out = tmp_path / "site"
-    build(release_factory(), out)
+def test_a_release_without_the_analysis_tables_builds_and_the_page_says_so(
+    release_factory, tmp_path, new_site, old_site
+):
+    out = new_site
     html = (out / "disparity.html").read_text(encoding="utf-8")
     assert (
         'id="no-disparity"' in html
@@ -141,37 +161,32 @@ def test_a_release_without_the_analysis_tables_builds_and_the_page_says_so(relea
     missing = re.findall(r'class="note missing" data-table="([a-z_]+)"', html)
     assert missing == ["disparity_groups", "disparity_pairs", "distribution"]
     # old layout (league_code columns, no analyses): builds too
-    build(release_factory(layout="old"), tmp_path / "old")
-    assert 'id="no-disparity"' in (tmp_path / "old" / "disparity.html").read_text(encoding="utf-8")
+    assert 'id="no-disparity"' in (old_site / "disparity.html").read_text(encoding="utf-8")
 
 
-def test_the_header_names_both_levels_when_the_release_has_counties(release_factory, tmp_path):
-    build(release_factory(), tmp_path / "new")
-    html = (tmp_path / "new" / "index.html").read_text(encoding="utf-8")
+def test_the_header_names_both_levels_when_the_release_has_counties(new_site, old_site):
+    html = (new_site / "index.html").read_text(encoding="utf-8")
     sub = re.search(r'<span class="sub" id="site-sub">(.*?)</span>\s*</div>', html, re.S).group(1)
     assert "内蒙古自治区 · 12 盟市 · 103 旗县市区" in sub and "Inner Mongolia · 12 leagues · 103 counties" in sub
     assert "12盟市<" not in html
-    build(release_factory(layout="old"), tmp_path / "old")
-    html = (tmp_path / "old" / "index.html").read_text(encoding="utf-8")
+    html = (old_site / "index.html").read_text(encoding="utf-8")
     sub = re.search(r'<span class="sub" id="site-sub">(.*?)</span>\s*</div>', html, re.S).group(1)
     assert "内蒙古自治区 · 12 盟市" in sub and "旗县市区" not in sub and "counties" not in sub
 
 
-def test_methodology_marks_the_county_indicators_and_their_county_weight(release_factory, tmp_path):
-    build(release_factory(), tmp_path / "new")
-    html = (tmp_path / "new" / "methodology.html").read_text(encoding="utf-8")
+def test_methodology_marks_the_county_indicators_and_their_county_weight(new_site, old_site):
+    html = (new_site / "methodology.html").read_text(encoding="utf-8")
     assert 'id="county-levels-note"' in html
     rows = dict(re.findall(r'<tr class="depth-\d type-\w+" data-node="(\w+)">(.*?)</tr>', html, re.S))
     marked = sorted(node for node, row in rows.items() if "county-mark" in row)
     assert marked == ["ind_c", "ind_up"]  # levels = 'league,county' in the framework table
     assert re.search(r'county-mark.*?</td>\s*<td class="num">1</td>', rows["ind_up"], re.S)
-    framework = _csv(tmp_path / "new" / "downloads" / "framework.csv")
+    framework = _csv(new_site / "downloads" / "framework.csv")
     at = framework[0].index("旗县上报 / Reported by counties")
     by_node = {r[-1]: r for r in framework[1:]}
     assert by_node["ind_c"][at] == "是 / yes" and by_node["ind_d"][at] == "否 / no" and by_node["dim_a"][at] == ""
     assert by_node["ind_c"][at + 1] == "1.0" and by_node["ind_d"][at + 1] == ""
     # an older framework without the levels column: nothing is marked
-    build(release_factory(layout="old"), tmp_path / "old")
-    html = (tmp_path / "old" / "methodology.html").read_text(encoding="utf-8")
+    html = (old_site / "methodology.html").read_text(encoding="utf-8")
     assert "county-mark" not in html and 'id="county-levels-note"' not in html
-    assert "旗县上报 / Reported by counties" not in _csv(tmp_path / "old" / "downloads" / "framework.csv")[0]
+    assert "旗县上报 / Reported by counties" not in _csv(old_site / "downloads" / "framework.csv")[0]
