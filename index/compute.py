@@ -482,13 +482,23 @@ def _county_run(weights, method, cfg: Settings, league_con) -> EngineRun | None:
     return run_engine(weights, method, cfg, level=levels.COUNTY) if reported else None
 
 
+def _replace_relation(con, name: str, query: str) -> None:
+    """Table ``name`` becomes ``query``'s rows, whether ``name`` was a table or a view (the engine folds some
+    steps into views); the query may read ``name`` itself."""
+    con.execute(f"create table replacing_{name} as {query}")
+    kind = con.execute(
+        "select table_type from information_schema.tables where table_name = $name", {"name": name}
+    ).fetchall()[0][0]
+    con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {name}")
+    con.execute(f"alter table replacing_{name} rename to {name}")
+
+
 def merge_levels(con, county: EngineRun | None) -> list:
     """Put the 旗县 build's rows beside the 盟市 build's in ``con``: LEVEL_RELATIONS, ``units`` (with
     unit_level, parent_code) and ``node_scores.rank_in_parent`` (a 盟市's parent is the 自治区, so its rank there
     is its rank; a 旗县's is its rank within its 盟市). Returns the 旗县 build's log ([] without one)."""
     if county is None:
-        con.execute("alter table node_scores add column rank_in_parent integer")
-        con.execute("update node_scores set rank_in_parent = rank")
+        _replace_relation(con, "node_scores", "select *, rank as rank_in_parent from node_scores")
         con.execute("create table county_weights (node_id varchar, weight double)")
         return []
     try:
@@ -506,13 +516,7 @@ def merge_levels(con, county: EngineRun | None) -> list:
     for name in LEVEL_RELATIONS:
         con.execute(f"create table league_{name} as select * from {name}")
     for name in LEVEL_RELATIONS:
-        kind = con.execute(
-            "select table_type from information_schema.tables where table_name = $name", {"name": name}
-        ).fetchall()[0][0]
-        con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {name}")
-        con.execute(
-            f"create table {name} as select * from league_{name} union all by name select * from county_{name}_arrow"
-        )
+        _replace_relation(con, name, f"select * from league_{name} union all by name select * from county_{name}_arrow")
         con.execute(f"drop table league_{name}")
         con.unregister(f"county_{name}_arrow")
     con.execute("create table merged_units as select * from units union all by name select * from county_units_arrow")

@@ -47,15 +47,31 @@ SYNTHETIC_NODES = (
     ("digital_infrastructure", "数字基础设施", "Digital infrastructure"),
 )
 SYNTHETIC_LEAGUES = {150100: "呼和浩特市", 150200: "包头市", 150300: "乌海市"}
+# 旗县市区 of those 盟市 (reference/units.csv): code -> (name, parent 盟市)
+SYNTHETIC_COUNTIES = {
+    150102: ("新城区", 150100),
+    150103: ("回民区", 150100),
+    150202: ("东河区", 150200),
+    150203: ("昆都仑区", 150200),
+    150302: ("海勃湾区", 150300),
+}
+REGION_CODE = 150000
+
+
+def _rank(code, peers, scores) -> int:
+    return sorted(peers, key=lambda c: -scores[c]).index(code) + 1
 
 
 @pytest.fixture
 def make_release():
     """make_release(root, release_id, scores, ...) -> a release directory with SYNTHETIC tables.
 
-    scores: {league_code: DEI score in the last year}; each other node and year is offset from it, so ranks
-    follow the scores. drop: index_scores columns to leave out (an older release's layout). manifest: keys
-    that override the release.json written."""
+    scores: {unit_code of a 盟市: DEI score in the last year}; each other node and year is offset from it, so
+    ranks follow the scores. counties: {unit_code of a 旗县市区 of SYNTHETIC_COUNTIES: score}, scored the same
+    way, ranked among themselves (rank) and within their 盟市 (rank_in_parent). layout: ``unit`` (the published
+    contract: unit_code, unit_name, unit_level, parent_code, rank_in_parent) or ``league`` (a release from
+    before the 旗县 level: league_code, league_name, 盟市 only). drop: index_scores columns to leave out (an
+    older release's layout). manifest: keys that override the release.json written."""
     import json
 
     import pandas as pd
@@ -67,26 +83,49 @@ def make_release():
         years=(2023, 2024),
         drop: tuple = (),
         manifest: dict | None = None,
+        counties: dict | None = None,
+        layout: str = "unit",
     ) -> Path:
+        assert layout in ("unit", "league"), layout
+        assert not (counties and layout == "league"), "a release from before the 旗县 level has no 旗县 rows"
         scores = scores or {150100: 60.0, 150200: 50.0}
+        units = {code: (SYNTHETIC_LEAGUES[code], "league", REGION_CODE, s) for code, s in scores.items()}
+        units.update(
+            {
+                code: (SYNTHETIC_COUNTIES[code][0], "county", SYNTHETIC_COUNTIES[code][1], s)
+                for code, s in (counties or {}).items()
+            }
+        )
         root.mkdir(parents=True, exist_ok=True)
         rows = []
         for k, (node, zh, en) in enumerate(SYNTHETIC_NODES):
             for year in years:
-                shifted = {code: s - 5.0 * k - 2.0 * (years[-1] - year) for code, s in scores.items()}
-                order = sorted(shifted, key=lambda c: -shifted[c])
-                for code, score in shifted.items():
+                shifted = {code: u[3] - 5.0 * k - 2.0 * (years[-1] - year) for code, u in units.items()}
+
+                for code, (name, level, parent, _) in units.items():
+                    same_level = [c for c in units if units[c][1] == level]
+                    siblings = [c for c in same_level if units[c][2] == parent]
+                    where = (
+                        dict(league_code=code, league_name=name)
+                        if layout == "league"
+                        else dict(
+                            unit_code=code,
+                            unit_name=name,
+                            unit_level=level,
+                            parent_code=parent,
+                            rank_in_parent=_rank(code, siblings, shifted),
+                        )
+                    )
                     rows.append(
                         dict(
                             release_id=release_id,
-                            rank=order.index(code) + 1,
-                            league_code=code,
-                            league_name=SYNTHETIC_LEAGUES[code],
+                            rank=_rank(code, same_level, shifted),
+                            **where,
                             year=year,
                             node_id=node,
                             node_name_zh=zh,
                             node_name_en=en,
-                            score=score,
+                            score=shifted[code],
                             score_change=None if year == years[0] else 2.0,
                             rank_change=None,
                         )

@@ -56,6 +56,8 @@ def _obstacles(first: dict) -> pd.DataFrame:
 
 
 def _coupling(first: dict) -> pd.DataFrame:
+    if "coupling" not in first:  # no coupled system in this framework (release.json analyses.notes says why)
+        return pd.DataFrame(columns=["unit_code", "period", "system", "subsystems"])
     coupling = (
         first["coupling"]
         .drop(columns=["subsystem", "subsystem_score"])

@@ -62,8 +62,13 @@ def analyse(
     rescaled = scores.assign(score=(scores["score"] - low) / span * 100.0)
     for name, nodes in couplings.items():
         nodes = level_two if nodes is None else nodes
+        try:
+            table = coupling.coupling_table(rescaled, nodes, name=name)
+        except ConfigError as exc:  # a framework without these subsystems: that system is left out, and said so
+            notes.append(f"coupling: {name} left out: {exc}")
+            continue
         frames.append(
-            coupling.coupling_table(rescaled, nodes, name=name).melt(
+            table.melt(
                 id_vars=[
                     "unit_code",
                     "period",

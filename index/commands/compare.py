@@ -20,37 +20,37 @@ from index.errors import ConfigError
 
 DIFF_SQL = """
     with
-    a as (select * from read_parquet($a)),
-    b as (select * from read_parquet($b)),
+    a as (select * from {a} where unit_level = $level),
+    b as (select * from {b} where unit_level = $level),
     joined as (
         select
-            coalesce(b.league_code, a.league_code) as league_code,
-            coalesce(b.league_name, a.league_name) as league_name,
+            coalesce(b.unit_code, a.unit_code) as unit_code,
+            coalesce(b.unit_name, a.unit_name) as unit_name,
             coalesce(b.year, a.year) as year,
             coalesce(b.node_id, a.node_id) as node_id,
             a.score as score_a, b.score as score_b, b.score - a.score as score_delta,
             a.rank as rank_a, b.rank as rank_b, a.rank - b.rank as rank_delta
-        from a full outer join b using (league_code, year, node_id)
+        from a full outer join b using (unit_code, year, node_id)
     )
     select * from joined
     where ($node is null or node_id = $node) and ($year is null or year = $year)
-    order by year, node_id, rank_b nulls last, league_code
+    order by year, node_id, rank_b nulls last, unit_code
 """
 
 
-def diff_rows(path_a: Path, path_b: Path, node_id: str | None = None, year: int | None = None) -> list[dict]:
-    """Per league, year and node: both scores and ranks, and how they moved from a to b (rank_delta > 0: up)."""
+def diff_rows(
+    path_a: Path, path_b: Path, node_id: str | None = None, year: int | None = None, level: str = "league"
+) -> list[dict]:
+    """Per unit of ``level`` (the 盟市 by default), year and node: both scores and ranks, and how they moved from
+    a to b (rank_delta > 0: up)."""
     import duckdb
 
-    cursor = duckdb.connect().execute(
-        DIFF_SQL,
-        {
-            "a": str(Path(path_a) / "index_scores.parquet"),
-            "b": str(Path(path_b) / "index_scores.parquet"),
-            "node": node_id,
-            "year": year,
-        },
-    )
+    from index.commands.ranking import scores_relation
+
+    con = duckdb.connect()
+    a, b = str(Path(path_a) / "index_scores.parquet"), str(Path(path_b) / "index_scores.parquet")
+    sql = DIFF_SQL.format(a=scores_relation(con, a).replace("$p", "$a"), b=scores_relation(con, b).replace("$p", "$b"))
+    cursor = con.execute(sql, {"a": a, "b": b, "node": node_id, "year": year, "level": level})
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
@@ -159,7 +159,7 @@ def format_diff(comparison: Comparison) -> str:
     lines.append(f"{c.node_id} {c.year}: {moved} of {len(c.rows)} 盟市 change rank (B against A)")
     body = [
         [
-            r["league_name"],
+            r["unit_name"],
             _num(r["score_a"]),
             _num(r["rank_a"], "{:.0f}"),
             _num(r["score_b"]),
@@ -229,15 +229,18 @@ def scheme_table(scenarios: list[Source], node: str | None = None, year: int | N
     """盟市, then per scheme: score, rank and the move against the first scheme."""
     import duckdb
 
+    from index.commands.ranking import scores_relation
     from index.tables import arrow
 
     node_id, year = pick_node_and_year([s.path for s in scenarios], node, year)
     con = duckdb.connect()
     per = []
     for s in scenarios:
+        path = str(s.path / "index_scores.parquet")
         rows = con.execute(
-            "select league_code, league_name, score, rank from read_parquet($p) where node_id = $n and year = $y",
-            {"p": str(s.path / "index_scores.parquet"), "n": node_id, "y": year},
+            f"select unit_code, unit_name, score, rank from {scores_relation(con, path)}"
+            " where node_id = $n and year = $y and unit_level = 'league'",
+            {"p": path, "n": node_id, "y": year},
         ).fetchall()
         per.append({code: (name, score, rank) for code, name, score, rank in rows})
     first = per[0]
@@ -283,11 +286,11 @@ def write_xlsx(path: Path, title: str, headers: list[str], rows: list[list]) -> 
 
 def diff_table(comparison: Comparison) -> tuple[list[str], list[list]]:
     """The diff's rows as plain values, for --xlsx."""
-    headers = ["league_code", "盟市", "A 得分", "A 排名", "B 得分", "B 排名", "得分变化", "名次变化"]
+    headers = ["unit_code", "盟市", "A 得分", "A 排名", "B 得分", "B 排名", "得分变化", "名次变化"]
     rows = [
         [
-            r["league_code"],
-            r["league_name"],
+            r["unit_code"],
+            r["unit_name"],
             r["score_a"],
             r["rank_a"],
             r["score_b"],

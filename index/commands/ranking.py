@@ -5,7 +5,31 @@ from __future__ import annotations
 from pathlib import Path
 
 # the columns a ranking shows; an older release may lack some (e.g. score_change): what exists is shown
-RANKING_COLUMNS = ("rank", "league_code", "league_name", "year", "score", "score_change", "rank_change", "node_id")
+RANKING_COLUMNS = (
+    "rank",
+    "unit_code",
+    "unit_name",
+    "unit_level",
+    "parent_code",
+    "rank_in_parent",
+    "year",
+    "score",
+    "score_change",
+    "rank_change",
+    "node_id",
+)
+REGION_CODE = 150000
+
+
+def scores_relation(con, path: str) -> str:
+    """A FROM item over a release's index_scores in the unit layout (unit_code, unit_name, unit_level,
+    parent_code, rank_in_parent): a release from before the 旗县 level names its 盟市 league_code."""
+    if "unit_code" in _columns(con, path):
+        return "read_parquet($p)"
+    return (
+        "(select *, league_code as unit_code, league_name as unit_name, 'league' as unit_level,"
+        f" {REGION_CODE} as parent_code, rank as rank_in_parent from read_parquet($p))"
+    )
 
 
 def _columns(con, path: str) -> set[str]:
@@ -35,8 +59,12 @@ def release_nodes(release_dir: Path, con=None) -> list[tuple]:
     ]
 
 
-def ranking(release_dir: Path, node_id: str = "DEI", year: int | None = None) -> list[dict]:
-    """One year's ranking of the 盟市 for a node (default: the composite, latest year), as a list of rows.
+def ranking(
+    release_dir: Path, node_id: str = "DEI", year: int | None = None, level: str = "league", within: str | None = None
+) -> list[dict]:
+    """One year's ranking for a node (default: the composite, latest year), as a list of rows: the 12 盟市
+    (``level="league"``), the 103 旗县市区 (``level="county"``), or the 旗县市区 of one 盟市 (``within``: its name,
+    alias or code; ranked by rank_in_parent, the region-wide rank kept as ``rank_in_region``).
 
     ``node_id`` may be a node id, its Chinese or its English name; an unknown node or a year the release does not
     hold is a ConfigError that lists the valid choices. DuckDB alone (no pandas), so `dei ranking` starts fast."""
@@ -46,11 +74,26 @@ def ranking(release_dir: Path, node_id: str = "DEI", year: int | None = None) ->
 
     path = str(Path(release_dir) / "index_scores.parquet")
     con = duckdb.connect()
+    source = scores_relation(con, path)
     node_id = resolve_node(node_id, release_nodes(release_dir, con))
+    parent = None
+    if within is not None:
+        from index import units
+
+        try:
+            parent = units.resolve_unit(within, levels="league").code
+        except units.UnitNameError as exc:
+            raise ConfigError(f"--within: {exc.message}") from None
+        level = "county"
+    held = [lv for (lv,) in con.execute(f"select distinct unit_level from {source} order by 1", {"p": path}).fetchall()]
+    if level not in held:
+        option = f"--within {within}" if parent is not None else f"--level {level}"
+        raise ConfigError(f"{option}: the release ranks {held} only")
     years = [
         y
         for (y,) in con.execute(
-            "select distinct year from read_parquet($p) where node_id = $n order by year", {"p": path, "n": node_id}
+            f"select distinct year from {source} where node_id = $n and unit_level = $l order by year",
+            {"p": path, "n": node_id, "l": level},
         ).fetchall()
     ]
     if year is None:
@@ -59,17 +102,24 @@ def ranking(release_dir: Path, node_id: str = "DEI", year: int | None = None) ->
         raise ConfigError(
             f"--year {year}: the release holds {years[0]}–{years[-1]} for {node_id}; choose one of {years}"
         )
-    present = _columns(con, path)
+    # what the file has, and the unit columns scores_relation gives a release from before the 旗县 level
+    present = _columns(con, path) | {"unit_code", "unit_name", "unit_level"}
     columns = [c for c in RANKING_COLUMNS if c in present]
+    order = "rank_in_parent" if parent is not None else "rank"
     rows = con.execute(
-        f"select {', '.join(columns)} from read_parquet($p) where node_id = $n and year = $y order by rank, league_code",
-        {"p": path, "n": node_id, "y": year},
+        f"select {', '.join(columns)} from {source} where node_id = $n and year = $y and unit_level = $l"
+        f" and ($parent is null or parent_code = $parent) order by {order}, unit_code",
+        {"p": path, "n": node_id, "y": year, "l": level, "parent": parent},
     ).fetchall()
     table = [dict(zip(columns, row)) for row in rows]
-    intervals = rank_intervals(release_dir, node_id, year, con)
+    if parent is not None:  # the rank shown is the rank within the 盟市; the region-wide one stays readable
+        for row in table:
+            row["rank_in_region"], row["rank"] = row["rank"], row["rank_in_parent"]
+            row.pop("rank_change", None)  # a change of the region-wide rank, not of this one
+    intervals = rank_intervals(release_dir, node_id, year, con) if level == "league" else {}
     for row in table:
         if intervals:  # a release from before the uncertainty analysis has none: the ranking alone
-            row.update(intervals.get(int(row["league_code"]), dict(rank_low=None, rank_high=None)))
+            row.update(intervals.get(int(row["unit_code"]), dict(rank_low=None, rank_high=None)))
     return table
 
 
@@ -77,7 +127,7 @@ INTERVAL_COLUMNS = ("rank_low", "rank_high", "interval_low", "interval_high")
 
 
 def rank_intervals(release_dir: Path, node_id: str, year: int, con=None) -> dict[int, dict]:
-    """league_code -> its rank interval (rank_low, rank_high and their quantiles) from the release's
+    """unit_code of a 盟市 -> its rank interval (rank_low, rank_high and their quantiles) from the release's
     rank_intervals table; {} when the release has none (or an older layout of it)."""
     import duckdb
 
@@ -85,10 +135,12 @@ def rank_intervals(release_dir: Path, node_id: str, year: int, con=None) -> dict
     if not path.is_file():
         return {}
     con = con or duckdb.connect()
-    if not {"league_code", "node_id", "year", *INTERVAL_COLUMNS} <= _columns(con, str(path)):
+    present = _columns(con, str(path))
+    code = "unit_code" if "unit_code" in present else "league_code"
+    if not {code, "node_id", "year", *INTERVAL_COLUMNS} <= present:
         return {}
     rows = con.execute(
-        f"select league_code, {', '.join(INTERVAL_COLUMNS)} from read_parquet($p) where node_id = $n and year = $y",
+        f"select {code}, {', '.join(INTERVAL_COLUMNS)} from read_parquet($p) where node_id = $n and year = $y",
         {"p": str(path), "n": node_id, "y": year},
     ).fetchall()
     return {int(code): dict(zip(INTERVAL_COLUMNS, rest)) for code, *rest in rows}
@@ -147,14 +199,18 @@ def format_ranking(rows: list[dict], title: str) -> str:
     shown = next((r for r in rows if r.get("interval_low") is not None), None)
     # the interval beside the rank: "90 % of plausible method choices rank it here" (rank_intervals)
     band = [f"{shown['interval_low'] * 100:g}–{shown['interval_high'] * 100:g}% 区间"] if shown else []
+    county = bool(rows) and rows[0].get("unit_level") == "county"
     headers = (
-        ["排名", *band, "盟市", "得分"]
+        ["排名", *band, "旗县市区" if county else "盟市", "得分"]
+        + (["全区排名"] if "rank_in_region" in columns else [])
         + (["较上年"] if "score_change" in columns else [])
         + (["名次变化"] if "rank_change" in columns else [])
     )
     body = []
     for row in rows:
-        line = [int(row["rank"]), *([interval_text(row)] if shown else []), row["league_name"], f"{row['score']:.2f}"]
+        line = [int(row["rank"]), *([interval_text(row)] if shown else []), row["unit_name"], f"{row['score']:.2f}"]
+        if "rank_in_region" in columns:
+            line.append(int(row["rank_in_region"]))
         if "score_change" in columns:
             change = row["score_change"]
             line.append("" if change is None or change != change else f"{change:+.2f}")
@@ -173,28 +229,28 @@ def format_ranking(rows: list[dict], title: str) -> str:
 
 
 def rank_moves(baseline_dir: Path, scenario_dir: Path, node_id: str = "DEI") -> list[dict]:
-    """How ranks moved for every year: scenario rank against the baseline release's rank."""
+    """How the 盟市' ranks moved for every year: scenario rank against the baseline release's rank."""
     import duckdb
 
     con = duckdb.connect()
+    baseline_path = str(Path(baseline_dir) / "index_scores.parquet")
+    scenario_path = str(Path(scenario_dir) / "index_scores.parquet")
+    baseline = scores_relation(con, baseline_path).replace("$p", "$b")
+    scenario = scores_relation(con, scenario_path).replace("$p", "$s")
     cursor = con.execute(
-        """
-        with baseline as (select * from read_parquet($b) where node_id = $n),
-             scenario as (select * from read_parquet($s) where node_id = $n),
+        f"""
+        with baseline as (select * from {baseline} where node_id = $n and unit_level = 'league'),
+             scenario as (select * from {scenario} where node_id = $n and unit_level = 'league'),
              final as (
-                select scenario.year, scenario.league_code, scenario.league_name,
+                select scenario.year, scenario.unit_code, scenario.unit_name,
                        baseline.score as baseline_score, scenario.score as scenario_score,
                        baseline.rank as baseline_rank, scenario.rank as scenario_rank,
                        baseline.rank - scenario.rank as rank_moved_up
-                from scenario join baseline using (year, league_code)
+                from scenario join baseline using (year, unit_code)
              )
-        select * from final order by year, scenario_rank, league_code
+        select * from final order by year, scenario_rank, unit_code
         """,
-        {
-            "b": str(Path(baseline_dir) / "index_scores.parquet"),
-            "s": str(Path(scenario_dir) / "index_scores.parquet"),
-            "n": node_id,
-        },
+        {"b": baseline_path, "s": scenario_path, "n": node_id},
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
@@ -210,7 +266,7 @@ def format_moves(moves: list[dict], year: int | None = None) -> str:
     sel = [m for m in moves if m["year"] == year]
     body = [
         [
-            m["league_name"],
+            m["unit_name"],
             int(m["baseline_rank"]),
             f"{m['baseline_score']:.1f}",
             int(m["scenario_rank"]),

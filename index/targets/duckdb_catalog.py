@@ -50,7 +50,7 @@ def write_catalog(cfg: Settings, release_id: str, release_dir: Path, releases_fr
         con = duckdb.connect(str(tmp))
         try:
             for table in sorted(release_dir.glob("*.parquet")):
-                con.execute(f'create view "{table.stem}" as select * from read_parquet({_literal(table)})')
+                con.execute(f'create view "{table.stem}" as {_view_select(con, table)}')
             con.register("releases_frame", releases_frame)
             con.execute(f"create table releases as {contract.cast_select('releases', 'releases_frame')}")
             con.unregister("releases_frame")
@@ -68,6 +68,26 @@ def write_catalog(cfg: Settings, release_id: str, release_dir: Path, releases_fr
             tmp.unlink()
         Path(f"{tmp}.wal").unlink(missing_ok=True)
     return path
+
+
+def _view_select(con, table: Path) -> str:
+    """The view's query over one Parquet file: all its columns, or for a release from before the 旗县 level
+    (league_code ...) the contract's unit layout built from them, as PostgreSQL shows it."""
+    from index.targets.postgres import unit_layout
+
+    source = f"read_parquet({_literal(table)})"
+    cols = [
+        tuple(c)
+        for c in con.execute(f"select column_name, column_type from (describe select * from {source})").fetchall()
+    ]
+    layout = unit_layout(table.stem, cols)
+    if [name for name, _, _ in layout] == [name for name, _ in cols]:
+        return f"select * from {source}"
+    return f"select {', '.join(f'{expr} as {_identifier(name)}' for name, _, expr in layout)} from {source}"
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _literal(path: Path) -> str:

@@ -236,15 +236,52 @@ def _release_tables(release_dir: Path) -> list[tuple[str, Path, list[tuple[str, 
         for path in sorted(Path(release_dir).glob("*.parquet")):
             if path.stem in (POINTER, LOADED):
                 raise ConfigError(f"a release table may not be called {path.stem!r} (a PostgreSQL bookkeeping name)")
-            cols = duck.execute(f"select column_name, column_type from (describe select * from {_source(path)})")
-            out.append((path.stem, path, [tuple(c) for c in cols.fetchall()]))
+            loaded = unit_layout(path.stem, _parquet_columns(duck, path))
+            out.append((path.stem, path, [(name, kind) for name, kind, _ in loaded]))
         return out
     finally:
         duck.close()
 
 
+def _parquet_columns(duck, path: Path) -> list[tuple[str, str]]:
+    cols = duck.execute(f"select column_name, column_type from (describe select * from {_source(path)})")
+    return [tuple(c) for c in cols.fetchall()]
+
+
 def _source(path: Path) -> str:
     return f"read_parquet('{str(path).replace(chr(39), chr(39) * 2)}')"
+
+
+# The layout of a release published before the 旗县 level (issue 13): its columns under their contract names.
+# Such a release's rows enter dei_store in the unit layout, so the views show the contract's columns alone and
+# a rollback to it reads like any other release; the DuckDB catalog's views read it the same way
+# (index/targets/duckdb_catalog.py). Its Parquet files stay as they were published.
+LEGACY_COLUMNS = {
+    "league_code": "unit_code",
+    "league_name": "unit_name",
+    "level_kind": "unit_level",
+    "leagues_covered": "units_covered",
+}
+REGION_CODE = 150000
+
+
+def unit_layout(table: str, parquet_cols: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(column, duckdb type, DuckDB expression over the file) of what a Parquet table puts into dei_store: its
+    own columns, or for the old layout (league_code, no unit_code) the unit layout built from them."""
+    names = {name for name, _ in parquet_cols}
+    own = [(name, kind, f'"{name}"') for name, kind in parquet_cols]
+    if "league_code" not in names or "unit_code" in names:
+        return own
+    out = [(LEGACY_COLUMNS.get(name, name), kind, expr) for name, kind, expr in own]
+    # a row without a 盟市 (sensitivity's mean_abs_rank_shift) has no unit level either
+    level = '"level_kind"' if "level_kind" in names else "case when league_code is not null then 'league' end"
+    if "level_kind" not in names:
+        out.append(("unit_level", "VARCHAR", level))
+    out.append(("parent_code", "INTEGER", f"case when {level} = 'league' then {REGION_CODE} end"))
+    if table == "index_scores" and "rank" in names and "rank_in_parent" not in names:
+        out.append(("rank_in_parent", "INTEGER", '"rank"'))  # a 盟市's parent is the 自治区
+    order = [name for name, _ in contract.columns(table)] if table in contract.TABLES else []
+    return sorted(out, key=lambda c: order.index(c[0]) if c[0] in order else len(order))  # stable: extras last
 
 
 def _store_columns(table: str, parquet_cols: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -265,11 +302,13 @@ def _store_columns(table: str, parquet_cols: list[tuple[str, str]]) -> list[tupl
 
 def _view_columns(table: str, store_cols: list[str]) -> list[str]:
     """What dei.<table> shows: the contract's columns in its order (audit has no release_id there), then
-    columns the contract does not know; a table outside the contract shows all its columns."""
+    columns the contract does not know; a table outside the contract shows all its columns. The columns of the
+    old layout (LEGACY_COLUMNS) are not shown: a store filled before the 旗县 level keeps them for its old rows,
+    which are given their unit-layout values as well (_backfill_units)."""
     if table not in contract.TABLES:
         return store_cols
     named = [name for name, _ in contract.columns(table)]
-    return named + [c for c in store_cols if c not in named and c != "release_id"]
+    return named + [c for c in store_cols if c not in named and c != "release_id" and c not in LEGACY_COLUMNS]
 
 
 # ---- locking and retrying --------------------------------------------------------------------------------
@@ -381,8 +420,28 @@ def _prepare_store(conn, schema: str, store: str, tables) -> None:
                 conn.execute(
                     f"alter table {qualified} alter column {_ident(name)} type {kind} using {_ident(name)}::{kind}"
                 )
+        columns = set(have) | {c for c, _ in wanted}
+        if "league_code" in have and {"unit_code", "unit_level", "parent_code"} <= columns:
+            _backfill_units(conn, qualified, set(have), columns)
         if new_layout:
             _ensure_view(conn, schema, store, table)
+
+
+def _backfill_units(conn, qualified: str, have: set[str], columns: set[str]) -> None:
+    """The rows a store table got before the 旗县 level (league_code, no unit_code) given their unit-layout
+    columns; a no-op once done. Row changes only, as any load: readers' snapshots and locks are not touched."""
+    level = "level_kind" if "level_kind" in have else None
+    sets = [
+        f"{_ident(new)} = {_ident(old)}"
+        for old, new in LEGACY_COLUMNS.items()
+        if old in have and new in columns and old != "level_kind"
+    ]
+    unit_level = _ident(level) if level else "case when league_code is not null then 'league' end"
+    sets.append(f"unit_level = {unit_level}")
+    sets.append(f"parent_code = case when {unit_level} = 'league' then {REGION_CODE} end")
+    if "rank_in_parent" in columns and "rank" in have:
+        sets.append("rank_in_parent = rank")
+    conn.execute(f"update {qualified} set {', '.join(sets)} where unit_code is null and league_code is not null")
 
 
 def _load(conn, store: str, release_id: str, tables) -> bool:
@@ -394,12 +453,12 @@ def _load(conn, store: str, release_id: str, tables) -> bool:
     duck = duckdb.connect()
     counts = []
     try:
-        for table, path, parquet_cols in tables:
+        for table, path, _ in tables:
             qualified = _q(store, table)
             conn.execute(f"delete from {qualified} where release_id = %s", [release_id])
-            names = [c for c, _ in parquet_cols if c != "release_id"]
-            cols = ", ".join(_ident(c) for c in ["release_id", *names])
-            picked = ", ".join(["$rid", *(f'"{c}"' for c in names)])
+            loaded = [c for c in unit_layout(table, _parquet_columns(duck, path)) if c[0] != "release_id"]
+            cols = ", ".join(_ident(c) for c in ["release_id", *(name for name, _, _ in loaded)])
+            picked = ", ".join(["$rid", *(expr for _, _, expr in loaded)])
             rows = duck.execute(f"select {picked} from {_source(path)}", {"rid": release_id}).fetchall()
             with conn.cursor().copy(f"copy {qualified} ({cols}) from stdin") as copy:
                 for row in rows:

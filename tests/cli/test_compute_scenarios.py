@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from index import cli
+from index.targets import contract
 
 # SYNTHETIC test scheme: equal shares within each parent, except that 5G用户普及率 gets weight 0.
 ZERO_SCHEME = """
@@ -52,21 +53,11 @@ def test_compute_writes_a_scenario_prints_its_id_and_warns_of_a_dropped_indicato
     assert code == 0, err
     with zipfile.ZipFile(book) as workbook:
         sheets = re.findall(r'<sheet name="([^"]+)"', workbook.read("xl/workbook.xml").decode("utf-8"))
-    assert sheets == [
-        "release",
-        "inputs",
-        "index_scores",
-        "indicator_values",
-        "target_attainment",
-        "framework",
-        "weights",
-        "audit",
-        "disparity",
-        "obstacles",
-        "coupling",
-        "convergence_sigma",
-        "convergence_beta",
-    ]
+    # every table the scenario holds, in the contract's order: the release's, the audit and the analyses (a
+    # scenario has no uncertainty analysis)
+    tables = [*contract.RELEASE_TABLES, "audit", *contract.ANALYSIS_TABLES]
+    assert {p.stem for p in folder.glob("*.parquet")} == set(tables)
+    assert sheets == ["release", "inputs", *(t for t in contract.TABLES if t in tables)]
 
 
 def test_compare_several_schemes_side_by_side(curated_lake, zero_scheme, repo, capsys, tmp_path):
@@ -102,8 +93,8 @@ def test_compare_several_schemes_side_by_side(curated_lake, zero_scheme, repo, c
     for name in ("expert", "equal", "zero"):
         ranks[name] = dict(
             duckdb.sql(
-                f"select league_name, rank from '{curated_lake.lake}/scenarios/{name}/index_scores.parquet' "
-                "where node_id = 'DEI' and year = 2023"
+                f"select unit_name, rank from '{curated_lake.lake}/scenarios/{name}/index_scores.parquet' "
+                "where node_id = 'DEI' and year = 2023 and unit_level = 'league'"
             ).fetchall()
         )
     rows = [line.split() for line in lines[5:-1]]  # the last line names the workbook

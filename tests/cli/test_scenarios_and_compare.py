@@ -10,16 +10,22 @@ import duckdb
 import pytest
 
 from index import cli
+from index.commands import compare
+
+# SYNTHETIC 旗县 scores (tests/conftest.py SYNTHETIC_COUNTIES), far from the 盟市' so a mix-up shows
+COUNTIES = {150102: 90.0, 150103: 20.0, 150202: 80.0, 150203: 85.0, 150302: 10.0}
 
 
 @pytest.fixture
 def world(lake, publish_synthetic, make_scenario):
-    old = publish_synthetic("aaaa1111", {150100: 60.0, 150200: 50.0, 150300: 40.0})
-    new = publish_synthetic("bbbb2222", {150100: 45.0, 150200: 55.0, 150300: 41.0})
+    # aaaa: a release from before the 旗县 level (league_code, 盟市 only); the others hold 旗县 rows too
+    old = publish_synthetic("aaaa1111", {150100: 60.0, 150200: 50.0, 150300: 40.0}, layout="league")
+    new = publish_synthetic("bbbb2222", {150100: 45.0, 150200: 55.0, 150300: 41.0}, counties=COUNTIES)
     scenario = make_scenario(
         "equal",
         "cccc3333",
         {150100: 42.0, 150200: 44.0, 150300: 48.0},
+        counties={code: score + 3.0 for code, score in COUNTIES.items()},
         manifest={
             "weight_scheme": {"path": "sql/weights/equal.sql", "sha256": "e" * 64},
             "inputs": [{"file": "a.csv", "sha256": "a" * 64}, {"file": "b.csv", "sha256": "c" * 64}],
@@ -70,12 +76,13 @@ def test_compare_a_release_with_a_scenario_by_prefix_and_name(world, capsys):
     # the rows: B's ranking of DEI in the latest common year, each with A's rank and the move
     a = dict(
         duckdb.sql(
-            f"select league_name, rank from '{world['new']}/index_scores.parquet' where node_id = 'DEI' and year = 2024"
+            f"select unit_name, rank from '{world['new']}/index_scores.parquet' where node_id = 'DEI' and year = 2024"
+            " and unit_level = 'league'"
         ).fetchall()
     )
     b = duckdb.sql(
-        f"select league_name, rank from '{world['scenario']}/index_scores.parquet' "
-        "where node_id = 'DEI' and year = 2024 order by rank"
+        f"select unit_name, rank from '{world['scenario']}/index_scores.parquet' "
+        "where node_id = 'DEI' and year = 2024 and unit_level = 'league' order by rank"
     ).fetchall()
     assert lines[4].startswith("DEI 2024:")
     rows = [line.split() for line in lines[6:]]
@@ -147,3 +154,22 @@ def test_rollback_to_a_release_without_some_columns_prints_what_it_has(lake, pub
     assert lines[1].split() == ["排名", "盟市", "得分"]
     assert lines[2].split()[:2] == ["1", "呼和浩特市"]
     assert "release old00001" in out
+
+
+def test_compare_lines_up_the_leagues_of_a_release_from_before_the_county_level(world):
+    rows = compare.diff_rows(world["old"], world["new"], node_id="DEI", year=2024)
+    # the 盟市 of both sides, none of the new release's 旗县: aaaa ranks 呼和浩特市 1st (60), bbbb 2nd (45)
+    assert {r["unit_code"]: (r["rank_a"], r["rank_b"], r["rank_delta"]) for r in rows} == {
+        150100: (1, 2, -1),
+        150200: (2, 1, 1),
+        150300: (3, 3, 0),
+    }
+    assert {r["unit_name"] for r in rows} == {"呼和浩特市", "包头市", "乌海市"}
+    assert [r["score_delta"] for r in rows] == pytest.approx([55.0 - 50.0, 45.0 - 60.0, 41.0 - 40.0])
+
+
+def test_compare_of_the_counties_pairs_each_county_with_itself(world):
+    rows = compare.diff_rows(world["new"], world["scenario"], node_id="DEI", year=2024, level="county")
+    assert {r["unit_code"] for r in rows} == set(COUNTIES)
+    # every 旗县 gained 3 points and kept its rank among the 旗县
+    assert all(r["score_delta"] == pytest.approx(3.0) and r["rank_delta"] == 0 for r in rows)

@@ -45,7 +45,7 @@ def test_weights_equal_on_the_command_line_gives_the_hand_written_shares_scores(
     con = duckdb.connect()
     differ = con.execute(f"""
         select count(*) from '{tmp_path / "named" / "index_scores.parquet"}' a
-        full join '{tmp_path / "file" / "index_scores.parquet"}' b using (league_code, year, node_id)
+        full join '{tmp_path / "file" / "index_scores.parquet"}' b using (unit_code, year, node_id)
         where a.score is null or b.score is null or abs(a.score - b.score) > 1e-9 or a.rank <> b.rank
     """).fetchone()[0]
     assert differ == 0

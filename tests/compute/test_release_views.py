@@ -19,8 +19,8 @@ def test_the_region_rows_of_both_tables_are_the_shared_view(curated_lake, tmp_pa
         select v.indicator_id, v.year, v.denominated_value, t.value
         from '{out / "indicator_values.parquet"}' v
         join '{out / "target_attainment.parquet"}' t
-          on t.indicator_id = v.indicator_id and t.year = v.year and t.league_code = v.league_code
-        where v.level_kind = 'region' and t.level_kind = 'region'
+          on t.indicator_id = v.indicator_id and t.year = v.year and t.unit_code = v.unit_code
+        where v.unit_level = 'region' and t.unit_level = 'region'
     """).fetchall()
     assert pairs, "the release has 自治区 rows for indicators with a target"
     assert all(a == b for _, _, a, b in pairs)

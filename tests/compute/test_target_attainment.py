@@ -13,11 +13,14 @@ def _attainment(repo, denominated: list[tuple]) -> dict:
         "create table denominate (unit_code integer, period integer, indicator_id varchar, denominated_value double)"
     )
     con.executemany("insert into denominate values (?, ?, ?, ?)", denominated)
-    con.execute("create table units as select 150100 as unit_code, '呼和浩特市' as unit_name")
+    con.execute(
+        "create table units as select 150100 as unit_code, '呼和浩特市' as unit_name, 'league' as unit_level,"
+        " 150000 as parent_code"
+    )
     con.execute("""create table framework as select * from (values
         ('up', 'Indicator', '%', 1, 50.0), ('down', 'Indicator', '比值', -1, 1.2), ('none', 'Indicator', '%', 1, null)
     ) as t(node_id, node_type, unit, polarity, target_2025)""")
-    con.execute("""create table region_values (league_code integer, league_name varchar, period integer,
+    con.execute("""create table region_values (unit_code integer, unit_name varchar, period integer,
                                                indicator_id varchar, denominated_value double)""")
     con.execute("set variable release_id = 'synthetic'")
     query = (repo / "sql" / "release" / "target_attainment.sql").read_text(encoding="utf-8").strip().rstrip(";")

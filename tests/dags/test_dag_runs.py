@@ -155,7 +155,7 @@ def test_make_run_publishes_the_good_file_of_a_drop_and_only_the_reporting_tasks
     assert os.readlink(latest) != before
     value = duckdb.sql(
         f"""select raw_value from read_parquet('{latest}/indicator_values.parquet')
-            where league_code = 150100 and year = 2024 and indicator_id = 'fiveg_user_penetration'"""
+            where unit_code = 150100 and year = 2024 and indicator_id = 'fiveg_user_penetration'"""
     ).fetchall()
     assert value == [(77.7,)]
     for name, _ in (VALIDATION_BAD, INGEST_BAD):

@@ -44,10 +44,11 @@ def test_release_holds_12_leagues_by_6_years_for_dei_and_every_dimension(publish
     cfg, release = published
     table = scores(cfg.published / "latest")
     assert set(table["node_id"]) == REQUIRED_DIMENSIONS | {"DEI"}
-    counts = table.groupby("node_id").apply(lambda g: (g["league_code"].nunique(), g["year"].nunique(), len(g)))
+    leagues = table[table["unit_level"] == "league"]
+    counts = leagues.groupby("node_id").apply(lambda g: (g["unit_code"].nunique(), g["year"].nunique(), len(g)))
     assert all(c == (12, 6, 72) for c in counts)
     assert sorted(table["year"].unique()) == list(range(2019, 2025))
-    ranks = table.groupby(["node_id", "year"])["rank"].apply(sorted)
+    ranks = leagues.groupby(["node_id", "year"])["rank"].apply(sorted)
     assert all(r == list(range(1, 13)) for r in ranks)
     assert table["release_id"].unique().tolist() == [release["id"]]
 
@@ -58,16 +59,25 @@ def test_contributions_add_up_to_the_dei_score(published):
     diff = duckdb.sql(
         f"""
         with contributions as (
-            select league_code, year, sum(contribution) as total
+            select unit_code, unit_level, year, sum(contribution) as total
             from read_parquet('{latest}/indicator_values.parquet') group by all
         ), dei as (
-            select league_code, year, score from read_parquet('{latest}/index_scores.parquet') where node_id = 'DEI'
+            select unit_code, unit_level, year, score
+            from read_parquet('{latest}/index_scores.parquet') where node_id = 'DEI'
         )
-        select count(*) as n, max(abs(total - score)) as worst from contributions join dei using (league_code, year)
+        select unit_level, count(*) as n, max(abs(total - score)) as worst
+        from contributions join dei using (unit_code, unit_level, year) group by unit_level
         """
-    ).fetchall()[0]
-    assert diff[0] == 72
-    assert diff[1] < 1e-9
+    ).fetchall()
+    # every unit of both levels: the 12 盟市 over 6 years, and the 旗县市区 with a DEI score
+    dei_rows = dict(
+        duckdb.sql(
+            f"select unit_level, count(*) from read_parquet('{latest}/index_scores.parquet')"
+            " where node_id = 'DEI' group by unit_level"
+        ).fetchall()
+    )
+    assert {level: n for level, n, _ in diff} == dei_rows and dei_rows["league"] == 72
+    assert all(worst < 1e-9 for _, _, worst in diff)
 
 
 def test_pku_2024_values_are_imputed_not_invented(published):
@@ -180,7 +190,7 @@ INGEST_BAD_FILE = "2024年电子商务补充数据（示例数据（合成））
 def fiveg_hohhot_2024(release_dir) -> list:
     return duckdb.sql(
         f"""select raw_value from read_parquet('{release_dir}/indicator_values.parquet')
-            where league_code = 150100 and year = 2024 and indicator_id = 'fiveg_user_penetration'"""
+            where unit_code = 150100 and year = 2024 and indicator_id = 'fiveg_user_penetration'"""
     ).fetchall()
 
 

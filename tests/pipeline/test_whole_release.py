@@ -128,8 +128,8 @@ def drop(tmp_path_factory, repo):
 
 def published(cfg):
     return duckdb.sql(
-        f"select league_code, year, indicator_id, raw_value, imputed from "
-        f"read_parquet('{cfg.published / 'latest' / 'indicator_values.parquet'}') where level_kind = 'league'"
+        f"select unit_code, year, indicator_id, raw_value, imputed from "
+        f"read_parquet('{cfg.published / 'latest' / 'indicator_values.parquet'}') where unit_level = 'league'"
     ).fetchall()
 
 

@@ -21,7 +21,10 @@ def stage(cfg, release_id: str, score: float):
     pd.DataFrame(
         {
             "release_id": [release_id],
-            "league_code": [150100],
+            "unit_code": [150100],
+            "unit_name": ["呼和浩特市"],
+            "unit_level": ["league"],
+            "parent_code": [150000],
             "year": [2024],
             "node_id": ["DEI"],
             "score": [score],

@@ -10,7 +10,7 @@ from index.commands import ranking
 
 
 def _intervals(release, rows):
-    frame = pd.DataFrame(rows, columns=["league_code", "rank_low", "rank_high"])
+    frame = pd.DataFrame(rows, columns=["unit_code", "rank_low", "rank_high"])
     frame = frame.assign(node_id="DEI", year=2024, interval_low=0.05, interval_high=0.95)
     frame.to_parquet(release / "rank_intervals.parquet")
 
@@ -22,7 +22,7 @@ def test_the_interval_stands_beside_each_rank(tmp_path, make_release, capsys):
     lines = capsys.readouterr().out.splitlines()
     header = next(line for line in lines if "排名" in line)
     assert header.split()[:2] == ["排名", "5–95%"]
-    rows = {r["league_name"]: r for r in ranking.ranking(release)}
+    rows = {r["unit_name"]: r for r in ranking.ranking(release)}
     for name, row in rows.items():
         shown = [line for line in lines if name in line][0].split()
         assert shown[0] == str(row["rank"])

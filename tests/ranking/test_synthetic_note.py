@@ -16,8 +16,11 @@ def write_release(root, inputs):
     pd.DataFrame(
         {
             "rank": [1, 2],
-            "league_code": [150100, 150200],
-            "league_name": ["呼和浩特市", "包头市"],
+            "unit_code": [150100, 150200],
+            "unit_name": ["呼和浩特市", "包头市"],
+            "unit_level": ["league", "league"],
+            "parent_code": [150000, 150000],
+            "rank_in_parent": [1, 2],
             "year": [2024, 2024],
             "node_id": ["DEI", "DEI"],
             "score": [70.0, 60.0],

@@ -29,12 +29,15 @@ def stage(lake):
         pd.DataFrame(
             {
                 "release_id": release_id,
-                "league_code": [150100, 150200][: len(scores)],
-                "league_name": ["呼和浩特市", "包头市"][: len(scores)],
+                "unit_code": [150100, 150200][: len(scores)],
+                "unit_name": ["呼和浩特市", "包头市"][: len(scores)],
+                "unit_level": "league",
+                "parent_code": 150000,
                 "year": 2024,
                 "node_id": "DEI",
                 "score": list(scores),
                 "rank": ranks,
+                "rank_in_parent": ranks,
             }
         ).to_parquet(staged / "index_scores.parquet")
         pd.DataFrame({"release_id": release_id, "indicator_id": ["x"], "contribution": [1.0]}).to_parquet(

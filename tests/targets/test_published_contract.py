@@ -54,19 +54,19 @@ def test_region_rows_combine_the_leagues(release):
     con = duckdb.connect()
     con.execute(f"create view iv as select * from read_parquet('{latest}/indicator_values.parquet')")
     con.execute(f"create view fw as select * from read_parquet('{latest}/framework.parquet')")
-    assert con.execute("select distinct league_name from iv where level_kind = 'region'").fetchall() == [
-        ("内蒙古自治区",)
-    ]
+    assert con.execute(
+        "select distinct unit_code, unit_name, parent_code from iv where unit_level = 'region'"
+    ).fetchall() == [(150000, "内蒙古自治区", None)]
     # a denominated indicator reported by every league: the region's numerator is the leagues' sum and its
     # value lies within the leagues' range (a ratio of sums is a weighted mean of the ratios)
     rows = con.execute("""
         with leagues as (
             select year, indicator_id, sum(raw_value) as total, min(denominated_value) as lo,
                    max(denominated_value) as hi, count(raw_value) as reported
-            from iv where level_kind = 'league' and not imputed group by all)
+            from iv where unit_level = 'league' and not imputed group by all)
         select r.raw_value, l.total, r.denominated_value, l.lo, l.hi, fw.denominator, fw.unit
         from iv r join leagues l using (year, indicator_id) join fw on fw.node_id = r.indicator_id
-        where r.level_kind = 'region' and l.reported = 12 and r.leagues_covered = 12""").fetchall()
+        where r.unit_level = 'region' and l.reported = 12 and r.units_covered = 12""").fetchall()
     assert any(d is not None for *_, d, _ in rows) and any(u == "%" for *_, u in rows)
     for raw, total, value, lo, hi, denominator, _unit in rows:
         if denominator is not None:
@@ -75,7 +75,7 @@ def test_region_rows_combine_the_leagues(release):
     # region rows are not scored and only exist for combinable indicators
     assert (
         con.execute("""select count(*) from iv join fw on fw.node_id = iv.indicator_id
-        where level_kind = 'region' and (contribution is not null or (denominator is null and unit <> '%'))""").fetchall()
+        where unit_level = 'region' and (contribution is not null or (denominator is null and unit <> '%'))""").fetchall()
         == [(0,)]
     )
 
@@ -84,7 +84,7 @@ def test_target_attainment_reads_polarity_and_projects_growth(release):
     cfg, _ = release
     con = duckdb.connect()
     ta = con.execute(f"select * from read_parquet('{cfg.published}/latest/target_attainment.parquet')").df()
-    assert {"league", "region"} == set(ta["level_kind"])
+    assert {"league", "county", "region"} == set(ta["unit_level"])
     seen = ta.dropna(subset=["value", "attainment"])
     lower = seen[seen["polarity"] == -1]
     higher = seen[seen["polarity"] == 1]
@@ -158,12 +158,12 @@ def test_postgresql_shows_the_uncertainty_tables_and_an_older_release_without_th
         # the intervals a dashboard reads match the Parquet file's, league by league
         pg_dei = sorted(
             conn.execute(
-                f"select league_code, year, rank_low, rank_high from {schema}.rank_intervals where node_id = 'DEI'"
+                f"select unit_code, year, rank_low, rank_high from {schema}.rank_intervals where node_id = 'DEI'"
             ).fetchall()
         )
     pq_dei = sorted(
         con.execute(
-            f"select league_code, year, rank_low, rank_high from read_parquet("
+            f"select unit_code, year, rank_low, rank_high from read_parquet("
             f"'{result['path']}/rank_intervals.parquet') where node_id = 'DEI'"
         ).fetchall()
     )
@@ -183,3 +183,78 @@ def test_postgresql_shows_the_uncertainty_tables_and_an_older_release_without_th
                 f"select count(*) from read_parquet('{result['path']}/rank_intervals.parquet') where node_id <> 'DEI'"
             ).fetchone()[0]
         )
+
+
+# the per-unit tables of both levels, and those of the 盟市 only (contract.LEAGUE_ONLY)
+BOTH_LEVELS = ("index_scores", "indicator_values", "target_attainment", "obstacles", "coupling")
+LEAGUES_ONLY = ("rank_intervals", "exclusion_effects")
+
+
+def test_every_target_publishes_both_levels_under_their_parents(release, pg, repo):
+    """Parquet, the DuckDB catalog and PostgreSQL hold the same rows per unit level: the 盟市 and the 旗县市区 in
+    the tables of both levels (each unit under its parent of reference/units.csv), the 盟市 alone in the
+    uncertainty tables."""
+    import csv
+
+    import psycopg
+
+    from index import releases
+
+    dsn, schema = pg
+    cfg, result = release
+    assert releases.sync_targets(cfg)["postgres"] == result["id"]
+    with (repo / "reference" / "units.csv").open(encoding="utf-8") as fh:
+        registry = {
+            int(r["code"]): (r["level"], int(r["parent_code"]) if r["parent_code"] else None)
+            for r in csv.DictReader(fh)
+        }
+    levels_sql = (
+        "select unit_level, count(*), count(distinct unit_code) from {} where unit_level is not null"
+        " group by unit_level order by unit_level"
+    )
+    con = duckdb.connect()
+    catalog = duckdb.connect(str(cfg.published / "catalog.duckdb"), read_only=True)
+    with psycopg.connect(dsn) as conn:
+        for table in BOTH_LEVELS + LEAGUES_ONLY:
+            path = f"read_parquet('{result['path']}/{table}.parquet')"
+            files = con.execute(levels_sql.format(path)).fetchall()
+            expected = {"league"} if table in LEAGUES_ONLY else {"league", "county"}
+            if table in ("indicator_values", "target_attainment"):
+                expected.add("region")
+            assert {level for level, *_ in files} == expected, table
+            assert catalog.execute(levels_sql.format(table)).fetchall() == files, table
+            assert [tuple(r) for r in conn.execute(levels_sql.format(f"{schema}.{table}")).fetchall()] == files, table
+            units = con.execute(f"select distinct unit_code, unit_level, parent_code from {path}").fetchall()
+            for code, level, parent in units:
+                if level == "region":
+                    assert (code, parent) == (150000, None)
+                elif code is not None:
+                    assert registry[code] == (level, parent), (table, code)
+        counties = {c for c, (lv, _) in registry.items() if lv == "county"}
+        published = {
+            r[0]
+            for r in conn.execute(f"select distinct unit_code from {schema}.index_scores where unit_level = 'county'")
+        }
+        assert published == counties
+    catalog.close()
+
+
+def test_rank_in_parent_ranks_each_county_among_its_leagues_counties(release):
+    cfg, _ = release
+    con = duckdb.connect()
+    rows = con.execute(f"""
+        with s as (select * from read_parquet('{cfg.published}/latest/index_scores.parquet'))
+        select unit_level, count(*),
+               count(*) filter (where rank_in_parent <> parent_rank),
+               count(*) filter (where rank <> level_rank)
+        from (
+            select *,
+                   rank() over (partition by unit_level, parent_code, year, node_id order by score desc) as parent_rank,
+                   rank() over (partition by unit_level, year, node_id order by score desc) as level_rank
+            from s)
+        group by unit_level order by unit_level""").fetchall()
+    # a 盟市's parent is the 自治区: its rank there is its rank among the 12
+    assert [(level, bad_parent, bad_level) for level, _, bad_parent, bad_level in rows] == [
+        ("county", 0, 0),
+        ("league", 0, 0),
+    ]

@@ -220,20 +220,20 @@ def test_keep_releases_must_be_a_positive_number(monkeypatch):
 def test_diff_reports_how_scores_and_ranks_moved(lake, stage, pg_off):
     publish.publish(stage("aaaa", (61.5, 55.0)))
     publish.publish(stage("bbbb", (40.0, 70.0)))
-    moves = releases.diff("aaaa", "bbbb", lake).set_index("league_code")
+    moves = releases.diff("aaaa", "bbbb", lake).set_index("unit_code")
     a = (
         duckdb.sql(
-            f"select league_code, score, rank from read_parquet('{lake.published}/releases/aaaa/index_scores.parquet')"
+            f"select unit_code, score, rank from read_parquet('{lake.published}/releases/aaaa/index_scores.parquet')"
         )
         .df()
-        .set_index("league_code")
+        .set_index("unit_code")
     )
     b = (
         duckdb.sql(
-            f"select league_code, score, rank from read_parquet('{lake.published}/releases/bbbb/index_scores.parquet')"
+            f"select unit_code, score, rank from read_parquet('{lake.published}/releases/bbbb/index_scores.parquet')"
         )
         .df()
-        .set_index("league_code")
+        .set_index("unit_code")
     )
     for code in a.index:
         assert moves.loc[code, "score_delta"] == pytest.approx(b.loc[code, "score"] - a.loc[code, "score"])

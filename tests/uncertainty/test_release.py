@@ -71,9 +71,11 @@ def test_the_three_tables_follow_the_contract_and_the_same_build(analysed):
     # the nominal build is the published one: the engine's ranks and scores of index_scores, row for row
     mismatched = con.execute(f"""
         select count(*) from read_parquet('{staged}/rank_intervals.parquet') ri
-        full join read_parquet('{staged}/index_scores.parquet') s using (league_code, year, node_id)
+        full join (select * from read_parquet('{staged}/index_scores.parquet') where unit_level = 'league') s
+            using (unit_code, year, node_id)
         where ri.engine_rank is distinct from s.rank or abs(ri.nominal_score - s.score) > 1e-9
-           or ri.league_name is distinct from s.league_name""").fetchone()[0]
+           or ri.unit_name is distinct from s.unit_name or ri.unit_level is distinct from s.unit_level
+           or ri.parent_code is distinct from s.parent_code""").fetchone()[0]
     assert mismatched == 0
     lo, hi, bad = con.execute(f"""
         select min(rank_low), max(rank_high), count(*) filter (where rank_low > rank_high)
@@ -174,7 +176,7 @@ def test_publish_refuses_a_new_release_without_its_tables_and_keeps_older_ones_r
     text = ranking.format_ranking(rows, "DEI")
     intervals = ranking.rank_intervals(publish.current_release_dir(cfg), "DEI", rows[0]["year"])
     for row in rows:
-        assert f"{row['rank']}" in text and ranking.interval_text(intervals[int(row["league_code"])]) in text
+        assert f"{row['rank']}" in text and ranking.interval_text(intervals[int(row["unit_code"])]) in text
     assert "5–95% 区间" in text
 
 
