@@ -8,6 +8,9 @@ weights as (select * from weights),
 -- the weights of the 旗县市区 build (index/levels.py): rescaled over the county-level nodes
 county_weights as (select * from county_weights),
 
+-- whether the release has a 旗县 build at all (then its root weighs 1, as the 盟市 build's does)
+county_build as (select count(*) > 0 as scored from county_weights),
+
 final as (
     select
         getvariable('release_id') as release_id,
@@ -36,13 +39,13 @@ final as (
         cast(framework.levels as varchar) as levels,
         case
             when framework.node_type = 'Denominator' then null
-            when framework.parent_id is null and county_weights.node_id is null
-                and exists (select 1 from county_weights) then 1.0
+            when framework.parent_id is null and county_weights.node_id is null and county_build.scored then 1.0
             else county_weights.weight
         end as county_weight
     from framework
     left join weights on weights.node_id = framework.node_id
     left join county_weights on county_weights.node_id = framework.node_id
+    cross join county_build
 )
 
 select * from final
