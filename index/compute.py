@@ -450,7 +450,7 @@ def compute(
         method=dict(
             path=_rel(run.method_path),
             sha256=shas["method"],
-            spec={**run.method_spec, "county": run.dei_method.county.model_dump()},
+            spec={**run.method_spec, "county": run.dei_method.county.as_dict()},
         ),
         code_version=code,
         engine_log=run.log,

@@ -16,11 +16,10 @@ The engine itself never sees ``[county]``; :func:`load_method` splits it off.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from index.errors import ConfigError
 
@@ -28,23 +27,78 @@ LEAGUE, COUNTY = "league", "county"
 LEVELS = (LEAGUE, COUNTY)
 PARENT_GROUP = "parent"  # the unit group column of the 旗县 build: the code of the unit's 盟市
 COUNTY_SECTION = "county"
+NORMALISE_SCOPES = ("region", "league")
 
 
-class CountyLevel(BaseModel):
-    """The ``[county]`` section of the DEI method file."""
+@dataclass(frozen=True)
+class County:
+    """The ``[county]`` section of the DEI method file, checked."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    normalise_scope: str = "region"
 
-    normalise_scope: Literal["region", "league"] = "region"
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@lru_cache(maxsize=1)
+def _model():
+    """The pydantic model of [county], built on first use: pydantic's import is a tenth of a second, and a warm
+    verdict cache (index/verdicts.py) checks an unchanged section without it, as it does the engine's spec."""
+    from typing import Literal
+
+    from pydantic import BaseModel, ConfigDict
+
+    class CountyLevel(BaseModel):
+        model_config = ConfigDict(extra="forbid", strict=True)
+
+        normalise_scope: Literal[NORMALISE_SCOPES] = "region"
+
+    return CountyLevel
+
+
+def _checked_county(section: dict, source: str) -> County:
+    from pydantic import ValidationError
+
+    try:
+        return County(**_model().model_validate(section).model_dump())
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join(str(p) for p in (COUNTY_SECTION, *error["loc"]))
+        if error["type"] == "extra_forbidden":
+            raise ConfigError(
+                f"{source}: unknown key {key}; keys allowed in [county]: {sorted(_model().model_fields)}"
+            ) from None
+        raise ConfigError(f"{source}: {key} = {error.get('input')!r}: {error['msg']}") from None
+
+
+def check_county(section: dict, source: str = "method") -> County:
+    """The ``[county]`` section checked (pydantic), or recalled from the verdict cache when unchanged."""
+    from index import verdicts
+
+    text = verdicts.canonical_json(section)
+    digest = None
+    if text is not None:
+        checker = verdicts.fingerprint(str(Path(__file__)), verdicts.package_file("pydantic", "version.py"))
+        digest = verdicts.key("county", checker, text)
+        stored = verdicts.recall("county", digest)
+        if stored is not None:
+            try:
+                return County(**json.loads(stored))
+            except (TypeError, ValueError):
+                pass  # a corrupt entry: check again
+    county = _checked_county(section, source)
+    if digest is not None:
+        verdicts.remember("county", digest, json.dumps(county.as_dict(), sort_keys=True))
+    return county
 
 
 @dataclass(frozen=True)
 class DeiMethod:
     engine: dict  # the engine's spec (validated)
-    county: CountyLevel
+    county: County
 
     def as_dict(self) -> dict:
-        return {**self.engine, COUNTY_SECTION: self.county.model_dump()}
+        return {**self.engine, COUNTY_SECTION: self.county.as_dict()}
 
 
 def split_method(raw: dict, source: str = "method") -> DeiMethod:
@@ -55,17 +109,7 @@ def split_method(raw: dict, source: str = "method") -> DeiMethod:
     section = raw.pop(COUNTY_SECTION, None) or {}
     if not isinstance(section, dict):
         raise ConfigError(f"{source}: [county] must be a table, got {section!r}")
-    try:
-        county = CountyLevel.model_validate(section)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        key = ".".join(str(p) for p in (COUNTY_SECTION, *error["loc"]))
-        if error["type"] == "extra_forbidden":
-            raise ConfigError(
-                f"{source}: unknown key {key}; keys allowed in [county]: {sorted(CountyLevel.model_fields)}"
-            ) from None
-        raise ConfigError(f"{source}: {key} = {error.get('input')!r}: {error['msg']}") from None
-    return DeiMethod(validate_method(raw, source=source), county)
+    return DeiMethod(validate_method(raw, source=source), check_county(section, source))
 
 
 def load_method(path: str | Path) -> DeiMethod:

@@ -61,7 +61,8 @@ def test_a_corrupt_entry_is_ignored_and_the_spec_checked(cache):
 
 def test_a_warm_cache_checks_the_spec_without_pydantic(cache):
     code = (
-        "import sys; from index.engine import load_method; load_method(sys.argv[1]); print('pydantic' in sys.modules)"
+        # the DEI method file: the engine's sections and the DEI's [county] (index/levels.py), both cached
+        "import sys; from index.levels import load_method; load_method(sys.argv[1]); print('pydantic' in sys.modules)"
     )
     env = dict(os.environ, **{verdicts.CACHE_ENV: str(cache)})
     runs = [
