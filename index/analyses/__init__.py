@@ -10,7 +10,8 @@ convergence.py  σ convergence (dispersion by period), absolute β convergence (
 
 Every function takes plain arrays or long DataFrames (unit_code, period, node_id, score) and returns
 DataFrames; nothing here reads the lake or names a DEI indicator. The formulas are stated where each is
-computed; scipy provides the regression and the kernel density. (PySAL's `inequality` would give Gini and
-Theil, but its current release needs Python 3.12 and its older ones bring geopandas and matplotlib; Dagum's
-decomposition is in neither.)
+computed; scipy provides the regression and the kernel density. The Gini and Theil are computed here with
+Dagum's decomposition, which no maintained library has (it needs the same pairwise sums), and checked against
+PySAL's `inequality` in the tests (tests/analyses/test_disparity.py): importing it takes seconds and brings
+geopandas, so it is a test dependency only.
 """

@@ -78,3 +78,23 @@ def test_the_table_covers_every_period_and_node_and_names_units_without_a_group(
     assert len(groups) == 4 and len(pairs) == 2
     with pytest.raises(ConfigError, match="u4"):
         disparity.disparity_table(scores, {"u1": "A", "u2": "A", "u3": "B"})
+
+
+def test_gini_and_theil_equal_pysals_inequality():
+    """PySAL's `inequality` (test-only: importing it costs seconds and brings geopandas) as the oracle for the
+    Gini, Theil T and its between / within split, on SYNTHETIC positive scores in three groups."""
+    from inequality.gini import Gini
+    from inequality.theil import Theil, TheilD
+
+    rng = np.random.default_rng(71)
+    y = rng.lognormal(3.0, 0.6, size=40)
+    groups = rng.choice(np.array(["蒙东", "蒙西", "呼包鄂乌"]), size=40)
+    assert disparity.gini(y) == pytest.approx(Gini(y).g, rel=1e-12)
+    ours = disparity.theil(y, groups)
+    theirs = TheilD(y, groups)
+    assert ours["theil"] == pytest.approx(Theil(y).T, rel=1e-12) == pytest.approx(float(theirs.T), rel=1e-12)
+    assert ours["between"] == pytest.approx(float(np.ravel(theirs.bg)[0]), rel=1e-10)
+    assert ours["within"] == pytest.approx(float(np.ravel(theirs.wg)[0]), rel=1e-10)
+    # Dagum's parts add up to the same Gini
+    parts = disparity.dagum(y, groups)
+    assert parts["within"] + parts["between"] + parts["transvariation"] == pytest.approx(Gini(y).g, rel=1e-12)
