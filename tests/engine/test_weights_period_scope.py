@@ -167,3 +167,24 @@ def test_the_uncertainty_analysis_refuses_period_weights():
     inputs = analysis.Inputs(analysis._tables_of(con), engine.validate_method(method(scope="period")), "SYNTHETIC", [])
     with pytest.raises(ConfigError, match=r"weights\.scope"):
         analysis.Replicator(inputs, uspec.validate({"weights": {"noise": {"2": 0.1}}}, "u.toml"))
+
+
+# ----------------------------------------------------------------------------- the published table
+
+
+@pytest.mark.parametrize("scope, rows", [("period", 6 * len(PERIODS)), ("panel", 0)])
+def test_the_release_table_period_weights_follows_the_contract(repo, scope, rows):
+    from index.targets import contract
+
+    con, _ = build(method(scope=scope))
+    con.execute("set variable release_id = 'SYNTHETIC'")
+    con.execute("set variable weight_scheme = 'entropy'")
+    published = con.sql((repo / "sql" / "release" / "period_weights.sql").read_text(encoding="utf-8"))
+    assert [(c, str(t)) for c, t in zip(published.columns, published.types)] == contract.columns("period_weights")
+    frame = published.df()
+    assert len(frame) == rows
+    if rows:
+        engine_rows = con.execute("select node_id, period as year, weight from period_weights").df()
+        merged = frame.merge(engine_rows, on=["node_id", "year"], suffixes=("", "_engine"))
+        assert len(merged) == rows and (merged["weight"] == merged["weight_engine"]).all()
+        assert set(frame["scheme"]) == {"entropy"} and set(frame["year"]) == set(PERIODS)
