@@ -21,7 +21,7 @@ from index import __version__
 # resolve / allowed_roots: the paths of scheme and method files live in index.config (re-exported here)
 from index.config import ALLOW_ENV, REPO_ROOT, Settings, allowed_roots, resolve  # noqa: F401
 from index.config import settings as current_settings
-from index.engine.vocabulary import NAMED_WEIGHT_SCHEMES
+from index.engine.vocabulary import NAMED_WEIGHT_SCHEMES, OBJECTIVE_WEIGHT_SCHEMES
 from index.errors import ConfigError
 from index.files import sha256_file
 
@@ -307,6 +307,9 @@ def run_engine(
         weights_path = resolve(spec_scheme or cfg.default_weights, cfg)
         method_spec.setdefault("weights", {})["scheme"] = "metadata"
         scheme = _rel(weights_path)
+    if method_spec["weights"].get("scheme") not in OBJECTIVE_WEIGHT_SCHEMES:
+        # a scheme given on the command line replaces an objective one: weights.scope has nothing left to derive
+        method_spec["weights"].pop("scope", None)
 
     # One thread: parallel sums add in a different order each run, so the last digit of a score would change
     # from run to run; the same inputs must give the same published bytes (a 12-盟市 build loses nothing).

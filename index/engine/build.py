@@ -81,9 +81,11 @@ def run(con, method: dict, keep_steps: bool = False) -> list[StepRecord]:
         if scheme in OBJECTIVE_WEIGHT_SCHEMES:
             from index.engine import objective_weights
 
-            log.append(objective_weights.apply(con, scheme))
-        elif scheme == "equal":
-            log.append(equal_weights(con))
+            log.append(objective_weights.apply(con, scheme, spec["weights"].get("scope", "panel")))
+        else:
+            weight.empty_period_weights(con)  # every period reads table weights
+            if scheme == "equal":
+                log.append(equal_weights(con))
         log.append(weight.run(con, spec, keep_steps))
         log.append(aggregate.run(con, spec))
         log.append(rank.run(con, spec, keep_steps))

@@ -23,6 +23,7 @@ STEP_TABLES = (
     "treat_indicators",
     "treat",
     "normalise",
+    "weights_by_period",
     "weight_aggregates",
     "weight",
     "aggregate_nodes",

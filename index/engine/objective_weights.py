@@ -26,6 +26,13 @@ any depth. Let x_ij be child j's score for unit-period i of one parent, n_j its 
 
 A parent whose children carry no information (all constant, too few values) gets equal weights; a parent with
 one child gives it weight 1. The result names every non-root tree node and sums to 1 under every parent.
+
+Scope (``[weights] scope``): "panel" (the default, 全局熵值法) pools every unit-period as above and writes table
+``weights``. "period" also derives each period's weights from that period's rows of ``normalise`` alone (the
+same formulas, the same bottom-up walk; year-by-year 熵值法) into table ``period_weights(node_id, period,
+weight)``, and table ``weights`` keeps the pooled ones, so whatever is period-agnostic still reads a sensible
+value. The steps read relation ``weights_by_period`` (07_weight_periods.sql): the period weights where they
+exist, else the pooled weights for every period.
 """
 
 from __future__ import annotations
@@ -36,7 +43,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index.engine.log import StepRecord, record
-from index.engine.vocabulary import OBJECTIVE_WEIGHT_SCHEMES
+from index.engine.vocabulary import OBJECTIVE_WEIGHT_SCHEMES, WEIGHT_SCOPES
+from index.engine.weight import empty_period_weights
 from index.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -192,8 +200,27 @@ def compute(con: duckdb.DuckDBPyConnection, scheme: str, **options) -> pd.DataFr
 
     Options: ``targets`` (balance only): dict node_id -> relative target importance; a child not named gets 1.
     """
+    tree, scores, targets = _inputs(con, scheme, options)
+    return _tree_weights(tree, scores, scheme, targets)
+
+
+def compute_by_period(con: duckdb.DuckDBPyConnection, scheme: str, **options) -> pd.DataFrame:
+    """Weights (node_id, period, weight): :func:`compute` on each period's rows of ``normalise`` alone."""
     import pandas as pd
 
+    tree, scores, targets = _inputs(con, scheme, options)
+    frames = []
+    for period, rows in scores.groupby(level="period", sort=True):
+        frame = _tree_weights(tree, rows, scheme, targets)
+        frame.insert(1, "period", int(period))
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame({"node_id": [], "period": [], "weight": []})
+    return pd.concat(frames, ignore_index=True)
+
+
+def _inputs(con, scheme: str, options: dict):
+    """The tree, the indicators' scores (rows = unit-periods, columns = indicators) and the balance targets."""
     if scheme not in SCHEMES:
         raise ConfigError(f"objective weight scheme {scheme!r} is not known; use one of {list(SCHEMES)}")
     unknown = sorted(set(options) - {"targets"})
@@ -213,6 +240,12 @@ def compute(con: duckdb.DuckDBPyConnection, scheme: str, **options) -> pd.DataFr
     scores = long.pivot(index=["unit_code", "period"], columns="indicator_id", values="normalised")
     indicators = tree.loc[tree["node_type"] == "Indicator", "node_id"]
     scores = scores.reindex(columns=list(indicators)).astype(float)
+    return tree, scores, targets
+
+
+def _tree_weights(tree, scores, scheme: str, targets: dict) -> pd.DataFrame:
+    """The bottom-up walk: each parent's children weighted from ``scores``, then scored for the level above."""
+    import pandas as pd
 
     children = tree[tree["parent_id"].notna()].groupby("parent_id", sort=False)["node_id"].apply(list).to_dict()
     weights: dict[str, float] = {}
@@ -236,8 +269,12 @@ def compute(con: duckdb.DuckDBPyConnection, scheme: str, **options) -> pd.DataFr
     return pd.DataFrame({"node_id": list(order), "weight": [weights[n] for n in order]})
 
 
-def apply(con: duckdb.DuckDBPyConnection, scheme: str, **options) -> StepRecord:
-    """Replace table ``weights`` on ``con`` by the weights ``scheme`` derives; return the engine log entry."""
+def apply(con: duckdb.DuckDBPyConnection, scheme: str, scope: str = "panel", **options) -> StepRecord:
+    """Replace table ``weights`` on ``con`` by the weights ``scheme`` derives from the pooled panel and, with
+    ``scope = "period"``, table ``period_weights`` by each period's (else leave it empty); return the engine
+    log entry."""
+    if scope not in WEIGHT_SCOPES:
+        raise ConfigError(f"weights.scope = {scope!r} is not allowed; use one of {list(WEIGHT_SCOPES)}")
     started = time.perf_counter()
     frame = compute(con, scheme, **options)
     con.register("objective_weights_df", frame)
@@ -247,14 +284,28 @@ def apply(con: duckdb.DuckDBPyConnection, scheme: str, **options) -> StepRecord:
     )
     con.unregister("objective_weights_df")
     zero = int((frame["weight"] == 0).sum())
-    return record(
-        "objective_weights",
-        None,
-        len(frame),
-        started,
-        f"weights derived from the data by {FORMULAS[scheme]}; {zero} node(s) got weight 0",
-        scheme=scheme,
-    )
+    notes = f"weights derived from the data by {FORMULAS[scheme]}; {zero} node(s) got weight 0"
+    rows = len(frame)
+    if scope == "period":
+        by_period = compute_by_period(con, scheme, **options)
+        con.register("period_weights_df", by_period)
+        con.execute(
+            "create or replace table period_weights as select cast(node_id as varchar) as node_id,"
+            " cast(period as integer) as period, cast(weight as double) as weight from period_weights_df"
+        )
+        con.unregister("period_weights_df")
+        periods = sorted(set(by_period["period"]))
+        shown = " … ".join(str(p) for p in (periods[:1] + periods[-1:] if len(periods) > 1 else periods))
+        zero_cells = int((by_period["weight"] == 0).sum())
+        notes += (
+            f"; per period: {shown} ({len(periods)} periods, each from its own rows; table weights keeps the pooled"
+            f" panel's), {zero_cells} node-period(s) got weight 0"
+        )
+        rows += len(by_period)
+    else:
+        empty_period_weights(con)
+        notes += "; over the pooled panel (every period the same weights)"
+    return record("objective_weights", None, rows, started, notes, scheme=scheme, scope=scope)
 
 
-__all__ = ["SCHEMES", "FORMULAS", "compute", "apply", "block_weights"]
+__all__ = ["SCHEMES", "FORMULAS", "compute", "compute_by_period", "apply", "block_weights"]

@@ -25,9 +25,11 @@ from index.engine.vocabulary import (
     NORMALISE_ALIASES,
     NORMALISE_METHODS,
     NORMALISE_SCOPES,
+    OBJECTIVE_WEIGHT_SCHEMES,
     POSITIVE_MEANS,
     SCREEN_ON,
     TREAT_METHODS,
+    WEIGHT_SCOPES,
 )
 from index.errors import ConfigError
 
@@ -207,6 +209,29 @@ class Weights(Section):
             "within each parent; `entropy`, `critic`, `pca`, `balance`: computed from the data"
         ),
     )
+    scope: Literal[WEIGHT_SCOPES] = Field(
+        "panel",
+        description=(
+            "objective weights from the pooled panel (全局熵值法: one weight per node for every period) or from each "
+            "period's rows alone (year-by-year weights, published in table `period_weights`); `period` only with "
+            "`entropy`, `critic`, `pca` or `balance`"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _scope_of_the_scheme(self):
+        if self.scope == "period" and self.scheme not in OBJECTIVE_WEIGHT_SCHEMES:
+            raise ValueError(
+                f"weights.scope = 'period' derives the weights from each period's data, so it needs an objective "
+                f"scheme {list(OBJECTIVE_WEIGHT_SCHEMES)}, not scheme = {self.scheme!r}"
+            )
+        return self
+
+    def as_dict(self) -> dict:
+        out = super().as_dict()
+        if out.get("scope") == "panel":
+            del out["scope"]  # the default: the spec reads as it did before the key existed
+        return out
 
 
 class Aggregate(Section):

@@ -22,4 +22,6 @@ POSITIVE_MEANS = ("gmean", "hmean", "genmean")
 # [weights] scheme: these names are computed by the engine; any other string is a weight-scheme file
 OBJECTIVE_WEIGHT_SCHEMES = ("entropy", "critic", "pca", "balance")
 NAMED_WEIGHT_SCHEMES = ("metadata", "equal", *OBJECTIVE_WEIGHT_SCHEMES)
+# [weights] scope: objective weights from the pooled panel or from each period alone
+WEIGHT_SCOPES = ("panel", "period")
 KNN_DEFAULT_K = 5

@@ -182,6 +182,22 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("effective_weight", "DOUBLE", "weight in the composite; indicators' effective weights sum to 1"),
         ],
     ),
+    "period_weights": (
+        'The objective weights derived year by year (method `[weights] scope = "period"`, e.g. 逐年熵值法): every '
+        "node under the root with its weight within its parent in each year, from that year's data alone; the "
+        "scores of a year are built with that year's weights. Empty when the release's weights are the same in "
+        "every year (scope `panel`, the default: see weights).",
+        [
+            RELEASE_ID,
+            ("scheme", "VARCHAR", "weight scheme name (`entropy`, `critic`, `pca` or `balance`)"),
+            ("year", "INTEGER", "the year the weights were derived from"),
+            ("node_id", "VARCHAR", "node id"),
+            ("parent_id", "VARCHAR", "parent node id"),
+            ("level", "INTEGER", "1 indicator, 2 dimension"),
+            ("node_type", "VARCHAR", "`Indicator` or `Aggregate`"),
+            ("weight", "DOUBLE", "weight within the parent in that year; siblings' weights sum to 1"),
+        ],
+    ),
     "audit": (
         "The statistical audit of the computed index (index/engine/audit.py, COINr get_stats / get_corr).",
         [
@@ -477,7 +493,7 @@ CHANGELOG = [
 
 
 # tables every release directory must hold (releases lives beside them; audit is written by the lead's step)
-RELEASE_TABLES = ("index_scores", "indicator_values", "target_attainment", "framework", "weights")
+RELEASE_TABLES = ("index_scores", "indicator_values", "target_attainment", "framework", "weights", "period_weights")
 # written by the uncertainty analysis of the same build (index/uncertainty/release.py); a release whose
 # release.json declares the analysis is published only with them, older releases stay readable without
 UNCERTAINTY_TABLES = ("rank_intervals", "sensitivity", "exclusion_effects")

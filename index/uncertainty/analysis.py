@@ -600,6 +600,13 @@ class Replicator:
         for name, section in (("nominal method", inputs.method["aggregate"]),):
             for used in sorted(set(UNIT_COMPARING_METHODS) & {section["method"], *section.get("levels", {}).values()}):
                 raise ConfigError(f"the {name} aggregates with {used}, which the uncertainty analysis does not offer")
+        if inputs.method.get("weights", {}).get("scope", "panel") != "panel":
+            # the replicates multiply each variant's normalised matrix by ONE weight vector per node
+            raise ConfigError(
+                "the nominal method has weights.scope = 'period' (objective weights derived per period), which the "
+                "uncertainty analysis does not offer: its replicates apply one weight per node to every period; "
+                "analyse the method with weights.scope = 'panel'"
+            )
         self.target = spec.target or self.tree.root
         if self.target not in self.tree.aggregates:
             raise ConfigError(f"target = {self.target!r} is not an aggregate node; aggregates: {self.tree.aggregates}")

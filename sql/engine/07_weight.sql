@@ -11,21 +11,24 @@
 -- to the root score under amean. (Under other means 08_aggregate_contributions.sql corrects it after the
 -- aggregation; indicator_results takes that one.)
 -- The aggregates' side (present child weights, effective weights of aggregates) comes from table
--- weight_aggregates (07_weight_aggregates.sql), so this pass over the indicator cells is one join.
+-- weight_aggregates (07_weight_aggregates.sql), so this pass over the indicator cells is one join. Weights are
+-- per period (table weights_by_period, 07_weight_periods.sql).
 with
 
 normalise as (
     select * from normalise
 ),
 
--- node ids as the engine's enum key type (index/engine/stage.py), like the cells' keys
+-- each indicator's weight in each period (07_weight_periods.sql); node ids as the engine's enum key type
+-- (index/engine/stage.py), like the cells' keys
 tree as (
     select
         cast(framework.node_id as engine_node) as node_id,
         cast(framework.parent_id as engine_node) as parent_id,
-        weights.weight
+        weights_by_period.period,
+        weights_by_period.weight
     from framework
-    left join weights on weights.node_id = framework.node_id
+    join weights_by_period on weights_by_period.node_id = framework.node_id
     where framework.node_type = 'Indicator'
 ),
 
@@ -52,7 +55,7 @@ weighted as (
                 )
         end as effective_weight
     from normalise
-    join tree on tree.node_id = normalise.indicator_id
+    join tree on tree.node_id = normalise.indicator_id and tree.period = normalise.period
     left join parent_weights
         on parent_weights.unit_code = normalise.unit_code
             and parent_weights.period = normalise.period

@@ -3,7 +3,9 @@
 -- 07_weight.sql then gives each indicator its effective weight from its parent's row. See 07_weight.sql for the
 -- rules (re-weighting over present siblings, zero weights).
 -- Set-based for any depth: one pass over the indicator cells finds each parent's present indicator weight;
--- the rest works on aggregate nodes only (units × periods × aggregates rows).
+-- the rest works on aggregate nodes only (units × periods × aggregates rows). Weights are per period (relation
+-- weights_by_period, 07_weight_periods.sql): the walk up the tree is structural, and which paths carry positive
+-- weights only is decided per period from the nodes on them.
 with recursive
 
 normalise as (
@@ -13,27 +15,31 @@ normalise as (
 -- node ids as the engine's enum key type (index/engine/stage.py), like the cells' keys
 tree as (
     select
-        cast(framework.node_id as engine_node) as node_id,
-        cast(framework.parent_id as engine_node) as parent_id,
-        framework.node_type,
-        weights.weight
+        cast(node_id as engine_node) as node_id,
+        cast(parent_id as engine_node) as parent_id,
+        node_type
     from framework
-    left join weights on weights.node_id = framework.node_id
-    where framework.node_type <> 'Denominator'
+    where node_type <> 'Denominator'
+),
+
+node_weights as (
+    select
+        cast(node_id as engine_node) as node_id,
+        period,
+        weight
+    from weights_by_period
 ),
 
 aggregate_nodes as (
-    select node_id, parent_id, weight from tree where node_type = 'Aggregate'
+    select node_id, parent_id from tree where node_type = 'Aggregate'
 ),
 
--- every aggregate with itself and each of its ancestors; weights_positive_between: every weight on the path
--- from the aggregate up to the ancestor (the ancestor's own weight excluded) is > 0
+-- every aggregate with itself and each of its ancestors (the tree only, no weights)
 aggregate_ancestors as (
     select
         node_id as aggregate_id,
         node_id as ancestor_id,
-        parent_id as ancestor_parent_id,
-        true as weights_positive_between
+        parent_id as ancestor_parent_id
     from aggregate_nodes
 
     union all
@@ -41,28 +47,55 @@ aggregate_ancestors as (
     select
         aggregate_ancestors.aggregate_id,
         aggregate_nodes.node_id as ancestor_id,
-        aggregate_nodes.parent_id as ancestor_parent_id,
-        aggregate_ancestors.weights_positive_between and child.weight > 0 as weights_positive_between
+        aggregate_nodes.parent_id as ancestor_parent_id
     from aggregate_ancestors
     join aggregate_nodes on aggregate_nodes.node_id = aggregate_ancestors.ancestor_parent_id
-    join aggregate_nodes as child on child.node_id = aggregate_ancestors.ancestor_id
 ),
 
--- every edge (node -> parent) on the path from each aggregate to the root, with the node's weight
+-- the periods in which some weight on the path from an aggregate up to an ancestor (the ancestor's own weight
+-- excluded) is not > 0: the nodes between are the aggregate's ancestors (itself included) below the ancestor
+blocked_paths as (
+    select distinct
+        path.aggregate_id,
+        path.ancestor_id,
+        node_weights.period
+    from aggregate_ancestors as path
+    join aggregate_ancestors as below
+        on below.aggregate_id = path.aggregate_id
+            and below.ancestor_id <> path.ancestor_id
+    join aggregate_ancestors as between_nodes
+        on between_nodes.aggregate_id = below.ancestor_id
+            and between_nodes.ancestor_id = path.ancestor_id
+    join node_weights on node_weights.node_id = below.ancestor_id
+    where not coalesce(node_weights.weight > 0, false)
+),
+
+-- every edge (node -> parent) on the path from each aggregate to the root
 aggregate_paths as (
     select
         aggregate_ancestors.aggregate_id,
-        aggregate_nodes.parent_id,
-        aggregate_nodes.weight
+        aggregate_nodes.node_id,
+        aggregate_nodes.parent_id
     from aggregate_ancestors
     join aggregate_nodes on aggregate_nodes.node_id = aggregate_ancestors.ancestor_id
     where aggregate_nodes.parent_id is not null
 ),
 
+indicator_weights as (
+    select tree.node_id, tree.parent_id, node_weights.period, node_weights.weight
+    from tree
+    join node_weights on node_weights.node_id = tree.node_id
+    where tree.node_type = 'Indicator'
+),
+
 present_indicators as (
-    select normalise.unit_code, normalise.period, normalise.indicator_id, tree.parent_id, tree.weight
+    select
+        normalise.unit_code, normalise.period, normalise.indicator_id, indicator_weights.parent_id,
+        indicator_weights.weight
     from normalise
-    join tree on tree.node_id = normalise.indicator_id
+    join indicator_weights
+        on indicator_weights.node_id = normalise.indicator_id
+            and indicator_weights.period = normalise.period
     where normalise.normalised is not null
 ),
 
@@ -81,16 +114,22 @@ present_aggregates as (
         aggregate_ancestors.ancestor_id as node_id
     from present_indicator_weights
     join aggregate_ancestors on aggregate_ancestors.aggregate_id = present_indicator_weights.parent_id
+    anti join blocked_paths
+        on blocked_paths.aggregate_id = aggregate_ancestors.aggregate_id
+            and blocked_paths.ancestor_id = aggregate_ancestors.ancestor_id
+            and blocked_paths.period = present_indicator_weights.period
     where present_indicator_weights.present_indicator_weight > 0
-        and aggregate_ancestors.weights_positive_between
 ),
 
 present_aggregate_weights as (
     select
         present_aggregates.unit_code, present_aggregates.period, aggregate_nodes.parent_id,
-        sum(aggregate_nodes.weight) as present_aggregate_weight
+        sum(node_weights.weight) as present_aggregate_weight
     from present_aggregates
     join aggregate_nodes on aggregate_nodes.node_id = present_aggregates.node_id
+    join node_weights
+        on node_weights.node_id = present_aggregates.node_id
+            and node_weights.period = present_aggregates.period
     where aggregate_nodes.parent_id is not null
     group by all
 ),
@@ -116,10 +155,13 @@ aggregate_path_factors as (
         present_aggregates.period,
         present_aggregates.node_id,
         aggregate_paths.parent_id as path_parent_id,
-        aggregate_paths.weight > 0 as weight_positive,
-        aggregate_paths.weight / present_child_weights.present_child_weight as reweighted_share
+        node_weights.weight > 0 as weight_positive,
+        node_weights.weight / present_child_weights.present_child_weight as reweighted_share
     from present_aggregates
     left join aggregate_paths on aggregate_paths.aggregate_id = present_aggregates.node_id
+    left join node_weights
+        on node_weights.node_id = aggregate_paths.node_id
+            and node_weights.period = present_aggregates.period
     left join present_child_weights
         on present_child_weights.unit_code = present_aggregates.unit_code
             and present_child_weights.period = present_aggregates.period

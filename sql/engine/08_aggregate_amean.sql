@@ -14,8 +14,10 @@ framework as (
     select node_id, parent_id, cast(level as integer) as level, node_type from framework
 ),
 
+-- each node's weight in each period (07_weight_periods.sql); a node no weight names takes no part
 weights as (
-    select node_id, cast(weight as double) as weight from weights
+    select node_id, period, weight from weights_by_period
+    where weight is not null
 ),
 
 level_nodes as (
@@ -30,6 +32,7 @@ children as (
         cast(framework.node_id as engine_node) as child_id,
         cast(framework.parent_id as engine_node) as parent_id,
         level_nodes.level,
+        weights.period,
         weights.weight
     from framework
     join weights on weights.node_id = framework.node_id
@@ -46,7 +49,7 @@ child_scores as (
         aggregate.score as child_score,
         aggregate.score is not null and children.weight > 0 as taking_part
     from aggregate
-    join children on children.child_id = aggregate.node_id
+    join children on children.child_id = aggregate.node_id and children.period = aggregate.period
 ),
 
 node_sums as (

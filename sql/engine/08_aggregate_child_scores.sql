@@ -13,8 +13,10 @@ framework as (
     select node_id, parent_id, cast(level as integer) as level, node_type from framework
 ),
 
+-- each node's weight in each period (07_weight_periods.sql); a node no weight names takes no part
 weights as (
-    select node_id, cast(weight as double) as weight from weights
+    select node_id, period, weight from weights_by_period
+    where weight is not null
 ),
 
 level_nodes as (
@@ -24,7 +26,8 @@ level_nodes as (
 ),
 
 children as (
-    select framework.node_id as child_id, framework.parent_id, level_nodes.level, weights.weight
+    select
+        framework.node_id as child_id, framework.parent_id, level_nodes.level, weights.period, weights.weight
     from framework
     join weights on weights.node_id = framework.node_id
     join level_nodes on level_nodes.node_id = framework.parent_id
@@ -41,7 +44,7 @@ final as (
         aggregate.score as child_score,
         aggregate.score is not null and children.weight > 0 as taking_part
     from aggregate
-    join children on children.child_id = aggregate.node_id
+    join children on children.child_id = aggregate.node_id and children.period = aggregate.period
 )
 
 select * from final
