@@ -605,11 +605,13 @@ def synthetic_release(folder: Path) -> Path:
     duckdb.connect().execute(
         f"""
         copy (
-            with units as (select u, 150000 + 100 * u as league_code, 'SYNTHETIC 盟市 ' || u as league_name
+            with units as (select u, 150000 + 100 * u as unit_code, 'SYNTHETIC 盟市 ' || u as unit_name
                            from range(1, 13) t(u)),
                  cells as (select *, (hash(u * 31 + y * 7 + n) % 1000) / 10.0 as score
                            from units, (values (2022), (2023), (2024)) y(y), (values (0), (1)) n(n))
-            select rank() over (partition by y, n order by score desc) as rank, league_code, league_name,
+            select rank() over (partition by y, n order by score desc) as rank, unit_code, unit_name,
+                   'league' as unit_level, 150000 as parent_code,
+                   rank() over (partition by y, n order by score desc) as rank_in_parent,
                    y as year, score, null::double as score_change, null::integer as rank_change,
                    case n when 0 then 'SYN_INDEX' else 'SYN_D1' end as node_id,
                    case n when 0 then '合成指数' else '合成维度' end as node_name_zh,
