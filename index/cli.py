@@ -344,15 +344,54 @@ def cmd_audit(args) -> int:
     from index.compute import run_engine
     from index.engine.audit import audit
 
-    run = run_engine(args.weights, args.method, settings())
-    print(f"Statistical audit of the curated lake (weights: {run.scheme}, method: {run.method_path.name})")
-    frames = audit(run.con)
+    if args.framework:
+        # any COINr-layout framework (iMeta / iData), built by the engine with its own method spec
+        from index import coinr, engine
+
+        if not args.method:
+            print("dei audit --framework DIR needs --method SPEC.toml", file=sys.stderr)
+            return 2
+        con, spec, _, _ = coinr.open_inputs(Path(args.framework), Path(args.method))
+        try:
+            engine.run(con, spec)
+            print(f"Statistical audit of {args.framework} (method: {Path(args.method).name})")
+            frames = audit(con)
+        finally:
+            con.close()
+    else:
+        run = run_engine(args.weights, args.method, settings())
+        try:
+            print(f"Statistical audit of the curated lake (weights: {run.scheme}, method: {run.method_path.name})")
+            frames = audit(run.con)
+        finally:
+            run.con.close()
     print(format_audit_summary(frames))
+    if args.out:
+        written = write_audit_csv(frames, Path(args.out))
+        print(f"wrote {len(written)} files to {args.out}: " + ", ".join(p.name for p in written))
     if args.details:
         print(format_audit(frames))
-    else:
+    elif not args.out:
         print("Every flag and table: dei audit --details")
     return 0
+
+
+def write_audit_csv(frames: dict, out: Path) -> list[Path]:
+    """The audit as CSV: audit.csv (the long table every release publishes as audit.parquet) and one file per
+    section (indicators, correlations, pairs, aggregates, thresholds, nodes), each written whole or not at all."""
+    import csv
+
+    from index.engine.audit import audit_table
+    from index.files import write_text_atomic
+
+    out.mkdir(parents=True, exist_ok=True)
+    tables = {"audit": audit_table(frames), **frames}
+    written = []
+    for name, frame in tables.items():
+        path = out / f"{name}.csv"
+        write_text_atomic(path, frame.to_csv(index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n"))
+        written.append(path)
+    return written
 
 
 def cmd_scenarios(args) -> int:
@@ -784,7 +823,9 @@ def _analyse(**params):
 
 @_command("audit", "statistical audit: indicator statistics, correlations, alpha, PCA")
 @click.option("--weights", type=WEIGHTS, help="weight scheme SQL file")
-@click.option("--method", type=METHOD, help="method spec TOML")
+@click.option("--method", type=METHOD, help="method spec TOML (with --framework: required, its own spec)")
+@click.option("--framework", type=EXISTING_DIR, help="a framework in COINr's layout instead of the curated lake")
+@click.option("--out", type=OUT_DIR, help="also write the audit as CSV files into this directory")
 @click.option("--details", "--all", "details", is_flag=True, help="every flag and every table, not just the summary")
 def _audit(**params):
     return _args(cmd_audit, params)
