@@ -245,6 +245,12 @@ def cmd_run(args) -> int:
     return 1 if report.rejected else 0
 
 
+def _unit_name(code) -> str:
+    from index import units
+
+    return units.unit(code).name_zh
+
+
 def cmd_ranking(args) -> int:
     from index import publish
     from index.commands import ranking
@@ -260,7 +266,8 @@ def cmd_ranking(args) -> int:
     if not table:
         print(f"dei ranking: no ranked unit for {args.within or args.level}", file=sys.stderr)
         return 1
-    where = f" {args.within} 旗县市区" if args.within else (" 旗县市区" if args.level == "county" else "")
+    parent = table[0].get("parent_code") if args.within else None
+    where = f" {_unit_name(parent)} 旗县市区" if parent else (" 旗县市区" if args.level == "county" else "")
     _print_ranking(path, table, f"{table[0]['node_id']} {int(table[0]['year'])}{where}")
     return 0
 
@@ -1085,6 +1092,11 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, SubmissionError) as exc:
         print(f"dei {args.command}: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader went away (`dei ranking | head`): nothing to say; stdout goes nowhere from here on, so the
+        # interpreter's flush at exit cannot fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a shell reports a process ended by SIGPIPE
     except OSError as exc:
         print(f"dei {args.command}: {_os_error_message(exc)}; {_published_note(before)}", file=sys.stderr)
         return 2
