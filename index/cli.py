@@ -228,6 +228,12 @@ def _show_release(path: Path, release: dict | None = None) -> None:
     from index.tables import shown_path
 
     print(f"release {path.name}{note}: {shown_path(path)}")
+    counties = ranking.units_ranked(path, "county")
+    if counties:
+        print(
+            f"also {counties} 旗县市区, ranked in the 自治区 and within their 盟市: dei ranking --level county,"
+            f" dei ranking --within {table[0]['unit_name']}"
+        )
 
 
 def cmd_run(args) -> int:

@@ -41,6 +41,18 @@ def _columns(con, path: str) -> set[str]:
     }
 
 
+def units_ranked(release_dir: Path, level: str) -> int:
+    """How many units of ``level`` the release scores (0 for a release from before the 旗县 level)."""
+    import duckdb
+
+    con = duckdb.connect()
+    path = str(Path(release_dir) / "index_scores.parquet")
+    source = scores_relation(con, path)
+    return con.execute(
+        f"select count(distinct unit_code) from {source} where unit_level = $l", {"p": path, "l": level}
+    ).fetchall()[0][0]
+
+
 def release_nodes(release_dir: Path, con=None) -> list[tuple]:
     """(node_id, name_zh, name_en) of every node a release ranks (names None in releases without them)."""
     import duckdb
