@@ -12,17 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from index.analyses.run import DEI_COUPLING, GROUPINGS, analyse, league_groups, release_inputs
-
-TABLES = (
-    "disparity",
-    "disparity_groups",
-    "disparity_pairs",
-    "obstacles",
-    "coupling",
-    "convergence_sigma",
-    "convergence_beta",
-    "distribution",
-)
+from index.targets.contract import ANALYSIS_TABLES as TABLES  # noqa: F401  (the contract's list, once)
 
 
 def _units(frame: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
@@ -87,11 +77,11 @@ def tables(staged: Path, reference: Path) -> tuple[dict[str, pd.DataFrame], list
         disparity.append(summary.assign(grouping=grouping))
         groups.append(group_table.assign(grouping=grouping))
         pairs.append(pair_table.assign(grouping=grouping))
+    units = _unit_info(staged)
     obstacles, coupling = [_obstacles(first)], [_coupling(first)]
     # the 旗县市区: their own obstacles and coupling (per unit); the spread across units stays the 盟市'
     counties = release_inputs(staged, "county")
     if not counties[0].empty:
-        units = _unit_info(staged)
         parents = dict(zip(units["unit_code"].astype(str), units["parent_code"].astype("Int64").astype(str)))
         county, _ = analyse(*counties, parents, DEI_COUPLING, (0.0, 100.0))
         obstacles.append(_obstacles(county))
@@ -115,7 +105,6 @@ def tables(staged: Path, reference: Path) -> tuple[dict[str, pd.DataFrame], list
             ]
         ),
     )
-    units = _unit_info(staged)
     frames = {
         "disparity": _units(pd.concat(disparity, ignore_index=True), units),
         "disparity_groups": _units(pd.concat(groups, ignore_index=True).rename(columns={"group": "group_name"}), units),

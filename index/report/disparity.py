@@ -32,29 +32,14 @@ SYSTEM_NAMES = {
     "六维度": ("六个维度", "The six dimensions"),
     "数字产业化 × 产业数字化": ("数字产业化 × 产业数字化", "Digital industrialisation × industrial digitalisation"),
 }
-# the customary ten classes of the coupling coordination degree (index/analyses/coupling.py), as a fallback
-_CLASSES = (
-    (0.0, "极度失调", "extreme imbalance"),
-    (0.1, "严重失调", "serious imbalance"),
-    (0.2, "中度失调", "moderate imbalance"),
-    (0.3, "轻度失调", "mild imbalance"),
-    (0.4, "濒临失调", "on the verge of imbalance"),
-    (0.5, "勉强协调", "barely coordinated"),
-    (0.6, "初级协调", "primary coordination"),
-    (0.7, "中级协调", "intermediate coordination"),
-    (0.8, "良好协调", "good coordination"),
-    (0.9, "优质协调", "quality coordination"),
-)
 DECOMPOSITION = ("gini", "gini_within", "gini_between", "gini_transvariation", "theil", "theil_within")
 DECOMPOSITION += ("theil_between", "cv")
 
 
 def coupling_classes() -> list[list]:
-    """[low, high, zh, en] for the ten classes, from index/analyses/coupling.py (the copy above if unreadable)."""
-    try:
-        from index.analyses.coupling import CLASSES
-    except Exception:  # the labels are the analysis's; the site keeps its own copy for an unimportable package
-        CLASSES = _CLASSES
+    """[low, high, zh, en] for the ten classes of index/analyses/coupling.py, the ones the analysis labels with."""
+    from index.analyses.coupling import CLASSES
+
     return [[round(lo, 1), round(lo + 0.1, 1), zh, en] for lo, zh, en in CLASSES]
 
 
