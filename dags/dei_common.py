@@ -1,12 +1,13 @@
 """What the three DEI DAGs share, and the only place Airflow meets the library (index/ never imports Airflow):
 
-- the Assets that link them: dei_ingest --(dei_raw)--> dei_validate --(dei_curated)--> dei_compute
+- the Assets that link them (stable ``dei://`` URIs, not paths): dei_ingest --(dei_raw)--> dei_validate --(dei_curated)--> dei_compute
   --(dei_release)--> dashboards;
 - ``DEFAULT_ARGS``: retries with exponential backoff for what can be transient, none for what is
   deterministic. A task that reads the lake or writes a release (a file share that hiccups, PostgreSQL
   restarting or holding a lock) retries after about 30 s, 60 s, 120 s; a rejected file (FilesRejected) or a
   broken framework, weight scheme or method spec (ConfigError) gives the same answer on every try and fails at
   once; skips ("nothing new") are not failures;
+- ``explain_failure``: the failure callback of every task; its message says what to do;
 - ``skipped_when_nothing_new``: the library says "nothing new" with its own NothingNew, the task turns it into
   Airflow's skip (so the task's outlets emit no Asset event);
 - ``DAG_SETTINGS``: what every DAG declares alike (start date, no catch-up, one run at a time, the tag);
@@ -23,13 +24,11 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Asset, ExceptionRetryPolicy, RetryAction, RetryRule, task
 
-from index.config import settings
-
-_lake = settings().lake
-
-RAW = Asset(name="dei_raw", uri=(_lake / "raw").as_uri(), group="dei")
-CURATED = Asset(name="dei_curated", uri=(_lake / "curated").as_uri(), group="dei")
-RELEASE = Asset(name="dei_release", uri=(_lake / "published" / "latest").as_uri(), group="dei")
+# Stable names, the same on every machine whatever its DEI_LAKE (a path or s3://...): an Asset's URI is its
+# identity in the metadata DB, so one built from a local path would differ from worker to worker.
+RAW = Asset(name="dei_raw", uri="dei://lake/raw", group="dei")
+CURATED = Asset(name="dei_curated", uri="dei://lake/curated", group="dei")
+RELEASE = Asset(name="dei_release", uri="dei://lake/published/latest", group="dei")
 
 RETRY_POLICY = ExceptionRetryPolicy(
     rules=[
@@ -43,8 +42,26 @@ RETRY_POLICY = ExceptionRetryPolicy(
     ]
 )
 
+
+def explain_failure(context) -> None:
+    """on_failure_callback: one message that says what failed and what to do (index.pipeline.failure_advice)."""
+    import logging
+
+    from index import pipeline
+
+    ti = context.get("ti") or context.get("task_instance")
+    message = pipeline.failure_advice(
+        getattr(ti, "dag_id", "?"),
+        getattr(ti, "task_id", "?"),
+        context.get("exception"),
+        getattr(ti, "try_number", None),
+    )
+    logging.getLogger("index.pipeline").error("%s", message)
+
+
 DEFAULT_ARGS = {
     "owner": "dei-data-team",
+    "on_failure_callback": explain_failure,
     "retries": 3,
     "retry_delay": timedelta(seconds=30),
     "retry_exponential_backoff": 2.0,

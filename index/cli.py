@@ -12,6 +12,9 @@
                                 uncertainty analysis (N Monte Carlo replicates); without it, write a scenario to
                                 data_lake/scenarios/<name>/, print its id and how ranks moved against the
                                 current release; warns about every indicator the scheme leaves out
+    dei compute --years 2018-2022 [--framework-file F.sql] [--weights F] [--publish]
+                                recompute history: only those reporting years, or a past framework
+                                (index/history.py; the same as triggering dei_compute with those Params)
     dei run [--replicates N]    ingest, validate, compute, analyse uncertainty and publish in one go (no Airflow)
     dei ranking [--node N] [--year Y] [--release DIR]
                                 N: node id, Chinese or English name
@@ -157,13 +160,13 @@ def cmd_compute(args) -> int:
     if args.framework:  # first: the COINr door needs none of the lake's modules
         return _compute_coinr(args)
     from index import compute as compute_mod
-    from index import pipeline, publish
+    from index import history, pipeline, publish
     from index.commands import ranking
     from index.commands.compare import scheme_warnings
     from index.commands.scenarios import scenario_name, scenarios_dir
     from index.tables import shown_path
 
-    cfg = settings()
+    cfg = history.settings_for(settings(), args.framework_file, args.years)
     if args.weights:
         for line in scheme_warnings(args.weights, cfg):
             print(line, file=sys.stderr)
@@ -171,8 +174,14 @@ def cmd_compute(args) -> int:
         staged = pipeline.compute_step(args.weights, args.method, cfg=cfg, replicates=args.replicates)
         release = pipeline.publish_step(pipeline.analyse_step(staged, cfg=cfg), triggered_by="cli", cfg=cfg)
         _show_release(Path(release["path"]), release)
+        previous = release.get("previous")
+        if (cfg.years is not None or cfg.framework_override is not None) and previous and previous != release["id"]:
+            print(f"a recomputation of history; `dei releases rollback {previous}` makes the earlier one current")
         return 0
-    out = Path(args.out) if args.out else scenarios_dir(cfg) / scenario_name(args.weights, args.method)
+    name = scenario_name(args.weights, args.method)
+    if cfg.years is not None:  # a recomputation of chosen years is a scenario of its own
+        name += f"-{cfg.years[0]}-{cfg.years[1]}"
+    out = Path(args.out) if args.out else scenarios_dir(cfg) / name
     if out.exists():
         import shutil
 
@@ -735,6 +744,10 @@ def _engine_options(func):
 @click.option("--framework", type=EXISTING_DIR, help="a framework in COINr's layout: DIR/imeta.csv and DIR/idata.csv")
 @click.option("--publish", is_flag=True, help="publish the result as the new release")
 @click.option("--out", type=OUT_DIR, help="output directory (default data_lake/scenarios/<scheme>)")
+@click.option("--years", metavar="Y|Y1-Y2", help="recompute history: only these reporting years")
+@click.option(
+    "--framework-file", type=EXISTING_FILE, help="recompute history with another framework SQL file (a past one)"
+)
 def _compute(**params):
     return _args(cmd_compute, params)
 

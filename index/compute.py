@@ -79,7 +79,13 @@ def code_version(cfg: Settings | None = None) -> str:
 
 
 def curated_files(cfg: Settings) -> list[Path]:
-    return sorted(cfg.curated.glob("year=*/*.parquet"))
+    """The curated batches; for a recomputation of chosen years (index.history), only those years' partitions."""
+    from index.history import keeps_year
+
+    files = sorted(cfg.curated.glob("year=*/*.parquet"))
+    if cfg.years is None:
+        return files
+    return [p for p in files if p.parent.name[5:].isdigit() and keeps_year(cfg, int(p.parent.name[5:]))]
 
 
 def load_engine_inputs(con, cfg: Settings, weights_path: Path, level: str = "league"):
@@ -127,6 +133,9 @@ def load_curated(con, cfg: Settings) -> None:
     """Tables ``curated`` (every curated batch) and ``figure_copies`` (each figure's copies ranked by precedence,
     copy_rank 1 the one used) on ``con``, which holds the ``framework`` table."""
     files = curated_files(cfg)
+    if not files and cfg.years is not None:
+        first, last = cfg.years
+        raise ConfigError(f"the curated lake {cfg.curated} holds no figure for the years {first}–{last}")
     if not files:
         raise ConfigError(f"the curated lake {cfg.curated} is empty: run ingest and validate first")
     con.execute(
@@ -237,6 +246,7 @@ def release_id_for(
     method_sha: str,
     code: str,
     uncertainty: dict | None = None,
+    years: tuple[int, int] | None = None,
 ) -> str:
     """Content hash: the same inputs, framework, scheme, method, code and uncertainty analysis (spec,
     replicates, seed) give the same id."""
@@ -249,6 +259,8 @@ def release_id_for(
     )
     if uncertainty is not None:  # absent (no spec in the SQL tree): the id is what it was before the analysis
         parts["uncertainty"] = uncertainty
+    if years is not None:  # a recomputation of chosen years (index.history): the same files, fewer of their rows
+        parts["years"] = list(years)
     payload = json.dumps(parts, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
@@ -391,6 +403,7 @@ def compute(
     is recorded in release.json and the id here; index.uncertainty.release.analyse_release writes its tables."""
     import pyarrow.parquet as pq
 
+    from index import history
     from index.engine.audit import audit, audit_table
     from index.uncertainty import release as uncertainty
 
@@ -414,10 +427,12 @@ def compute(
         # what analyse_release must run again: the caller's own weights and method, as given (resolve() reads
         # "sql/..." against the SQL tree in use, so another worker's checkout resolves them the same way)
         analysis["arguments"] = dict(
-            weights=None if weights is None else str(weights), method=None if method is None else str(method)
+            weights=None if weights is None else str(weights),
+            method=None if method is None else str(method),
+            **history.arguments(cfg),
         )
     rid = release_id_for(
-        inputs, shas["framework"], shas["weights"], shas["method"], code, uncertainty.id_part(analysis)
+        inputs, shas["framework"], shas["weights"], shas["method"], code, uncertainty.id_part(analysis), cfg.years
     )
 
     staged = out_dir or (cfg.published / STAGING_DIR / f"{rid}-{uuid.uuid4().hex[:8]}")
@@ -461,6 +476,8 @@ def compute(
         analyses=dict(tables=list(analyses.TABLES), notes=analysis_notes),
         precedence=precedence_log(con),
     )
+    if cfg.years is not None or cfg.framework_override is not None:
+        manifest["history"] = history.arguments(cfg)  # a recomputation of history: what it was asked for
     if analysis is not None:
         manifest[uncertainty.MANIFEST_KEY] = analysis
     (staged / "release.json").write_text(

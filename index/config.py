@@ -58,6 +58,9 @@ class Settings:
     sql: Path
     expectations: Path
     reference: Path
+    # A recomputation of history (index.history): another framework file, and the reporting years to score.
+    framework_override: Path | None = None
+    years: tuple[int, int] | None = None
 
     # the layers of the lake and the default files of the SQL tree, derived from the roots above
     landing = _below("lake", "landing")
@@ -65,9 +68,13 @@ class Settings:
     curated = _below("lake", "curated")
     quarantine = _below("lake", "quarantine")
     published = _below("lake", "published")
-    framework_file = _below("sql", "framework", "dei_framework.sql")
     # the framework's reporting range (first_year, last_year); load_framework reads it into attrs
     periods_file = _below("sql", "framework", "periods.sql")
+
+    @property
+    def framework_file(self) -> Path:
+        return self.framework_override or self.sql / "framework" / "dei_framework.sql"
+
     default_weights = _below("sql", "weights", "expert.sql")
     default_method = _below("sql", "method", "dei.toml")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,10 @@ log = logging.getLogger("index.pipeline")
 
 # When set (index.local.run sets it for `make run`), report_step also writes <dir>/<stage>.json.
 RUN_REPORT_ENV = "DEI_RUN_REPORT_DIR"
+
+
+# what compute_step hands on: <16 hex release id>-<8 hex>, never a path
+_STAGED_NAME = re.compile(r"[0-9a-f]{16}-[0-9a-f]{8}")
 
 
 class NothingNew(Exception):
@@ -54,6 +59,8 @@ def pending_raw_batches(cfg: Settings) -> list[str]:
 # Kept in raw/ so that it goes with the raw layer (wiping raw/ makes the next poll ingest again).
 LANDING_STATE = ".landing-state.json"
 _LANDING_PENDING = ".landing-state.pending.json"
+# the raw batches dei_raw was emitted for and that still wait for validation (announce_raw)
+ANNOUNCED = ".announced.json"
 
 
 def landing_fingerprint(cfg: Settings) -> list[list]:
@@ -171,11 +178,24 @@ def ingest_step(skip_if_nothing_new: bool = False, cfg: Settings | None = None) 
 
 
 def announce_raw(summary: dict, cfg: Settings | None = None) -> list[str]:
-    """Succeed (the task's outlet then emits dei_raw) only when a raw batch waits for validation."""
+    """Succeed (the task's outlet then emits dei_raw) once per change: when this run ingested a new file, or
+    a raw batch waits that was never announced (ingested by `dei ingest`, or by a run that died before this
+    step). Batches announced already and still waiting (their validation runs, or failed for good) do not
+    make every poll emit again: a manual run of dei_validate retries them."""
     cfg = cfg or current_settings()
     _confirm_landing_state(cfg)
-    if summary.get("new") or pending_raw_batches(cfg):
-        return list(summary.get("new") or [])
+    waiting = pending_raw_batches(cfg)
+    announced = set(_read_landing_state(cfg.raw / ANNOUNCED) or [])
+    unannounced = [b for b in waiting if b not in announced]
+    if summary.get("new") or unannounced:
+        # only what still waits is kept: the list stays as short as the backlog
+        write_text_atomic(cfg.raw / ANNOUNCED, json.dumps(sorted(set(waiting))))
+        return list(summary.get("new") or []) or unannounced
+    if waiting:
+        log.info(
+            "%d raw batch(es) announced earlier still wait for validation: trigger dei_validate to retry them",
+            len(waiting),
+        )
     _skip("nothing new landed: no dei_raw event")
 
 
@@ -225,21 +245,50 @@ def _save_run_report(stage: str, summary: dict) -> None:
 
 
 def compute_step(
-    weights: str | None = None, method: str | None = None, cfg: Settings | None = None, replicates: int | None = None
+    weights: str | None = None,
+    method: str | None = None,
+    cfg: Settings | None = None,
+    replicates: int | None = None,
+    years: str | list | None = None,
+    framework: str | None = None,
 ) -> str:
-    """Curated -> staged release. Returns the staging directory for the analysis and publish steps."""
+    """Curated -> a release staged in the lake. Returns its name (``<release id>-<8 hex>``), not a path: the
+    next task may run on another worker, which finds it under its own lake's published/.staging/.
+
+    ``years`` and ``framework`` recompute history (index.history): the chosen reporting years only, or
+    another framework file."""
+    from index import history
     from index.compute import compute
 
-    result = compute(weights=weights, method=method, cfg=cfg or current_settings(), replicates=replicates)
-    return str(result.staged)
+    cfg = history.settings_for(cfg or current_settings(), framework, years)
+    result = compute(weights=weights, method=method, cfg=cfg, replicates=replicates)
+    return result.staged.name
+
+
+def staged_dir(name: str, cfg: Settings | None = None) -> Path:
+    """The staged release ``name`` (what compute_step returned) in this worker's lake."""
+    from index.compute import STAGING_DIR
+    from index.errors import ConfigError
+
+    cfg = cfg or current_settings()
+    given = str(name)
+    if not _STAGED_NAME.fullmatch(given):
+        raise ConfigError(f"{given!r} is not the name of a staged release (<release id>-<8 hex>)")
+    path = cfg.published / STAGING_DIR / given
+    if not path.is_dir() and not (cfg.published / "releases" / given.split("-")[0]).is_dir():
+        raise ConfigError(
+            f"staged release {given} is not in the lake {cfg.lake} (published/{STAGING_DIR}/): every worker"
+            " must see the same lake (DEI_LAKE on a shared filesystem)"
+        )
+    return path
 
 
 def analyse_step(staged: str, cfg: Settings | None = None) -> str:
     """The staged release's uncertainty analysis (rank_intervals, sensitivity, exclusion_effects) written
-    beside its tables; returns the staging directory for the publish step."""
+    beside its tables; returns the staged release's name for the publish step."""
     from index.uncertainty.release import analyse_release
 
-    section = analyse_release(Path(staged), cfg=cfg or current_settings())
+    section = analyse_release(staged_dir(staged, cfg), cfg=cfg or current_settings())
     if section:
         t = section.get("timings_seconds") or {}
         log.info(
@@ -253,9 +302,45 @@ def analyse_step(staged: str, cfg: Settings | None = None) -> str:
 
 
 def publish_step(staged: str, triggered_by: str = "cli", cfg: Settings | None = None) -> dict:
+    """Publish the staged release ``staged`` (its name); returns the release (id, path, created, previous)."""
     from index.publish import publish
 
-    return publish(Path(staged), triggered_by=triggered_by, cfg=cfg or current_settings())
+    return publish(staged_dir(staged, cfg), triggered_by=triggered_by, cfg=cfg or current_settings())
+
+
+def release_changed(release: dict) -> bool:
+    """A publish made something new current: a new release, or an earlier one current again. Publishing the
+    current release once more (the same inputs) changes nothing, so no dei_release event follows."""
+    return bool(release.get("created")) or release.get("previous") != release.get("id")
+
+
+def failure_advice(dag_id: str, task_id: str, exc: BaseException | None, try_number: int | None = None) -> str:
+    """The failure callback's message: which task failed, why in one line, and what to do about it."""
+    from index.errors import ConfigError, FilesRejected, PublishError, SubmissionError
+
+    where = f"{dag_id}.{task_id} failed" + (f" (try {try_number})" if try_number else "")
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0] if exc is not None else "no exception"
+    if isinstance(exc, FilesRejected | SubmissionError):
+        todo = (
+            "the accepted files went on; fix the rejected ones as their problems.txt in data_lake/quarantine/ says"
+            " and drop them into landing/ again (no retry: the same file is rejected every time)"
+        )
+    elif isinstance(exc, PublishError):
+        todo = (
+            "no half release is visible (latest still names a complete one); after the retries, check the target"
+            " named above (PostgreSQL, the object store, the disk), then clear this task to publish again"
+        )
+    elif isinstance(exc, ConfigError):
+        todo = (
+            "fix the framework, weight scheme, method spec or Param named above (no retry: the same input fails"
+            " every time), then trigger dei_compute again"
+        )
+    else:
+        todo = (
+            "unexpected: read this task's log; a transient cause (a file share or database restarting) is retried"
+            " with backoff, anything else stays failed until the task is cleared"
+        )
+    return f"{where}: {reason}. What to do: {todo}."
 
 
 @dataclass

@@ -83,6 +83,7 @@ def analyse_release(staged: str | Path, cfg: Settings | None = None) -> dict:
     """Run the analysis the staged release's release.json declares and write its three tables beside the
     others; returns the manifest's uncertainty section (with timings). Nothing to do for a release that
     declares none. The inputs must be the ones compute read: a lake that changed in between is refused."""
+    from index import history
     from index.compute import allowed_roots, code_version, input_manifest, run_engine
     from index.files import sha256_file
     from index.uncertainty import analysis
@@ -110,6 +111,8 @@ def analyse_release(staged: str | Path, cfg: Settings | None = None) -> dict:
         spec = spec.model_copy(update={"exclusion": uspec.Exclusion()})  # the table is always published
 
     args = section.get("arguments") or {}
+    # a recomputation of history runs again on the framework and years it was computed for
+    cfg = history.settings_for(cfg, args.get("framework"), args.get("years"))
     run = run_engine(args.get("weights"), args.get("method"), cfg)
     try:
         inputs_now = sorted(i["sha256"] for i in input_manifest(run.con))

@@ -52,7 +52,23 @@ def test_an_ingest_not_announced_is_polled_again(lake, repo, monkeypatch):
     assert pipeline.ingest_step(cfg=lake)["new"] == [SAMPLE]
     assert pipeline.landing_changed(run_type="scheduled", cfg=lake) is True
     summary = pipeline.ingest_step(cfg=lake)
-    assert summary["new"] == [] and pipeline.announce_raw(summary, cfg=lake) == []  # succeeds: a batch waits
+    waiting = pipeline.pending_raw_batches(lake)
+    assert summary["new"] == [] and waiting  # nothing new, but a batch never announced waits
+    assert pipeline.announce_raw(summary, cfg=lake) == waiting  # succeeds: dei_raw for it, once
+
+
+def test_a_poll_that_finds_nothing_new_emits_nothing_while_announced_batches_wait(lake, repo, monkeypatch):
+    # unpausing and triggering together: the second run must not announce the first run's batches again
+    monkeypatch.setenv("DEI_LANDING_SETTLE_SECONDS", "0")
+    shutil.copy2(repo / "data_lake" / "landing" / SAMPLE, lake.landing / SAMPLE)
+    first = pipeline.ingest_step(cfg=lake)
+    assert pipeline.announce_raw(first, cfg=lake) == [SAMPLE]  # dei_raw once
+    assert pipeline.pending_raw_batches(lake)  # validation has not run yet
+    assert pipeline.landing_changed(run_type="manual", cfg=lake) is True  # a manual run always ingests ...
+    again = pipeline.ingest_step(cfg=lake)
+    assert again["new"] == []
+    with pytest.raises(pipeline.NothingNew):  # ... but announces nothing: those batches were announced
+        pipeline.announce_raw(again, cfg=lake)
 
 
 def test_backfill_runs_do_nothing_and_manual_runs_always_ingest(lake):

@@ -286,3 +286,29 @@ def test_a_backfill_of_dei_ingest_does_nothing(airflow, released):
         )
         assert "backfill run: nothing to do" in log, run_id
     assert {name: len(airflow.asset_events(name)) for name in events_before} == events_before
+
+
+def test_a_manual_trigger_beside_the_schedule_gives_no_second_release(airflow, released):
+    # unpausing and triggering together ran the chain twice once: the manual run must find nothing to announce
+    trigger = subprocess.run(
+        [airflow_local._airflow(), "dags", "trigger", "dei_ingest"],
+        env=airflow.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert trigger.returncode == 0, trigger.stdout + trigger.stderr
+
+    def manual_run_done():
+        rows = airflow.query(
+            "select run_id, state from dag_run where dag_id = 'dei_ingest' and run_type = 'manual' order by id desc"
+        )
+        return rows[0] if rows and rows[0][1] in ("success", "failed") else None
+
+    run_id, state = _wait("the manual run of dei_ingest", airflow, manual_run_done, timeout=180)
+    assert state == "success"
+    states = ingest_task_states(airflow, run_id)
+    assert states["ingest_landing"] == "success" and states["announce_raw"] == "skipped", states
+    assert [e for e in airflow.asset_events("dei_raw") if e[2] == run_id] == []
+    # one drop, one release: exactly one dei_release event in this Airflow's whole life
+    assert len(airflow.asset_events("dei_release")) == 1

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -46,7 +45,7 @@ def lake_2023(tmp_path_factory, repo):
 @pytest.fixture(scope="module")
 def analysed(lake_2023):
     cfg = lake_2023
-    staged = Path(pipeline.compute_step(cfg=cfg, replicates=REPLICATES))
+    staged = pipeline.staged_dir(pipeline.compute_step(cfg=cfg, replicates=REPLICATES), cfg)
     section = urelease.analyse_release(staged, cfg=cfg)
     return cfg, staged, section
 
@@ -152,7 +151,9 @@ def test_publish_refuses_a_new_release_without_its_tables_and_keeps_older_ones_r
     analysed, make_release, tmp_path
 ):
     cfg, staged, _ = analysed
-    bare = Path(pipeline.compute_step(cfg=cfg, replicates=REPLICATES + 1))  # declared, never analysed
+    bare = pipeline.staged_dir(
+        pipeline.compute_step(cfg=cfg, replicates=REPLICATES + 1), cfg
+    )  # declared, never analysed
     with pytest.raises(ConfigError, match="rank_intervals.parquet.*analyse_uncertainty"):
         publish.publish(bare, cfg=cfg)
     assert publish.current_release_id(cfg) is None
