@@ -329,11 +329,22 @@ def cmd_releases(args) -> int:
     return 0
 
 
+def _latest_release(cfg) -> Path:
+    """published/latest; on a lake on object storage the current release's copy in the cache."""
+    from index import storage
+
+    if storage.is_object_lake(cfg):
+        from index.publish import current_release_dir
+
+        return current_release_dir(cfg) or cfg.published / "latest"
+    return cfg.published / "latest"
+
+
 def cmd_report(args) -> int:
     from index.report import build
 
     cfg = settings()
-    release = Path(args.release) if args.release else cfg.published / "latest"
+    release = Path(args.release) if args.release else _latest_release(cfg)
     if not (release / "index_scores.parquet").is_file():
         print(f"no release at {release}: run `make run` or `dei run` first", file=sys.stderr)
         return 1
@@ -352,7 +363,7 @@ def cmd_analyse(args) -> int:
         written = run.analyse_coinr(Path(args.framework), Path(args.method), Path(args.out), args.group)
     else:
         cfg = settings()
-        release = Path(args.release) if args.release else cfg.published / "latest"
+        release = Path(args.release) if args.release else _latest_release(cfg)
         if not (release / "index_scores.parquet").is_file():
             print(f"no release at {release}: run `make run` or `dei run` first", file=sys.stderr)
             return 1

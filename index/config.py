@@ -1,6 +1,8 @@
 """Where things live. Everything is relative to the repo unless the environment says otherwise.
 
-DEI_LAKE      root of the data lake (default: <repo>/data_lake)
+DEI_LAKE      root of the data lake (default: <repo>/data_lake), or an object-storage URL s3://bucket/prefix
+              whose published layer lives in the bucket (index/storage.py)
+DEI_LAKE_CACHE the local directory of an object lake (default ~/.cache/dei/lake/<bucket>/<prefix>)
 DEI_SQL       root of the SQL tree (default: <repo>/sql)
 DEI_SQL_ALLOW more directories a method TOML may name files in (os.pathsep-separated; index.config.resolve)
 DEI_SQL_TIMEOUT_SECONDS, DEI_SQL_MEMORY_LIMIT        limits of a framework/weights/periods file (index.sandbox)
@@ -58,6 +60,8 @@ class Settings:
     sql: Path
     expectations: Path
     reference: Path
+    # DEI_LAKE as an s3:// URL (index/storage.py); ``lake`` is then its local cache directory
+    lake_url: str | None = None
     # A recomputation of history (index.history): another framework file, and the reporting years to score.
     framework_override: Path | None = None
     years: tuple[int, int] | None = None
@@ -81,8 +85,13 @@ class Settings:
 
 def settings() -> Settings:
     """Read the environment each call, so tests can point the lake at a temporary directory."""
+    from index import storage
+
+    raw = os.environ.get("DEI_LAKE", str(REPO_ROOT / "data_lake"))
+    url = storage.parse_lake(raw)
     return Settings(
-        lake=Path(os.environ.get("DEI_LAKE", REPO_ROOT / "data_lake")).resolve(),
+        lake=(storage.default_cache(url) if url else Path(raw)).resolve(),
+        lake_url=str(url) if url else None,
         sql=Path(os.environ.get("DEI_SQL", REPO_ROOT / "sql")).resolve(),
         expectations=Path(os.environ.get("DEI_EXPECTATIONS", REPO_ROOT / "expectations")).resolve(),
         reference=REPO_ROOT / "reference",

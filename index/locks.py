@@ -150,3 +150,165 @@ def wait_for(
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# ------------------------------------------------------------------ the lock of a lake on object storage
+
+LEASE_ENV = "DEI_PUBLISH_LOCK_LEASE"
+DEFAULT_LEASE = 60.0
+OBJECT_LOCK_KEY = "published/.publish.lock"
+
+
+def lease_seconds() -> float:
+    return env_number(
+        LEASE_ENV,
+        DEFAULT_LEASE,
+        rejects=lambda value: value <= 0,
+        invalid=f"{LEASE_ENV}={{raw!r}} must be a number of seconds > 0",
+    )
+
+
+def holding_lake(cfg) -> bool:
+    """This thread holds the writer lock of ``cfg``'s lake (either kind)."""
+    from index import storage
+
+    if storage.is_object_lake(cfg):
+        return _object_key(cfg) in _held()
+    return holding(cfg.published)
+
+
+@contextmanager
+def publisher(cfg, action: str = "publish", timeout: float | None = None):
+    """The writer lock of ``cfg``'s lake, whatever it is stored on: a directory lake's flock (publish_lock);
+    an object lake's PostgreSQL advisory lock where DEI_POSTGRES_DSN is set, else its lock object."""
+    from index import storage
+
+    if not storage.is_object_lake(cfg):
+        with publish_lock(cfg.published, action, timeout):
+            yield
+        return
+    key = _object_key(cfg)
+    held = _held()
+    if key in held:
+        held[key] += 1
+        try:
+            yield
+        finally:
+            held[key] -= 1
+        return
+    from index.targets import postgres
+
+    conninfo = postgres.dsn()
+    lock = postgres.lake_lock(conninfo, cfg.lake_url) if conninfo else object_lock(cfg, action, timeout)
+    with lock:
+        held[key] = 1
+        try:
+            yield
+        finally:
+            del held[key]
+
+
+def _object_key(cfg) -> str:
+    return f"{cfg.lake_url}/{OBJECT_LOCK_KEY}"
+
+
+@contextmanager
+def object_lock(cfg, action: str = "publish", timeout: float | None = None):
+    """``published/.publish.lock`` taken with a create-only PUT. It holds the holder and a lease expiry that a
+    thread renews (conditional PUT on its e_tag) every third of DEI_PUBLISH_LOCK_LEASE; a holder killed stops
+    renewing, and once the lease has expired a waiter breaks the lock by a conditional PUT on the e_tag it
+    read, so of two breakers only one wins. Released (deleted) on exit."""
+    from index import storage
+
+    store = storage.lake_store(cfg)
+    lease = lease_seconds()
+    timeout = lock_timeout() if timeout is None else timeout
+    state: dict = {}
+
+    def note() -> bytes:
+        return json.dumps(
+            dict(
+                pid=os.getpid(),
+                host=_host(),
+                action=action,
+                since=state.setdefault("since", _now()),
+                token=state.setdefault("token", os.urandom(8).hex()),
+                expires=time.time() + lease,
+            )
+        ).encode()
+
+    def acquired() -> bool:
+        try:
+            state["e_tag"] = store.put(OBJECT_LOCK_KEY, note(), create=True)
+            return True
+        except storage.Exists:
+            pass
+        got = store.get_with_tag(OBJECT_LOCK_KEY)
+        if got is None:
+            return False  # released meanwhile: the next poll creates it
+        info = _parse(got[0])
+        if info.get("expires", 0) > time.time():
+            return False
+        try:  # an expired lease: its holder died (or hung); take it over unless someone else did first
+            state["e_tag"] = store.put(OBJECT_LOCK_KEY, note(), e_tag=got[1])
+        except storage.Changed:
+            return False
+        print(f"dei: broke the expired lock of {describe(info)} ({store.key_url(OBJECT_LOCK_KEY)})", file=sys.stderr)
+        return True
+
+    def who() -> str:
+        got = store.get_with_tag(OBJECT_LOCK_KEY)
+        info = _parse(got[0]) if got else {}
+        host = f" on {info['host']}" if info.get("host") else ""
+        return describe(info).replace(")", f"{host})", 1) if info else describe(info)
+
+    url = store.key_url(OBJECT_LOCK_KEY)
+    wait_for(
+        acquired,
+        who,
+        lambda w: f"dei: waiting for {w} to finish before this {action} (up to {timeout:g} s, {ENV_TIMEOUT}) ...",
+        lambda w: (
+            f"{w} still holds {url} after {timeout:g} s: this {action} did nothing; "
+            f"run it again when that one has finished (or raise {ENV_TIMEOUT})"
+        ),
+        timeout,
+        max(_POLL, min(0.5, lease / 10)),
+    )
+    stop = threading.Event()
+
+    def renew():
+        while not stop.wait(lease / 3):
+            try:
+                state["e_tag"] = store.put(OBJECT_LOCK_KEY, note(), e_tag=state["e_tag"])
+            except Exception:  # broken by another (we hung past the lease) or the store is gone: stop renewing
+                state["lost"] = True
+                return
+
+    renewer = threading.Thread(target=renew, name="dei-lock-lease", daemon=True)
+    renewer.start()
+    try:
+        yield url
+    finally:
+        stop.set()
+        renewer.join()
+        if not state.get("lost"):
+            try:  # delete only our own lock (S3 has no conditional delete: check the e_tag first)
+                head = store.head(OBJECT_LOCK_KEY)
+                if head and head.get("e_tag") == state["e_tag"]:
+                    store.delete(OBJECT_LOCK_KEY)
+            except Exception:  # an unreachable store: the lease expires on its own
+                pass
+
+
+def _parse(data: bytes) -> dict:
+    try:
+        info = json.loads(data or b"{}")
+        return info if isinstance(info, dict) else {}
+    except ValueError:
+        return {}
+
+
+def _host() -> str:
+    import socket
+
+    return socket.gethostname()

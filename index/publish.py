@@ -21,6 +21,12 @@ A full disk is a PublishError saying what each target shows, not a traceback.
 
 Order: check the staged directory -> rename it to releases/<id> -> switch ``latest`` -> record the event ->
 releases.parquet, catalog.duckdb, PostgreSQL (when configured) -> prune beyond DEI_KEEP_RELEASES.
+
+A lake on object storage (DEI_LAKE=s3://..., index/storage.py) has no rename and no symlink; there the order is:
+check -> upload the files under releases/<id>/ with release.json last (a prefix without it is an upload cut
+short, removed by the next writer) -> the history event (its own object) -> releases.parquet, catalog.duckdb ->
+the pointer published/latest.json, one PUT and the LAST write of the lake, so a reader resolving it always finds
+a complete release -> PostgreSQL -> prune. ``staged`` is then a local directory (storage.open_staged).
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from index import releases, targets
+from index import releases, storage, targets
 from index.config import Settings
 from index.config import settings as current_settings
 from index.errors import ConfigError
@@ -51,8 +57,11 @@ def current_release_id(cfg: Settings | None = None) -> str | None:
 
 
 def current_release_dir(cfg: Settings | None = None) -> Path | None:
+    """The current release's directory; for an object lake its copy in the cache (downloaded once)."""
     cfg = cfg or current_settings()
     rid = parquet.current_release_id(cfg)
+    if rid and storage.is_object_lake(cfg):
+        return parquet.local_release(cfg, rid)
     return parquet.releases_dir(cfg) / rid if rid else None
 
 
@@ -88,6 +97,8 @@ def publish(staged: Path, triggered_by: str = "cli", cfg: Settings | None = None
 
 
 def _publish(staged: Path, triggered_by: str, cfg: Settings) -> dict:
+    if storage.is_object_lake(cfg):
+        return _publish_to_store(staged, triggered_by, cfg)
     renamed = parquet.releases_dir(cfg) / staged.name.split("-")[0]
     if not staged.exists() and (renamed / "release.json").is_file():
         # A retried task whose first try crashed after the rename: the release is whole, finish the switch.
@@ -123,6 +134,49 @@ def _publish(staged: Path, triggered_by: str, cfg: Settings) -> dict:
     return dict(
         id=rid,
         path=str(target),
+        created=created,
+        previous=previous,
+        targets={k: shown[k] for k in ("parquet", "catalog", "postgres")},
+    )
+
+
+def _publish_to_store(staged: Path, triggered_by: str, cfg: Settings) -> dict:
+    store = storage.lake_store(cfg)
+    rid = staged.name.split("-")[0]
+    done = parquet.read_manifest(cfg, rid)
+    if not staged.exists() and done is not None:
+        manifest = done  # a retried task whose first try crashed after the upload: finish the switch
+    else:
+        manifest = _check_complete(staged, new=done is None)
+    targets.checkpoint("staged")
+    rid = manifest["id"]
+    created = parquet.read_manifest(cfg, rid) is None
+    prefix = parquet.key("releases", rid)
+    if created:
+        manifest["triggered_by"] = triggered_by
+        manifest["published_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        write_text_atomic(staged / "release.json", json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
+        (staged / releases.OWNER_FILE).unlink(missing_ok=True)
+        targets.checkpoint("before_rename")
+        store.delete_prefix(prefix)  # a crashed earlier upload of this id (no release.json): start clean
+        store.upload_dir(staged, prefix, last="release.json")  # release.json last: the release is whole
+        targets.checkpoint("after_rename")
+        # the cache keeps the uploaded files as this release's local copy
+        local = parquet.releases_dir(cfg) / rid
+        if staged.exists() and not local.exists():
+            local.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(staged, local)
+    previous = parquet.current_release_id(cfg)
+    releases.append_event(
+        cfg, dict(event="publish", id=rid, created=created, previous=previous, triggered_by=triggered_by)
+    )
+    shown = releases._sync_targets(cfg, switch_to=rid)  # the pointer last (inside)
+    # only now: a task retried on another worker after a crash above still finds its staged release
+    storage.discard_staged(cfg, staged.name)
+    releases.prune(cfg)
+    return dict(
+        id=rid,
+        path=parquet.release_url(cfg, rid),
         created=created,
         previous=previous,
         targets={k: shown[k] for k in ("parquet", "catalog", "postgres")},

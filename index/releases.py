@@ -9,6 +9,10 @@ registry disagreeing with ``latest``: the next publish or :func:`sync_targets` r
 Every writer (publish, rollback, prune, sync) holds the lake-wide lock of index/locks.py for its whole run,
 starts by removing what crashed or disk-full writers left behind (:func:`cleanup_leftovers`) and turns a full
 disk into one PublishError saying what each target shows (:func:`writing`).
+
+A lake on object storage (index/storage.py) keeps the same registry as objects: releases/<id>/ prefixes, the
+pointer published/latest.json and one object per event under published/history/ (S3 cannot append); its writers
+hold the lock of locks.publisher (PostgreSQL's advisory lock, else a lock object with a lease).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from index import locks
+from index import locks, storage, targets
 from index.config import Settings, env_number
 from index.config import settings as current_settings
 from index.errors import ConfigError, PublishError
@@ -33,6 +37,7 @@ from index.targets import contract, duckdb_catalog, parquet, postgres
 KEEP_ENV = "DEI_KEEP_RELEASES"
 DEFAULT_KEEP = 10
 HISTORY = "history.jsonl"
+HISTORY_PREFIX = "history"  # an object lake's event log: published/history/<timestamp>-<uuid>.json
 # temporary names the writers use beside the published files; any found under the lock is a crash's leftover
 TEMP_PATTERNS = (".latest-*", ".catalog-*", ".releases-*", ".trash-*")
 STAGING = ".staging"
@@ -61,6 +66,12 @@ def _now() -> str:
 
 def append_event(cfg: Settings, event: dict) -> None:
     event = dict(at=_now(), **event)
+    if storage.is_object_lake(cfg):
+        # one object per event, named so that listing sorts them by time (writers hold the lock: one at a time)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        name = parquet.key(HISTORY_PREFIX, f"{stamp}-{uuid.uuid4().hex}.json")
+        storage.lake_store(cfg).put(name, json.dumps(event, ensure_ascii=False).encode(), create=True)
+        return
     path = cfg.published / HISTORY
     # a line cut short by a crash or a full disk must not swallow the next event
     cut = path.is_file() and path.stat().st_size > 0 and _last_byte(path) != b"\n"
@@ -77,11 +88,19 @@ def _last_byte(path: Path) -> bytes:
 
 
 def read_history(cfg: Settings) -> list[dict]:
-    path = cfg.published / HISTORY
-    if not path.is_file():
-        return []
+    if storage.is_object_lake(cfg):
+        store = storage.lake_store(cfg)
+        lines = [
+            (store.get(m["path"]) or b"").decode("utf-8")
+            for m in sorted(store.list(parquet.key(HISTORY_PREFIX)), key=lambda m: m["path"])
+        ]
+    else:
+        path = cfg.published / HISTORY
+        if not path.is_file():
+            return []
+        lines = path.read_text(encoding="utf-8").splitlines()
     events = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in lines:
         try:
             event = json.loads(line)
         except json.JSONDecodeError:  # a line cut short by a crash
@@ -92,10 +111,7 @@ def read_history(cfg: Settings) -> list[dict]:
 
 
 def _manifest(cfg: Settings, release_id: str) -> dict | None:
-    path = parquet.releases_dir(cfg) / release_id / "release.json"
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    return parquet.read_manifest(cfg, release_id)
 
 
 def lineage(manifest: dict) -> dict:
@@ -120,14 +136,15 @@ def lineage(manifest: dict) -> dict:
     )
 
 
-def list_releases(cfg: Settings | None = None):
-    """The releases table (contract ``releases``), oldest first."""
+def list_releases(cfg: Settings | None = None, current: str | None = None):
+    """The releases table (contract ``releases``), oldest first. ``current``: the release about to become
+    current (an object lake's publish writes the table before its pointer)."""
     import pandas as pd
 
     cfg = cfg or current_settings()
     events = read_history(cfg)
-    current = parquet.current_release_id(cfg)
-    on_disk = {p.name for p in parquet.releases_dir(cfg).glob("*") if (p / "release.json").is_file()}
+    current = current or parquet.current_release_id(cfg)
+    on_disk = parquet.release_ids(cfg)
     order: list[str] = []
     for event in events:
         if event["event"] in ("publish", "rollback", "prune") and event["id"] not in order:
@@ -182,14 +199,19 @@ def sync_targets(cfg: Settings | None = None) -> dict:
         return _sync_targets(cfg)
 
 
-def _sync_targets(cfg: Settings) -> dict:
-    rid = parquet.current_release_id(cfg)
+def _sync_targets(cfg: Settings, switch_to: str | None = None) -> dict:
+    """``switch_to`` (an object lake): write the releases table and catalog of that release, then its pointer
+    last, so a reader of the pointer never gets ahead of the published files."""
+    rid = switch_to or parquet.current_release_id(cfg)
     if rid is None:
         raise ConfigError("no release has been published yet")
-    frame = list_releases(cfg)
-    release_dir = parquet.releases_dir(cfg) / rid
+    frame = list_releases(cfg, current=rid)
+    release_dir = parquet.local_release(cfg, rid)
     parquet.write_releases_table(cfg, frame)
     duckdb_catalog.write_catalog(cfg, rid, release_dir, frame)
+    if switch_to is not None:
+        targets.checkpoint("before_latest")
+        parquet.switch_latest(cfg, rid)
     out = dict(parquet=rid, catalog=rid, postgres=None)
     conninfo = postgres.dsn()
     if conninfo:
@@ -216,10 +238,14 @@ def rollback(release_id: str, triggered_by: str = "cli", cfg: Settings | None = 
         if _manifest(cfg, release_id) is None:
             raise ConfigError(f"release {release_id} is not on disk (unknown or pruned); see `dei releases list`")
         previous = parquet.current_release_id(cfg)
-        parquet.switch_latest(cfg, release_id)
-        append_event(cfg, dict(event="rollback", id=release_id, previous=previous, triggered_by=triggered_by))
-        _sync_targets(cfg)
-    return dict(id=release_id, path=str(parquet.releases_dir(cfg) / release_id), previous=previous)
+        if storage.is_object_lake(cfg):  # the pointer last (see _sync_targets)
+            append_event(cfg, dict(event="rollback", id=release_id, previous=previous, triggered_by=triggered_by))
+            _sync_targets(cfg, switch_to=release_id)
+        else:
+            parquet.switch_latest(cfg, release_id)
+            append_event(cfg, dict(event="rollback", id=release_id, previous=previous, triggered_by=triggered_by))
+            _sync_targets(cfg)
+    return dict(id=release_id, path=parquet.release_url(cfg, release_id), previous=previous)
 
 
 def prune(cfg: Settings | None = None, keep: int | None = None) -> list[str]:
@@ -244,6 +270,11 @@ def _prune(cfg: Settings, keep: int) -> list[str]:
         manifest = _manifest(cfg, rid) or {}
         # record first, then delete: a crash in between leaves a listed release that the next prune removes
         append_event(cfg, dict(event="prune", id=rid, lineage=lineage(manifest)))
+        if storage.is_object_lake(cfg):
+            # release.json first: a delete cut short leaves an incomplete prefix, never a listed release
+            storage.lake_store(cfg).delete_prefix(parquet.key("releases", rid), first="release.json")
+            parquet.forget_local(cfg, rid)
+            continue
         trash = cfg.published / f".trash-{rid}-{uuid.uuid4().hex[:8]}"
         os.rename(parquet.releases_dir(cfg) / rid, trash)
         shutil.rmtree(trash, ignore_errors=True)
@@ -287,11 +318,11 @@ def writing(cfg: Settings, action: str, keep_staged: Path | None = None):
     """The frame of every writer: the lake-wide lock, leftovers removed first, a full disk reported clearly.
 
     Nested use (publish -> sync -> prune) only counts the lock again; the outermost call does the rest."""
-    if locks.holding(cfg.published):
-        with locks.publish_lock(cfg.published, action):
+    if locks.holding_lake(cfg):
+        with locks.publisher(cfg, action):
             yield
         return
-    with locks.publish_lock(cfg.published, action):
+    with locks.publisher(cfg, action):
         cleanup_leftovers(cfg, keep=keep_staged)
         before = parquet.current_release_id(cfg)
         try:
@@ -330,9 +361,15 @@ def disk_full_message(cfg: Settings, before: str | None) -> str:
         lagging.append(f"PostgreSQL still shows {shown.get('postgres')}")
     rest = ", ".join(lagging) or "the registry tables may lag"
     return head + (
-        f"release {now} is current in {parquet.latest_link(cfg)} but {rest} (each a complete "
+        f"release {now} is current in {_latest_name(cfg)} but {rest} (each a complete "
         "release); free space and run `dei releases sync`"
     )
+
+
+def _latest_name(cfg: Settings) -> str:
+    if storage.is_object_lake(cfg):
+        return storage.lake_store(cfg).key_url(parquet.key(parquet.POINTER))
+    return str(parquet.latest_link(cfg))
 
 
 def _remove_temp_files(cfg: Settings) -> list[str]:
@@ -350,9 +387,37 @@ def _remove_temp_files(cfg: Settings) -> list[str]:
 def cleanup_leftovers(cfg: Settings, keep: Path | None = None) -> list[str]:
     """Remove what crashed or disk-full writers left (called under the lock, so no writer owns these):
     temporary symlinks, catalogs (+ .wal), releases tables and trash beside the published files, and staging
-    directories no running compute owns (see :func:`_stale_staging`). Returns the names removed."""
+    directories no running compute owns (see :func:`_stale_staging`). Returns the names removed.
+    An object lake: also its release prefixes without release.json (uploads cut short) and staged releases
+    nobody touched for a day (another machine's compute cannot be asked whether it still runs)."""
+    if storage.is_object_lake(cfg):
+        return _cleanup_store(cfg, keep) + (cleanup_leftovers_local(cfg, keep) if cfg.published.is_dir() else [])
     if not cfg.published.is_dir():
         return []
+    return cleanup_leftovers_local(cfg, keep)
+
+
+def _cleanup_store(cfg: Settings, keep: Path | None) -> list[str]:
+    store = storage.lake_store(cfg)
+    removed = []
+    complete = parquet.release_ids(cfg)
+    for rid in store.folders(parquet.key("releases")):
+        if rid not in complete:
+            store.delete_prefix(parquet.key("releases", rid))
+            removed.append(f"releases/{rid}")
+    now = datetime.now(UTC)
+    for name in store.folders(parquet.key(STAGING)):
+        if keep is not None and Path(keep).name == name:
+            continue
+        metas = store.list(parquet.key(STAGING, name))
+        newest = max((m["last_modified"] for m in metas), default=None)
+        if newest is None or (now - newest).total_seconds() > STAGED_IDLE_SECONDS:
+            store.delete_prefix(parquet.key(STAGING, name))
+            removed.append(f"{STAGING}/{name}")
+    return removed
+
+
+def cleanup_leftovers_local(cfg: Settings, keep: Path | None = None) -> list[str]:
     removed = _remove_temp_files(cfg)
     staging = cfg.published / STAGING
     keep = Path(keep).resolve() if keep else None

@@ -69,9 +69,14 @@ def list_scenarios(cfg: Settings | None = None) -> list[Source]:
 
 
 def list_release_sources(cfg: Settings | None = None) -> list[Source]:
+    from index import storage
     from index.targets import parquet
 
-    return _sources(parquet.releases_dir(cfg or current_settings()), "release")
+    cfg = cfg or current_settings()
+    if storage.is_object_lake(cfg):  # the releases on the store, each copied into the cache once
+        for rid in sorted(parquet.release_ids(cfg)):
+            parquet.local_release(cfg, rid)
+    return _sources(parquet.releases_dir(cfg), "release")
 
 
 def scheme_of(manifest: dict) -> str:

@@ -9,20 +9,35 @@ Read a release by resolving ``latest`` once, then reading files of that director
 Opening ``latest/<table>.parquet`` file by file is not safe: a publish may switch ``latest`` between two
 opens, so the tables come from two releases. Release directories never change; one is deleted only when
 DEI_KEEP_RELEASES later releases have been made current (prune).
+
+On a lake on object storage (index/storage.py) ``latest`` is the pointer object published/latest.json, written
+by one PUT after everything else, and a reader resolves it once with :func:`current_release_id`, then reads
+that release: :func:`local_release` downloads it into the lake's cache once (a release never changes), or
+DuckDB reads its s3:// URLs (:func:`release_url`, storage.connect).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
+from index import storage
 from index.config import Settings
 from index.errors import ConfigError
 from index.files import sql_string
 from index.targets import contract
 
 RELEASES_TABLE = "releases.parquet"
+POINTER = "latest.json"  # an object lake's ``latest``
+
+
+def key(*parts: str) -> str:
+    """The object key of a published file ("published/releases/<id>/...")."""
+    return storage.key(storage.PUBLISHED, *parts)
 
 
 def releases_dir(cfg: Settings) -> Path:
@@ -34,6 +49,9 @@ def latest_link(cfg: Settings) -> Path:
 
 
 def current_release_id(cfg: Settings) -> str | None:
+    if storage.is_object_lake(cfg):
+        data = storage.lake_store(cfg).get(key(POINTER))
+        return json.loads(data)["release_id"] if data else None
     link = latest_link(cfg)
     if not link.is_symlink():
         return None
@@ -49,7 +67,15 @@ def fsync_dir(path: Path) -> None:
 
 
 def switch_latest(cfg: Settings, release_id: str) -> None:
-    """Point ``latest`` at a release: write a new symlink beside it, then rename over the old one."""
+    """Point ``latest`` at a release: write a new symlink beside it, then rename over the old one (an object
+    lake: overwrite the pointer object, one atomic PUT)."""
+    if storage.is_object_lake(cfg):
+        store = storage.lake_store(cfg)
+        if not store.exists(key("releases", release_id, "release.json")):
+            raise ConfigError(f"release {release_id} does not exist under {store.key_url(key('releases'))}")
+        pointer = dict(release_id=release_id, published_at=datetime.now(UTC).isoformat(timespec="seconds"))
+        store.put(key(POINTER), json.dumps(pointer).encode())
+        return
     target = releases_dir(cfg) / release_id
     if not (target / "release.json").is_file():
         raise ConfigError(f"release {release_id} does not exist under {releases_dir(cfg)}")
@@ -68,6 +94,7 @@ def write_releases_table(cfg: Settings, frame) -> Path:
     import duckdb
 
     path = cfg.published / RELEASES_TABLE
+    cfg.published.mkdir(parents=True, exist_ok=True)
     tmp = cfg.published / f".releases-{uuid.uuid4().hex[:8]}.parquet"
     con = duckdb.connect()
     try:
@@ -75,6 +102,17 @@ def write_releases_table(cfg: Settings, frame) -> Path:
         con.execute(
             f"copy ({contract.cast_select('releases', 'releases_frame')}) to {sql_string(tmp)} (format parquet)"
         )
+        if storage.is_object_lake(cfg):
+            # ``path`` is the cache's copy of the stored table: fetched fresh, compared, then replaced
+            store = storage.lake_store(cfg)
+            stored = store.get(key(RELEASES_TABLE))
+            if stored is not None:
+                path.write_bytes(stored)
+                if same_table(con, path, tmp):
+                    return path
+            store.put(key(RELEASES_TABLE), tmp.read_bytes())
+            os.replace(tmp, path)
+            return path
         if path.is_file() and same_table(con, path, tmp):
             return path
         os.replace(tmp, path)
@@ -95,3 +133,54 @@ def same_table(con, a: Path, b: Path) -> bool:
         union all
         (select * from read_parquet({b}) except all select * from read_parquet({a})))"""
     return con.execute(diff).fetchall()[0][0] == 0
+
+
+# ------------------------------------------------------------------ releases on either kind of lake
+
+
+def release_ids(cfg: Settings) -> set[str]:
+    """The complete releases (their release.json written) in the lake."""
+    if storage.is_object_lake(cfg):
+        store = storage.lake_store(cfg)
+        return {
+            m["path"].split("/")[-2]
+            for m in store.list(key("releases"))
+            if m["path"].endswith("/release.json") and m["path"].count("/") == 3
+        }
+    return {p.name for p in releases_dir(cfg).glob("*") if (p / "release.json").is_file()}
+
+
+def read_manifest(cfg: Settings, release_id: str) -> dict | None:
+    """release.json of a release, None when it is not in the lake (unknown, incomplete or pruned)."""
+    if storage.is_object_lake(cfg):
+        data = storage.lake_store(cfg).get(key("releases", release_id, "release.json"))
+        return json.loads(data) if data else None
+    path = releases_dir(cfg) / release_id / "release.json"
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def release_url(cfg: Settings, release_id: str) -> str:
+    """Where a release's files are: its directory, or its s3:// prefix (read with storage.connect(cfg))."""
+    if storage.is_object_lake(cfg):
+        return storage.lake_store(cfg).key_url(key("releases", release_id))
+    return str(releases_dir(cfg) / release_id)
+
+
+def local_release(cfg: Settings, release_id: str) -> Path:
+    """A local directory with the release's files: releases/<id> of a directory lake; for an object lake the
+    cache's copy, downloaded once (whole, then renamed into place)."""
+    target = releases_dir(cfg) / release_id
+    if not storage.is_object_lake(cfg) or (target / "release.json").is_file():
+        return target
+    store = storage.lake_store(cfg)
+    if not store.exists(key("releases", release_id, "release.json")):
+        raise ConfigError(f"release {release_id} does not exist under {store.key_url(key('releases'))}")
+    return store.download_prefix(key("releases", release_id), target, replace=False)
+
+
+def forget_local(cfg: Settings, release_id: str) -> None:
+    """Drop the cache's copy of a pruned release (an object lake; a directory lake's is the release itself)."""
+    if storage.is_object_lake(cfg):
+        shutil.rmtree(releases_dir(cfg) / release_id, ignore_errors=True)

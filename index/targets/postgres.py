@@ -367,6 +367,34 @@ def _writer_lock(conn, schema: str):
                 pass
 
 
+@contextmanager
+def lake_lock(conninfo: str, lake_url: str):
+    """The writer lock of a lake on object storage while PostgreSQL is configured: a session advisory lock on
+    its own connection (key per lake URL, not per schema, so publish's own schema lock inside does not wait
+    for it), held for the ``with`` block; the server drops it if the holder dies."""
+    key = f"dei_lake:{lake_url}"
+    timeout = locks.lock_timeout()
+    with connect(conninfo) as conn:
+        locks.wait_for(
+            lambda: conn.execute("select pg_try_advisory_lock(hashtext(%s))", [key]).fetchone()[0],
+            lambda: _lock_holder(conn, key),
+            lambda who: (
+                f"dei: waiting for another writer of {lake_url} ({who}) to finish "
+                f"(up to {timeout:g} s, {locks.ENV_TIMEOUT}) ..."
+            ),
+            lambda who: f"another writer of {lake_url} ({who}) still runs after {timeout:g} s: this one did nothing",
+            timeout,
+            0.1,
+        )
+        try:
+            yield
+        finally:
+            try:
+                conn.execute("select pg_advisory_unlock(hashtext(%s))", [key])
+            except Exception:  # the connection is going away: the server drops the lock with it
+                pass
+
+
 def _lock_holder(conn, key: str) -> str:
     row = conn.execute(
         "select l.pid, a.client_addr::text, a.backend_start from pg_locks l"
