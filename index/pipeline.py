@@ -257,16 +257,17 @@ def compute_step(
 
     ``years`` and ``framework`` recompute history (index.history): the chosen reporting years only, or
     another framework file."""
-    from index import history
+    from index import history, storage
     from index.compute import compute
 
     cfg = history.settings_for(cfg or current_settings(), framework, years)
     result = compute(weights=weights, method=method, cfg=cfg, replicates=replicates)
-    return result.staged.name
+    return storage.stage_release(cfg, result.staged)  # on an object lake: uploaded for the other workers
 
 
 def staged_dir(name: str, cfg: Settings | None = None) -> Path:
     """The staged release ``name`` (what compute_step returned) in this worker's lake."""
+    from index import storage
     from index.compute import STAGING_DIR
     from index.errors import ConfigError
 
@@ -274,6 +275,8 @@ def staged_dir(name: str, cfg: Settings | None = None) -> Path:
     given = str(name)
     if not _STAGED_NAME.fullmatch(given):
         raise ConfigError(f"{given!r} is not the name of a staged release (<release id>-<8 hex>)")
+    if storage.is_object_lake(cfg):
+        return storage.open_staged(cfg, given)  # downloaded from the store into this worker's cache
     path = cfg.published / STAGING_DIR / given
     if not path.is_dir() and not (cfg.published / "releases" / given.split("-")[0]).is_dir():
         raise ConfigError(
@@ -286,9 +289,13 @@ def staged_dir(name: str, cfg: Settings | None = None) -> Path:
 def analyse_step(staged: str, cfg: Settings | None = None) -> str:
     """The staged release's uncertainty analysis (rank_intervals, sensitivity, exclusion_effects) written
     beside its tables; returns the staged release's name for the publish step."""
+    from index import storage
     from index.uncertainty.release import analyse_release
 
-    section = analyse_release(staged_dir(staged, cfg), cfg=cfg or current_settings())
+    cfg = cfg or current_settings()
+    folder = staged_dir(staged, cfg)
+    section = analyse_release(folder, cfg=cfg)
+    storage.stage_release(cfg, folder)  # on an object lake: the three new tables uploaded beside the others
     if section:
         t = section.get("timings_seconds") or {}
         log.info(
