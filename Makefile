@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
+CLUSTER_STAMP := $(VENV)/.cluster-installed
 
 # Airflow runs from a project-local home with SQLite metadata; nothing outside the repo is touched.
 export AIRFLOW_HOME := $(CURDIR)/.airflow
@@ -16,7 +17,7 @@ export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export GX_ANALYTICS_ENABLED := False
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: env run test lint fix bench samples report airflow-db airflow clean help
+.PHONY: env run test lint fix bench samples report airflow-db airflow s3server-env cluster-env cluster-up cluster-down cluster-status clean help
 
 help:
 	@echo "make run    create the environment if needed and run the whole pipeline through Airflow"
@@ -26,8 +27,22 @@ help:
 	@echo "make samples regenerate the sample landing files (seeded, byte for byte)"
 	@echo "make report build the offline monitoring site of the current release into site/"
 	@echo "make airflow start api-server (port AIRFLOW_PORT, default 8181), scheduler and dag-processor; Ctrl-C stops all"
+	@echo "make cluster-up / cluster-down / cluster-status  the CeleryExecutor cluster in the background (docs/deployment.md)"
 
 env: $(STAMP)
+
+# moto stands in for the data centre's object store in the tests (tests/storage). It runs from a venv of its own:
+# botocore needs python-dateutil<3 and the main lock has 4. Its exact versions: requirements-s3server.lock
+# (uv pip compile requirements-s3server.in --universal --python-version 3.11 -o requirements-s3server.lock).
+S3SERVER_VENV := .venv-s3server
+S3SERVER_STAMP := $(S3SERVER_VENV)/.installed
+
+s3server-env: $(S3SERVER_STAMP)
+
+$(S3SERVER_STAMP): requirements-s3server.lock $(STAMP)
+	test -x $(S3SERVER_VENV)/bin/python || $(PYTHON) -m venv $(S3SERVER_VENV)
+	$(BIN)/uv pip sync -q --python $(S3SERVER_VENV)/bin/python requirements-s3server.lock
+	touch $(S3SERVER_STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version' 
@@ -47,11 +62,32 @@ airflow-db: $(STAMP)
 airflow: $(STAMP)
 	$(BIN)/python -m index.local.airflow start
 
+# The main lock plus the Celery provider, celery and redis (requirements-cluster.lock, the same pins otherwise).
+# `make env` syncs the main lock again and so removes them; this stamp is then older and re-syncs.
+cluster-env: $(CLUSTER_STAMP)
+
+$(CLUSTER_STAMP): $(STAMP) requirements-cluster.lock
+	$(BIN)/uv pip sync -q --compile-bytecode --python $(BIN)/python requirements-cluster.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $(CLUSTER_STAMP)
+
+# A production-like cluster (index/local/cluster.py, docs/deployment.md): PostgreSQL metadata, Redis broker,
+# CeleryExecutor with two workers, all as daemons under $(CLUSTER_HOME)/cluster/. Its own home, not .airflow/.
+CLUSTER_HOME ?= $(CURDIR)/.airflow-cluster
+cluster-up: $(CLUSTER_STAMP)
+	AIRFLOW_HOME=$(CLUSTER_HOME) $(BIN)/python -m index.local.cluster up
+
+cluster-down:
+	AIRFLOW_HOME=$(CLUSTER_HOME) $(BIN)/python -m index.local.cluster down
+
+cluster-status:
+	AIRFLOW_HOME=$(CLUSTER_HOME) $(BIN)/python -m index.local.cluster status || true  # exit 1/3: none/some stopped
+
 run: airflow-db
 	$(BIN)/python -m index.local.run
 
 # The dashboard test opens the site in Debian's chromium; install-browser is a no-op once it is there.
-test: lint
+test: lint $(CLUSTER_STAMP) $(S3SERVER_STAMP)
 	bash .ci/install-browser
 	$(BIN)/python -m pytest -q
 
