@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.fixtures.release_digest import REFERENCE, build_release, digest
 
 
@@ -18,3 +20,8 @@ def test_every_published_table_equals_the_reference_digest(curated_lake, repo, t
         assert got[table]["columns"] == want["columns"], table
         assert got[table]["rows"] == want["rows"], table
         assert got[table]["sha256"] == want["sha256"], f"{table}: a published value changed"
+        assert sorted(got[table]["float_sums"]) == sorted(want["float_sums"]), table
+        for column, (total, magnitude) in want["float_sums"].items():
+            assert got[table]["float_sums"][column] == pytest.approx([total, magnitude], rel=1e-9, abs=1e-9), (
+                f"{table}.{column}: a published value changed"
+            )
