@@ -358,3 +358,205 @@ def discard_staged(cfg, name: str) -> None:
     if is_object_lake(cfg):
         lake_store(cfg).delete_prefix(staging_key(name), first=MANIFEST)
     shutil.rmtree(cfg.published / STAGING / name, ignore_errors=True)
+
+
+# ------------------------------------------------------ landing, raw, curated and quarantine in the bucket
+
+LAYERS = ("landing", "raw", "curated", "quarantine")
+# raw batch files are named by the sha256 of their landing file: the first upload stands
+CREATE_ONLY = ("raw",)
+WORKSPACES = ".workspaces"
+
+
+def layer_url(cfg, layer: str) -> str:
+    """Where a layer is, for messages: its s3:// URL on an object lake, else its directory."""
+    if is_object_lake(cfg):
+        return lake_store(cfg).key_url(layer)
+    return str(getattr(cfg, layer))
+
+
+def layer_keys(cfg, layer: str) -> list[dict]:
+    """The objects of one layer (each {path, size, e_tag, last_modified}), keys relative to the lake."""
+    return lake_store(cfg).list(layer)
+
+
+def curated_urls(cfg) -> list[tuple[int, str]]:
+    """(year, s3:// URL) of every curated batch file (curated/year=<y>/<name>.parquet, no hidden temp file)."""
+    store = lake_store(cfg)
+    found = []
+    for meta in store.list("curated"):
+        parts = meta["path"].split("/")
+        if len(parts) != 3 or not parts[1].startswith("year=") or not parts[1][5:].isdigit():
+            continue
+        if parts[2].startswith(".") or not parts[2].endswith(".parquet"):
+            continue
+        found.append((int(parts[1][5:]), store.key_url(meta["path"])))
+    return sorted(found, key=lambda yu: yu[1])
+
+
+def _signature(path: Path) -> tuple:
+    st = path.stat()
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _files(root: Path) -> dict[str, tuple]:
+    out = {}
+    if root.is_dir():
+        for path in root.rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                out[path.relative_to(root).as_posix()] = _signature(path)
+    return out
+
+
+@dataclass
+class Changes:
+    """What one workspace step changed on the store (keys relative to the lake)."""
+
+    uploaded: list[str]
+    deleted: list[str]
+    kept: list[str]  # created locally but already on the store (a create-only raw batch), or changed meanwhile
+
+
+class Workspace:
+    """A private scratch copy of some layers of an object lake, and the diff of one step run on it.
+
+    ``full`` layers are downloaded (landing files get the object's last_modified as mtime, which the settle
+    wait and the delivery order read); ``names`` layers get empty placeholder files, enough for a step that
+    only asks whether a batch is there. ``select(layer, rel)`` narrows what a full layer downloads (a
+    placeholder stands in for the rest). After the step only its own changes go back: files it created or
+    rewrote are uploaded, objects whose copies it removed are deleted (uploads first: a crash between leaves a
+    duplicate, never a loss), and nothing else, so two steps at once never undo each other's work."""
+
+    def __init__(self, cfg, full=(), names=(), select=None):
+        import dataclasses
+        import tempfile
+
+        self.cfg = cfg
+        self.store = lake_store(cfg)
+        base = Path(cfg.lake) / WORKSPACES
+        base.mkdir(parents=True, exist_ok=True)
+        self.root = Path(tempfile.mkdtemp(prefix="ws-", dir=base))
+        self.local = dataclasses.replace(cfg, lake=self.root, lake_url=None)
+        self.etags: dict[str, str | None] = {}
+        self.stubs: set[str] = set()
+        for layer in LAYERS:
+            (self.root / layer).mkdir()
+        for layer in (*full, *names):
+            for meta in self.store.list(layer):
+                key = meta["path"]
+                target = self.root / key
+                target.parent.mkdir(parents=True, exist_ok=True)
+                rel = key[len(layer) + 1 :]
+                if layer in full and (select is None or select(layer, rel)):
+                    target.write_bytes(self.store.get(key) or b"")
+                    stamp = meta["last_modified"].timestamp()
+                    os.utime(target, (stamp, stamp))
+                else:
+                    target.touch()
+                    self.stubs.add(key)
+                self.etags[key] = meta.get("e_tag")
+        self.before = _files(self.root)
+
+    def shown(self, value):
+        """``value`` (a summary: dicts, lists, strings) with workspace paths turned into the store's URLs."""
+        if isinstance(value, str):
+            return value.replace(str(self.root), str(self.store.url))
+        if isinstance(value, dict):
+            return {k: self.shown(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(self.shown(v) for v in value)
+        return value
+
+    def apply(self) -> Changes:
+        after = _files(self.root)
+        changes = Changes([], [], [])
+        written = sorted(rel for rel, sig in after.items() if self.before.get(rel) != sig)
+        # a quarantine folder's problems report before the file beside it, as the local code writes them
+        written.sort(key=lambda rel: (not rel.endswith(("problems.txt", "problems.json")), rel))
+        for rel in written:
+            if rel.split("/", 1)[0] not in LAYERS:
+                continue
+            data = (self.root / rel).read_bytes()
+            create = rel.split("/", 1)[0] in CREATE_ONLY and rel not in self.before
+            try:
+                self.store.put(rel, data, create=create)
+                changes.uploaded.append(rel)
+            except Exists:
+                changes.kept.append(rel)
+        for rel in sorted(set(self.before) - set(after)):
+            # removed here: delete it unless someone replaced it meanwhile (a department sending a new version)
+            now = self.store.head(rel)
+            if now is None:
+                continue
+            if now.get("e_tag") != self.etags.get(rel):
+                changes.kept.append(rel)
+                continue
+            self.store.delete(rel)
+            changes.deleted.append(rel)
+        return changes
+
+    def close(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class _PathWorkspace:
+    """A path lake is its own workspace: the step runs on it directly."""
+
+    def __init__(self, cfg):
+        self.local = cfg
+
+    def shown(self, value):
+        return value
+
+
+def workspace(cfg, full=(), names=(), select=None):
+    """``with storage.workspace(cfg, full=("landing",), names=("raw",)) as ws:`` run a step on ``ws.local``
+    (Settings of a private local lake); on leaving without an error its changes are applied to the store
+    (:class:`Workspace`). A path lake: ``ws.local`` is ``cfg`` itself and nothing is copied."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def run():
+        if not is_object_lake(cfg):
+            yield _PathWorkspace(cfg)
+            return
+        ws = Workspace(cfg, full, names, select)
+        try:
+            yield ws
+            ws.changes = ws.apply()
+        finally:
+            ws.close()
+
+    return run()
+
+
+def reading(cfg, con):
+    """``with storage.reading(cfg, con):`` DuckDB connection ``con`` reads the lake's s3:// URLs inside the
+    block only: the filesystem is unregistered after it, so a connection closed to external access
+    afterwards (the engine's, index/sandbox.py) keeps no way to the store. A path lake: nothing to do."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def run():
+        if not is_object_lake(cfg):
+            yield con
+            return
+        fs = lake_store(cfg).fsspec()
+        names = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
+        ours = not any(con.filesystem_is_registered(n) for n in names)  # storage.connect may have done it
+        if ours:
+            con.register_filesystem(fs)
+        try:
+            yield con
+        except Exception as exc:
+            if "duckdb" in type(exc).__module__ and lake_store(cfg).url.bucket in str(exc):
+                first = str(exc).strip().splitlines()[0]
+                raise ConfigError(f"object lake {lake_store(cfg).url}: cannot read: {first}") from None
+            raise
+        finally:
+            if ours:
+                for name in names:
+                    if con.filesystem_is_registered(name):
+                        con.unregister_filesystem(name)
+
+    return run()
