@@ -238,7 +238,9 @@ def ingest_step(skip_if_nothing_new: bool = False, cfg: Settings | None = None) 
     fingerprint = landing_fingerprint(cfg)
     # on an object lake: run on a private copy (landing downloaded, the other layers' names), then upload
     # the new raw batches and quarantine folders and delete the landing objects moved to quarantine
-    with storage.workspace(cfg, full=("landing",), names=("raw", "curated", "quarantine")) as ws:
+    with storage.workspace(
+        cfg, full=("landing",), names=("raw", "curated", "quarantine"), select=_ingest_selector(cfg)
+    ) as ws:
         summary = ws.shown(ingest.ingest_landing(ws.local, _framework(cfg)).summary())
     for line in file_lines("ingest", summary) + stage_lines("ingest", summary):
         log.info("%s", line)
@@ -293,14 +295,44 @@ def validate_step(cfg: Settings | None = None) -> dict:
     return summary
 
 
+def _ingest_selector(cfg: Settings):
+    """For the ingest workspace: raw batches by name, only complete ones (a batch cut short by a crash is
+    then ingested again and completed)."""
+    from index import storage
+
+    if not storage.is_object_lake(cfg):
+        return None
+    complete = storage.complete_batches(storage.layer_keys(cfg, "raw"))
+
+    def select(layer, rel, meta):
+        if layer == "landing":
+            return "full"
+        if layer == "raw":
+            sha16 = storage.batch_of(meta["path"])
+            return "name" if sha16 in complete else None
+        return "name"
+
+    return select
+
+
 def _pending_selector(cfg: Settings):
-    """For the validate workspace: download only the raw files that have no curated copy yet."""
+    """For the validate workspace: the files of complete raw batches not yet in curated are downloaded."""
     from index import storage
 
     if not storage.is_object_lake(cfg):
         return None
     curated = {m["path"][len("curated/") :] for m in storage.layer_keys(cfg, "curated")}
-    return lambda layer, rel: layer != "raw" or (rel.startswith("year=") and rel not in curated)
+    complete = storage.complete_batches(storage.layer_keys(cfg, "raw"))
+
+    def select(layer, rel, meta):
+        if layer == "landing":
+            return "full"
+        if layer == "raw":
+            wanted = storage.batch_of(meta["path"]) in complete and rel not in curated
+            return "full" if wanted else None
+        return "name"
+
+    return select
 
 
 def announce_curated(summary: dict) -> list[str]:

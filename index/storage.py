@@ -23,6 +23,7 @@ A store that cannot be reached, or a missing bucket, is a ConfigError naming the
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import uuid
@@ -366,6 +367,7 @@ LAYERS = ("landing", "raw", "curated", "quarantine")
 # raw batch files are named by the sha256 of their landing file: the first upload stands
 CREATE_ONLY = ("raw",)
 WORKSPACES = ".workspaces"
+BATCHES = ".batches"  # raw/.batches/<sha16>.json: the files of a raw batch, written after them
 
 
 def layer_url(cfg, layer: str) -> str:
@@ -422,8 +424,8 @@ class Workspace:
 
     ``full`` layers are downloaded (landing files get the object's last_modified as mtime, which the settle
     wait and the delivery order read); ``names`` layers get empty placeholder files, enough for a step that
-    only asks whether a batch is there. ``select(layer, rel)`` narrows what a full layer downloads (a
-    placeholder stands in for the rest). After the step only its own changes go back: files it created or
+    only asks whether a batch is there. ``select(layer, rel, meta)`` decides per object instead: "full",
+    "name" or None (left out). After the step only its own changes go back: files it created or
     rewrote are uploaded, objects whose copies it removed are deleted (uploads first: a crash between leaves a
     duplicate, never a loss), and nothing else, so two steps at once never undo each other's work."""
 
@@ -441,21 +443,55 @@ class Workspace:
         self.stubs: set[str] = set()
         for layer in LAYERS:
             (self.root / layer).mkdir()
+        self.listed: dict[str, list[dict]] = {}
         for layer in (*full, *names):
-            for meta in self.store.list(layer):
+            self.listed[layer] = self.store.list(layer)
+            for meta in self.listed[layer]:
                 key = meta["path"]
+                rel = key[len(layer) + 1 :]
+                how = ("full" if layer in full else "name") if select is None else select(layer, rel, meta)
+                if how is None:
+                    continue
                 target = self.root / key
                 target.parent.mkdir(parents=True, exist_ok=True)
-                rel = key[len(layer) + 1 :]
-                if layer in full and (select is None or select(layer, rel)):
-                    target.write_bytes(self.store.get(key) or b"")
-                    stamp = meta["last_modified"].timestamp()
-                    os.utime(target, (stamp, stamp))
+                if how == "full":
+                    self._fetch(layer, meta, target)
                 else:
                     target.touch()
                     self.stubs.add(key)
                 self.etags[key] = meta.get("e_tag")
+            if layer in full:
+                self._prune(layer)
         self.before = _files(self.root)
+
+    def _cached(self, layer: str, e_tag: str | None) -> Path | None:
+        # a download kept by e_tag in the machine's cache: landing and raw objects are read by every run
+        if not e_tag:
+            return None
+        return Path(self.cfg.lake) / WORKSPACES / ".objects" / layer / hashlib.sha256(e_tag.encode()).hexdigest()
+
+    def _fetch(self, layer: str, meta: dict, target: Path) -> None:
+        cached = self._cached(layer, meta.get("e_tag"))
+        try:
+            shutil.copyfile(cached, target)
+        except (TypeError, OSError):
+            data = self.store.get(meta["path"]) or b""
+            target.write_bytes(data)
+            if cached is not None:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cached.with_name(f".{cached.name}.{uuid.uuid4().hex[:8]}")
+                tmp.write_bytes(data)
+                os.replace(tmp, cached)
+        stamp = meta["last_modified"].timestamp()
+        os.utime(target, (stamp, stamp))
+
+    def _prune(self, layer: str) -> None:
+        # the cache keeps only what the layer still holds
+        keep = {self._cached(layer, m.get("e_tag")) for m in self.listed[layer]}
+        folder = Path(self.cfg.lake) / WORKSPACES / ".objects" / layer
+        for path in folder.glob("*") if folder.is_dir() else ():
+            if path not in keep and not path.name.startswith("."):
+                path.unlink(missing_ok=True)
 
     def shown(self, value):
         """``value`` (a summary: dicts, lists, strings) with workspace paths turned into the store's URLs."""
@@ -483,6 +519,15 @@ class Workspace:
                 changes.uploaded.append(rel)
             except Exists:
                 changes.kept.append(rel)
+        # a raw batch (one file per year) is complete once its marker is there: validate reads no half batch
+        batches: dict[str, list[str]] = {}
+        for rel in written:
+            sha16 = batch_of(rel)
+            if sha16 is not None and rel not in self.before:
+                batches.setdefault(sha16, []).append(rel)
+        for sha16, rels in sorted(batches.items()):
+            self.store.put(batch_marker(sha16), json.dumps(sorted(rels)).encode("utf-8"))
+            changes.uploaded.append(batch_marker(sha16))
         for rel in sorted(set(self.before) - set(after)):
             # removed here: delete it unless someone replaced it meanwhile (a department sending a new version)
             now = self.store.head(rel)
@@ -497,6 +542,38 @@ class Workspace:
 
     def close(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def batch_of(key: str) -> str | None:
+    """The sha16 of a raw batch file key ("raw/year=2023/<sha16>.parquet"), else None."""
+    parts = key.split("/")
+    if len(parts) == 3 and parts[0] == "raw" and parts[1].startswith("year=") and parts[2].endswith(".parquet"):
+        stem = parts[2][: -len(".parquet")]
+        return None if stem.startswith(".") else stem
+    return None
+
+
+def batch_marker(sha16: str) -> str:
+    return key("raw", BATCHES, f"{sha16}.json")
+
+
+BATCH_GRACE = timedelta(hours=1)
+
+
+def complete_batches(metas: list[dict]) -> set[str]:
+    """The sha16 of the complete raw batches in a listing of raw/: those with a marker, and those without one
+    whose files are all older than BATCH_GRACE (a raw layer copied in from a directory lake)."""
+    from datetime import UTC, datetime
+
+    prefix = key("raw", BATCHES) + "/"
+    marked = {m["path"][len(prefix) : -len(".json")] for m in metas if m["path"].startswith(prefix)}
+    newest: dict[str, datetime] = {}
+    for meta in metas:
+        sha16 = batch_of(meta["path"])
+        if sha16 is not None:
+            newest[sha16] = max(newest.get(sha16, meta["last_modified"]), meta["last_modified"])
+    old = {sha16 for sha16, when in newest.items() if datetime.now(UTC) - when > BATCH_GRACE}
+    return (marked & set(newest)) | old
 
 
 class _PathWorkspace:

@@ -274,3 +274,47 @@ def test_an_unreachable_store_is_a_clear_error_for_every_layer_step(s3_env, monk
     storage._STORES.clear()
     with pytest.raises(ConfigError, match="s3://no-such-bucket-dei/lake"):
         pipeline.ingest_step(cfg=settings())
+
+
+def test_a_raw_batch_cut_short_is_not_validated_and_the_next_ingest_completes_it(s3_lake, repo, monkeypatch, tmp_path):
+    drop(s3_lake, repo, SAMPLES[:1])
+    real_marker = storage.batch_marker
+
+    def crash(sha16):
+        raise RuntimeError("worker killed after uploading the raw files")
+
+    monkeypatch.setattr(storage, "batch_marker", crash)
+    with pytest.raises(RuntimeError):
+        pipeline.ingest_step(cfg=machine(monkeypatch, tmp_path, "A"))
+    monkeypatch.setattr(storage, "batch_marker", real_marker)
+    assert [k for k in keys(s3_lake, "raw") if k.endswith(".parquet")]  # the files are there, the marker not
+    assert pipeline.validate_step(cfg=machine(monkeypatch, tmp_path, "B"))["promoted"] == []
+    assert keys(s3_lake, "curated") == []
+
+    assert pipeline.landing_changed("scheduled", cfg=machine(monkeypatch, tmp_path, "A"))  # the poll retries
+    again = pipeline.ingest_step(cfg=machine(monkeypatch, tmp_path, "A"))
+    assert again["new"] == [SAMPLES[0]]
+    assert [k for k in keys(s3_lake, "raw") if "/.batches/" in k]
+    assert len(pipeline.validate_step(cfg=machine(monkeypatch, tmp_path, "B"))["promoted"]) == 1
+
+
+def test_a_machine_downloads_each_landing_object_once(s3_lake, repo, monkeypatch, tmp_path):
+    drop(s3_lake, repo, SAMPLES[:2])
+    a = machine(monkeypatch, tmp_path, "A")
+    pipeline.ingest_step(cfg=a)
+    got = []
+    real_get = storage.ObjectStore.get
+
+    def get(self, key):
+        got.append(key)
+        return real_get(self, key)
+
+    monkeypatch.setattr(storage.ObjectStore, "get", get)
+    assert sorted(pipeline.ingest_step(cfg=a)["skipped"]) == sorted(SAMPLES[:2])
+    assert [k for k in got if k.startswith("landing/")] == []
+    # a landing object removed from the store leaves the cache too
+    storage.lake_store(a).delete(f"landing/{SAMPLES[0]}")
+    pipeline.ingest_step(cfg=a)
+    assert len(list((a.lake / storage.WORKSPACES / ".objects" / "landing").iterdir())) == 1
+    # no workspace is left behind
+    assert [p.name for p in (a.lake / storage.WORKSPACES).iterdir()] == [".objects"]
