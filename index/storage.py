@@ -1,7 +1,8 @@
 """The lake on object storage: ``DEI_LAKE=s3://bucket/prefix`` instead of a directory.
 
-A path in DEI_LAKE keeps the lake on the filesystem exactly as before. An ``s3://`` URL puts the PUBLISHED layer
-in that bucket under ``<prefix>/published/`` (landing, raw and curated stay on the local cache for now):
+A path in DEI_LAKE keeps the lake on the filesystem exactly as before. An ``s3://`` URL puts every layer in that
+bucket: landing/, raw/, curated/ and quarantine/ (ingest and validation run in a :class:`Workspace`, compute
+reads curated through :func:`reading`; docs/architecture.md) and, under ``<prefix>/published/``:
 
     published/releases/<id>/...        the immutable release files, ``release.json`` uploaded last
     published/history/<ts>-<uuid>.json one object per event (S3 cannot append)
@@ -16,7 +17,8 @@ The client is obstore (Rust object_store), configured from the URL and the stand
 AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION (default us-east-1); an http:// endpoint is allowed
 (a data centre's own store). Settings.lake is then a local cache directory (DEI_LAKE_CACHE, default
 ~/.cache/dei/lake/<bucket>/<prefix>): readers get a resolved release downloaded there once (release directories
-never change, so a cached copy never goes stale), and compute stages into it before stage_release uploads.
+never change, so a cached copy never goes stale), compute stages into it before stage_release uploads, and
+the steps' workspaces live under it.
 A store that cannot be reached, or a missing bucket, is a ConfigError naming the URL.
 """
 
