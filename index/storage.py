@@ -445,12 +445,24 @@ class Workspace:
         self.stubs: set[str] = set()
         for layer in LAYERS:
             (self.root / layer).mkdir()
+        try:
+            self._fill(full, names, select)
+        except BaseException:
+            self.close()
+            raise
+        self.before = _files(self.root)
+
+    def _fill(self, full, names, select) -> None:
         self.listed: dict[str, list[dict]] = {}
         for layer in (*full, *names):
             self.listed[layer] = self.store.list(layer)
+            folders = {m["path"].rsplit("/", n)[0] for m in self.listed[layer] for n in range(1, m["path"].count("/"))}
             for meta in self.listed[layer]:
                 key = meta["path"]
                 rel = key[len(layer) + 1 :]
+                parts = key.split("/")
+                if key in folders or any(p in ("", ".", "..") for p in parts):
+                    continue  # a console's folder marker, or a key no file name can hold inside the workspace
                 how = ("full" if layer in full else "name") if select is None else select(layer, rel, meta)
                 if how is None:
                     continue
@@ -464,7 +476,6 @@ class Workspace:
                 self.etags[key] = meta.get("e_tag")
             if layer in full:
                 self._prune(layer)
-        self.before = _files(self.root)
 
     def _cached(self, layer: str, e_tag: str | None) -> Path | None:
         # a download kept by e_tag in the machine's cache: landing and raw objects are read by every run
