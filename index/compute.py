@@ -78,10 +78,14 @@ def code_version(cfg: Settings | None = None) -> str:
     return f"{__version__}+{source_fingerprint(release_sources(cfg))[:12]}"
 
 
-def curated_files(cfg: Settings) -> list[Path]:
-    """The curated batches; for a recomputation of chosen years (index.history), only those years' partitions."""
+def curated_files(cfg: Settings) -> list[Path] | list[str]:
+    """The curated batches; for a recomputation of chosen years (index.history), only those years' partitions.
+    On an object lake their s3:// URLs (read through the filesystem :func:`load_curated` registers)."""
+    from index import storage
     from index.history import keeps_year
 
+    if storage.is_object_lake(cfg):
+        return [url for year, url in storage.curated_urls(cfg) if keeps_year(cfg, year)]
     files = sorted(cfg.curated.glob("year=*/*.parquet"))
     if cfg.years is None:
         return files
@@ -132,20 +136,24 @@ def load_engine_inputs(con, cfg: Settings, weights_path: Path, level: str = "lea
 def load_curated(con, cfg: Settings) -> None:
     """Tables ``curated`` (every curated batch) and ``figure_copies`` (each figure's copies ranked by precedence,
     copy_rank 1 the one used) on ``con``, which holds the ``framework`` table."""
+    from index import storage
+
     files = curated_files(cfg)
+    where = storage.layer_url(cfg, "curated")
     if not files and cfg.years is not None:
         first, last = cfg.years
-        raise ConfigError(f"the curated lake {cfg.curated} holds no figure for the years {first}–{last}")
+        raise ConfigError(f"the curated lake {where} holds no figure for the years {first}–{last}")
     if not files:
-        raise ConfigError(f"the curated lake {cfg.curated} is empty: run ingest and validate first")
-    con.execute(
-        """
-        create or replace table curated as
-        select * from read_parquet($files, hive_partitioning = true, hive_types = {'year': INTEGER},
-                                   union_by_name = true)
-        """,
-        {"files": [str(p) for p in files]},
-    )
+        raise ConfigError(f"the curated lake {where} is empty: run ingest and validate first")
+    with storage.reading(cfg, con):
+        con.execute(
+            """
+            create or replace table curated as
+            select * from read_parquet($files, hive_partitioning = true, hive_types = {'year': INTEGER},
+                                       union_by_name = true)
+            """,
+            {"files": [str(p) for p in files]},
+        )
     # curated batches from before 旗县 were read name their unit league_code (always a 盟市)
     columns = {name for (name,) in con.execute("select column_name from (describe curated)").fetchall()}
     if "unit_code" not in columns:

@@ -1,7 +1,7 @@
 """Where things live. Everything is relative to the repo unless the environment says otherwise.
 
 DEI_LAKE      root of the data lake (default: <repo>/data_lake), or an object-storage URL s3://bucket/prefix
-              whose published layer lives in the bucket (index/storage.py)
+              whose layers all live in the bucket (index/storage.py)
 DEI_LAKE_CACHE the local directory of an object lake (default ~/.cache/dei/lake/<bucket>/<prefix>)
 DEI_SQL       root of the SQL tree (default: <repo>/sql)
 DEI_SQL_ALLOW more directories a method TOML may name files in (os.pathsep-separated; index.config.resolve)

@@ -46,10 +46,29 @@ def _skip(message: str):
 
 def pending_raw_batches(cfg: Settings) -> list[str]:
     """Raw batches (by sha256 prefix) neither promoted to curated nor quarantined yet."""
+    from index import storage
+
+    if storage.is_object_lake(cfg):
+        return _pending_on_store(cfg)
     raw = {p.stem for p in cfg.raw.glob("year=*/*.parquet")}
     done = {p.stem for p in cfg.curated.glob("year=*/*.parquet")}
     quarantined = {p.name for p in cfg.quarantine.glob("*") if p.is_dir()}
     return sorted(raw - done - quarantined)
+
+
+def _pending_on_store(cfg: Settings) -> list[str]:
+    from index import storage
+
+    def stems(layer: str) -> set[str]:
+        found = set()
+        for meta in storage.layer_keys(cfg, layer):
+            parts = meta["path"].split("/")
+            if len(parts) == 3 and parts[1].startswith("year=") and parts[2].endswith(".parquet"):
+                found.add(parts[2][: -len(".parquet")])
+        return found
+
+    quarantined = set(storage.lake_store(cfg).folders("quarantine"))
+    return sorted(stems("raw") - stems("curated") - quarantined)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -65,7 +84,15 @@ ANNOUNCED = ".announced.json"
 
 def landing_fingerprint(cfg: Settings) -> list[list]:
     """Name, size, mtime, ctime, inode and type of every entry under landing/ (lstat, no link followed):
-    any drop, rename, rewrite or removal changes it, and it costs one stat per entry."""
+    any drop, rename, rewrite or removal changes it, and it costs one stat per entry. On an object lake: key,
+    size, e_tag and last_modified of every object under landing/ (one listing)."""
+    from index import storage
+
+    if storage.is_object_lake(cfg):
+        return sorted(
+            [m["path"][len("landing/") :], m["size"], m.get("e_tag"), m["last_modified"].isoformat()]
+            for m in storage.layer_keys(cfg, "landing")
+        )
     entries = []
     root = str(cfg.landing)
     for dirpath, dirnames, filenames in os.walk(root):
@@ -88,6 +115,39 @@ def _read_landing_state(path: Path) -> list | None:
         return None
 
 
+# The state files live in raw/: files on a path lake, objects raw/<name> on an object lake.
+
+
+def _read_state(cfg: Settings, name: str) -> list | None:
+    from index import storage
+
+    if not storage.is_object_lake(cfg):
+        return _read_landing_state(cfg.raw / name)
+    data = storage.lake_store(cfg).get(storage.key("raw", name))
+    try:
+        return None if data is None else json.loads(data.decode("utf-8"))
+    except ValueError:
+        return None
+
+
+def _write_state(cfg: Settings, name: str, value: list) -> None:
+    from index import storage
+
+    if not storage.is_object_lake(cfg):
+        write_text_atomic(cfg.raw / name, json.dumps(value))
+        return
+    storage.lake_store(cfg).put(storage.key("raw", name), json.dumps(value).encode("utf-8"))
+
+
+def _remove_state(cfg: Settings, name: str) -> None:
+    from index import storage
+
+    if not storage.is_object_lake(cfg):
+        (cfg.raw / name).unlink(missing_ok=True)
+        return
+    storage.lake_store(cfg).delete(storage.key("raw", name))
+
+
 def landing_changed(run_type: str | None = None, cfg: Settings | None = None) -> bool:
     """The poll's cheap check: True when landing/ changed since the last ingest that dei_ingest finished.
 
@@ -106,7 +166,7 @@ def landing_changed(run_type: str | None = None, cfg: Settings | None = None) ->
         return True
     cfg = cfg or current_settings()
     current = landing_fingerprint(cfg)
-    if _read_landing_state(cfg.raw / LANDING_STATE) == current:
+    if _read_state(cfg, LANDING_STATE) == current:
         log.info("landing unchanged since the last ingest (%d entries): nothing to do", len(current))
         return False
     log.info("landing changed (%d entries): ingesting", len(current))
@@ -116,14 +176,22 @@ def landing_changed(run_type: str | None = None, cfg: Settings | None = None) ->
 def _stage_landing_state(cfg: Settings, fingerprint: list, summary: dict) -> None:
     """Remember what landing looked like *before* this ingest (a file dropped meanwhile is then seen as a
     change); confirmed by ``announce_raw``. Not when a file waits: the next poll must try it again."""
-    pending = cfg.raw / _LANDING_PENDING
     if summary.get("waiting"):
-        pending.unlink(missing_ok=True)
+        _remove_state(cfg, _LANDING_PENDING)
         return
-    write_text_atomic(pending, json.dumps(fingerprint))
+    _write_state(cfg, _LANDING_PENDING, fingerprint)
 
 
 def _confirm_landing_state(cfg: Settings) -> None:
+    from index import storage
+
+    if storage.is_object_lake(cfg):
+        # no rename on S3: the state is written, then the pending object removed
+        staged = _read_state(cfg, _LANDING_PENDING)
+        if staged is not None:
+            _write_state(cfg, LANDING_STATE, staged)
+            _remove_state(cfg, _LANDING_PENDING)
+        return
     try:
         os.replace(cfg.raw / _LANDING_PENDING, cfg.raw / LANDING_STATE)
     except FileNotFoundError:
@@ -164,11 +232,16 @@ def _problem_lines(entry: dict, bullet: str, more_prefix: str, report: str) -> l
 def ingest_step(skip_if_nothing_new: bool = False, cfg: Settings | None = None) -> dict:
     """Landing -> raw. Good files land, bad ones are quarantined, unfinished ones wait; see the summary's
     ``rejected``. With ``skip_if_nothing_new``, a run with nothing new and nothing rejected is skipped."""
-    from index import ingest
+    from index import ingest, storage
 
     cfg = cfg or current_settings()
     fingerprint = landing_fingerprint(cfg)
-    summary = ingest.ingest_landing(cfg, _framework(cfg)).summary()
+    # on an object lake: run on a private copy (landing downloaded, the other layers' names), then upload
+    # the new raw batches and quarantine folders and delete the landing objects moved to quarantine
+    with storage.workspace(
+        cfg, full=("landing",), names=("raw", "curated", "quarantine"), select=_ingest_selector(cfg)
+    ) as ws:
+        summary = ws.shown(ingest.ingest_landing(ws.local, _framework(cfg)).summary())
     for line in file_lines("ingest", summary) + stage_lines("ingest", summary):
         log.info("%s", line)
     _stage_landing_state(cfg, fingerprint, summary)
@@ -185,11 +258,11 @@ def announce_raw(summary: dict, cfg: Settings | None = None) -> list[str]:
     cfg = cfg or current_settings()
     _confirm_landing_state(cfg)
     waiting = pending_raw_batches(cfg)
-    announced = set(_read_landing_state(cfg.raw / ANNOUNCED) or [])
+    announced = set(_read_state(cfg, ANNOUNCED) or [])
     unannounced = [b for b in waiting if b not in announced]
     if summary.get("new") or unannounced:
         # only what still waits is kept: the list stays as short as the backlog
-        write_text_atomic(cfg.raw / ANNOUNCED, json.dumps(sorted(set(waiting))))
+        _write_state(cfg, ANNOUNCED, sorted(set(waiting)))
         return list(summary.get("new") or []) or unannounced
     if waiting:
         log.info(
@@ -202,11 +275,16 @@ def announce_raw(summary: dict, cfg: Settings | None = None) -> list[str]:
 def validate_step(cfg: Settings | None = None) -> dict:
     """Raw -> curated through the Great Expectations suite; failing batches go to quarantine (see
     the summary's ``rejected``), clean ones are promoted all the same."""
-    from index import rollup, validate
+    from index import rollup, storage, validate
     from index.units import reporting_codes
 
     cfg = cfg or current_settings()
-    summary = validate.validate_pending(cfg, _framework(cfg), reporting_codes()).summary()
+    # on an object lake: the raw files not yet in curated are downloaded, the rest of raw, curated and
+    # quarantine by name only; landing is there for the files a failing batch takes along to quarantine
+    with storage.workspace(
+        cfg, full=("landing", "raw"), names=("curated", "quarantine"), select=_pending_selector(cfg)
+    ) as ws:
+        summary = ws.shown(validate.validate_pending(ws.local, _framework(cfg), reporting_codes()).summary())
     for line in file_lines("validation", summary) + stage_lines("validation", summary):
         log.info("%s", line)
     # a 盟市 figure against what its 旗县 add up to: findings for the log, never a rejection (index/rollup.py)
@@ -215,6 +293,46 @@ def validate_step(cfg: Settings | None = None) -> dict:
         log.info("%s", line)
     summary["rollup"] = rolled
     return summary
+
+
+def _ingest_selector(cfg: Settings):
+    """For the ingest workspace: raw batches by name, only complete ones (a batch cut short by a crash is
+    then ingested again and completed)."""
+    from index import storage
+
+    if not storage.is_object_lake(cfg):
+        return None
+    complete = storage.complete_batches(storage.layer_keys(cfg, "raw"))
+
+    def select(layer, rel, meta):
+        if layer == "landing":
+            return "full"
+        if layer == "raw":
+            sha16 = storage.batch_of(meta["path"])
+            return "name" if sha16 in complete else None
+        return "name"
+
+    return select
+
+
+def _pending_selector(cfg: Settings):
+    """For the validate workspace: the files of complete raw batches not yet in curated are downloaded."""
+    from index import storage
+
+    if not storage.is_object_lake(cfg):
+        return None
+    curated = {m["path"][len("curated/") :] for m in storage.layer_keys(cfg, "curated")}
+    complete = storage.complete_batches(storage.layer_keys(cfg, "raw"))
+
+    def select(layer, rel, meta):
+        if layer == "landing":
+            return "full"
+        if layer == "raw":
+            wanted = storage.batch_of(meta["path"]) in complete and rel not in curated
+            return "full" if wanted else None
+        return "name"
+
+    return select
 
 
 def announce_curated(summary: dict) -> list[str]:

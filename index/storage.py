@@ -1,7 +1,8 @@
 """The lake on object storage: ``DEI_LAKE=s3://bucket/prefix`` instead of a directory.
 
-A path in DEI_LAKE keeps the lake on the filesystem exactly as before. An ``s3://`` URL puts the PUBLISHED layer
-in that bucket under ``<prefix>/published/`` (landing, raw and curated stay on the local cache for now):
+A path in DEI_LAKE keeps the lake on the filesystem exactly as before. An ``s3://`` URL puts every layer in that
+bucket: landing/, raw/, curated/ and quarantine/ (ingest and validation run in a :class:`Workspace`, compute
+reads curated through :func:`reading`; docs/architecture.md) and, under ``<prefix>/published/``:
 
     published/releases/<id>/...        the immutable release files, ``release.json`` uploaded last
     published/history/<ts>-<uuid>.json one object per event (S3 cannot append)
@@ -16,13 +17,15 @@ The client is obstore (Rust object_store), configured from the URL and the stand
 AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION (default us-east-1); an http:// endpoint is allowed
 (a data centre's own store). Settings.lake is then a local cache directory (DEI_LAKE_CACHE, default
 ~/.cache/dei/lake/<bucket>/<prefix>): readers get a resolved release downloaded there once (release directories
-never change, so a cached copy never goes stale), and compute stages into it before stage_release uploads.
+never change, so a cached copy never goes stale), compute stages into it before stage_release uploads, and
+the steps' workspaces live under it.
 A store that cannot be reached, or a missing bucket, is a ConfigError naming the URL.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import uuid
@@ -358,3 +361,292 @@ def discard_staged(cfg, name: str) -> None:
     if is_object_lake(cfg):
         lake_store(cfg).delete_prefix(staging_key(name), first=MANIFEST)
     shutil.rmtree(cfg.published / STAGING / name, ignore_errors=True)
+
+
+# ------------------------------------------------------ landing, raw, curated and quarantine in the bucket
+
+LAYERS = ("landing", "raw", "curated", "quarantine")
+# raw batch files are named by the sha256 of their landing file: the first upload stands
+CREATE_ONLY = ("raw",)
+WORKSPACES = ".workspaces"
+BATCHES = ".batches"  # raw/.batches/<sha16>.json: the files of a raw batch, written after them
+
+
+def layer_url(cfg, layer: str) -> str:
+    """Where a layer is, for messages: its s3:// URL on an object lake, else its directory."""
+    if is_object_lake(cfg):
+        return lake_store(cfg).key_url(layer)
+    return str(getattr(cfg, layer))
+
+
+def layer_keys(cfg, layer: str) -> list[dict]:
+    """The objects of one layer (each {path, size, e_tag, last_modified}), keys relative to the lake."""
+    return lake_store(cfg).list(layer)
+
+
+def curated_urls(cfg) -> list[tuple[int, str]]:
+    """(year, s3:// URL) of every curated batch file (curated/year=<y>/<name>.parquet, no hidden temp file)."""
+    store = lake_store(cfg)
+    found = []
+    for meta in store.list("curated"):
+        parts = meta["path"].split("/")
+        if len(parts) != 3 or not parts[1].startswith("year=") or not parts[1][5:].isdigit():
+            continue
+        if parts[2].startswith(".") or not parts[2].endswith(".parquet"):
+            continue
+        found.append((int(parts[1][5:]), store.key_url(meta["path"])))
+    return sorted(found, key=lambda yu: yu[1])
+
+
+def _signature(path: Path) -> tuple:
+    st = path.stat()
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _files(root: Path) -> dict[str, tuple]:
+    out = {}
+    if root.is_dir():
+        for path in root.rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                out[path.relative_to(root).as_posix()] = _signature(path)
+    return out
+
+
+@dataclass
+class Changes:
+    """What one workspace step changed on the store (keys relative to the lake)."""
+
+    uploaded: list[str]
+    deleted: list[str]
+    kept: list[str]  # created locally but already on the store (a create-only raw batch), or changed meanwhile
+
+
+class Workspace:
+    """A private scratch copy of some layers of an object lake, and the diff of one step run on it.
+
+    ``full`` layers are downloaded (landing files get the object's last_modified as mtime, which the settle
+    wait and the delivery order read); ``names`` layers get empty placeholder files, enough for a step that
+    only asks whether a batch is there. ``select(layer, rel, meta)`` decides per object instead: "full",
+    "name" or None (left out). After the step only its own changes go back: files it created or
+    rewrote are uploaded, objects whose copies it removed are deleted (uploads first: a crash between leaves a
+    duplicate, never a loss), and nothing else, so two steps at once never undo each other's work."""
+
+    def __init__(self, cfg, full=(), names=(), select=None):
+        import dataclasses
+        import tempfile
+
+        self.cfg = cfg
+        self.store = lake_store(cfg)
+        base = Path(cfg.lake) / WORKSPACES
+        base.mkdir(parents=True, exist_ok=True)
+        self.root = Path(tempfile.mkdtemp(prefix="ws-", dir=base))
+        self.local = dataclasses.replace(cfg, lake=self.root, lake_url=None)
+        self.etags: dict[str, str | None] = {}
+        self.stubs: set[str] = set()
+        for layer in LAYERS:
+            (self.root / layer).mkdir()
+        try:
+            self._fill(full, names, select)
+        except BaseException:
+            self.close()
+            raise
+        self.before = _files(self.root)
+
+    def _fill(self, full, names, select) -> None:
+        self.listed: dict[str, list[dict]] = {}
+        for layer in (*full, *names):
+            self.listed[layer] = self.store.list(layer)
+            folders = {m["path"].rsplit("/", n)[0] for m in self.listed[layer] for n in range(1, m["path"].count("/"))}
+            for meta in self.listed[layer]:
+                key = meta["path"]
+                rel = key[len(layer) + 1 :]
+                parts = key.split("/")
+                if key in folders or any(p in ("", ".", "..") for p in parts):
+                    continue  # a console's folder marker, or a key no file name can hold inside the workspace
+                how = ("full" if layer in full else "name") if select is None else select(layer, rel, meta)
+                if how is None:
+                    continue
+                target = self.root / key
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if how == "full":
+                    self._fetch(layer, meta, target)
+                else:
+                    target.touch()
+                    self.stubs.add(key)
+                self.etags[key] = meta.get("e_tag")
+            if layer in full:
+                self._prune(layer)
+
+    def _cached(self, layer: str, e_tag: str | None) -> Path | None:
+        # a download kept by e_tag in the machine's cache: landing and raw objects are read by every run
+        if not e_tag:
+            return None
+        return Path(self.cfg.lake) / WORKSPACES / ".objects" / layer / hashlib.sha256(e_tag.encode()).hexdigest()
+
+    def _fetch(self, layer: str, meta: dict, target: Path) -> None:
+        cached = self._cached(layer, meta.get("e_tag"))
+        try:
+            shutil.copyfile(cached, target)
+        except (TypeError, OSError):
+            data = self.store.get(meta["path"]) or b""
+            target.write_bytes(data)
+            if cached is not None:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cached.with_name(f".{cached.name}.{uuid.uuid4().hex[:8]}")
+                tmp.write_bytes(data)
+                os.replace(tmp, cached)
+        stamp = meta["last_modified"].timestamp()
+        os.utime(target, (stamp, stamp))
+
+    def _prune(self, layer: str) -> None:
+        # the cache keeps only what the layer still holds
+        keep = {self._cached(layer, m.get("e_tag")) for m in self.listed[layer]}
+        folder = Path(self.cfg.lake) / WORKSPACES / ".objects" / layer
+        for path in folder.glob("*") if folder.is_dir() else ():
+            if path not in keep and not path.name.startswith("."):
+                path.unlink(missing_ok=True)
+
+    def shown(self, value):
+        """``value`` (a summary: dicts, lists, strings) with workspace paths turned into the store's URLs."""
+        if isinstance(value, str):
+            return value.replace(str(self.root), str(self.store.url))
+        if isinstance(value, dict):
+            return {k: self.shown(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(self.shown(v) for v in value)
+        return value
+
+    def apply(self) -> Changes:
+        after = _files(self.root)
+        changes = Changes([], [], [])
+        written = sorted(rel for rel, sig in after.items() if self.before.get(rel) != sig)
+        # a quarantine folder's problems report before the file beside it, as the local code writes them
+        written.sort(key=lambda rel: (not rel.endswith(("problems.txt", "problems.json")), rel))
+        for rel in written:
+            if rel.split("/", 1)[0] not in LAYERS:
+                continue
+            data = (self.root / rel).read_bytes()
+            create = rel.split("/", 1)[0] in CREATE_ONLY and rel not in self.before
+            try:
+                self.store.put(rel, data, create=create)
+                changes.uploaded.append(rel)
+            except Exists:
+                changes.kept.append(rel)
+        # a raw batch (one file per year) is complete once its marker is there: validate reads no half batch
+        batches: dict[str, list[str]] = {}
+        for rel in written:
+            sha16 = batch_of(rel)
+            if sha16 is not None and rel not in self.before:
+                batches.setdefault(sha16, []).append(rel)
+        for sha16, rels in sorted(batches.items()):
+            self.store.put(batch_marker(sha16), json.dumps(sorted(rels)).encode("utf-8"))
+            changes.uploaded.append(batch_marker(sha16))
+        for rel in sorted(set(self.before) - set(after)):
+            # removed here: delete it unless someone replaced it meanwhile (a department sending a new version)
+            now = self.store.head(rel)
+            if now is None:
+                continue
+            if now.get("e_tag") != self.etags.get(rel):
+                changes.kept.append(rel)
+                continue
+            self.store.delete(rel)
+            changes.deleted.append(rel)
+        return changes
+
+    def close(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def batch_of(key: str) -> str | None:
+    """The sha16 of a raw batch file key ("raw/year=2023/<sha16>.parquet"), else None."""
+    parts = key.split("/")
+    if len(parts) == 3 and parts[0] == "raw" and parts[1].startswith("year=") and parts[2].endswith(".parquet"):
+        stem = parts[2][: -len(".parquet")]
+        return None if stem.startswith(".") else stem
+    return None
+
+
+def batch_marker(sha16: str) -> str:
+    return key("raw", BATCHES, f"{sha16}.json")
+
+
+BATCH_GRACE = timedelta(hours=1)
+
+
+def complete_batches(metas: list[dict]) -> set[str]:
+    """The sha16 of the complete raw batches in a listing of raw/: those with a marker, and those without one
+    whose files are all older than BATCH_GRACE (a raw layer copied in from a directory lake)."""
+    from datetime import UTC, datetime
+
+    prefix = key("raw", BATCHES) + "/"
+    marked = {m["path"][len(prefix) : -len(".json")] for m in metas if m["path"].startswith(prefix)}
+    newest: dict[str, datetime] = {}
+    for meta in metas:
+        sha16 = batch_of(meta["path"])
+        if sha16 is not None:
+            newest[sha16] = max(newest.get(sha16, meta["last_modified"]), meta["last_modified"])
+    old = {sha16 for sha16, when in newest.items() if datetime.now(UTC) - when > BATCH_GRACE}
+    return (marked & set(newest)) | old
+
+
+class _PathWorkspace:
+    """A path lake is its own workspace: the step runs on it directly."""
+
+    def __init__(self, cfg):
+        self.local = cfg
+
+    def shown(self, value):
+        return value
+
+
+def workspace(cfg, full=(), names=(), select=None):
+    """``with storage.workspace(cfg, full=("landing",), names=("raw",)) as ws:`` run a step on ``ws.local``
+    (Settings of a private local lake); on leaving without an error its changes are applied to the store
+    (:class:`Workspace`). A path lake: ``ws.local`` is ``cfg`` itself and nothing is copied."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def run():
+        if not is_object_lake(cfg):
+            yield _PathWorkspace(cfg)
+            return
+        ws = Workspace(cfg, full, names, select)
+        try:
+            yield ws
+            ws.changes = ws.apply()
+        finally:
+            ws.close()
+
+    return run()
+
+
+def reading(cfg, con):
+    """``with storage.reading(cfg, con):`` DuckDB connection ``con`` reads the lake's s3:// URLs inside the
+    block only: the filesystem is unregistered after it, so a connection closed to external access
+    afterwards (the engine's, index/sandbox.py) keeps no way to the store. A path lake: nothing to do."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def run():
+        if not is_object_lake(cfg):
+            yield con
+            return
+        fs = lake_store(cfg).fsspec()
+        names = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
+        ours = not any(con.filesystem_is_registered(n) for n in names)  # storage.connect may have done it
+        if ours:
+            con.register_filesystem(fs)
+        try:
+            yield con
+        except Exception as exc:
+            if "duckdb" in type(exc).__module__ and lake_store(cfg).url.bucket in str(exc):
+                first = str(exc).strip().splitlines()[0]
+                raise ConfigError(f"object lake {lake_store(cfg).url}: cannot read: {first}") from None
+            raise
+        finally:
+            if ours:
+                for name in names:
+                    if con.filesystem_is_registered(name):
+                        con.unregister_filesystem(name)
+
+    return run()
