@@ -34,6 +34,8 @@ RETRY_POLICY = ExceptionRetryPolicy(
     rules=[
         # first match wins: a publish that could not finish (another writer, a target refusing) may pass later
         RetryRule(exception="index.errors.PublishError", action=RetryAction.RETRY),
+        # the lake's object store not answering: it comes back (a missing bucket stays a ConfigError: no retry)
+        RetryRule(exception="index.errors.StoreUnavailable", action=RetryAction.RETRY),
         RetryRule(
             exception=["index.errors.FilesRejected", "index.errors.ConfigError", "index.errors.SubmissionError"],
             action=RetryAction.FAIL,

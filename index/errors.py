@@ -54,3 +54,8 @@ class ConfigError(Exception):
 class PublishError(ConfigError):
     """A publish, rollback, prune or sync could not finish (another writer, a full disk, a target refusing);
     the message says what every target shows now and what to do."""
+
+
+class StoreUnavailable(ConfigError):
+    """The object store of the lake did not answer (refused, timed out, a server error): it may pass, so the
+    DAG tasks retry it with backoff, unlike a missing bucket or a broken spec (index/storage.py)."""

@@ -447,7 +447,7 @@ def failure_advice(dag_id: str, task_id: str, exc: BaseException | None, try_num
     reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0] if exc is not None else "no exception"
     if isinstance(exc, FilesRejected | SubmissionError):
         todo = (
-            "the accepted files went on; fix the rejected ones as their problems.txt in data_lake/quarantine/ says"
+            "the accepted files went on; fix the rejected ones as their problems.txt in the lake's quarantine/ says"
             " and drop them into landing/ again (no retry: the same file is rejected every time)"
         )
     elif isinstance(exc, PublishError):

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from index.errors import ConfigError
+from index.errors import ConfigError, StoreUnavailable
 
 SCHEMES = ("s3",)
 CACHE_ENV = "DEI_LAKE_CACHE"
@@ -141,7 +141,7 @@ class ObjectStore:
         where = f"{self.url}" + (f" at {self.endpoint}" if self.endpoint else "")
         if "NoSuchBucket" in str(exc):
             raise ConfigError(f"object lake {where}: bucket {self.url.bucket!r} does not exist ({what})") from None
-        raise ConfigError(f"object lake {where}: cannot {what}: {first}") from None
+        raise StoreUnavailable(f"object lake {where}: cannot {what}: {first}") from None
 
     def _call(self, what: str, fn, *args, **kwargs):
         import obstore.exceptions as oe

@@ -131,7 +131,8 @@ def _async_url(url: str) -> str:
 
 
 def components(env: dict) -> list[Component]:
-    """What runs, in start order; each worker has its own Celery name and log-server port."""
+    """What runs, in start order; each worker has its own Celery name, log-server port and (for an
+    object-store lake) lake cache."""
     airflow = airflow_local._airflow()
     api = (airflow, "api-server", "--port", env["AIRFLOW__API__PORT"], "--host", env["AIRFLOW__API__HOST"])
     result = [
@@ -142,6 +143,10 @@ def components(env: dict) -> list[Component]:
     first_port = _int_setting(env, "DEI_WORKER_LOG_PORT", DEFAULT_WORKER_LOG_PORT)
     for i in range(1, workers_count(env) + 1):
         worker_env = dict(env, AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(first_port + i - 1))
+        if "://" in env.get("DEI_LAKE", "") and not env.get("DEI_LAKE_CACHE"):
+            # an object-store lake: each worker its own local cache, as on its own machine (nothing shared
+            # on this disk hides a task that reads what another worker left only in its cache)
+            worker_env["DEI_LAKE_CACHE"] = str(Path(env["AIRFLOW_HOME"]) / "lake-cache" / f"worker-{i}")
         args = (airflow, "celery", "worker", "--celery-hostname", f"dei-worker-{i}@%h")
         result.append(Component(f"worker-{i}", args, worker_env))
     return result

@@ -13,7 +13,7 @@ from airflow.dag_processing.dagbag import BundleDagBag
 from airflow.sdk import RetryAction
 
 from index import pipeline
-from index.errors import ConfigError, FilesRejected, PublishError
+from index.errors import ConfigError, FilesRejected, PublishError, StoreUnavailable
 from index.local import airflow as airflow_local
 
 SAMPLE = "2019_自治区商务厅_电子商务发展情况.csv"  # SYNTHETIC sample submission
@@ -109,6 +109,19 @@ def test_transient_failures_retry_with_backoff_and_rejections_do_not(tasks):
     assert decision(compute, ConfigError("weights do not sum to 1")) is RetryAction.FAIL
     assert decision(publish, PublishError("another writer holds the lock")) is RetryAction.RETRY
     assert decision(publish, OSError("connection reset")) is RetryAction.DEFAULT  # retries, with backoff
+    # the object store not answering may pass; its bucket missing does not
+    ingest = tasks["dei_ingest.ingest_landing"]
+    assert decision(ingest, StoreUnavailable("object lake s3://b/p: cannot list: refused")) is RetryAction.RETRY
+    assert decision(ingest, ConfigError("object lake s3://b/p: bucket 'b' does not exist")) is RetryAction.FAIL
+
+
+def test_a_task_that_failed_for_good_is_explained_with_what_to_do():
+    advice = pipeline.failure_advice("dei_ingest", "report_rejections", FilesRejected("2 file(s) rejected"), 1)
+    assert advice.startswith("dei_ingest.report_rejections failed (try 1): 2 file(s) rejected. What to do:")
+    assert "problems.txt" in advice and "no retry" in advice
+    advice = pipeline.failure_advice("dei_compute", "publish_release", PublishError("lock held by pid 7"), 4)
+    assert "latest still names a complete one" in advice and "clear this task" in advice
+    assert "unexpected: read this task's log" in pipeline.failure_advice("dei_compute", "x", RuntimeError("boom"))
 
 
 def test_every_component_gets_the_same_settings_and_secrets(tmp_path, repo):

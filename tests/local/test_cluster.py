@@ -1,7 +1,9 @@
 """The production-like cluster of `make cluster-up` (index.local.cluster), for real: PostgreSQL metadata,
 Redis broker, api-server, scheduler, dag-processor and two Celery workers as daemons. The committed sample
-submissions (SYNTHETIC apart from the PKU index) in a temporary lake become a release with no one
-triggering anything; both workers run tasks; the release is the one `dei run` computes from the same files.
+submissions (SYNTHETIC apart from the PKU index) uploaded into a lake on the local S3 server (moto, standing
+in for the data centre's object store) become a release with no one triggering anything; both workers run
+tasks, each with its own lake cache as on its own machine; the release is the one `dei run` computes from the
+same files on a directory lake.
 
 Everything is its own: a metadata database dropped at the end, Redis db 11 flushed at the end, free ports,
 a temporary AIRFLOW_HOME and lake. Needs the PostgreSQL and Redis of CI (127.0.0.1:5432, :6379).
@@ -54,11 +56,52 @@ def _sample_lake(root: Path, repo: Path) -> Path:
     return root
 
 
+def _lake_env(endpoint: str, url: str) -> dict:
+    """The lake on the local S3 server (moto, standing in for the data centre's object store)."""
+    return dict(
+        DEI_LAKE=url,
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_REGION="us-east-1",
+    )
+
+
+def _upload_samples(env: dict, repo: Path) -> None:
+    """The committed samples uploaded into the bucket's landing/, as a department would upload them."""
+    from index import storage
+    from index.config import settings
+
+    with _environ(env):
+        store = storage.lake_store(settings())
+        for path in sorted((repo / "data_lake" / "landing").iterdir()):
+            if path.is_file():
+                store.put(f"landing/{path.name}", path.read_bytes())
+
+
+class _environ:
+    """os.environ updated for a block (module-scoped fixtures cannot use monkeypatch)."""
+
+    def __init__(self, values: dict):
+        self.values, self.saved = values, {}
+
+    def __enter__(self):
+        self.saved = {k: os.environ.get(k) for k in self.values}
+        os.environ.update(self.values)
+
+    def __exit__(self, *exc):
+        for key, value in self.saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 class Cluster:
     def __init__(self, env: dict, db_url: str):
         self.env, self.db_url = env, db_url
         self.folder = cluster.cluster_dir(env)
-        self.lake = Path(env["DEI_LAKE"])
+        self.lake_url = env["DEI_LAKE"]
 
     def query(self, sql: str, *args) -> list[tuple]:
         with psycopg.connect(cluster._conninfo(self.db_url, cluster.database_name(self.db_url))) as conn:
@@ -84,10 +127,12 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory, repo):
-    """The cluster up on its own database, Redis db, ports, home and lake; stopped and cleaned whatever happens."""
+def running(tmp_path_factory, repo, s3_server, s3_bucket):
+    """The cluster up on its own database, Redis db, ports, home and lake (a prefix of the local S3 server;
+    each worker its own cache); stopped and cleaned whatever happens."""
     home = tmp_path_factory.mktemp("cluster-home")
-    lake = _sample_lake(tmp_path_factory.mktemp("cluster-lake") / "data_lake", repo)
+    lake = _lake_env(s3_server, f"s3://{s3_bucket}/cluster-{uuid.uuid4().hex[:8]}")
+    _upload_samples(dict(lake, DEI_LAKE_CACHE=str(tmp_path_factory.mktemp("uploader-cache"))), repo)
     name = f"dei_airflow_test_{uuid.uuid4().hex[:10]}"
     db_url = f"postgresql+psycopg://{PG}/{name}"
     base = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__") and k != "DEI_POSTGRES_DSN"}
@@ -98,7 +143,7 @@ def running(tmp_path_factory, repo):
         DEI_AIRFLOW_DB=db_url,
         DEI_CELERY_BROKER=f"redis://127.0.0.1:6379/{REDIS_DB}",
         DEI_WORKER_LOG_PORT=str(_free_port(pairs=True)),
-        DEI_LAKE=str(lake),
+        **lake,
         PYTHONDONTWRITEBYTECODE="1",  # tasks import index/ and dags/: no __pycache__ in the working tree
     )
     env = cluster.environment(base)
@@ -175,10 +220,15 @@ def test_the_cluster_runs_its_components_with_one_shared_configuration(running):
 
 
 def test_a_drop_becomes_a_release_run_by_both_workers(running, released, tmp_path, monkeypatch):
-    from index import pipeline
+    from index import pipeline, publish
     from index.config import settings
 
-    manifest = json.loads((running.lake / "published" / "latest" / "release.json").read_text(encoding="utf-8"))
+    # read the way a dashboard on another machine reads it: through the pointer object, into a cache of its own
+    for key in ("DEI_LAKE", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"):
+        monkeypatch.setenv(key, running.env[key])
+    monkeypatch.setenv("DEI_LAKE_CACHE", str(tmp_path / "reader-cache"))
+    current = publish.current_release_dir(settings())
+    manifest = json.loads((current / "release.json").read_text(encoding="utf-8"))
     assert released["release_id"] == manifest["id"]
     assert manifest["triggered_by"].startswith("airflow:asset_triggered__")
     assert running.query("select count(*) from dag_run where state = 'failed'") == [(0,)]
@@ -195,9 +245,14 @@ def test_a_drop_becomes_a_release_run_by_both_workers(running, released, tmp_pat
         executed = set(WORKLOAD.findall(running.log(worker, tail=10**7)))
         assert executed & set(ran), f"{worker} ran none of the task instances {sorted(ran.values())}"
 
+    # each worker kept its own cache: what one staged locally the other could only read from the bucket
+    caches = sorted((Path(running.env["AIRFLOW_HOME"]) / "lake-cache").iterdir())
+    assert [c.name for c in caches] == ["worker-1", "worker-2"]
+
     # the same inputs through `dei run`'s chain, without Airflow, in a second lake
     second = _sample_lake(tmp_path / "data_lake", Path(__file__).resolve().parents[2])
     monkeypatch.setenv("DEI_LAKE", str(second))
+    monkeypatch.delenv("DEI_LAKE_CACHE")
     monkeypatch.delenv("DEI_POSTGRES_DSN", raising=False)
     assert pipeline.run_all(cfg=settings())["id"] == released["release_id"]
 
@@ -220,7 +275,7 @@ def test_a_poll_and_a_manual_trigger_together_give_exactly_one_release(running, 
 # ------------------------------------------------------------------ settings and refusals, no processes
 
 
-def test_every_component_shares_one_environment_and_only_the_workers_log_ports_differ(tmp_path):
+def test_every_component_shares_one_environment_and_only_the_workers_ports_and_caches_differ(tmp_path):
     base = {
         "AIRFLOW_HOME": str(tmp_path / "home"),
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",  # what the Makefile exports for make run: not the cluster's
@@ -236,7 +291,9 @@ def test_every_component_shares_one_environment_and_only_the_workers_log_ports_d
     assert env["DEI_LAKE"] == "s3://bucket/lake"
     comps = cluster.components(env)
     differing = {k for c in comps for k in set(c.env) ^ set(env) | {k for k in env if c.env.get(k) != env[k]}}
-    assert differing == {"AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"}
+    # an object-store lake: each worker also has its own local cache, as on a machine of its own
+    assert differing == {"AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", "DEI_LAKE_CACHE"}
+    assert len({c.env["DEI_LAKE_CACHE"] for c in comps[3:]}) == 2
     assert (tmp_path / "home" / "dei-secrets.env").stat().st_mode & 0o777 == 0o600
 
 
