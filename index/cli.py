@@ -79,16 +79,31 @@ def _print_json(obj) -> None:
 
 
 def cmd_samples(args) -> int:
-    from index import samples
+    from index import samples, storage
     from index.samples.counties import generate_counties
 
-    out = Path(args.out) if args.out else settings().landing
+    cfg = settings()
     seed = samples.DEFAULT_SEED if args.seed is None else args.seed
-    written = samples.generate(out, seed=seed)
-    counties = generate_counties(out, seed=seed, league_truth=written.truth)
+    if args.out or not storage.is_object_lake(cfg):
+        out = Path(args.out) if args.out else cfg.landing
+        written = samples.generate(out, seed=seed)
+        counties = generate_counties(out, seed=seed, league_truth=written.truth)
+        where = str(out)
+    else:
+        # an object-store lake: written beside, then uploaded into its landing/ as a department would upload
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="dei-samples-") as tmp:
+            written = samples.generate(Path(tmp), seed=seed)
+            counties = generate_counties(Path(tmp), seed=seed, league_truth=written.truth)
+            store = storage.lake_store(cfg)
+            for path in sorted(Path(tmp).rglob("*")):
+                if path.is_file():
+                    store.put(storage.key("landing", path.relative_to(tmp).as_posix()), path.read_bytes())
+        where = store.key_url("landing/")
     print(
         f"wrote {len(written.files)} 盟市 sample files and {len(counties.files)} 旗县 sample files"
-        f" (one per 盟市 and year) to {out}"
+        f" (one per 盟市 and year) to {where}"
     )
     return 0
 

@@ -318,3 +318,21 @@ def test_a_machine_downloads_each_landing_object_once(s3_lake, repo, monkeypatch
     assert len(list((a.lake / storage.WORKSPACES / ".objects" / "landing").iterdir())) == 1
     # no workspace is left behind
     assert [p.name for p in (a.lake / storage.WORKSPACES).iterdir()] == [".objects"]
+
+
+def test_dei_samples_uploads_the_sample_files_into_the_buckets_landing(s3_lake, tmp_path, capsys):
+    """`dei samples` on an object lake: the same SYNTHETIC files, byte for byte, as objects under landing/."""
+    from index import cli, storage
+
+    assert cli.main(["samples"]) == 0
+    assert "s3://" in capsys.readouterr().out
+    assert cli.main(["samples", "--out", str(tmp_path / "local")]) == 0
+    local = {
+        p.relative_to(tmp_path / "local").as_posix(): p.read_bytes()
+        for p in (tmp_path / "local").rglob("*")
+        if p.is_file()
+    }
+    store = storage.lake_store(s3_lake)
+    uploaded = {m["path"].removeprefix("landing/"): store.get(m["path"]) for m in store.list("landing/")}
+    assert uploaded == local and len(local) > 100
+    assert not s3_lake.landing.exists() or not any(s3_lake.landing.iterdir())  # nothing written to the cache
