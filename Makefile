@@ -17,7 +17,7 @@ export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export GX_ANALYTICS_ENABLED := False
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: env run test lint fix bench samples report airflow-db airflow s3server-env cluster-env cluster-up cluster-down cluster-status clean help
+.PHONY: env run test lint fix bench samples report airflow-db airflow s3server-env s3-up s3-down cluster-env cluster-up cluster-down cluster-status clean help
 
 help:
 	@echo "make run    create the environment if needed and run the whole pipeline through Airflow"
@@ -28,6 +28,7 @@ help:
 	@echo "make report build the offline monitoring site of the current release into site/"
 	@echo "make airflow start api-server (port AIRFLOW_PORT, default 8181), scheduler and dag-processor; Ctrl-C stops all"
 	@echo "make cluster-up / cluster-down / cluster-status  the CeleryExecutor cluster in the background (docs/deployment.md)"
+	@echo "make s3-up / s3-down  a local S3 server (moto) standing in for the object store, to try the cluster on it"
 
 env: $(STAMP)
 
@@ -79,6 +80,13 @@ cluster-up: $(CLUSTER_STAMP)
 
 cluster-down:
 	AIRFLOW_HOME=$(CLUSTER_HOME) $(BIN)/python -m index.local.cluster down
+
+# moto's S3 server standing in for the data centre's object store, to try the cluster on an object lake
+s3-up: $(S3SERVER_STAMP)
+	$(BIN)/python -m index.local.s3server up
+
+s3-down:
+	$(BIN)/python -m index.local.s3server down
 
 cluster-status:
 	AIRFLOW_HOME=$(CLUSTER_HOME) $(BIN)/python -m index.local.cluster status || true  # exit 1/3: none/some stopped
