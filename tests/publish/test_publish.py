@@ -13,28 +13,7 @@ import pytest
 
 from index import publish
 from index.errors import ConfigError
-
-
-def stage(cfg, release_id: str, score: float):
-    staged = cfg.published / ".staging" / f"{release_id}-test"
-    staged.mkdir(parents=True)
-    pd.DataFrame(
-        {
-            "release_id": [release_id],
-            "unit_code": [150100],
-            "unit_name": ["呼和浩特市"],
-            "unit_level": ["league"],
-            "parent_code": [150000],
-            "year": [2024],
-            "node_id": ["DEI"],
-            "score": [score],
-            "rank": [1],
-        }
-    ).to_parquet(staged / "index_scores.parquet")
-    for name in ("indicator_values", "framework"):
-        pd.DataFrame({"x": [1]}).to_parquet(staged / f"{name}.parquet")
-    (staged / "release.json").write_text(json.dumps({"id": release_id}), encoding="utf-8")
-    return staged
+from tests.fixtures.staged import stage
 
 
 def latest_score(cfg):

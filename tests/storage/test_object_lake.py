@@ -23,32 +23,16 @@ from index import locks, publish, releases, storage, targets
 from index.config import settings
 from index.errors import ConfigError, PublishError
 from index.targets import duckdb_catalog, parquet
+from tests.fixtures.staged import stage as staged_release
 
-WRITER = Path(__file__).with_name("dei_s3_writer.py")
+REPO_TESTS = Path(__file__).resolve().parents[1]
+WRITER = REPO_TESTS / "fixtures" / "dei_writer_process.py"
 REPO = Path(__file__).resolve().parents[2]
 
 
 def stage(cfg, release_id: str, score: float, **manifest) -> Path:
     """A SYNTHETIC staged release in the cache's published/.staging/ (where compute writes)."""
-    staged = cfg.published / ".staging" / f"{release_id}-{uuid.uuid4().hex[:6]}"
-    staged.mkdir(parents=True)
-    pd.DataFrame(
-        {
-            "release_id": [release_id],
-            "unit_code": [150100],
-            "unit_name": ["呼和浩特市"],
-            "unit_level": ["league"],
-            "parent_code": [150000],
-            "year": [2024],
-            "node_id": ["DEI"],
-            "score": [score],
-            "rank": [1],
-        }
-    ).to_parquet(staged / "index_scores.parquet")
-    for name in ("indicator_values", "framework"):
-        pd.DataFrame({"x": [1]}).to_parquet(staged / f"{name}.parquet")
-    (staged / "release.json").write_text(json.dumps({"id": release_id, **manifest}), encoding="utf-8")
-    return staged
+    return staged_release(cfg, release_id, score, suffix=uuid.uuid4().hex[:6], **manifest)
 
 
 def keys(cfg, under="published") -> list[str]:

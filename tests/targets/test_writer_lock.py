@@ -17,7 +17,7 @@ import pytest
 
 from index import locks, publish, releases
 
-WRITER = Path(__file__).with_name("dei_writer_process.py")
+WRITER = Path(__file__).resolve().parents[1] / "fixtures" / "dei_writer_process.py"
 REPO = Path(__file__).resolve().parents[2]
 
 
