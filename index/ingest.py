@@ -57,6 +57,8 @@ Problem rules (``SubmissionProblem.rule``):
   ``ambiguous_unit``     a short name several units share (扎旗) where no 盟市 tells them apart
   ``unknown_county``     in such a submission: a name no 旗县 or zone has (the message lists the closest)
   ``duplicate_league``   a second row for the same 盟市 and year
+  ``short_row``          a CSV/TSV line with fewer cells than the header (a cut or hand-edited line): which
+                         figures it lacks is not certain, so it is never read as "not reported"
   ``merged_cells``       a merged range in the data area covering a 盟市, 年份 or indicator cell other than
                          its first (except a label merged sideways into the 盟市 cell, e.g. 合计)
   ``formula_error``      an Excel error value (#DIV/0!, #REF!, #N/A, #VALUE!, #NAME?, #NUM!, #NULL!, …), also as
@@ -497,6 +499,9 @@ class _Grid:
     scaled: dict[tuple[int, int], str] = field(default_factory=dict)  # cells shown ÷ 1,000ⁿ -> format code
     hidden_rows: set[int] = field(default_factory=set)  # 0-based rows Excel hides (by hand or a filter)
     hidden_cols: set[int] = field(default_factory=set)  # 0-based columns Excel hides
+    # a CSV/TSV: a line holds as many cells as it has delimiters, so a line shorter than the header lacks cells
+    # (a spreadsheet row never does: an empty cell is still there)
+    text: bool = False
 
     @property
     def width(self) -> int:
@@ -934,7 +939,7 @@ def _read_text(file: str, suffix: str, data: bytes) -> _Read:
             ) from exc
         rows.append([None if not fold(v) else v for v in row])
         numbers.append(start)
-    return _Read([_Grid(None, rows, numbers)])
+    return _Read([_Grid(None, rows, numbers, text=True)])
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1604,6 +1609,23 @@ def _parse_grid(
                     league_label,
                     "unknown_league",
                     f"'{_as_text(league_raw)}' is not one of the 12 盟市 (full name, short name or 6-digit code)",
+                )
+                continue
+        if grid.text:
+            # a line with fewer cells than the header: cut short, or empty cells dropped by hand; which figures
+            # it lacks, and whether the ones it has sit under the right header, is not certain
+            width = len(grid.rows[r])
+            absent = [col for col in ([year_col] if year_col else []) + indicator_cols if col.index >= width]
+            if absent:
+                header_width = max(col.index for col in columns) + 1
+                problem(
+                    row_number,
+                    absent[0].label,
+                    "short_row",
+                    f"the line has {width} cells but the header has {header_width}: no cell for "
+                    + "、".join(f"'{col.label}'" for col in absent)
+                    + "; write — (or leave the cell empty between its commas) where a figure is not reported, "
+                    "and check that the line was not cut or split",
                 )
                 continue
         row_year = year

@@ -267,6 +267,26 @@ def _cases() -> list[Case]:
         )
     )
 
+    # a CSV line with fewer cells than the header: the missing figure is not read as "not reported"
+    add(
+        Case(
+            "short_line_in_csv",
+            CSV,
+            text(CSV_DEFAULT.replace("300.1,48.75", "300.1")),
+            problems=[_problem(CSV, None, 4, FIVEG, "short_row")],
+            message="the line has 2 cells but the header has 3",
+        )
+    )
+    # the same figure left empty between its commas is "not reported"
+    add(
+        Case(
+            "empty_cell_between_commas_in_csv",
+            CSV,
+            text(CSV_DEFAULT.replace("300.1,48.75", "300.1,")),
+            cells=cells(rows=[(150100, 412.3, 55.2), (150200, 300.1, None)]),
+        )
+    )
+
     # --- number formats that show another figure than the stored one ---------------------------
     add(
         Case(
