@@ -289,6 +289,13 @@ class EngineRun:
     dei_method: object = None  # index.levels.DeiMethod: the method file as read (with its [county] section)
 
 
+def _derived_start(cfg: Settings) -> Path:
+    """The weights a derived scheme starts from: equal shares of the framework in use (whichever it is)."""
+    from index.engine.build import EQUAL_WEIGHTS_FILE
+
+    return cfg.sql / "engine" / EQUAL_WEIGHTS_FILE
+
+
 def run_engine(
     weights: str | Path | None = None,
     method: str | Path | None = None,
@@ -299,8 +306,9 @@ def run_engine(
     one unit level (``league``: the 12 盟市; ``county``: the 旗县市区, index.levels).
 
     ``weights`` (a SQL file, or a named scheme: equal, entropy, ...) overrides the method spec's
-    ``[weights] scheme``. A derived scheme (entropy, ...)
-    starts from the default expert file, which the engine then replaces, and the release records the scheme.
+    ``[weights] scheme``. A derived scheme (entropy, ...) starts from equal shares read off the framework
+    (the engine's 07_weight_equal.sql), which the engine then replaces, and the release records the scheme:
+    never from the expert file, which weights today's framework only and would refuse a past one.
     """
     import duckdb
 
@@ -314,14 +322,14 @@ def run_engine(
     spec_scheme = (method_spec.get("weights") or {}).get("scheme")
     if weights is not None and str(weights) in DERIVED_SCHEMES:
         # a named scheme on the command line (--weights equal | entropy | ...), as in the method spec
-        weights_path = cfg.default_weights
+        weights_path = _derived_start(cfg)
         method_spec.setdefault("weights", {})["scheme"] = scheme = str(weights)
     elif weights is not None:
         weights_path = resolve(weights, cfg, confined=False)
         method_spec.setdefault("weights", {})["scheme"] = "metadata"
         scheme = _rel(weights_path)
     elif spec_scheme in DERIVED_SCHEMES:
-        weights_path = cfg.default_weights
+        weights_path = _derived_start(cfg)
         scheme = spec_scheme
     else:
         weights_path = resolve(spec_scheme or cfg.default_weights, cfg)

@@ -101,6 +101,28 @@ def test_dei_compute_with_a_past_framework_file_scores_its_indicators_only(curat
     assert "fiveg_user_penetration" not in nodes and "DEI" in nodes
 
 
+@pytest.mark.parametrize("scheme", ["equal", "entropy"])
+def test_a_past_framework_takes_a_derived_scheme_without_a_file_of_its_own(curated_lake, tmp_path, capsys, scheme):
+    # a derived scheme starts from the framework's own equal shares, not from the expert file of today's framework
+    source = curated_lake.framework_file.read_text(encoding="utf-8")
+    sql = curated_lake.sql / "framework" / "dei_framework.sql"
+    past = tmp_path / "framework" / "dei_framework_2023.sql"
+    past.parent.mkdir()
+    (past.parent / "periods.sql").write_text((sql.parent / "periods.sql").read_text(encoding="utf-8"), encoding="utf-8")
+    body = source.strip().rstrip(";")
+    past.write_text(f"{PAST}select * from (\n{body}\n) where node_id <> 'fiveg_user_penetration'\n", encoding="utf-8")
+
+    out = tmp_path / "scenario"
+    code = cli.main(["compute", "--framework-file", str(past), "--weights", scheme, "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    manifest = json.loads((out / "release.json").read_text(encoding="utf-8"))
+    assert manifest["weight_scheme"]["path"] == scheme
+    weights = dict(duckdb.sql(f"select node_id, weight from '{out}/weights.parquet'").fetchall())
+    assert "fiveg_user_penetration" not in weights
+    siblings = duckdb.sql(f"select parent_id, sum(weight) from '{out}/weights.parquet' group by parent_id").fetchall()
+    assert siblings and all(abs(total - 1.0) < 1e-9 for _, total in siblings)
+
+
 def test_dei_compute_refuses_bad_years_without_a_traceback(curated_lake, capsys):
     assert cli.main(["compute", "--years", "2023-2019"]) == 2
     err = capsys.readouterr().err
