@@ -470,6 +470,12 @@ def cmd_compare(args) -> int:
             raise ConfigError(
                 f"compare needs two release or scenario ids (got {len(ids)}), or --weights a.sql b.sql ..."
             )
+        if getattr(args, "method", None):
+            # two ids name computations already made, each with its own method (their headers show it)
+            raise ConfigError(
+                "--method goes with --weights (the schemes are computed with that method); two ids compare "
+                "computations already made: compute one with `dei compute --method M.toml` and compare its id"
+            )
         comparison = compare.diff(ids[0], ids[1], cfg, node=args.node, year=args.year)
         print(compare.format_diff(comparison))
         headers, rows = compare.diff_table(comparison)

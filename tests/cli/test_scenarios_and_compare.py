@@ -112,6 +112,15 @@ def test_an_unknown_node_lists_the_valid_ones(world, capsys):
     )
 
 
+def test_a_method_beside_two_ids_is_refused_not_ignored(world, capsys, tmp_path):
+    # two ids are computations already made, each with its own method: --method cannot apply to them
+    method = tmp_path / "other.toml"
+    method.write_text('[impute]\nmethod = "mean"\n', encoding="utf-8")
+    code, out, err = run(capsys, "compare", "aaaa", "bbbb", "--method", str(method))
+    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert "--method goes with --weights" in err
+
+
 def test_an_ambiguous_or_unknown_prefix_lists_the_candidates(world, publish_synthetic, capsys):
     publish_synthetic("bbbb9999", {150100: 1.0, 150200: 2.0})
     code, _, err = run(capsys, "compare", "bbbb", "aaaa")
