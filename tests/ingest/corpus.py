@@ -121,6 +121,62 @@ def with_cell(ref_row: int, col: int, value) -> list[list]:
     return rows
 
 
+ODS = f"2023_{DEPT}_通信业数据.ods"
+_ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"'
+)
+
+
+def ods_value(value) -> str:
+    """One ODS cell as LibreOffice writes it: text, a float, or empty (None)."""
+    if value is None:
+        return "<table:table-cell/>"
+    if isinstance(value, str):
+        return f'<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
+    return f'<table:table-cell office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>'
+
+
+def ods_error(formula: str, error: str) -> str:
+    """A formula cell whose result is an error, as LibreOffice stores it: a 0 beside calcext's error type."""
+    return (
+        f'<table:table-cell table:formula="of:={formula}" office:value-type="float" office:value="0" '
+        f'calcext:value-type="error"><text:p>{error}</text:p></table:table-cell>'
+    )
+
+
+def write_ods(path: Path, rows: list[list], hidden_rows: tuple[int, ...] = (), columns: str = "") -> None:
+    """An ODS workbook by hand (no writer library is installed): content.xml with one sheet. A row item that
+    is a string starting with '<' is raw cell XML; hidden_rows are 1-based; columns is raw column XML."""
+    body = []
+    for n, row in enumerate(rows, 1):
+        cells = "".join(v if isinstance(v, str) and v.startswith("<") else ods_value(v) for v in row)
+        hidden = ' table:visibility="collapse"' if n in hidden_rows else ""
+        body.append(f"<table:table-row{hidden}>{cells}</table:table-row>")
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODS_NS} office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="{SHEET}">{columns}{"".join(body)}'
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+    )
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("META-INF/manifest.xml", manifest)
+        zf.writestr("content.xml", content)
+
+
+def ods(rows: list[list] | None = None, **options) -> Callable[[Path], None]:
+    rows = rows or [[TITLE], list(HEADER), *[list(r) for r in BODY]]
+    return lambda path: write_ods(path, rows, **options)
+
+
 def error_cell(ref: str, formula: str, error: str) -> str:
     return f'<c r="{ref}" t="e"><f>{formula}</f><v>{error}</v></c>'
 
@@ -264,6 +320,68 @@ def _cases() -> list[Case]:
             text(CSV_DEFAULT.replace("300.1,48.75", "300.1,#DIV/0!")),
             problems=[_problem(CSV, None, 4, FIVEG, "formula_error")],
             message="'#DIV/0!' is an Excel error value",
+        )
+    )
+
+    # --- ODS: calamine reads an error result as the 0 stored beside it, a formula without result as blank -----
+    ods_notes = [("cell_checks_limited", None, None, None)]
+    add(Case("ods_clean", ODS, ods(), cells=DEFAULT_CELLS, notes=ods_notes))
+    add(
+        Case(
+            "ods_error_result_is_not_its_stored_zero",
+            ODS,
+            ods(
+                [[TITLE], list(HEADER), ["呼和浩特市", 412.3, 55.2], ["包头市", 300.1, ods_error("[.C4]/0", "#DIV/0!")]]
+            ),
+            problems=[_problem(ODS, SHEET, 4, FIVEG, "formula_error")],
+            notes=ods_notes,
+            message="the formula =C4/0 gives the Excel error #DIV/0!",
+        )
+    )
+    add(
+        Case(
+            "ods_libreoffice_error_code",
+            ODS,
+            ods([[TITLE], list(HEADER), ["呼和浩特市", 412.3, 55.2], ["包头市", ods_error("[.Z9]", "Err:502"), 48.75]]),
+            problems=[_problem(ODS, SHEET, 4, MOBILE, "formula_error")],
+            notes=ods_notes,
+            message="Err:502",
+        )
+    )
+    add(
+        Case(
+            "ods_formula_without_result",
+            ODS,
+            ods(
+                [
+                    [TITLE],
+                    list(HEADER),
+                    ["呼和浩特市", 412.3, 55.2],
+                    ["包头市", 300.1, '<table:table-cell table:formula="of:=[.C3]"/>'],
+                ]
+            ),
+            problems=[_problem(ODS, SHEET, 4, FIVEG, "formula_no_value")],
+            notes=ods_notes,
+        )
+    )
+    add(
+        Case(
+            "ods_hidden_row_with_figures",
+            ODS,
+            ods(hidden_rows=(4,)),
+            problems=[_problem(ODS, SHEET, 4, "盟市", "hidden_cells")],
+            notes=ods_notes,
+        )
+    )
+    add(
+        Case(
+            "ods_hidden_column_with_figures",
+            ODS,
+            ods(
+                columns='<table:table-column table:number-columns-repeated="2"/><table:table-column table:visibility="collapse"/>'
+            ),
+            problems=[_problem(ODS, SHEET, 2, FIVEG, "hidden_cells")],
+            notes=ods_notes,
         )
     )
 
