@@ -18,8 +18,9 @@ XLSX/XLSM: values from calamine, plus a scan of the sheet XML for what calamine 
 opening (``fullCalcOnLoad``, written by openpyxl and XlsxWriter, whose stored results are placeholders) — and
 for the cells whose number format shows a percentage. (openpyxl would give the same facts but took 38 s per
 pass on a 200,000-row sheet where this takes about 8 s for the whole parse.) Hidden and very hidden sheets
-are not read. XLS/XLSB: calamine only, which gives stored values but no formulas, errors or number
-formats: there an error value or an uncalculated formula cannot be told from an empty cell (a note says so).
+are not read. XLSB: calamine only, which gives stored values but no formulas, errors or number formats: there an
+error value or an uncalculated formula cannot be told from an empty cell (a note says so). XLS: calamine's
+values, with xlrd for the error cells (read as blank by calamine) and the hidden rows and columns.
 ODS: calamine's values, with content.xml streamed for what it misreads (an error result is read as the 0
 stored beside it; a formula without a result as blank) and for hidden rows and columns; number formats are not
 read (a note says so).
@@ -78,9 +79,8 @@ Problem rules (``SubmissionProblem.rule``):
                          certain, so the file waits for the department to unhide or delete them
 Note rules (``frame.attrs["notes"]``): ``hidden_sheet_ignored``, ``percent_format_scaled``,
 ``department_unknown``, ``format_mismatch`` (an XLSX named .csv and the like, read by content),
-``cell_checks_limited`` (an .xls/.xlsb workbook: error cells and formulas without a result read as blank; an
-.ods workbook: its errors, formulas and hidden rows and columns are read from content.xml, its number formats
-are not).
+``cell_checks_limited`` (an .xlsb workbook: error cells and formulas without a result read as blank; an .xls
+or .ods workbook: its errors and hidden rows and columns are checked, its number formats are not).
 """
 
 from __future__ import annotations
@@ -783,19 +783,21 @@ _ODS_REPEAT_CAP = 100_000
 
 
 @dataclass
-class _OdsSheet:
+class _SheetScan:
+    """What a scan of an ODS or XLS sheet adds to calamine's values: cells it misreads, hidden rows and columns."""
+
     cells: dict[tuple[int, int], _Unreadable] = field(default_factory=dict)
     hidden_rows: set[int] = field(default_factory=set)
     hidden_cols: set[int] = field(default_factory=set)
 
 
-def _scan_ods(data: bytes) -> dict[str, _OdsSheet]:
+def _scan_ods(data: bytes) -> dict[str, _SheetScan]:
     """Per sheet of an ODS workbook: the cells calamine misreads (an error result, which it reads as the 0 or
     the empty text stored beside it; a formula with no stored result, read as blank) and the hidden rows and
     columns, from content.xml, streamed."""
     from xml.etree.ElementTree import iterparse
 
-    sheets: dict[str, _OdsSheet] = {}
+    sheets: dict[str, _SheetScan] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as zf, zf.open("content.xml") as content:
         sheet, row, col, depth = None, 0, 0, 0
         row_repeat = 1
@@ -805,7 +807,7 @@ def _scan_ods(data: bytes) -> dict[str, _OdsSheet]:
                 if tag == _ODF_TABLE + "table":
                     depth += 1
                     if depth == 1:
-                        sheet = sheets.setdefault(elem.get(_ODF_TABLE + "name", ""), _OdsSheet())
+                        sheet = sheets.setdefault(elem.get(_ODF_TABLE + "name", ""), _SheetScan())
                         row = col = 0
                 elif sheet is not None and depth == 1 and tag == _ODF_TABLE + "table-row":
                     row_repeat = int(elem.get(_ODF_TABLE + "number-rows-repeated", "1"))
@@ -860,6 +862,32 @@ def _ods_cell(elem) -> _Unreadable | None:
     return None
 
 
+def _scan_xls(data: bytes) -> dict[str, _SheetScan]:
+    """Per sheet of an XLS (BIFF) workbook: its error cells (a constant error or a formula's error result,
+    which calamine reads as blank) and its hidden rows and columns, through xlrd."""
+    import xlrd
+
+    sheets: dict[str, _SheetScan] = {}
+    book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
+    try:
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            found = sheets.setdefault(sheet.name, _SheetScan())
+            for r in range(sheet.nrows):
+                for c, ctype in enumerate(sheet.row_types(r)):
+                    if ctype == xlrd.XL_CELL_ERROR:
+                        code = sheet.cell_value(r, c)
+                        found.cells[(r, c)] = _Unreadable(
+                            "formula_error", xlrd.error_text_from_code.get(code, "#VALUE!")
+                        )
+            found.hidden_rows = {r for r, info in sheet.rowinfo_map.items() if info.hidden}
+            found.hidden_cols = {c for c, info in sheet.colinfo_map.items() if info.hidden}
+            book.unload_sheet(index)
+    finally:
+        book.release_resources()
+    return sheets
+
+
 def _read_workbook(data: bytes, kind: str, file: str) -> _Read:
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
@@ -867,7 +895,15 @@ def _read_workbook(data: bytes, kind: str, file: str) -> _Read:
     read = _Read()
     zf = zipfile.ZipFile(io.BytesIO(data)) if kind == "xlsx" else None
     parts, recalc, percent_styles, scaled_styles = _xlsx_parts(zf) if zf is not None else ({}, False, set(), {})
-    ods = _scan_ods(data) if kind == "ods" else {}
+    # what calamine misreads in the other formats: _SheetScan per sheet name
+    scans, scanned = {}, kind in ("ods", "xls")
+    if kind == "ods":
+        scans = _scan_ods(data)
+    elif kind == "xls":
+        try:
+            scans = _scan_xls(data)
+        except Exception:  # xlrd's own errors (a BIFF variant it does not read): calamine's values, as for xlsb
+            scanned = False
     for meta in workbook.sheets_metadata:
         if meta.typ != SheetTypeEnum.WorkSheet:
             continue  # chart and macro sheets hold no cells
@@ -909,12 +945,12 @@ def _read_workbook(data: bytes, kind: str, file: str) -> _Read:
                         "save the workbook again in Excel/WPS",
                     )
                 )
-        if meta.name in ods:
-            grid.hidden_rows, grid.hidden_cols = ods[meta.name].hidden_rows, ods[meta.name].hidden_cols
-            for (r, c), cell in ods[meta.name].cells.items():
+        if meta.name in scans:
+            grid.hidden_rows, grid.hidden_cols = scans[meta.name].hidden_rows, scans[meta.name].hidden_cols
+            for (r, c), cell in scans[meta.name].cells.items():
                 grid.put(r, c, cell)
         read.grids.append(grid)
-    if kind == "ods":
+    if scanned:
         read.notes.append(
             SubmissionProblem(
                 file,
@@ -922,8 +958,10 @@ def _read_workbook(data: bytes, kind: str, file: str) -> _Read:
                 None,
                 None,
                 "cell_checks_limited",
-                "in an ods workbook number formats are not read (a figure shown divided by 1,000 is not caught); "
-                "send .xlsx to have them checked",
+                f"in an {kind} workbook number formats are not read (a figure shown divided by 1,000 is not "
+                "caught)"
+                + (", nor a formula saved without its result" if kind == "xls" else "")
+                + "; send .xlsx to have them checked",
             )
         )
     elif kind != "xlsx":

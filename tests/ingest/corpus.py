@@ -177,6 +177,42 @@ def ods(rows: list[list] | None = None, **options) -> Callable[[Path], None]:
     return lambda path: write_ods(path, rows, **options)
 
 
+XLS = f"2023_{DEPT}_通信业数据.xls"
+# the BIFF8 error codes ([MS-XLS] 2.5.97.2 BErr)
+BIFF_ERROR_CODES = {
+    "#NULL!": 0x00,
+    "#DIV/0!": 0x07,
+    "#VALUE!": 0x0F,
+    "#REF!": 0x17,
+    "#NAME?": 0x1D,
+    "#NUM!": 0x24,
+    "#N/A": 0x2A,
+}
+
+
+def write_xls(path: Path, rows: list[list], errors: dict[tuple[int, int], str] = None, hidden_rows=()) -> None:
+    """An XLS (BIFF8) workbook through xlwt; ``errors`` puts an error cell at (row, col), 0-based, as Excel
+    stores a constant error; hidden_rows are 0-based."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet(SHEET)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, c, value)
+    for (r, c), error in (errors or {}).items():
+        sheet.row(r).set_cell_error(c, BIFF_ERROR_CODES[error])  # the code: xlwt's own names miss #N/A
+    for r in hidden_rows:
+        sheet.row(r).hidden = True
+    book.save(str(path))
+
+
+def xls(rows: list[list] | None = None, **options) -> Callable[[Path], None]:
+    rows = rows or [[TITLE], list(HEADER), *[list(r) for r in BODY]]
+    return lambda path: write_xls(path, rows, **options)
+
+
 def error_cell(ref: str, formula: str, error: str) -> str:
     return f'<c r="{ref}" t="e"><f>{formula}</f><v>{error}</v></c>'
 
@@ -382,6 +418,33 @@ def _cases() -> list[Case]:
             ),
             problems=[_problem(ODS, SHEET, 2, FIVEG, "hidden_cells")],
             notes=ods_notes,
+        )
+    )
+
+    # --- XLS: calamine reads an error cell as blank; xlrd tells it apart ---------------------------------
+    xls_notes = [("cell_checks_limited", None, None, None)]
+    add(Case("xls_clean", XLS, xls(), cells=DEFAULT_CELLS, notes=xls_notes))
+    for key, error in ERRORS.items():
+        add(
+            Case(
+                f"xls_error_{key}",
+                XLS,
+                xls(
+                    [[TITLE], list(HEADER), ["呼和浩特市", 412.3, 55.2], ["包头市", 300.1, None]],
+                    errors={(3, 2): error},
+                ),
+                problems=[_problem(XLS, SHEET, 4, FIVEG, "formula_error")],
+                notes=xls_notes,
+                message=f"the cell holds the Excel error {error}",
+            )
+        )
+    add(
+        Case(
+            "xls_hidden_row_with_figures",
+            XLS,
+            xls(hidden_rows=(3,)),
+            problems=[_problem(XLS, SHEET, 4, "盟市", "hidden_cells")],
+            notes=xls_notes,
         )
     )
 
