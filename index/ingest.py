@@ -6,8 +6,9 @@ or division code; ``—`` or blank for "not reported"; thousands separators; uni
 
 ``parse_file`` turns one such file into the raw-layer long form. Nothing here names a DEI indicator: a column is
 matched to a framework row (Indicator or Denominator) by ``name_zh``, its unit (from the header, else from a
-``单位：`` line above the header, else assumed to be the framework's ``raw_unit``) is converted to ``raw_unit``
-with the generic unit table below. One rule: a cell that cannot be read as a definite number or a definite
+``单位：`` line above the header; without either only a ratio or index is taken to be in the framework's
+``raw_unit``, any other column is refused, ``no_unit``) is converted to ``raw_unit`` with the generic unit table
+below. One rule: a cell that cannot be read as a definite number or a definite
 "missing" (blank, —, /, N/A) is a ``SubmissionProblem`` (file, sheet, row as Excel or an editor shows it, column
 as written, rule), never a blank or a guess. All problems of a file are raised together as one
 ``SubmissionError``. What is logged but not a problem goes to ``frame.attrs["notes"]`` (also ``error.notes``).
@@ -54,6 +55,8 @@ Problem rules (``SubmissionProblem.rule``):
   ``unknown_column``     a header that is no framework name_zh, or figures under no header
   ``duplicate_column``   the same indicator twice
   ``unknown_unit``, ``incompatible_unit``  a unit the table does not know / cannot convert to raw_unit
+  ``no_unit``            a header without a unit (and no 单位 line) for a figure that has more than one way of
+                         being written (万元 or 元, % or a fraction); a ratio or an index may leave it out
   ``unknown_league``     a 盟市 cell that names none of the 12 (or is empty in a row with figures)
   ``wrong_parent``       in a 盟市's submission for its 旗县: a 旗县 of another 盟市 (the message names its real one)
   ``wrong_level``        in such a submission: another 盟市's own row
@@ -457,6 +460,17 @@ def parse_unit(unit: str | None) -> tuple[str, Decimal] | None:
             if num and den:
                 return f"{num[0]}/{den[0]}", num[1] / den[1]
     return None
+
+
+# units a figure has no other way of being written in (a ratio, an index): a header may leave them out
+_UNITLESS_BASES = {"比值", "指数", "倍"}
+
+
+def _unit_goes_without_saying(raw_unit: str | None) -> bool:
+    """Whether a column whose header names no unit is certainly in ``raw_unit``: no framework unit, a unit the
+    table cannot scale, or a ratio or index."""
+    parsed = parse_unit(raw_unit)
+    return parsed is None or parsed[0] in _UNITLESS_BASES
 
 
 def unit_factor(from_unit: str | None, to_unit: str | None) -> Decimal | str:
@@ -1589,6 +1603,18 @@ def _parse_grid(
         if unit is None:
             unit = default_unit
         raw_unit = node.get("raw_unit")
+        if unit is None and not _unit_goes_without_saying(raw_unit):
+            # 万元 or 元, % or a fraction: a figure without its unit may be off by a factor of 10,000
+            problem(
+                header_row_number,
+                leaf,
+                "no_unit",
+                f"the header names no unit, and a figure of {node['name_zh']} may be written in more than one "
+                f"({raw_unit} in the framework); write it in the header, '{leaf}（{raw_unit}）', or put a line "
+                f"'单位：{raw_unit}' above the table",
+            )
+            columns.append(_Column(c, leaf, "bad"))
+            continue
         factor = unit_factor(unit, raw_unit)
         if isinstance(factor, str):
             if factor == "unknown_unit":

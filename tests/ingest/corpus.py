@@ -448,6 +448,25 @@ def _cases() -> list[Case]:
         )
     )
 
+    # a header without its unit: 万户 or 户 is not certain, a ratio needs none
+    add(
+        Case(
+            "header_without_unit",
+            CSV,
+            text(CSV_DEFAULT.replace("移动电话用户（万户）", "移动电话用户")),
+            problems=[_problem(CSV, None, 2, "移动电话用户", "no_unit")],
+            message="write it in the header, '移动电话用户（万户）', or put a line '单位：万户' above the table",
+        )
+    )
+    add(
+        Case(
+            "header_without_unit_under_a_unit_line",
+            CSV,
+            text(CSV_DEFAULT.replace(TITLE, f"{TITLE}\n单位：万户").replace("移动电话用户（万户）", "移动电话用户")),
+            cells=DEFAULT_CELLS,
+        )
+    )
+
     # a CSV line with fewer cells than the header: the missing figure is not read as "not reported"
     add(
         Case(
