@@ -91,6 +91,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import math
 import os
 import re
@@ -2097,6 +2098,17 @@ class Skipped:
     source_file: str
     sha256: str
     reason: str  # 'raw' | 'curated' | 'quarantine'
+    folder: Path | None = None  # reason 'quarantine': where the same bytes were refused, with their report
+
+    def refused_before(self) -> dict:
+        """The same bytes sent again after they were refused: where, and the first problems of their report."""
+        first: list[str] = []
+        try:
+            report = json.loads((Path(self.folder) / "problems.json").read_text(encoding="utf-8"))
+            first = [str(SubmissionProblem(**p)) for p in report.get("problems", [])[:SUMMARY_SHOWN]]
+        except (OSError, TypeError, ValueError):
+            pass  # a report that cannot be read: the folder is still named
+        return {"file": self.source_file, "folder": str(self.folder) if self.folder else None, "first": first}
 
 
 @dataclass(frozen=True)
@@ -2130,6 +2142,8 @@ class IngestOutcome:
         return {
             "new": [b.source_file for b in self.new_batches],
             "skipped": [s.source_file for s in self.skipped],
+            # of those, the files whose very bytes were refused before: unchanged, they are refused again
+            "refused_before": [s.refused_before() for s in self.skipped if s.reason == "quarantine"],
             "quarantined": [q.summary() for q in self.quarantined],
             "waiting": [{"file": w.source_file, "reason": w.reason} for w in self.waiting],
             "notes": [{"file": b.source_file, "note": str(n)} for b in self.new_batches for n in b.notes],
@@ -2342,7 +2356,9 @@ def ingest_landing(
             continue
         sha = before.sha256
         if sha[:16] in seen:
-            outcome.skipped.append(Skipped(path.name, sha, seen[sha[:16]]))
+            where = seen[sha[:16]]
+            folder = Path(settings.quarantine) / sha[:16] if where == "quarantine" else None
+            outcome.skipped.append(Skipped(path.name, sha, where, folder))
             continue
         try:
             batch = ingest_file(

@@ -198,12 +198,28 @@ def _confirm_landing_state(cfg: Settings) -> None:
         pass  # something waited in landing, or no ingest staged one: the next poll ingests again
 
 
+def refused_before_lines(entry: dict) -> list[str]:
+    """A file sent again unchanged after it was refused: said as a rejection, with the problems it had."""
+    where = entry.get("folder") or "quarantine"
+    lines = [
+        f"ingest: file {entry['file']}: REJECTED again: these very bytes were refused before ({where}/problems.txt); "
+        "it is not read again: fix the file and send the corrected copy"
+    ]
+    lines += [f"ingest:   {problem}" for problem in entry.get("first") or []]
+    return lines
+
+
 def file_lines(stage: str, summary: dict) -> list[str]:
     """One line per file, batch and problem, for the task log (``stage_lines`` is the summary for people)."""
     lines = []
     if stage == "ingest":
         lines += [f"ingest: file {name}: ingested into raw" for name in summary.get("new") or []]
-        lines += [f"ingest: file {name}: already ingested earlier, skipped" for name in summary.get("skipped") or []]
+        again = {entry["file"]: entry for entry in summary.get("refused_before") or []}
+        for name in summary.get("skipped") or []:
+            if name in again:
+                lines += refused_before_lines(again[name])
+            else:
+                lines.append(f"ingest: file {name}: already ingested earlier, skipped")
         lines += [f"ingest: file {w['file']}: waiting in landing: {w['reason']}" for w in summary.get("waiting") or []]
         lines += [f"ingest: file {n['file']}: note: {n['note']}" for n in summary.get("notes") or []]
     else:
@@ -524,8 +540,11 @@ def stage_lines(stage: str, summary: dict) -> list[str]:
     accepted = summary.get("new") if stage == "ingest" else summary.get("promoted")
     verb = "ingested into raw" if stage == "ingest" else "promoted to curated"
     lines = [f"{stage}: {len(accepted or [])} file(s) {verb}" + (f": {', '.join(accepted)}" if accepted else "")]
-    if summary.get("skipped"):
-        lines.append(f"{stage}: {len(summary['skipped'])} file(s) already seen earlier, skipped")
+    again = summary.get("refused_before") or []
+    if len(summary.get("skipped") or []) > len(again):
+        lines.append(f"{stage}: {len(summary['skipped']) - len(again)} file(s) already seen earlier, skipped")
+    for entry in again:
+        lines += [line.replace("ingest: ", f"{stage}: ", 1) for line in refused_before_lines(entry)]
     for note in summary.get("notes") or []:
         lines.append(f"{stage}: note: {note['note']}")
     rejected = summary.get("quarantined") or []
@@ -557,8 +576,14 @@ def run_summary_lines(ingest: dict | None, validation: dict | None, release: dic
     else:
         new = ingest.get("new") or []
         lines.append(f"  ingested ({len(new)}): {_names(new)}")
-        if ingest.get("skipped"):
-            lines.append(f"  already ingested earlier, skipped: {len(ingest['skipped'])} file(s)")
+        again = ingest.get("refused_before") or []
+        if len(ingest.get("skipped") or []) > len(again):
+            lines.append(f"  already ingested earlier, skipped: {len(ingest['skipped']) - len(again)} file(s)")
+        if again:
+            lines.append(
+                f"  refused again, unchanged since they were quarantined ({len(again)}): "
+                + _names([entry["file"] for entry in again])
+            )
         for note in ingest.get("notes") or []:
             lines.append(f"  note: {note['note']}")
     if validation is None:

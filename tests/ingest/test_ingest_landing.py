@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from index import ingest, landing
+from index import ingest, landing, pipeline
 from index.config import Settings
 from index.errors import SubmissionProblem
 from index.framework import load_framework
@@ -143,6 +143,17 @@ def test_bad_file_quarantined_with_problems(lake, framework):
         ("2023_gbk.csv", "raw"),
         ("2023_unknown_league.csv", "quarantine"),
     ]
+    # and said to be refused again, with where and why, not "already ingested"
+    first = str(outcome.quarantined[0].problems[0])
+    assert again.summary()["refused_before"] == [
+        {"file": "2023_unknown_league.csv", "folder": str(target), "first": [first]}
+    ]
+    lines = pipeline.file_lines("ingest", again.summary())
+    assert "ingest: file 2023_gbk.csv: already ingested earlier, skipped" in lines
+    refused = lines.index(next(line for line in lines if "2023_unknown_league.csv" in line))
+    assert lines[refused].startswith("ingest: file 2023_unknown_league.csv: REJECTED again")
+    assert f"{target}/problems.txt" in lines[refused] and lines[refused + 1] == f"ingest:   {first}"
+    assert not any("2023_unknown_league.csv: already ingested" in line for line in lines)
 
 
 # ------------------------------------------------------------------------------ refused: links, pipes
