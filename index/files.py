@@ -79,3 +79,20 @@ def replace_between(path: str | Path, start: str, end: str, block: str) -> Path:
         return path
     head, rest = text.split(start, 1)
     return write_text_atomic(path, head + block + rest.split(end, 1)[1])
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine: it exists (another user's counts) and is not a zombie, which
+    has exited and only waits for its parent's wait()."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False  # gone between the two looks
+    except IndexError:
+        return True  # a /proc without the usual stat line: the signal said it exists

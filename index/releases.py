@@ -456,10 +456,6 @@ def _owner_alive(path: Path) -> bool:
         return False
     if len(words) > 1 and words[1] != socket.gethostname():
         return False  # another machine's compute: its pid cannot be checked here, the age decides
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    from index.files import process_alive
+
+    return process_alive(pid)

@@ -264,17 +264,9 @@ def descendants(pid: int) -> list[int]:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie has exited; only its parent's wait() is missing
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    from index.files import process_alive
+
+    return process_alive(pid)
 
 
 def _kill(pids, sig: int, groups=()) -> None:
