@@ -795,6 +795,7 @@ _LIBREOFFICE_ERROR = re.compile(r"^Err:\d{3}$")
 # a repeated row or column is counted, never expanded, beyond this many (a sheet's trailing empty rows are
 # written as one row repeated a million times)
 _ODS_REPEAT_CAP = 100_000
+_ODS_CELL_REPEAT_CAP = 2_000
 
 
 @dataclass
@@ -846,8 +847,10 @@ def _scan_ods(data: bytes) -> dict[str, _SheetScan]:
                 repeat = int(elem.get(_ODF_TABLE + "number-columns-repeated", "1"))
                 cell = _ods_cell(elem)
                 if cell is not None:
-                    for r in range(row, row + min(row_repeat, _ODS_REPEAT_CAP)):
-                        for c in range(col, col + min(repeat, _ODS_REPEAT_CAP)):
+                    # a block of repeated error cells is marked up to a bound (a sheet that repeats one
+                    # over a million rows is no table calamine could read either)
+                    for r in range(row, row + min(row_repeat, _ODS_CELL_REPEAT_CAP)):
+                        for c in range(col, col + min(repeat, _ODS_CELL_REPEAT_CAP)):
                             sheet.cells[(r, c)] = cell
                 col += repeat
                 elem.clear()
