@@ -128,7 +128,8 @@ def ranking(
         for row in table:
             row["rank_in_region"], row["rank"] = row["rank"], row["rank_in_parent"]
             row.pop("rank_change", None)  # a change of the region-wide rank, not of this one
-    intervals = rank_intervals(release_dir, node_id, year, con) if level == "league" else {}
+    # the intervals are of the rank among all units of the level: not shown beside a rank within a 盟市
+    intervals = rank_intervals(release_dir, node_id, year, con, level) if parent is None else {}
     for row in table:
         if intervals:  # a release from before the uncertainty analysis has none: the ranking alone
             row.update(intervals.get(int(row["unit_code"]), dict(rank_low=None, rank_high=None)))
@@ -138,9 +139,10 @@ def ranking(
 INTERVAL_COLUMNS = ("rank_low", "rank_high", "interval_low", "interval_high")
 
 
-def rank_intervals(release_dir: Path, node_id: str, year: int, con=None) -> dict[int, dict]:
-    """unit_code of a 盟市 -> its rank interval (rank_low, rank_high and their quantiles) from the release's
-    rank_intervals table; {} when the release has none (or an older layout of it)."""
+def rank_intervals(release_dir: Path, node_id: str, year: int, con=None, level: str = "league") -> dict[int, dict]:
+    """unit_code of a 盟市 (or, ``level`` county, a 旗县) -> its rank interval (rank_low, rank_high and their
+    quantiles) from the release's rank_intervals table; {} when the release has none (or an older layout of it,
+    or none for that level)."""
     import duckdb
 
     path = Path(release_dir) / "rank_intervals.parquet"
@@ -151,9 +153,13 @@ def rank_intervals(release_dir: Path, node_id: str, year: int, con=None) -> dict
     code = "unit_code" if "unit_code" in present else "league_code"
     if not {code, "node_id", "year", *INTERVAL_COLUMNS} <= present:
         return {}
+    if "unit_level" not in present and level != "league":
+        return {}  # a release from before the 旗县 intervals: its rows are the 盟市'
+    by_level = " and unit_level = $l" if "unit_level" in present else ""
     rows = con.execute(
-        f"select {code}, {', '.join(INTERVAL_COLUMNS)} from read_parquet($p) where node_id = $n and year = $y",
-        {"p": str(path), "n": node_id, "y": year},
+        f"select {code}, {', '.join(INTERVAL_COLUMNS)} from read_parquet($p)"
+        f" where node_id = $n and year = $y{by_level}",
+        {"p": str(path), "n": node_id, "y": year, **({"l": level} if by_level else {})},
     ).fetchall()
     return {int(code): dict(zip(INTERVAL_COLUMNS, rest)) for code, *rest in rows}
 

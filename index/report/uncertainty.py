@@ -110,7 +110,10 @@ def payload(release_dir: Path, release: dict, leagues: list[dict], latest: int) 
     sobol = {"year": None, "rows": [], "sentence": None}
     sens = tables.read(release_dir, "sensitivity")
     if sens is not None:
+        # the 盟市 build's (the 旗县 build's rows name unit_level county)
         shift = sens[sens["output"] == "mean_abs_rank_shift"]
+        if "unit_level" in sens.columns:
+            shift = shift[shift["unit_level"].isna() | (shift["unit_level"] == "league")]
         if len(shift):
             year = int(latest) if (shift["year"] == latest).any() else int(shift["year"].max())
             rows = [

@@ -215,8 +215,11 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         "How sure each rank is: the uncertainty analysis of the same build (inputs, weights, method) under "
         "the choices of sql/method/dei_uncertainty.toml (imputation, treatment, normalisation, weight schemes "
         "and ±25 % weight noise, aggregation), drawn at random in every Monte Carlo replicate (release.json "
-        "`uncertainty`: replicates, seed). One row per 盟市, year and aggregate node (`DEI` and each dimension). "
-        "Releases published before the analysis existed have no such table." + LEAGUE_ONLY,
+        "`uncertainty`: replicates, seed). One row per unit, year and aggregate node (`DEI` and each dimension): "
+        "each unit level's build analysed on its own, the 12 盟市 (unit_level `league`, ranks among the 盟市) and "
+        "the 旗县市区 (unit_level `county`, ranks among all 旗县 as index_scores.rank, parent_code their 盟市). "
+        "Releases published before the analysis existed have no such table; those published before the 旗县 "
+        "intervals have 盟市 rows only.",
         [
             RELEASE_ID,
             *UNITS,
@@ -248,8 +251,8 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
     "sensitivity": (
         "Which method choices move the ranking: first-order and total Sobol indices (scipy.stats.sobol_indices, "
         "Saltelli design, bootstrap intervals) of every uncertain input of the same analysis as rank_intervals, "
-        "for the mean absolute rank shift of the `DEI` against the published ranking and for each 盟市's `DEI` "
-        "rank, per year. First order: the share of the output's variance the input explains alone; total: "
+        "for the mean absolute rank shift of the `DEI` against the published ranking and for each unit's `DEI` "
+        "rank, per year, for each unit level's build (the 盟市' and the 旗县'). First order: the share of the output's variance the input explains alone; total: "
         "with its interactions. Releases published before the analysis existed have no such table.",
         [
             RELEASE_ID,
@@ -260,11 +263,19 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
                 "`weight_noise`, `aggregate`",
             ),
             ("alternatives", "VARCHAR", "the input's alternatives (` | `-separated), as the spec names them"),
-            ("output", "VARCHAR", "`mean_abs_rank_shift` (all 盟市 together) or `rank` (one 盟市's rank)"),
-            ("unit_code", "INTEGER", "the 盟市 of a `rank` output; NULL for `mean_abs_rank_shift`"),
-            ("unit_name", "VARCHAR", "name of the 盟市, NULL for `mean_abs_rank_shift`"),
-            ("unit_level", "VARCHAR", "`league`; NULL for `mean_abs_rank_shift`"),
-            ("parent_code", "INTEGER", "150000 (the 自治区); NULL for `mean_abs_rank_shift`"),
+            (
+                "output",
+                "VARCHAR",
+                "`mean_abs_rank_shift` (all units of the build together) or `rank` (one unit's rank)",
+            ),
+            ("unit_code", "INTEGER", "the unit of a `rank` output; NULL for `mean_abs_rank_shift`"),
+            ("unit_name", "VARCHAR", "name of the unit, NULL for `mean_abs_rank_shift`"),
+            (
+                "unit_level",
+                "VARCHAR",
+                "`league` or `county`; for `mean_abs_rank_shift` NULL (the 盟市 build) or `county` (the 旗县 build)",
+            ),
+            ("parent_code", "INTEGER", "150000 (the 自治区) or the 旗县's 盟市; NULL for `mean_abs_rank_shift`"),
             YEAR,
             ("node_id", "VARCHAR", "node whose ranks are explained (the composite `DEI`)"),
             ("first_order", "DOUBLE", "first-order Sobol index (NULL when the output does not vary)"),
@@ -277,8 +288,9 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         ],
     ),
     "exclusion_effects": (
-        "How each 盟市's scores and ranks move when one dimension is left out of the published build (its "
-        "siblings' weights rescaled to 1), at every aggregate node left and every year. Releases published "
+        "How each unit's scores and ranks move when one dimension is left out of the published build (its "
+        "siblings' weights rescaled to 1), at every aggregate node left and every year, for the 盟市 build and "
+        "the 旗县 build (unit_level). Releases published "
         "before the analysis existed have no such table.",
         [
             RELEASE_ID,

@@ -60,6 +60,11 @@ class Inputs:
     source: str
     scheme_dirs: list[Path] = field(default_factory=list)  # where a weights.schemes file may be found
     sandboxed: bool = True
+    # a build of one unit level of a larger framework (the DEI's 旗县, index.levels): a weights.schemes file
+    # weights the whole framework, so it is checked against that one and rescaled to the level, as
+    # index.compute.run_engine does with the nominal scheme
+    whole_framework: object = None  # pandas DataFrame, or None: the tables' framework is the whole one
+    level: str | None = None
 
 
 def _tables_of(con, names=INPUT_TABLES) -> dict:
@@ -647,8 +652,13 @@ class Replicator:
         for root in self.inputs.scheme_dirs:
             path = (root / scheme).resolve()
             if path.is_file() and any(path.is_relative_to(r) for r in self.inputs.scheme_dirs):
-                framework = self.inputs.tables["framework"].to_pandas()
-                weights = load_weights(path, framework)
+                if self.inputs.whole_framework is not None:
+                    from index.levels import level_framework
+
+                    whole = self.inputs.whole_framework
+                    _, weights = level_framework(whole, load_weights(path, whole), self.inputs.level)
+                else:
+                    weights = load_weights(path, self.inputs.tables["framework"].to_pandas())
                 return pa.Table.from_pandas(weights, preserve_index=False), "metadata"
         raise ConfigError(
             f"weights.schemes: {scheme!r} is neither one of {list(NAMED_WEIGHT_SCHEMES)} nor a"

@@ -14,6 +14,7 @@ Sobol design of about as many evaluations (:func:`sobol_n`), so `make run` stays
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from index.config import Settings
@@ -128,20 +129,81 @@ def analyse_release(staged: str | Path, cfg: Settings | None = None) -> dict:
         [path.parent.resolve(), cfg.sql.parent.resolve(), *allowed_roots(cfg)],
     )
     results = analysis.analyse(inputs, spec)
-    names = {
-        str(u): n for u, n in zip(tables["units"]["unit_code"].to_pylist(), tables["units"]["unit_name"].to_pylist())
-    }
-    write_tables(staged, manifest["id"], results, names, spec.interval)
+    builds = [LevelResults("league", results, _unit_rows(tables["units"], REGION_CODE))]
+    if _has_counties(staged):
+        # the 旗县 build too (条例 第七十一条: each 盟市 evaluates its 旗县): the same spec on that build, whose
+        # ranks are among all 旗县 (index_scores.rank)
+        builds.append(_county_results(cfg, args, spec, path))
+    write_tables(staged, manifest["id"], builds, spec.interval)
+    timings = {k: round(v, 3) if isinstance(v, float) else v for k, v in results.timings.items()}
+    if len(builds) > 1:
+        timings["county"] = {
+            k: round(v, 3) if isinstance(v, float) else v for k, v in builds[1].results.timings.items()
+        }
 
-    section = dict(
-        section,
-        varied=results.choices,
-        tables=list(TABLES),
-        timings_seconds={k: round(v, 3) if isinstance(v, float) else v for k, v in results.timings.items()},
-    )
+    section = dict(section, varied=results.choices, tables=list(TABLES), timings_seconds=timings)
     manifest[MANIFEST_KEY] = section
     write_text_atomic(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
     return section
+
+
+@dataclass
+class LevelResults:
+    """One unit level's analysis and its units: unit_code (text) -> (unit_name, parent_code)."""
+
+    level: str
+    results: object  # index.uncertainty.analysis.Results
+    units: dict
+
+
+def _unit_rows(units, parent: int | None = None) -> dict:
+    codes = units["unit_code"].to_pylist()
+    names = units["unit_name"].to_pylist()
+    parents = units["parent_code"].to_pylist() if "parent_code" in units.column_names else [parent] * len(codes)
+    return {str(c): (n, int(p) if p is not None else parent) for c, n, p in zip(codes, names, parents)}
+
+
+def _has_counties(staged: Path) -> bool:
+    """Whether the staged release scores 旗县 (a release of a lake without a 旗县 figure has 盟市 only)."""
+    import duckdb
+
+    path = staged / "index_scores.parquet"
+    if not path.is_file():
+        return False
+    con = duckdb.connect()
+    try:
+        columns = {c for (c, *_) in con.execute("describe select * from read_parquet($p)", {"p": str(path)}).fetchall()}
+        if "unit_level" not in columns:
+            return False
+        return bool(
+            con.execute(
+                "select count(*) from read_parquet($p) where unit_level = 'county'", {"p": str(path)}
+            ).fetchone()[0]
+        )
+    finally:
+        con.close()
+
+
+def _county_results(cfg: Settings, args: dict, spec, spec_file: Path) -> LevelResults:
+    from index import levels
+    from index.compute import allowed_roots, run_engine
+    from index.framework import load_framework
+    from index.uncertainty import analysis
+
+    run = run_engine(args.get("weights"), args.get("method"), cfg, level=levels.COUNTY)
+    try:
+        tables = analysis._tables_of(run.con)
+    finally:
+        run.con.close()
+    inputs = analysis.Inputs(
+        tables,
+        run.method_spec,
+        "the curated lake (旗县市区)",
+        [spec_file.parent.resolve(), cfg.sql.parent.resolve(), *allowed_roots(cfg)],
+        whole_framework=load_framework(cfg.framework_file),
+        level=levels.COUNTY,
+    )
+    return LevelResults("county", analysis.analyse(inputs, spec), _unit_rows(tables["units"]))
 
 
 def _q(value: float) -> str:
@@ -151,9 +213,10 @@ def _q(value: float) -> str:
 REGION_CODE = 150000  # the 盟市' parent, the 自治区
 
 
-def write_tables(out: Path, release_id: str, results, names: dict, interval) -> None:
-    """The analysis frames as the contract's tables (DEI names: unit_code, year; fixed interval columns). The
-    analysis is the 盟市 build's: every unit is a 盟市 under the 自治区."""
+def write_tables(out: Path, release_id: str, builds: list[LevelResults], interval) -> None:
+    """The analysis frames as the contract's tables (DEI names: unit_code, year; fixed interval columns), the
+    rows of each unit level's build one after the other (the 盟市 first). A row about all the units of a build
+    together (sensitivity's mean_abs_rank_shift) names that build's unit_level and no unit."""
     import duckdb
     import pandas as pd
     import pyarrow.parquet as pq
@@ -161,34 +224,42 @@ def write_tables(out: Path, release_id: str, results, names: dict, interval) -> 
     from index.targets import contract
 
     lo, hi = _q(interval[0]), _q(interval[1])
-    ri = results.rank_intervals.rename(
-        columns={
-            "period": "year",
-            f"rank_{lo}": "rank_low",
-            f"rank_{hi}": "rank_high",
-            f"score_{lo}": "score_low",
-            f"score_{hi}": "score_high",
-        }
-    )
-    ri = ri.assign(interval_low=float(interval[0]), interval_high=float(interval[1]))
-    choices = {c["input"]: " | ".join(c["alternatives"]) for c in results.choices}
-    sens = results.sensitivity.rename(columns={"period": "year"})
-    sens = sens.assign(
-        alternatives=sens["input"].map(choices), unit_code=sens["unit_code"].where(sens["unit_code"] != "", None)
-    )  # "" = all 盟市
-    excl = results.exclusion.rename(columns={"period": "year"})
-    frames = {"rank_intervals": ri, "sensitivity": sens, "exclusion_effects": excl}
-    con = duckdb.connect()
-    try:
-        for table, frame in frames.items():
-            frame = frame.assign(release_id=release_id)
+    frames: dict[str, list] = {"rank_intervals": [], "sensitivity": [], "exclusion_effects": []}
+    for build in builds:
+        results = build.results
+        ri = results.rank_intervals.rename(
+            columns={
+                "period": "year",
+                f"rank_{lo}": "rank_low",
+                f"rank_{hi}": "rank_high",
+                f"score_{lo}": "score_low",
+                f"score_{hi}": "score_high",
+            }
+        )
+        ri = ri.assign(interval_low=float(interval[0]), interval_high=float(interval[1]))
+        choices = {c["input"]: " | ".join(c["alternatives"]) for c in results.choices}
+        sens = results.sensitivity.rename(columns={"period": "year"})
+        sens = sens.assign(
+            alternatives=sens["input"].map(choices), unit_code=sens["unit_code"].where(sens["unit_code"] != "", None)
+        )  # "" = all the units of the build
+        excl = results.exclusion.rename(columns={"period": "year"})
+        for table, frame in (("rank_intervals", ri), ("sensitivity", sens), ("exclusion_effects", excl)):
             if "unit_code" in frame.columns:
                 present = frame["unit_code"].notna()
+                units = build.units
+                unit = frame["unit_code"].map(lambda c, units=units: units.get(str(c)) if c is not None else None)
+                # the league build's all-units rows keep the NULL unit_level they always had
+                whole = None if build.level == "league" else build.level
                 frame = frame.assign(
-                    unit_name=frame["unit_code"].map(lambda c: names.get(str(c)) if c is not None else None),
-                    unit_level=pd.Series("league", index=frame.index).where(present, None),
-                    parent_code=pd.Series(REGION_CODE, index=frame.index).where(present, None),
+                    unit_name=unit.map(lambda u: u[0] if u else None),
+                    unit_level=pd.Series(build.level, index=frame.index).where(present, whole),
+                    parent_code=unit.map(lambda u: u[1] if u else None),
                 )
+            frames[table].append(frame)
+    con = duckdb.connect()
+    try:
+        for table, parts in frames.items():
+            frame = pd.concat(parts, ignore_index=True).assign(release_id=release_id)
             # pandas NaN reads as NULL here, so a rank no replicate gave stays NULL rather than failing a cast
             con.register("frame", pd.DataFrame(frame))
             pq.write_table(con.sql(contract.cast_select(table, "frame")).to_arrow_table(), out / f"{table}.parquet")

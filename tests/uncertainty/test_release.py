@@ -67,19 +67,26 @@ def test_the_three_tables_follow_the_contract_and_the_same_build(analysed):
         assert _schema(con, staged / f"{table}.parquet") == contract.columns(table), table
         ids = con.execute(f"select distinct release_id from read_parquet('{staged}/{table}.parquet')").fetchall()
         assert ids == [(manifest["id"],)]
-    # the nominal build is the published one: the engine's ranks and scores of index_scores, row for row
+    # the nominal build is the published one: the engine's ranks and scores of index_scores, row for row, for
+    # the 盟市 build and the 旗县 build alike (ranks among all 旗县)
     mismatched = con.execute(f"""
         select count(*) from read_parquet('{staged}/rank_intervals.parquet') ri
-        full join (select * from read_parquet('{staged}/index_scores.parquet') where unit_level = 'league') s
+        full join (
+            select * from read_parquet('{staged}/index_scores.parquet') where unit_level in ('league', 'county')
+        ) s
             using (unit_code, year, node_id)
         where ri.engine_rank is distinct from s.rank or abs(ri.nominal_score - s.score) > 1e-9
            or ri.unit_name is distinct from s.unit_name or ri.unit_level is distinct from s.unit_level
            or ri.parent_code is distinct from s.parent_code""").fetchone()[0]
     assert mismatched == 0
-    lo, hi, bad = con.execute(f"""
-        select min(rank_low), max(rank_high), count(*) filter (where rank_low > rank_high)
-        from read_parquet('{staged}/rank_intervals.parquet')""").fetchone()
-    assert 1 <= lo and hi <= 12 and bad == 0
+    bounds = con.execute(f"""
+        select unit_level, min(rank_low), max(rank_high), count(*) filter (where rank_low > rank_high),
+            count(distinct unit_code)
+        from read_parquet('{staged}/rank_intervals.parquet') group by unit_level order by unit_level""").fetchall()
+    assert [level for level, *_ in bounds] == ["county", "league"]
+    for level, lo, hi, bad, units in bounds:
+        assert 1 <= lo and hi <= units and bad == 0, level
+    assert dict((level, units) for level, *_, units in bounds)["league"] == 12
     # Sobol rows: one per uncertain input the spec varies, named as release.json lists them
     inputs = {c["input"] for c in section["varied"] if len(c["alternatives"]) > 1 or c["input"] == "weight_noise"}
     got = {
@@ -103,6 +110,30 @@ def test_the_three_tables_follow_the_contract_and_the_same_build(analysed):
         ).fetchone()[0]
         == 0
     )
+
+
+def test_the_county_build_is_analysed_on_its_own(analysed):
+    # 条例 第七十一条: the 旗县' ranks carry their intervals too, from the 旗县 build (the expert scheme rescaled to
+    # the county-level framework, as the published 旗县 build is)
+    cfg, staged, section = analysed
+    con = duckdb.connect()
+    shift_levels = con.execute(f"""
+        select distinct unit_level from read_parquet('{staged}/sensitivity.parquet')
+        where output = 'mean_abs_rank_shift' order by unit_level nulls first""").fetchall()
+    assert shift_levels == [(None,), ("county",)]
+    wrong_parent = con.execute(f"""
+        select count(*) from read_parquet('{staged}/sensitivity.parquet') se
+        join (select distinct unit_code, parent_code from read_parquet('{staged}/index_scores.parquet')) s
+            using (unit_code)
+        where se.unit_level = 'county' and se.parent_code is distinct from s.parent_code""").fetchone()[0]
+    assert wrong_parent == 0
+    nominal = con.execute(f"""
+        select count(*), count(*) filter (where ex.nominal_rank is distinct from s.rank)
+        from read_parquet('{staged}/exclusion_effects.parquet') ex
+        join read_parquet('{staged}/index_scores.parquet') s using (unit_code, year, node_id)
+        where ex.unit_level = 'county'""").fetchone()
+    assert nominal[0] > 0 and nominal[1] == 0
+    assert "county" in section["timings_seconds"]
 
 
 def test_release_json_records_the_analysis(analysed):
