@@ -410,7 +410,7 @@ def payload(release_dir: Path) -> dict:
         "disparity": disparity,
         "disparity_page": disparity_view.payload(release_dir, root, dims),
         "region_trend": trend,
-        "uncertainty": uncertainty_view.payload(release_dir, release, leagues, latest),
+        "uncertainty": uncertainty_view.payload(release_dir, release, leagues, latest, counties),
         "labels": {k: list(v) for k, v in LABELS.items()},
         "_audit": audit,
         "_weights": weights,

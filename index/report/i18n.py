@@ -357,8 +357,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "No indicator with a 2025 target has data for this county.",
     ),
     "county_no_uncertainty": (
-        "名次区间（不确定性分析）只对盟市计算，旗县市区没有。",
-        "Rank intervals (the uncertainty analysis) are computed for the leagues only, not for the counties.",
+        "此版本没有旗县市区的名次区间（发布时只对盟市做了不确定性分析）。",
+        "This release has no rank intervals for the counties (its uncertainty analysis covered the leagues only).",
     ),
 }
 

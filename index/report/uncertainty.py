@@ -78,17 +78,9 @@ def sobol_sentence(rows: list[dict], year: int) -> tuple[str, str]:
     return zh + "。", en + "."
 
 
-def payload(release_dir: Path, release: dict, leagues: list[dict], latest: int) -> dict | None:
-    """The uncertainty part of data.js, or None when the release has no rank_intervals table."""
-    intervals = tables.level(tables.read(release_dir, "rank_intervals"), tables.LEAGUE)
-    if intervals is None:
-        return None
-    section = release.get("uncertainty") or {}
-    lo_q = float(intervals["interval_low"].iloc[0]) if len(intervals) else 0.05
-    hi_q = float(intervals["interval_high"].iloc[0]) if len(intervals) else 0.95
-    share = round((hi_q - lo_q) * 100, 6)
-    names = {int(l["code"]): (l["zh"], l["en"]) for l in leagues}
-
+def _interval_cells(intervals, names: dict, share: float) -> tuple[dict, dict]:
+    """node -> unit code -> year -> [nominal rank, low, high, share kept, indistinguishable codes], and
+    year -> code -> the composite's interval in words (zh, en), from one level's rank_intervals rows."""
     ranks: dict[str, dict[int, dict[int, list]]] = {}
     lines: dict[int, dict[int, list[str]]] = {}
     root = intervals.loc[intervals["level"].idxmax(), "node_id"] if len(intervals) else None
@@ -106,6 +98,27 @@ def payload(release_dir: Path, release: dict, leagues: list[dict], latest: int) 
         ]
         if row.node_id == root and code in names:
             lines.setdefault(year, {})[code] = list(rank_sentence(*names[code], row.rank_low, row.rank_high, share))
+    return ranks, lines
+
+
+def payload(
+    release_dir: Path, release: dict, leagues: list[dict], latest: int, counties: list[dict] | None = None
+) -> dict | None:
+    """The uncertainty part of data.js, or None when the release has no rank_intervals table. The 旗县'
+    intervals (ranks among all 旗县) are kept apart (county_ranks, county_lines): the overview ranks the 盟市."""
+    table = tables.read(release_dir, "rank_intervals")
+    intervals = tables.level(table, tables.LEAGUE)
+    if intervals is None:
+        return None
+    section = release.get("uncertainty") or {}
+    lo_q = float(intervals["interval_low"].iloc[0]) if len(intervals) else 0.05
+    hi_q = float(intervals["interval_high"].iloc[0]) if len(intervals) else 0.95
+    share = round((hi_q - lo_q) * 100, 6)
+    names = {int(l["code"]): (l["zh"], l["en"]) for l in leagues}
+    ranks, lines = _interval_cells(intervals, names, share)
+    county_rows = tables.level(table, tables.COUNTY)
+    county_names = {int(c["code"]): (c["zh"], c["en"]) for c in counties or []}
+    county_ranks, county_lines = _interval_cells(county_rows, county_names, share) if len(county_rows) else ({}, {})
 
     sobol = {"year": None, "rows": [], "sentence": None}
     sens = tables.read(release_dir, "sensitivity")
@@ -140,6 +153,8 @@ def payload(release_dir: Path, release: dict, leagues: list[dict], latest: int) 
         "sobol_n": section.get("sobol_n"),
         "ranks": ranks,
         "lines": lines,
+        "county_ranks": county_ranks,
+        "county_lines": county_lines,
         "sobol": sobol,
     }
 
@@ -183,10 +198,12 @@ def page_tables(data: dict, head) -> dict[str, tuple[list[str], list[list]]]:
         head(("保持名次的比例", "Share keeping the rank")),
     ]
     latest = data["latest"]
-    for code in names:
+    county_codes = [c["code"] for c in data.get("counties", [])] if u.get("county_ranks") else []
+    for code in [*names, *county_codes]:
+        source = u["ranks"] if code in names else u["county_ranks"]
         rows = []
         for d in [root] + dims:
-            cell = u["ranks"].get(d, {}).get(code, {}).get(latest)
+            cell = source.get(d, {}).get(code, {}).get(latest)
             n = nodes.get(d, {})
             label = ("总指数", "DEI") if d == root else (n.get("name_zh") or d, n.get("name_en") or d)
             rows.append([*label, *(cell[:4] if cell else [None] * 4)])

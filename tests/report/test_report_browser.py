@@ -223,9 +223,19 @@ def _check_uncertainty(page, data: dict, path: Path, lang: str) -> None:
         rows = page.locator("#rank-intervals-table tbody tr").count()
         assert rows == 1 + len(data["dims"])
         assert words in page.inner_text("#league-interval-line")
-    elif path.parent.name == "county":  # the analysis covers the 盟市 only: the page says so, and draws none
-        assert page.locator("#rank-intervals-table").count() == 0
-        assert ("leagues only" if lang == "en" else "只对盟市计算") in page.inner_text("main")
+    elif path.parent.name == "county":  # the 旗县 build's own intervals: ranks among all 旗县
+        rows = page.locator("#rank-intervals-table tbody tr").count()
+        assert rows == 1 + len(data["dims"])
+        assert words in page.inner_text("#league-interval-line")
+        code = int(path.stem)
+        shown = page.eval_on_selector_all(
+            "#rank-intervals-table tbody tr", "rs => rs.map(r => r.cells[1].innerText.trim())"
+        )
+        nominal = [
+            u["county_ranks"].get(node, {}).get(str(code), {}).get(str(data["latest"]), [None])[0]
+            for node in [data["root"], *data["dims"]]
+        ]
+        assert shown == [str(n) if n is not None else "—" for n in nominal]
 
 
 def test_rank_intervals_follow_the_year_and_their_download_holds_the_rows(site, browser):

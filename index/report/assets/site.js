@@ -142,7 +142,9 @@
   // D.uncertainty is null for a release published before the analysis existed; the pages then show a note.
   var U = D.uncertainty;
   function intervalCell(code, node, year) {
-    var byLeague = ((U && U.ranks[node]) || {})[code] || {}; return byLeague[year] || null;
+    // a 旗县's interval (rank among all 旗县) sits apart from the 盟市'
+    var byLeague = ((U && U.ranks[node]) || {})[code] || ((U && U.county_ranks && U.county_ranks[node]) || {})[code] || {};
+    return byLeague[year] || null;
   }
   // Whole ranks containing the interval (a quantile between two ranks rounds outwards), as the sentences do.
   function rankRange(cell) {
@@ -215,7 +217,7 @@
 
   function drawLeagueIntervals(code, year) {
     if (!U || !document.getElementById('rank-intervals-table')) { return; }
-    var pair = ((U.lines || {})[year] || {})[code];
+    var pair = ((U.lines || {})[year] || {})[code] || ((U.county_lines || {})[year] || {})[code];
     var line = document.getElementById('league-interval-line');
     if (line) { line.textContent = pair ? pair[LANG === 'en' ? 1 : 0] : ''; }
     table('rank-intervals-table', [{ label: lab('dimension') }, { label: lab('nominal_rank'), num: true },
@@ -380,7 +382,11 @@
     drawUnit(code, leagueCodes(), false);
   }
 
-  function drawCounty() { drawUnit(Number(document.body.getAttribute('data-county')), countyCodes(), true); }
+  function drawCounty() {
+    var code = Number(document.body.getAttribute('data-county'));
+    drawLeagueIntervals(code, D.latest);
+    drawUnit(code, countyCodes(), true);
+  }
 
   function countiesOf(code) { return (D.counties || []).filter(function (c) { return c.parent === code; }); }
 
