@@ -432,12 +432,16 @@ def analyse_step(staged: str, cfg: Settings | None = None) -> str:
     storage.stage_release(cfg, folder)  # on an object lake: the three new tables uploaded beside the others
     if section:
         t = section.get("timings_seconds") or {}
+        county = t.get("county") or {}
         log.info(
-            "uncertainty analysis: %s replicates, Sobol n = %s, %s engine build(s), %.1f s",
+            "uncertainty analysis: %s replicates, Sobol n = %s, %s engine build(s), %.1f s (盟市)%s",
             section["replicates"],
             section["sobol_n"],
             t.get("variants"),
             t.get("total") or 0.0,
+            f"; {county.get('variants')} engine build(s), {county.get('total') or 0.0:.1f} s (旗县市区)"
+            if county
+            else "",
         )
     return str(staged)
 
