@@ -969,29 +969,19 @@ def _read_workbook(data: bytes, kind: str, file: str) -> _Read:
                 grid.put(r, c, cell)
         read.grids.append(grid)
     if scanned:
-        read.notes.append(
-            SubmissionProblem(
-                file,
-                None,
-                None,
-                None,
-                "cell_checks_limited",
-                f"in an {kind} workbook number formats are not read (a figure shown divided by 1,000 is not "
-                "caught)"
-                + (", nor a formula saved without its result" if kind == "xls" else "")
-                + "; send .xlsx to have them checked",
-            )
+        limited = (
+            f"in an {kind} workbook number formats are not read (a figure shown divided by 1,000 is not caught)"
+            + (", nor a formula saved without its result" if kind == "xls" else "")
         )
     elif kind != "xlsx":
+        limited = (
+            f"in a {kind} workbook an error value or an uncalculated formula cannot be told from an empty cell and "
+            "number formats are not read"
+        )
+    if kind != "xlsx":
         read.notes.append(
             SubmissionProblem(
-                file,
-                None,
-                None,
-                None,
-                "cell_checks_limited",
-                f"in a {kind} workbook an error value or an uncalculated formula cannot be told from an empty cell and "
-                "number formats are not read; send .xlsx to have them checked",
+                file, None, None, None, "cell_checks_limited", limited + "; send .xlsx to have them checked"
             )
         )
     return read

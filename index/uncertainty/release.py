@@ -130,7 +130,7 @@ def analyse_release(staged: str | Path, cfg: Settings | None = None) -> dict:
     )
     results = analysis.analyse(inputs, spec)
     builds = [LevelResults("league", results, _unit_rows(tables["units"], REGION_CODE))]
-    if _has_counties(staged):
+    if manifest.get("county_engine_log"):  # compute ran a 旗县 build (merge_levels: [] without one)
         # the 旗县 build too (条例 第七十一条: each 盟市 evaluates its 旗县): the same spec on that build, whose
         # ranks are among all 旗县 (index_scores.rank)
         builds.append(_county_results(cfg, args, spec, path))
@@ -161,27 +161,6 @@ def _unit_rows(units, parent: int | None = None) -> dict:
     names = units["unit_name"].to_pylist()
     parents = units["parent_code"].to_pylist() if "parent_code" in units.column_names else [parent] * len(codes)
     return {str(c): (n, int(p) if p is not None else parent) for c, n, p in zip(codes, names, parents)}
-
-
-def _has_counties(staged: Path) -> bool:
-    """Whether the staged release scores 旗县 (a release of a lake without a 旗县 figure has 盟市 only)."""
-    import duckdb
-
-    path = staged / "index_scores.parquet"
-    if not path.is_file():
-        return False
-    con = duckdb.connect()
-    try:
-        columns = {c for (c, *_) in con.execute("describe select * from read_parquet($p)", {"p": str(path)}).fetchall()}
-        if "unit_level" not in columns:
-            return False
-        return bool(
-            con.execute(
-                "select count(*) from read_parquet($p) where unit_level = 'county'", {"p": str(path)}
-            ).fetchone()[0]
-        )
-    finally:
-        con.close()
 
 
 def _county_results(cfg: Settings, args: dict, spec, spec_file: Path) -> LevelResults:

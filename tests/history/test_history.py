@@ -79,7 +79,8 @@ select node_id, 1.0 / count(*) over (partition by parent_id) as weight from node
 """
 
 
-def test_dei_compute_with_a_past_framework_file_scores_its_indicators_only(curated_lake, tmp_path, capsys):
+def _past_framework(curated_lake, tmp_path):
+    """A SYNTHETIC past framework file: today's without the 5G penetration indicator."""
     source = curated_lake.framework_file.read_text(encoding="utf-8")
     sql = curated_lake.sql / "framework" / "dei_framework.sql"
     past = tmp_path / "framework" / "dei_framework_2023.sql"
@@ -88,6 +89,11 @@ def test_dei_compute_with_a_past_framework_file_scores_its_indicators_only(curat
     (past.parent / "periods.sql").write_text((sql.parent / "periods.sql").read_text(encoding="utf-8"), encoding="utf-8")
     body = source.strip().rstrip(";")
     past.write_text(f"{PAST}select * from (\n{body}\n) where node_id <> 'fiveg_user_penetration'\n", encoding="utf-8")
+    return past
+
+
+def test_dei_compute_with_a_past_framework_file_scores_its_indicators_only(curated_lake, tmp_path, capsys):
+    past = _past_framework(curated_lake, tmp_path)
 
     out = tmp_path / "scenario"
     # a past framework goes with a weight scheme of its own (the expert file weights today's indicators)
@@ -104,13 +110,7 @@ def test_dei_compute_with_a_past_framework_file_scores_its_indicators_only(curat
 @pytest.mark.parametrize("scheme", ["equal", "entropy"])
 def test_a_past_framework_takes_a_derived_scheme_without_a_file_of_its_own(curated_lake, tmp_path, capsys, scheme):
     # a derived scheme starts from the framework's own equal shares, not from the expert file of today's framework
-    source = curated_lake.framework_file.read_text(encoding="utf-8")
-    sql = curated_lake.sql / "framework" / "dei_framework.sql"
-    past = tmp_path / "framework" / "dei_framework_2023.sql"
-    past.parent.mkdir()
-    (past.parent / "periods.sql").write_text((sql.parent / "periods.sql").read_text(encoding="utf-8"), encoding="utf-8")
-    body = source.strip().rstrip(";")
-    past.write_text(f"{PAST}select * from (\n{body}\n) where node_id <> 'fiveg_user_penetration'\n", encoding="utf-8")
+    past = _past_framework(curated_lake, tmp_path)
 
     out = tmp_path / "scenario"
     code = cli.main(["compute", "--framework-file", str(past), "--weights", scheme, "--out", str(out)])
